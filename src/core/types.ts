@@ -1,0 +1,103 @@
+/**
+ * Public types of the connection client (SPEC.md section 3). The contract the react layer builds on.
+ */
+import type { Fault } from '../protocol/fault.js';
+
+/** Lifecycle states. Only the pure transition function in `state.ts` changes them. */
+export type SocketStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
+
+interface SnapshotCommon {
+  /** Connection attempts since the last stable open (reset after `minUptimeMs`) or `reconnect()`. */
+  readonly attempt: number;
+  /** The last fault that touched the connection, or null. */
+  readonly lastFault: Fault | null;
+  /** True once the connection has been down longer than `lostAfterMs` (a blip shows no banner). */
+  readonly lost: boolean;
+  /** True after a long outage (`suspendAfterMs`): queued sends and pending requests were failed. */
+  readonly suspended: boolean;
+}
+
+/**
+ * An immutable snapshot of a socket. A new object only when something changed, so it can be
+ * handed to `useSyncExternalStore` as is.
+ */
+export type SocketSnapshot =
+  | (SnapshotCommon & { readonly status: 'idle' })
+  | (SnapshotCommon & { readonly status: 'connecting' })
+  | (SnapshotCommon & { readonly status: 'open'; readonly openedAt: number })
+  | (SnapshotCommon & {
+      readonly status: 'reconnecting';
+      /** Epoch ms of the next attempt, or null while paused (offline, hidden tab). */
+      readonly nextRetryAt: number | null;
+    })
+  | (SnapshotCommon & { readonly status: 'closed' })
+  | (SnapshotCommon & { readonly status: 'failed'; readonly fault: Fault });
+
+/** What `send` did with a message. */
+export type SendResult =
+  | { readonly status: 'sent' }
+  | { readonly status: 'queued' }
+  | { readonly status: 'rejected'; readonly fault: Fault };
+
+/** An inbound envelope after validation. `data` is typed when a schema is registered for `type`. */
+export interface Envelope<T extends string = string, D = unknown> {
+  readonly type: T;
+  readonly data: D;
+  readonly meta?: EnvelopeMeta;
+}
+
+/** Envelope metadata (SPEC.md section 1). Unknown keys are kept. */
+export interface EnvelopeMeta {
+  readonly request_id?: string;
+  readonly timestamp?: string;
+  readonly retry_after_ms?: number;
+  readonly [key: string]: unknown;
+}
+
+/** Map of message type to its `data` type, inferred from registered schemas. */
+export type MessageMap = Record<string, unknown>;
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Reject with a `request_timeout` fault after this long. @default 10_000 */
+  readonly timeoutMs?: number;
+  /** Abort the request: it rejects with a `request_aborted` fault. */
+  readonly signal?: AbortSignal;
+  /** Re-send after a reconnect instead of rejecting when the connection drops. @default false */
+  readonly retryOnReconnect?: boolean;
+}
+
+/** Handler of inbound messages of one type (or of all with `'*'`). */
+export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => void;
+
+/**
+ * A connection client. Framework-free; `subscribe`/`getSnapshot` fit `useSyncExternalStore`.
+ * `M` maps message types to their data types (from registered schemas); unknown types carry `unknown`.
+ */
+export interface Socket<M extends MessageMap = MessageMap> {
+  getSnapshot(): SocketSnapshot;
+  subscribe(listener: () => void): () => void;
+  /** Start connecting (when created with `autoConnect: false`, or again after `close()`). */
+  connect(): void;
+  send<T extends string>(type: T, data: DataOf<M, T>, meta?: EnvelopeMeta): SendResult;
+  request<T extends string, R = unknown>(
+    type: T,
+    data: DataOf<M, T>,
+    options?: RequestOptions,
+  ): Promise<Envelope<string, R>>;
+  on<T extends string>(type: T, handler: MessageHandler<EnvelopeOf<M, T>>): () => void;
+  /** Retry now and reset the attempt counter (also leaves `failed`). */
+  reconnect(): void;
+  /** Stop for good: settles every pending request and queued send with a fault. */
+  close(code?: number, reason?: string): void;
+  /** The error store every fault of this socket goes to. */
+  readonly errors: import('./error-store.js').ErrorStore;
+}
+
+/** `data` type for message `T`: the schema's output when registered, else `unknown`. */
+export type DataOf<M extends MessageMap, T extends string> = T extends keyof M ? M[T] : unknown;
+
+/** The envelope a handler of `T` receives (`'*'` receives every envelope). */
+export type EnvelopeOf<M extends MessageMap, T extends string> = T extends '*'
+  ? Envelope
+  : Envelope<T, DataOf<M, T>>;

@@ -1,0 +1,105 @@
+/**
+ * The shape every failure takes, whatever its source (SPEC.md section 2).
+ * This file is the contract between the protocol, core and react layers: types only.
+ */
+
+/** The three categories of the protocol page. */
+export type FaultKind = 'connection' | 'application' | 'transport';
+
+/** `recoverable`: trying again can succeed by itself. `fatal`: something must change first. */
+export type FaultSeverity = 'recoverable' | 'fatal';
+
+/** What the library does, or asks the UI to do, about a fault. */
+export type FaultAction = 'none' | 'reconnect' | 'backoff' | 'reauthenticate' | 'stop';
+
+/** Named codes of transport failures (no number exists for them on the wire). */
+export type TransportCode =
+  | 'connect_timeout'
+  | 'heartbeat_timeout'
+  | 'network_lost'
+  | 'offline'
+  /** The handshake failed several times in a row before the socket ever opened. */
+  | 'unreachable';
+
+/** Named codes of client-side checks. */
+export type ClientCode =
+  /** An inbound frame was not valid JSON (or not text, or too large / too deep to parse safely). */
+  | 'invalid_frame'
+  /** An inbound frame was JSON but not a valid envelope, or its `data` failed the registered schema. */
+  | 'invalid_envelope'
+  | 'request_timeout'
+  | 'request_aborted'
+  /** A pending request or queued send was settled because the connection closed or was suspended. */
+  | 'connection_closed'
+  | 'queue_overflow'
+  /** A message handler registered with `on()` threw. */
+  | 'handler_error';
+
+/** Where a fault came from; discriminates {@link Fault}. */
+export type FaultSource = 'envelope' | 'close' | 'transport' | 'client';
+
+interface FaultCommon {
+  /** Stable id; a merged repeat or an error-then-close pair keeps the first id. */
+  readonly id: string;
+  readonly kind: FaultKind;
+  /** Text safe to show a user: never a stack trace, a token or a URL. */
+  readonly message: string;
+  readonly severity: FaultSeverity;
+  readonly action: FaultAction;
+  readonly requestId?: string;
+  readonly retryAfterMs?: number;
+  /** Epoch milliseconds from the injected clock. */
+  readonly timestamp: number;
+  /** Raw detail for logs (server text, close reason, cause). Redacted; never rendered. */
+  readonly detail: FaultDetail;
+}
+
+/** Log-only detail of a fault. Strings in it are already redacted. */
+export interface FaultDetail {
+  /** The server's own message, untrimmed (but redacted). */
+  readonly serverMessage?: string;
+  /** The close reason, when the fault came from (or was merged with) a close. */
+  readonly closeReason?: string;
+  readonly closeCode?: number;
+  readonly wasClean?: boolean;
+  /** The URL of the connection with its query string and credentials removed. */
+  readonly url?: string;
+  /** A short, redacted description of the underlying error (e.g. a parse error). */
+  readonly cause?: string;
+}
+
+/**
+ * A fault from an error envelope. When the server closes right after sending it (SPEC.md section 1),
+ * the pair becomes this one fault: the envelope's id, code and message, the close's severity and
+ * action, `kind: 'connection'`, and the close in `detail`.
+ */
+export interface EnvelopeFault extends FaultCommon {
+  readonly source: 'envelope';
+  /** The app code from `data.code` (4000–4005, 5000 or any other number). */
+  readonly code: number;
+}
+
+export interface CloseFault extends FaultCommon {
+  readonly source: 'close';
+  /** The close code as received (may be outside 1000–4999). */
+  readonly code: number;
+}
+
+export interface TransportFault extends FaultCommon {
+  readonly source: 'transport';
+  readonly code: TransportCode;
+}
+
+export interface ClientFault extends FaultCommon {
+  readonly source: 'client';
+  readonly code: ClientCode;
+}
+
+/** One shape for every failure. Narrow on `source`. */
+export type Fault = EnvelopeFault | CloseFault | TransportFault | ClientFault;
+
+/** An override of the default classification for one code. */
+export interface ClassificationOverride {
+  readonly severity?: FaultSeverity;
+  readonly action?: FaultAction;
+}
