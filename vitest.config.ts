@@ -46,6 +46,15 @@ export default defineConfig({
             { find: /^react\/(.*)$/, replacement: `${react18('react')}/$1` },
             { find: /^react-dom$/, replacement: react18('react-dom') },
             { find: /^react-dom\/(.*)$/, replacement: `${react18('react-dom')}/$1` },
+            // Its CommonJS main would `require('react-dom')` past the aliases (React 19): take the
+            // ESM build, whose imports go through them.
+            {
+              find: /^@testing-library\/react$/,
+              replacement: path.join(
+                root,
+                'node_modules/@testing-library/react/dist/@testing-library/react.esm.js',
+              ),
+            },
           ],
         },
         test: {
@@ -59,6 +68,8 @@ export default defineConfig({
       },
       {
         extends: true,
+        // Pre-bundled up front: a dependency found mid-run makes Vite reload the test page.
+        optimizeDeps: { include: ['zustand/vanilla', 'zod/mini'] },
         test: {
           name: 'browser',
           include: ['test/browser/**/*.test.{ts,tsx}'],
@@ -72,6 +83,11 @@ export default defineConfig({
         test: {
           name: 'storybook',
           browser: chromium(),
+          // The Live story's demo server, on a free port; the setup file hands its URL to stories.
+          globalSetup: ['.storybook/vitest-global-setup.ts'],
+          setupFiles: ['.storybook/vitest-setup.ts'],
+          // Play functions wait for real reconnects: generous on a 2-core CI machine.
+          testTimeout: 30_000,
         },
       },
     ],

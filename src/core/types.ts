@@ -1,7 +1,12 @@
 /**
  * Public types of the connection client (SPEC.md section 3). The contract the react layer builds on.
  */
+import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
+import type { DataSchemas, MessagesOf } from '../protocol/standard-schema.js';
+import type { ErrorStore } from './error-store.js';
+
+export type { Envelope, EnvelopeMeta };
 
 /** Lifecycle states. Only the pure transition function in `state.ts` changes them. */
 export type SocketStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
@@ -39,23 +44,8 @@ export type SendResult =
   | { readonly status: 'queued' }
   | { readonly status: 'rejected'; readonly fault: Fault };
 
-/** An inbound envelope after validation. `data` is typed when a schema is registered for `type`. */
-export interface Envelope<T extends string = string, D = unknown> {
-  readonly type: T;
-  readonly data: D;
-  readonly meta?: EnvelopeMeta;
-}
-
-/** Envelope metadata (SPEC.md section 1). Unknown keys are kept. */
-export interface EnvelopeMeta {
-  readonly request_id?: string;
-  readonly timestamp?: string;
-  readonly retry_after_ms?: number;
-  readonly [key: string]: unknown;
-}
-
 /** Map of message type to its `data` type, inferred from registered schemas. */
-export type MessageMap = Record<string, unknown>;
+export type MessageMap = object;
 
 /** Options of one request. */
 export interface RequestOptions {
@@ -91,8 +81,25 @@ export interface Socket<M extends MessageMap = MessageMap> {
   /** Stop for good: settles every pending request and queued send with a fault. */
   close(code?: number, reason?: string): void;
   /** The error store every fault of this socket goes to. */
-  readonly errors: import('./error-store.js').ErrorStore;
+  readonly errors: ErrorStore;
 }
+
+/**
+ * The parts of a socket that do not depend on its message map: what code that manages sockets of
+ * any map (the React registry) needs. `Socket<M>` is invariant in `M`, so it is not a `Socket`.
+ */
+export type AnySocket = Pick<
+  Socket,
+  'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors'
+>;
+
+/**
+ * The message map of a socket made with `schemas` of type `S`: the inferred map, or the open
+ * {@link MessageMap} when no specific schemas were given.
+ */
+export type SocketMessages<S extends DataSchemas> = string extends keyof S
+  ? MessageMap
+  : MessagesOf<S>;
 
 /** `data` type for message `T`: the schema's output when registered, else `unknown`. */
 export type DataOf<M extends MessageMap, T extends string> = T extends keyof M ? M[T] : unknown;

@@ -1,0 +1,90 @@
+/**
+ * Reconnection delays as a pure function of the attempt, a random draw and a retry hint. The timer
+ * that waits is elsewhere (`retryer.ts`), and so is the state; this file only answers "how long".
+ */
+import type { Fault } from '../protocol/fault.js';
+
+/** The default policy's knobs. Every field is optional; see {@link DEFAULT_BACKOFF}. */
+export interface BackoffPolicy {
+  /** Upper bound of the first retry's delay; it grows by `factor` per attempt. @default 1000 */
+  readonly baseMs?: number;
+  /** Growth per attempt. @default 2 */
+  readonly factor?: number;
+  /** No delay is shorter: a server that drops everyone is not hammered. @default 250 */
+  readonly floorMs?: number;
+  /** No delay is longer (the slow end of the policy). @default 30_000 */
+  readonly capMs?: number;
+  /**
+   * `full`: uniform in [floor, min(cap, base·factor^(n-1))] (AWS "full jitter": spreads a herd of
+   * clients dropped at once). `none`: the upper bound itself, for tests and demos. @default 'full'
+   */
+  readonly jitter?: 'full' | 'none';
+  /** Give up (status `failed`) after this many retries in a row. @default Infinity */
+  readonly maxAttempts?: number;
+  /**
+   * Floor for a close that asks to come back later (1013, 4005) without a `retry_after_ms` hint.
+   * @default 5000
+   */
+  readonly throttleFloorMs?: number;
+}
+
+/** What a custom policy is told about the retry it is asked to time. */
+export interface BackoffInput {
+  /** 1 for the first retry after a drop; reset after a stable open or `reconnect()`. */
+  readonly attempt: number;
+  /** The fault that caused the retry. */
+  readonly fault: Fault | null;
+  /** The earliest retry the server or the protocol asked for (ms from now), or 0. */
+  readonly hintMs: number;
+  /** A uniform draw in [0, 1) from the socket's injected random source. */
+  readonly random: number;
+}
+
+/** A custom policy: the delay in ms, or `null` to stop retrying (status `failed`). */
+export type BackoffFunction = (input: BackoffInput) => number | null;
+
+export const DEFAULT_BACKOFF = {
+  baseMs: 1000,
+  factor: 2,
+  floorMs: 250,
+  capMs: 30_000,
+  jitter: 'full',
+  maxAttempts: Number.POSITIVE_INFINITY,
+  throttleFloorMs: 5000,
+} as const satisfies Required<BackoffPolicy>;
+
+/** Checks a policy once, at construction, so a typo fails loudly instead of retrying oddly. */
+export function resolveBackoff(policy: BackoffPolicy = {}): Required<BackoffPolicy> {
+  const resolved = { ...DEFAULT_BACKOFF, ...policy };
+  for (const key of ['baseMs', 'floorMs', 'capMs', 'throttleFloorMs'] as const) {
+    if (!(resolved[key] >= 0)) throw new RangeError(`sockguard: backoff.${key} must be >= 0`);
+  }
+  if (!(resolved.factor >= 1)) throw new RangeError('sockguard: backoff.factor must be >= 1');
+  if (!(resolved.maxAttempts >= 0))
+    throw new RangeError('sockguard: backoff.maxAttempts must be >= 0');
+  if (resolved.floorMs > resolved.capMs) {
+    throw new RangeError('sockguard: backoff.floorMs must not exceed backoff.capMs');
+  }
+  return resolved;
+}
+
+/** The upper bound of retry `attempt`'s delay: min(cap, base·factor^(attempt-1)), at least the floor. */
+export function backoffCeiling(policy: Required<BackoffPolicy>, attempt: number): number {
+  const grown = policy.baseMs * policy.factor ** Math.max(0, attempt - 1);
+  return Math.max(policy.floorMs, Math.min(policy.capMs, grown));
+}
+
+/**
+ * The delay before retry `input.attempt`, or null once `maxAttempts` is spent. A hint raises the
+ * delay to at least the hint, plus a jitter of up to one `baseMs`, so clients told "in 3 s" do not
+ * all come back in the same millisecond.
+ */
+export function backoffDelay(policy: Required<BackoffPolicy>, input: BackoffInput): number | null {
+  if (input.attempt > policy.maxAttempts) return null;
+  const ceiling = backoffCeiling(policy, input.attempt);
+  const delay =
+    policy.jitter === 'none' ? ceiling : policy.floorMs + input.random * (ceiling - policy.floorMs);
+  if (input.hintMs <= delay) return delay;
+  const spread = policy.jitter === 'none' ? 0 : input.random * policy.baseMs;
+  return Math.min(Math.max(input.hintMs, policy.capMs), input.hintMs + spread);
+}

@@ -1,0 +1,89 @@
+/**
+ * Types of the error store (SPEC.md section 4): the contract between the core, which reports
+ * faults, and the react layer, which reads them. Re-exported from `error-store.ts`.
+ */
+import type { StoreApi } from 'zustand/vanilla';
+import type { Fault } from '../protocol/fault.js';
+import type { Clock } from './clock.js';
+
+/** A fault as the store keeps it: redacted, with its repeat count. */
+export type StoredFault = Fault & {
+  /** Repeats merged into this entry (1 for the first). */
+  readonly count: number;
+  /** Clock ms of the first occurrence. */
+  readonly firstAt: number;
+  /** Clock ms of the latest repeat or update. */
+  readonly lastAt: number;
+  /**
+   * Clock ms at which a recoverable fault leaves `toasts` (`lastAt + recoverableTtlMs`); null for a
+   * fatal fault (it never expires) or when the TTL is disabled.
+   */
+  readonly expiresAt: number | null;
+};
+
+/** What the socket knows when it reports a fault; all optional, passed on to `onFault`. */
+export interface FaultContext {
+  /** The connection attempt the fault belongs to. */
+  readonly attempt?: number;
+  /** The connection URL; redacted (query and credentials removed) before it reaches the logger. */
+  readonly url?: string;
+  /** The socket status at the time of the report. */
+  readonly status?: string;
+}
+
+/** The context handed to `onFault`: the report's context (URL redacted) and the entry's count. */
+export interface FaultLog extends FaultContext {
+  readonly count: number;
+}
+
+/** Options of {@link createErrorStore}. Every field is optional. */
+export interface ErrorStoreOptions {
+  /**
+   * Bound on `history` and on `toasts`: the oldest entries are dropped past it. An integer >= 1.
+   * @default 50
+   */
+  readonly maxHistory?: number;
+  /**
+   * A repeat of an active fault (same source, code, severity, action and message) less than this
+   * long after its `lastAt` merges into it as a count instead of a new toast. 0 never merges.
+   * @default 5000
+   */
+  readonly dedupeWindowMs?: number;
+  /**
+   * How long a recoverable fault stays in `toasts` after its last occurrence; null keeps it until
+   * dismissed. Fatal faults never expire.
+   * @default 10_000
+   */
+  readonly recoverableTtlMs?: number | null;
+  /** Time and the expiry timer. @default systemClock (reads the globals at call time) */
+  readonly clock?: Clock;
+  /**
+   * Called on every report, merged repeats included, with the stored (redacted) entry. An error it
+   * throws is caught and written to `console.error`: a broken logger never breaks reporting.
+   */
+  readonly onFault?: (fault: StoredFault, log: FaultLog) => void;
+}
+
+/** The state of an error store, actions included (they keep their identity). */
+export interface ErrorState {
+  /** Recent faults, newest first, bounded by `maxHistory`; dismissal and expiry keep them here. */
+  readonly history: readonly StoredFault[];
+  /** Active faults to show (neither dismissed nor expired), newest first; a subset of `history`. */
+  readonly toasts: readonly StoredFault[];
+  /** The newest active fatal fault, or null. */
+  readonly fatal: StoredFault | null;
+  /**
+   * Redacts and stores a fault, merging it into an entry with the same id or into an active repeat,
+   * and calls `onFault`. Returns the stored entry (the merged one for a repeat).
+   */
+  report(fault: Fault, context?: FaultContext): StoredFault;
+  /** Removes the toast with this id (it stays in `history`); unknown ids are ignored. */
+  dismiss(id: string): void;
+  /** Removes every toast (they stay in `history`). */
+  dismissAll(): void;
+  /** Empties history and toasts and cancels the expiry timer. */
+  clear(): void;
+}
+
+/** A zustand vanilla store of {@link ErrorState}; hand it to `useStore` or subscribe directly. */
+export type ErrorStore = StoreApi<ErrorState>;

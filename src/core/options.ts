@@ -1,0 +1,122 @@
+/**
+ * Options of `createSocket`, flat, units in the names, defaults documented where declared and
+ * exported ({@link SOCKET_DEFAULTS}). Checked once at construction so a typo fails loudly.
+ */
+import type { FaultMessages, FaultOverrides } from '../protocol/classify.js';
+import type { ParseOptions } from '../protocol/envelope.js';
+import type { DataSchemas } from '../protocol/standard-schema.js';
+import type { BackoffFunction, BackoffPolicy } from './backoff.js';
+import type { Clock } from './clock.js';
+import type { BrowserEnvironment } from './environment.js';
+import type { ErrorStore, ErrorStoreOptions } from './error-store.js';
+import type { HeartbeatOptions } from './heartbeat.js';
+import type { WebSocketConstructor } from './websocket.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+/** A URL, or a function called before every attempt (so each one can carry a fresh token). */
+export type UrlSource = string | URL | (() => MaybePromise<string | URL>);
+
+/** Subprotocols, or a function called before every attempt. */
+export type ProtocolsSource =
+  | string
+  | readonly string[]
+  | (() => MaybePromise<string | readonly string[] | undefined>);
+
+/** How faults are classified and worded (SPEC.md section 2). */
+export interface ClassificationOptions {
+  /** Per-code severity/action overrides. */
+  readonly overrides?: FaultOverrides;
+  /** The app's own user texts (i18n), by code or as a function. */
+  readonly messages?: FaultMessages;
+  /** Server text longer than this never reaches `message`. @default 200 */
+  readonly maxMessageLength?: number;
+}
+
+/** Options of {@link createSocket}. Only `url` is required. */
+export interface SocketOptions<S extends DataSchemas = DataSchemas> {
+  readonly url: UrlSource;
+  readonly protocols?: ProtocolsSource;
+  /** Connect on creation. The React layer passes `false` and connects in an effect. @default true */
+  readonly autoConnect?: boolean;
+  /**
+   * Standard Schema validators (zod, valibot, ...) per message type: `data` of that type is
+   * validated and typed; a frame that fails is reported as `invalid_envelope` and not delivered.
+   */
+  readonly schemas?: S;
+  /** Reconnection delays: the default policy's knobs, or a function. */
+  readonly backoff?: BackoffPolicy | BackoffFunction;
+  /** The attempt counter resets only after the connection stayed open this long. @default 5000 */
+  readonly minUptimeMs?: number;
+  /** A handshake that takes longer is a `connect_timeout` fault. @default 10_000 */
+  readonly connectTimeoutMs?: number;
+  /** Application heartbeat, or `false` to turn it off. */
+  readonly heartbeat?: HeartbeatOptions | false;
+  /** Sends kept while not open; one more is rejected with `queue_overflow`. @default 100 */
+  readonly maxQueue?: number;
+  /** Default timeout of `request()`. @default 10_000 */
+  readonly requestTimeoutMs?: number;
+  /** Down this long: the snapshot says `lost` (show a banner; a blip shows none). @default 5000 */
+  readonly lostAfterMs?: number;
+  /**
+   * Down this long: `suspended`; queued sends and pending requests fail instead of waiting, and
+   * retries go on at the slow end of the policy. @default 120_000
+   */
+  readonly suspendAfterMs?: number;
+  /** Handshakes failing in a row before the fault says `unreachable` (and auth is refreshed). @default 3 */
+  readonly maxHandshakeFailures?: number;
+  /** A close this soon after an error envelope is one fault with it. @default 1000 */
+  readonly errorCloseWindowMs?: number;
+  /**
+   * Called once when the server rejects the credentials (4003, 3000) or the handshake keeps
+   * failing, before the next attempt; the URL function then yields a fresh token. A second auth
+   * failure in a row is final. Without it an auth failure is fatal at once.
+   */
+  readonly refreshAuth?: () => MaybePromise<void>;
+  readonly classification?: ClassificationOptions;
+  /** Limits of inbound frames. */
+  readonly parse?: ParseOptions;
+  /** The error store faults go to: one you made (to share it), or options for a new one. */
+  readonly errors?: ErrorStore | ErrorStoreOptions;
+  /** @default globalThis.WebSocket, read when connecting */
+  readonly WebSocket?: WebSocketConstructor;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Uniform in [0, 1): jitter and ids. @default Math.random */
+  readonly random?: () => number;
+  /** Browser events (online, visibility, back/forward cache), or `false` for none. @default the globals */
+  readonly environment?: BrowserEnvironment | false;
+}
+
+export const SOCKET_DEFAULTS = {
+  autoConnect: true,
+  minUptimeMs: 5000,
+  connectTimeoutMs: 10_000,
+  maxQueue: 100,
+  requestTimeoutMs: 10_000,
+  lostAfterMs: 5000,
+  suspendAfterMs: 120_000,
+  maxHandshakeFailures: 3,
+  errorCloseWindowMs: 1000,
+} as const;
+
+type Numeric = {
+  -readonly [K in keyof typeof SOCKET_DEFAULTS as (typeof SOCKET_DEFAULTS)[K] extends number
+    ? K
+    : never]: number;
+};
+
+/** The numeric options with defaults applied, each checked (a negative timeout is a bug). */
+export function resolveNumbers(options: SocketOptions<DataSchemas>): Numeric {
+  const resolved = {} as Numeric;
+  for (const key of Object.keys(SOCKET_DEFAULTS) as Array<keyof typeof SOCKET_DEFAULTS>) {
+    const value = options[key] ?? SOCKET_DEFAULTS[key];
+    if (typeof value !== 'number') continue;
+    if (!(value >= 0)) throw new RangeError(`sockguard: ${key} must be a number >= 0`);
+    resolved[key as keyof Numeric] = value;
+  }
+  if (resolved.maxQueue < 0 || !Number.isInteger(resolved.maxQueue)) {
+    throw new RangeError('sockguard: maxQueue must be an integer >= 0');
+  }
+  return resolved;
+}

@@ -1,0 +1,78 @@
+/**
+ * Where a socket's faults are made and sent: every failure goes through `classify` (with the app's
+ * overrides and texts) and into the error store with the context a log needs.
+ */
+import { classify, type FaultInput, type FaultOverrides } from '../protocol/classify.js';
+import type { ClassificationOverride, ClientCode, Fault } from '../protocol/fault.js';
+import { redactText } from '../protocol/redact.js';
+import type { Clock } from './clock.js';
+import type { ErrorStore } from './error-store.js';
+import type { ClassificationOptions } from './options.js';
+
+export interface Reporter {
+  /**
+   * A classified fault (not reported yet). `forced` replaces the classification of this one fault,
+   * so its user text matches what the socket does (e.g. giving up after the last retry).
+   */
+  fault(input: FaultInput, forced?: ClassificationOverride): Fault;
+  /** A classified client-side fault (not reported yet). */
+  client(code: ClientCode, cause?: string, requestId?: string): Fault;
+  /** Sends a fault to the store (and its logger) with the socket's context; returns it. */
+  report<F extends Fault>(fault: F): F;
+  /** A fresh id, unique per socket (faults and request ids). */
+  nextId(): string;
+  /** The redacted URL of the current attempt, for faults and logs. */
+  url: string;
+}
+
+/** A short, redacted description of anything thrown. */
+export function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return redactText(text).slice(0, 200);
+}
+
+function force(
+  overrides: FaultOverrides | undefined,
+  input: FaultInput,
+  forced: ClassificationOverride,
+): FaultOverrides {
+  const table = { ...overrides?.[input.source], [input.code]: forced };
+  return { ...overrides, [input.source]: table };
+}
+
+export function createReporter(
+  store: ErrorStore,
+  clock: Clock,
+  random: () => number,
+  classification: ClassificationOptions | undefined,
+  state: () => { readonly attempt: number; readonly status: string },
+): Reporter {
+  const prefix = Math.floor(random() * 36 ** 6).toString(36);
+  let ids = 0;
+  const nextId = () => `${prefix}-${++ids}`;
+  const reporter: Reporter = {
+    url: '',
+    nextId,
+    fault: (input, forced) =>
+      classify(input, {
+        id: nextId(),
+        now: clock.now(),
+        url: reporter.url || undefined,
+        overrides: forced
+          ? force(classification?.overrides, input, forced)
+          : classification?.overrides,
+        messages: classification?.messages,
+        maxMessageLength: classification?.maxMessageLength,
+      }),
+    client: (code, cause, requestId) =>
+      reporter.fault({ source: 'client', code, cause, requestId }),
+    report(fault) {
+      const { attempt, status } = state();
+      store
+        .getState()
+        .report(fault, { attempt, status, ...(reporter.url ? { url: reporter.url } : {}) });
+      return fault;
+    },
+  };
+  return reporter;
+}

@@ -1,0 +1,57 @@
+/**
+ * The retry mechanism: waits until a planned time, and holds while paused (offline, hidden tab,
+ * back/forward cache). It knows nothing of states or policies: the socket says when and whether.
+ */
+import type { Clock, TimerHandle } from './clock.js';
+
+export interface Retryer {
+  /** Plans `run` for `delayMs` from now; returns its time, or null while paused. */
+  plan(delayMs: number, run: () => void): number | null;
+  /**
+   * Re-applies `isPaused()`: holds a planned retry, or arms it again (at once when its time has
+   * passed). Returns when it will run, or null when held or nothing is planned.
+   */
+  update(): number | null;
+  /** Runs the planned retry now (e.g. back online). False when nothing was planned. */
+  runNow(): boolean;
+  cancel(): void;
+}
+
+export function createRetryer(clock: Clock, isPaused: () => boolean): Retryer {
+  let planned: { at: number; run: () => void } | null = null;
+  let timer: TimerHandle | null = null;
+
+  const disarm = () => {
+    if (timer !== null) clock.clearTimeout(timer);
+    timer = null;
+  };
+  const fire = () => {
+    disarm();
+    const run = planned?.run;
+    planned = null;
+    run?.();
+  };
+  const update = (): number | null => {
+    disarm();
+    if (planned === null || isPaused()) return null;
+    timer = clock.setTimeout(fire, Math.max(0, planned.at - clock.now()));
+    return planned.at;
+  };
+
+  return {
+    plan(delayMs, run) {
+      planned = { at: clock.now() + delayMs, run };
+      return update();
+    },
+    update,
+    runNow() {
+      if (planned === null) return false;
+      fire();
+      return true;
+    },
+    cancel() {
+      disarm();
+      planned = null;
+    },
+  };
+}

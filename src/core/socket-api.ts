@@ -1,0 +1,126 @@
+/**
+ * The public face of a socket: what callers can do (send, request, subscribe). The connection's
+ * life is in `socket.ts`; this file only checks arguments and hands frames to the outbox.
+ */
+import type { Envelope } from '../protocol/envelope.js';
+import { FaultError } from '../protocol/fault-error.js';
+import type { ErrorStore } from './error-store.js';
+import type { Handlers } from './handlers.js';
+import type { Outbox } from './outbox.js';
+import type { Reporter } from './reporter.js';
+import type { Requests } from './requests.js';
+import type {
+  EnvelopeMeta,
+  MessageHandler,
+  MessageMap,
+  SendResult,
+  Socket,
+  SocketSnapshot,
+} from './types.js';
+
+export interface SocketParts {
+  readonly store: ErrorStore;
+  readonly snapshot: () => SocketSnapshot;
+  readonly listeners: Set<() => void>;
+  readonly handlers: Handlers;
+  readonly outbox: Outbox;
+  readonly requests: Requests;
+  readonly reporter: Reporter;
+  readonly requestTimeoutMs: number;
+  readonly connect: () => void;
+  readonly reconnect: () => void;
+  readonly close: (code?: number, reason?: string) => void;
+}
+
+function serialize(type: string, data: unknown, meta: EnvelopeMeta | undefined): string {
+  if (typeof type !== 'string' || type === '') {
+    throw new TypeError('sockguard: send(type, data) needs a non-empty string type');
+  }
+  try {
+    return JSON.stringify(meta === undefined ? { type, data } : { type, data, meta });
+  } catch (error) {
+    throw new TypeError(
+      `sockguard: the data of "${type}" cannot be sent as JSON (${String(error)})`,
+    );
+  }
+}
+
+export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socket<M> {
+  const { snapshot, outbox, requests, reporter } = parts;
+
+  const unusable = (): Error | null => {
+    const { status } = snapshot();
+    if (status !== 'closed' && status !== 'failed') return null;
+    const fix = status === 'closed' ? 'connect()' : 'reconnect()';
+    return new Error(`sockguard: cannot send on a ${status} socket; call ${fix} first`);
+  };
+  const transmit = (frame: { text: string; requestId?: string }): SendResult => {
+    if (snapshot().suspended) {
+      const cause = 'suspended: the connection has been down too long';
+      const fault = reporter.report(reporter.client('connection_closed', cause, frame.requestId));
+      return { status: 'rejected', fault };
+    }
+    return outbox.transmit(frame);
+  };
+
+  const request = <R>(
+    type: string,
+    data: unknown,
+    options: { timeoutMs?: number; signal?: AbortSignal; retryOnReconnect?: boolean } = {},
+  ): Promise<Envelope<string, R>> => {
+    const error = unusable();
+    if (error) return Promise.reject(error);
+    const requestId = reporter.nextId();
+    const { signal, timeoutMs = parts.requestTimeoutMs, retryOnReconnect = false } = options;
+    if (signal?.aborted) {
+      const fault = reporter.client('request_aborted', 'aborted before it was sent', requestId);
+      return Promise.reject(new FaultError(fault));
+    }
+    let text: string;
+    try {
+      text = serialize(type, data, { request_id: requestId });
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
+    const frame = { text, requestId };
+    const promise = requests.start({
+      frame,
+      timeoutMs,
+      retry: retryOnReconnect,
+      signal,
+      timedOut: () => {
+        outbox.remove(frame);
+        const cause = `no reply to "${type}" within ${timeoutMs} ms`;
+        return reporter.report(reporter.client('request_timeout', cause, requestId));
+      },
+      aborted: () => {
+        outbox.remove(frame);
+        return reporter.client('request_aborted', 'the signal was aborted', requestId);
+      },
+    });
+    const result = transmit(frame);
+    if (result.status === 'rejected') requests.reject(requestId, result.fault);
+    return promise as Promise<Envelope<string, R>>;
+  };
+
+  return {
+    errors: parts.store,
+    getSnapshot: snapshot,
+    subscribe(listener) {
+      // A wrapper per call: the same listener subscribed twice is two subscriptions.
+      const own = () => listener();
+      parts.listeners.add(own);
+      return () => parts.listeners.delete(own);
+    },
+    connect: parts.connect,
+    reconnect: parts.reconnect,
+    close: (code = 1000, reason = '') => parts.close(code, reason),
+    send(type, data, meta) {
+      const error = unusable();
+      if (error) throw error;
+      return transmit({ text: serialize(type, data, meta) });
+    },
+    request,
+    on: (type, handler) => parts.handlers.on(type, handler as MessageHandler),
+  };
+}

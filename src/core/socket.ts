@@ -1,0 +1,429 @@
+/**
+ * `createSocket`: the framework-free connection client (SPEC.md section 3). This file is the
+ * connection's life: attempts, drops, retries, auth refresh, browser events. It wires the pure
+ * parts (state machine, backoff, classification) to the mechanisms (connection, retryer,
+ * heartbeat, outbox, inbox), and owns nothing a test cannot inject.
+ */
+import { closesAfterError, mergeErrorThenClose } from '../protocol/classify.js';
+import type { ErrorEnvelope } from '../protocol/envelope.js';
+import type { CloseFault, EnvelopeFault, Fault } from '../protocol/fault.js';
+import { redactUrl } from '../protocol/redact.js';
+import type { DataSchemas } from '../protocol/standard-schema.js';
+import { backoffDelay, resolveBackoff } from './backoff.js';
+import { systemClock } from './clock.js';
+import { type CloseInfo, type Connection, openConnection } from './connection.js';
+import { type EnvironmentWatch, watchEnvironment } from './environment.js';
+import { createErrorStore, type ErrorStore } from './error-store.js';
+import { createHandlers } from './handlers.js';
+import { DEFAULT_HEARTBEAT, type Heartbeat, startHeartbeat } from './heartbeat.js';
+import { createInbox } from './inbox.js';
+import { resolveNumbers, type SocketOptions } from './options.js';
+import { createOutbox } from './outbox.js';
+import { createReporter, describeError } from './reporter.js';
+import { createRequests } from './requests.js';
+import { createRetryer } from './retryer.js';
+import { createSocketApi } from './socket-api.js';
+import { INITIAL_SNAPSHOT, type SocketEvent, transition } from './state.js';
+import { createTimers } from './timers.js';
+import type { Socket, SocketMessages } from './types.js';
+import { globalWebSocket } from './websocket.js';
+
+const FATAL = { severity: 'fatal', action: 'stop' } as const;
+const isStore = (value: object): value is ErrorStore => 'getState' in value;
+const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/**
+ * Creates a connection client. It connects at once unless `autoConnect: false`; every failure
+ * becomes a classified fault in `socket.errors` and drives the state.
+ */
+export function createSocket<S extends DataSchemas = DataSchemas>(
+  options: SocketOptions<S>,
+): Socket<SocketMessages<S>> {
+  const n = resolveNumbers(options);
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const policy = typeof options.backoff === 'function' ? null : resolveBackoff(options.backoff);
+  const beat = options.heartbeat === false ? null : { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
+  const store =
+    options.errors && isStore(options.errors)
+      ? options.errors
+      : createErrorStore({ clock, ...options.errors });
+
+  let snapshot = INITIAL_SNAPSHOT;
+  const listeners = new Set<() => void>();
+  let conn: Connection | null = null;
+  let heartbeat: Heartbeat | null = null;
+  let env: EnvironmentWatch | null = null;
+  /** Bumped by close(), reconnect() and a failure: async work of an older run must not act. */
+  let run = 0;
+  let frozen = false;
+  let refreshing = false;
+  let handshakeFailures = 0;
+  /** An auth failure happened since the last stable open: the next one is final. */
+  let authFailed = false;
+  let fatalId: string | null = null;
+  let lastError: { fault: EnvelopeFault; at: number } | null = null;
+
+  const timers = createTimers(clock);
+  const reporter = createReporter(store, clock, random, options.classification, () => snapshot);
+  const { fault, report } = reporter;
+  const requests = createRequests(clock);
+  const outbox = createOutbox(clock, n.maxQueue, requests, reporter, (text) => !!conn?.send(text));
+  const handlers = createHandlers((error, envelope) => {
+    const cause = `handler of "${envelope.type}" threw ${describeError(error)}`;
+    report(reporter.client('handler_error', cause));
+  });
+  const retryer = createRetryer(
+    clock,
+    () => refreshing || frozen || (env !== null && (!env.isOnline() || env.isHidden())),
+  );
+
+  const dispatch = (event: SocketEvent) => {
+    const next = transition(snapshot, event);
+    if (next === snapshot) return;
+    snapshot = next;
+    for (const listener of [...listeners]) listener();
+  };
+  const reschedule = () => dispatch({ type: 'schedule', retryAt: retryer.update() });
+
+  const delayFor = (attempt: number, f: Fault | null, hintMs: number) => {
+    const input = { attempt, fault: f, hintMs, random: random() };
+    if (typeof options.backoff === 'function') return options.backoff(input);
+    return backoffDelay(policy as NonNullable<typeof policy>, input);
+  };
+
+  // ---- inbound -------------------------------------------------------------------------------
+
+  const onErrorEnvelope = (envelope: ErrorEnvelope) => {
+    const requestId = envelope.meta?.request_id;
+    let f = fault({
+      source: 'envelope',
+      code: envelope.data.code,
+      message: envelope.data.message,
+      requestId,
+      retryAfterMs: envelope.meta?.retry_after_ms,
+    }) as EnvelopeFault;
+    if (f.action === 'reauthenticate') f = softenAuth(f);
+    report(f);
+    if (requestId !== undefined) requests.reject(requestId, f);
+    const error = { fault: f, at: clock.now() };
+    lastError = error;
+    if (f.action === 'backoff') {
+      outbox.hold(f.retryAfterMs ?? delayFor(1, f, 0) ?? 1000);
+      dispatch({ type: 'fault', fault: f });
+    } else if (f.action === 'reauthenticate' && f.severity === 'recoverable') {
+      // Usually a close follows (SPEC.md section 1) and handles it; a lone envelope with a
+      // refresher means: refresh, and come back with the new token.
+      timers.set('auth', n.errorCloseWindowMs, () => {
+        if (lastError !== error || !conn) return;
+        abandon(1000, 'reauthenticate');
+        onFault(f);
+      });
+    }
+  };
+
+  const receive = createInbox({
+    parse: options.parse,
+    schemas: options.schemas ?? {},
+    heartbeat: beat,
+    handlers,
+    requests,
+    reporter,
+    pong: () => beat && conn?.send(JSON.stringify({ type: beat.pongType })),
+    error: onErrorEnvelope,
+  });
+
+  // ---- drops and retries ---------------------------------------------------------------------
+
+  const startDownTimers = () => {
+    if (!timers.has('lost')) timers.set('lost', n.lostAfterMs, () => dispatch({ type: 'lost' }));
+    if (!timers.has('suspend')) timers.set('suspend', n.suspendAfterMs, suspend);
+  };
+  const suspend = () => {
+    dispatch({ type: 'suspend' });
+    const cause = `suspended: down for ${n.suspendAfterMs} ms`;
+    outbox.discard(cause);
+    requests.rejectAll((id) => reporter.client('connection_closed', cause, id));
+  };
+
+  const abandon = (code?: number, reason?: string) => {
+    heartbeat?.stop();
+    heartbeat = null;
+    conn?.abandon(code, reason);
+    conn = null;
+    timers.clear('connect', 'stable', 'auth');
+  };
+
+  /** Requests on the wire are lost with the connection: queue them again, or reject them. */
+  const dropRequests = (why: string) => {
+    const cause = `connection lost (${why})`;
+    outbox.requeue(requests.drop((id) => reporter.client('connection_closed', cause, id)));
+  };
+
+  /** A recoverable drop: settle what was on the wire and plan the next attempt. */
+  const retry = (f: Fault, refreshFirst: boolean) => {
+    dropRequests(`${f.source} ${f.code}: ${f.message}`);
+    const attempt = snapshot.attempt + 1;
+    const hint = f.retryAfterMs ?? (f.action === 'backoff' ? (policy?.throttleFloorMs ?? 0) : 0);
+    // Fresh credentials are worth trying at once: the refresh itself was the wait. A suspended
+    // socket retries at the slow end of the policy.
+    const delay =
+      f.action === 'reauthenticate'
+        ? 0
+        : snapshot.suspended
+          ? Math.max(hint, policy?.capMs ?? 0, delayFor(attempt, f, hint) ?? 0)
+          : delayFor(attempt, f, hint);
+    if (delay === null) {
+      const cause = `gave up after ${attempt - 1} retries`;
+      return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
+    }
+    if (refreshFirst) refreshing = true;
+    dispatch({ type: 'drop', fault: f, retryAt: retryer.plan(delay, attempt_) });
+    startDownTimers();
+    if (refreshFirst) refresh(f);
+  };
+
+  const refresh = (f: Fault) => {
+    const thisRun = run;
+    Promise.resolve()
+      .then(() => options.refreshAuth?.())
+      .then(
+        () => {
+          if (thisRun !== run) return;
+          refreshing = false;
+          reschedule();
+        },
+        (error: unknown) => {
+          if (thisRun !== run) return;
+          refreshing = false;
+          const cause = `refreshAuth failed: ${describeError(error)}`;
+          if (f.action === 'reauthenticate') {
+            return fail({ ...f, severity: 'fatal', detail: { ...f.detail, cause } });
+          }
+          report(fault({ source: 'transport', code: 'unreachable', cause }));
+          reschedule();
+        },
+      );
+  };
+
+  /** A first auth failure with a refresher is recoverable: the refresh may fix it unseen. */
+  const softenAuth = <F extends Fault>(f: F): F =>
+    options.refreshAuth && !authFailed && f.severity === 'fatal'
+      ? { ...f, severity: 'recoverable' }
+      : f;
+
+  const onFault = (f: Fault) => {
+    if (f.action === 'reauthenticate') {
+      const soft = softenAuth(f);
+      if (soft.severity === 'fatal') return fail(soft);
+      authFailed = true;
+      report(soft);
+      return retry(soft, true);
+    }
+    if (f.severity === 'fatal') return fail(f);
+    report(f);
+    // The handshake keeps failing: an HTTP 401/403 on upgrade looks like this in a browser.
+    const refreshFirst =
+      f.code === 'unreachable' &&
+      handshakeFailures === n.maxHandshakeFailures &&
+      options.refreshAuth !== undefined;
+    retry(f, refreshFirst);
+  };
+
+  /** A handshake that never opened; enough in a row say the server is unreachable or refusing. */
+  const handshakeFailed = (f: Fault, last: string): Fault => {
+    if (f.action !== 'reconnect') return f;
+    handshakeFailures += 1;
+    if (handshakeFailures < n.maxHandshakeFailures) return f;
+    const cause = `${handshakeFailures} handshakes failed in a row (last: ${last})`;
+    return fault({ source: 'transport', code: 'unreachable', cause });
+  };
+
+  // ---- one connection ------------------------------------------------------------------------
+
+  const onClose = (info: CloseInfo) => {
+    const opened = snapshot.status === 'open';
+    abandon();
+    const closed = fault({ source: 'close', ...info, requested: false }) as CloseFault;
+    let f: Fault = closed;
+    const recent = lastError && clock.now() - lastError.at <= n.errorCloseWindowMs;
+    if (lastError && recent && closesAfterError(lastError.fault, closed)) {
+      f = mergeErrorThenClose(lastError.fault, closed);
+    }
+    lastError = null;
+    if (!opened) f = handshakeFailed(f, `close ${info.code}`);
+    if (env && !env.isOnline() && f.action === 'reconnect') {
+      f = fault({ source: 'transport', code: 'offline', cause: `closed ${info.code} offline` });
+    }
+    onFault(f);
+  };
+
+  const onOpen = () => {
+    timers.clear('connect', 'lost', 'suspend');
+    handshakeFailures = 0;
+    dispatch({ type: 'open', at: clock.now() });
+    if (fatalId !== null) store.getState().dismiss(fatalId);
+    fatalId = null;
+    timers.set('stable', n.minUptimeMs, () => {
+      authFailed = false;
+      dispatch({ type: 'stable' });
+    });
+    if (beat) {
+      const ping = JSON.stringify({ type: beat.pingType });
+      heartbeat = startHeartbeat(
+        clock,
+        beat,
+        () => conn?.send(ping),
+        () => {
+          abandon(1000, 'heartbeat timeout');
+          const cause = `no frame within ${beat.timeoutMs} ms of a ping`;
+          onFault(fault({ source: 'transport', code: 'heartbeat_timeout', cause }));
+        },
+      );
+    }
+    outbox.flush();
+  };
+
+  const open = (url: string | URL, protocols: string | readonly string[] | undefined) => {
+    const href = String(url);
+    reporter.url = redactUrl(href);
+    try {
+      const list = typeof protocols === 'object' ? [...protocols] : protocols;
+      conn = openConnection(options.WebSocket ?? globalWebSocket(), href, list, {
+        open: onOpen,
+        message: (data) => {
+          heartbeat?.seen();
+          receive(data);
+        },
+        close: onClose,
+      });
+    } catch (error) {
+      // No WebSocket here, or a malformed URL or subprotocol: every retry would throw the same.
+      const cause = `WebSocket constructor threw ${describeError(error)}`;
+      return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
+    }
+    timers.set('connect', n.connectTimeoutMs, () => {
+      abandon(1000, 'connect timeout');
+      const cause = `no open within ${n.connectTimeoutMs} ms`;
+      onFault(
+        handshakeFailed(fault({ source: 'transport', code: 'connect_timeout', cause }), cause),
+      );
+    });
+  };
+
+  function attempt_() {
+    retryer.cancel();
+    dispatch({ type: 'attempt' });
+    startDownTimers();
+    const thisRun = run;
+    const failed = (error: unknown) => {
+      if (thisRun !== run || snapshot.status !== 'connecting') return;
+      const cause = `url/protocols function failed: ${describeError(error)}`;
+      onFault(fault({ source: 'transport', code: 'network_lost', cause }));
+    };
+    try {
+      const url = typeof options.url === 'function' ? options.url() : options.url;
+      const protocols =
+        typeof options.protocols === 'function' ? options.protocols() : options.protocols;
+      if (!isThenable(url) && !isThenable(protocols)) return open(url, protocols);
+      Promise.all([url, protocols]).then(([u, p]) => {
+        if (thisRun === run && snapshot.status === 'connecting' && conn === null) open(u, p);
+      }, failed);
+    } catch (error) {
+      failed(error);
+    }
+  }
+
+  // ---- browser life --------------------------------------------------------------------------
+
+  const watch = () => {
+    env ??= watchEnvironment(options.environment ?? {}, {
+      online: () => {
+        if (!refreshing && !retryer.runNow()) heartbeat?.probe();
+      },
+      offline: () => {
+        reschedule();
+        heartbeat?.probe();
+      },
+      hidden: reschedule,
+      visible: () => {
+        reschedule();
+        heartbeat?.probe();
+      },
+      frozen: () => {
+        // Chrome closes sockets entering the back/forward cache anyway; closing cleanly first
+        // lets the server know, and pageshow reconnects.
+        frozen = true;
+        if (snapshot.status !== 'open' && snapshot.status !== 'connecting') return reschedule();
+        abandon(1000, 'page frozen');
+        const f = reporter.client('connection_closed', 'the page entered the back/forward cache');
+        dropRequests('the page entered the back/forward cache');
+        dispatch({ type: 'drop', fault: f, retryAt: retryer.plan(0, attempt_) });
+      },
+      restored: () => {
+        frozen = false;
+        retryer.runNow();
+      },
+    });
+  };
+
+  // ---- stopping ------------------------------------------------------------------------------
+
+  const shutdown = (code?: number, reason?: string) => {
+    run += 1;
+    abandon(code, reason);
+    retryer.cancel();
+    timers.clearAll();
+    outbox.reset();
+    refreshing = false;
+    lastError = null;
+    env?.stop();
+    env = null;
+  };
+
+  const fail = (f: Fault) => {
+    report(f);
+    fatalId = f.id;
+    shutdown();
+    requests.rejectAll(f);
+    outbox.discard(`the connection failed: ${f.message}`);
+    dispatch({ type: 'fail', fault: f });
+  };
+
+  const socket = createSocketApi<SocketMessages<S>>({
+    store,
+    snapshot: () => snapshot,
+    listeners,
+    handlers,
+    outbox,
+    requests,
+    reporter,
+    requestTimeoutMs: n.requestTimeoutMs,
+    connect() {
+      if (snapshot.status !== 'idle' && snapshot.status !== 'closed') return;
+      watch();
+      attempt_();
+    },
+    reconnect() {
+      const wasLive = conn !== null;
+      shutdown();
+      authFailed = false;
+      handshakeFailures = 0;
+      frozen = false;
+      if (wasLive) dropRequests('reconnect() was called');
+      dispatch({ type: 'reset' });
+      watch();
+      attempt_();
+    },
+    close(code, reason) {
+      if (snapshot.status === 'closed') return;
+      shutdown(code, reason);
+      requests.rejectAll((id) => reporter.client('connection_closed', 'close() was called', id));
+      outbox.discard('close() was called before it was sent');
+      dispatch({ type: 'close' });
+    },
+  });
+  if (options.autoConnect ?? true) socket.connect();
+  return socket;
+}

@@ -1,0 +1,36 @@
+/**
+ * Test-only: a socket over {@link FakeWebSocket} with deterministic jitter (random 0.5) and no
+ * browser events unless a test passes its own. Use with `vi.useFakeTimers()`.
+ */
+import type { DataSchemas } from '../protocol/standard-schema.js';
+import type { SocketOptions } from './options.js';
+import { createSocket } from './socket.js';
+import { type FakeWebSocket, fakeWebSocketClass } from './test-websocket.js';
+
+export const TEST_URL = 'wss://chat.test/ws?token=secret-1';
+
+export function setup<S extends DataSchemas = DataSchemas>(extra: Partial<SocketOptions<S>> = {}) {
+  const WebSocket = fakeWebSocketClass();
+  const socket = createSocket<S>({
+    url: TEST_URL,
+    WebSocket,
+    random: () => 0.5,
+    environment: false,
+    ...extra,
+  });
+  return {
+    socket,
+    WebSocket,
+    ws: () => WebSocket.last(),
+    status: () => socket.getSnapshot().status,
+  };
+}
+
+/** Opens the newest fake WebSocket of `setup`. */
+export function openLast(s: { ws(): FakeWebSocket }) {
+  s.ws().open();
+  return s.ws();
+}
+
+/** The first retry's delay with random 0.5 and the default policy: 250 + 0.5 × (1000 − 250). */
+export const FIRST_RETRY_MS = 625;

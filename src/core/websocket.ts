@@ -1,0 +1,42 @@
+/**
+ * The slice of the WebSocket API the client uses, so a browser's WebSocket, msw's mock, Node's
+ * global one or the `ws` package all fit, and tests can inject their own.
+ */
+
+/** The fields of the events the client reads (msw's close event is not a `CloseEvent`). */
+export interface SocketEventLike {
+  readonly type: string;
+  readonly data?: unknown;
+  readonly code?: number;
+  readonly reason?: string;
+  readonly wasClean?: boolean;
+}
+
+/** A WebSocket as the client drives it. */
+export interface WebSocketLike {
+  /** 0 connecting, 1 open, 2 closing, 3 closed. */
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  addEventListener(type: string, listener: (event: SocketEventLike) => void): void;
+  removeEventListener(type: string, listener: (event: SocketEventLike) => void): void;
+}
+
+/** `new WebSocket(url, protocols)`. */
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+) => WebSocketLike;
+
+export const OPEN = 1;
+
+/** The global WebSocket, read when a connection starts (never at import: SSR-safe, mock-friendly). */
+export function globalWebSocket(): WebSocketConstructor {
+  const ctor: unknown = Reflect.get(globalThis, 'WebSocket');
+  if (typeof ctor !== 'function') {
+    throw new Error(
+      'sockguard: there is no global WebSocket here (a server, or Node < 22): pass options.WebSocket',
+    );
+  }
+  return ctor as WebSocketConstructor;
+}

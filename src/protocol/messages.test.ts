@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { closeText, safeServerText, transportText } from './messages.js';
+
+describe('safeServerText keeps short plain text, cleaned', () => {
+  it.each([
+    ['trims and collapses whitespace', '   Room   not \n\n found  ', 'Room not found'],
+    ['turns tabs and newlines into single spaces', 'Room\tis\nfull', 'Room is full'],
+    ['strips C0 and C1 control characters', 'Ro\u0000om\u0007 is\u009b full\u007f', 'Room is full'],
+    ['strips zero-width and bidi override characters', 'a\u200bb \u202eevil\u202c', 'ab evil'],
+    ['keeps unicode prose', 'Salle «général» pleine ✓', 'Salle «général» pleine ✓'],
+    ['keeps "Error:" prose', 'Error: the room is closed', 'Error: the room is closed'],
+    ['keeps a sentence starting with "at"', 'at least 3 characters', 'at least 3 characters'],
+    ['redacts a token pair', 'bad token=abc123 given', 'bad token=[redacted] given'],
+    ['redacts a bearer credential', 'Bearer abc.def rejected', 'Bearer [redacted] rejected'],
+    ['redacts a URL query', 'see wss://h.io/ws?token=x', 'see wss://h.io/ws?[redacted]'],
+  ])('%s', (_, input, expected) => {
+    expect(safeServerText(input)).toBe(expected);
+  });
+
+  it('accepts text of exactly maxLength and refuses one character more (no cut)', () => {
+    expect(safeServerText('x'.repeat(200))).toBe('x'.repeat(200));
+    expect(safeServerText('x'.repeat(201))).toBeUndefined();
+    expect(safeServerText('abcdef', 5)).toBeUndefined();
+    expect(safeServerText('abcde', 5)).toBe('abcde');
+  });
+});
+
+describe('safeServerText returns undefined so the caller shows a generic text', () => {
+  it.each([
+    ['a non-string', 42],
+    ['an empty string', ''],
+    ['only whitespace and controls', ' \n\t\u0000 '],
+    [
+      'a JavaScript stack trace',
+      'TypeError: x\n    at handler (/srv/app/room.js:12:5)\n    at next',
+    ],
+    ['a joined stack frame', 'boom at handle (server.js:10:3)'],
+    ['a file:line reference', 'failed in room.ts:42'],
+    ['a Java stack', 'Exception in thread "main" java.lang.IllegalStateException'],
+    ['a Java frame', 'oops\n\tat com.acme.Room.join(Room.java:42)'],
+    [
+      'a Python traceback',
+      'Traceback (most recent call last):\n  File "app.py", line 3, in <module>',
+    ],
+    ['a Python file line', 'File "x.py", line 3'],
+    ['a Go panic', 'panic: runtime error\ngoroutine 1 [running]:'],
+    ['a node_modules path', 'Error in /app/node_modules/ws/lib/x'],
+    ['an absolute server path', 'cannot open /var/lib/app/db'],
+    ['a Windows path', 'cannot open C:\\app\\db'],
+    ['a runtime error name', 'ReferenceError: room is undefined'],
+    ['a JS property error', "Cannot read properties of undefined (reading 'id')"],
+    ['a PostgreSQL error', 'ERROR:  syntax error at or near "FROM"'],
+    ['a constraint violation', 'duplicate key value violates unique constraint "users_pkey"'],
+    ['a MySQL error', 'You have an error in your SQL syntax; check the manual'],
+    ['an SQLSTATE', 'SQLSTATE[42S02]: Base table not found'],
+    ['an HTML error page', '<!DOCTYPE html><html><body>502</body></html>'],
+    ['markup', 'Room <b>full</b>'],
+  ])('for %s', (_, input) => {
+    expect(safeServerText(input)).toBeUndefined();
+  });
+
+  it('stays fast on adversarial whitespace (no quadratic pattern)', () => {
+    const started = performance.now();
+    safeServerText(`${'\n'.repeat(200_000)}x`);
+    safeServerText(`${'a-'.repeat(100_000)}x`);
+    safeServerText(' '.repeat(200_000));
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('generic texts follow the action, so an override never makes them lie', () => {
+  it('says "Reconnecting…" only when the action reconnects or backs off', () => {
+    expect(closeText(1006, 'reconnect', false)).toBe('Connection lost. Reconnecting…');
+    expect(closeText(1006, 'stop', false)).toBe('Connection closed.');
+    expect(transportText('network_lost', 'reconnect')).toBe('Connection lost. Reconnecting…');
+    expect(transportText('network_lost', 'stop')).toBe('Connection lost.');
+  });
+
+  it('never blames the server for a close the client asked for', () => {
+    expect(closeText(4000, 'none', true)).toBe('Connection closed.');
+  });
+});

@@ -1,0 +1,72 @@
+import type { ReactNode } from 'react';
+import { createContext, useContext, useEffect, useMemo, useState } from 'react';
+import type { MessageMap, Socket } from '../core/types.js';
+import {
+  getDefaultRegistry,
+  type ReactSocketOptions,
+  type ReactSocketRegistry,
+} from './default-registry.js';
+
+interface SocketContextValue {
+  readonly socket: Socket | null;
+  readonly registry: ReactSocketRegistry | null;
+}
+
+const SocketContext = createContext<SocketContextValue>({ socket: null, registry: null });
+
+/** Props of {@link SocketProvider}: an existing socket, or options to make (and share) one. */
+export type SocketProviderProps = (
+  | { readonly socket: Socket; readonly options?: never }
+  | { readonly options: ReactSocketOptions; readonly socket?: never }
+) & {
+  /** Where `useSocket(options)` calls below share sockets. @default the parent provider's, else a new one */
+  readonly registry?: ReactSocketRegistry;
+  readonly children?: ReactNode;
+};
+
+/**
+ * Gives hooks below a socket and a registry to share connections in. With `options` the socket is
+ * made unconnected, connected on mount and closed after the grace period once unmounted; a socket you
+ * pass in stays yours: the provider neither connects nor closes it.
+ */
+export function SocketProvider(props: SocketProviderProps): ReactNode {
+  const parent = useContext(SocketContext);
+  const [registry] = useState(() => props.registry ?? parent.registry ?? getDefaultRegistry());
+  const socket = props.socket ?? registry.resolve(props.options);
+  useEffect(() => registry.retain(socket), [registry, socket]);
+  const value = useMemo(() => ({ socket, registry }), [socket, registry]);
+  return <SocketContext.Provider value={value}>{props.children}</SocketContext.Provider>;
+}
+
+/** The registry hooks below share sockets in: the provider's, else the lazy default one. */
+export function useSocketRegistry(): ReactSocketRegistry {
+  return useContext(SocketContext).registry ?? getDefaultRegistry();
+}
+
+/** Where a hook gets its socket: an explicit argument wins over the provider's. */
+export type SocketSource<M extends MessageMap = MessageMap> = Socket<M> | ReactSocketOptions;
+
+function isSocket<M extends MessageMap>(source: SocketSource<M>): source is Socket<M> {
+  return 'getSnapshot' in source && typeof source.getSnapshot === 'function';
+}
+
+/**
+ * The socket a hook works on: `source` if it is a socket, the shared socket for `source` if it is
+ * options, else the nearest provider's. Throws when there is none, rather than failing later.
+ */
+export function useSocketInstance<M extends MessageMap = MessageMap>(
+  source?: SocketSource<M>,
+): Socket<M> {
+  const context = useContext(SocketContext);
+  if (source !== undefined) {
+    if (isSocket(source)) return source;
+    return (context.registry ?? getDefaultRegistry()).resolve(source) as unknown as Socket<M>;
+  }
+  if (context.socket === null) {
+    throw new Error(
+      'sockguard: no socket. Pass a socket or options, or render inside <SocketProvider>.',
+    );
+  }
+  // The provider's socket is typed by whoever made it; hooks trust the map they are given.
+  return context.socket as unknown as Socket<M>;
+}

@@ -1,0 +1,78 @@
+import type { Clock, TimerHandle } from '../core/clock.js';
+import { systemClock } from '../core/clock.js';
+import type { AnySocket, Socket } from '../core/types.js';
+
+/** Options of {@link createSocketRegistry}. */
+export interface SocketRegistryOptions<O> {
+  /** Makes a socket for options; the registry passes `autoConnect: false` and connects on first use. */
+  readonly create: (options: O & { readonly autoConnect: false }) => Socket;
+  /** How connections are told apart: options with the same key share one socket. */
+  readonly keyOf: (options: O) => string;
+  /** Close an unused socket only after this long, so StrictMode's remount and fast route changes reuse it. @default 1000 */
+  readonly graceMs?: number;
+  /** Timers of the grace period. @default systemClock */
+  readonly clock?: Clock;
+}
+
+/**
+ * Shares sockets between components. `resolve` is pure enough for render (it only creates an
+ * unconnected socket the first time a key is seen); `retain` is for effects and counts users.
+ */
+export interface SocketRegistry<O> {
+  /** The socket for these options: the shared one, or a new unconnected one. */
+  resolve(options: O): Socket;
+  /**
+   * Counts one user of `socket` and returns its release. A socket the registry made is connected
+   * by its first user and closed `graceMs` after its last user left; any other socket is only counted.
+   */
+  retain(socket: AnySocket): () => void;
+}
+
+interface Entry {
+  readonly key: string;
+  readonly socket: Socket;
+  users: number;
+  timer: TimerHandle | null;
+}
+
+/** Makes a registry. `SocketProvider` makes one per tree; hooks outside any provider share a lazy default. */
+export function createSocketRegistry<O>(options: SocketRegistryOptions<O>): SocketRegistry<O> {
+  const { create, keyOf, graceMs = 1000, clock = systemClock } = options;
+  const byKey = new Map<string, Socket>();
+  const owned = new WeakMap<AnySocket, Entry>();
+
+  return {
+    resolve(socketOptions) {
+      const key = keyOf(socketOptions);
+      const existing = byKey.get(key);
+      if (existing) return existing;
+      const socket = create({ ...socketOptions, autoConnect: false });
+      byKey.set(key, socket);
+      owned.set(socket, { key, socket, users: 0, timer: null });
+      return socket;
+    },
+    retain(socket) {
+      const entry = owned.get(socket);
+      if (!entry) return () => {};
+      if (entry.timer !== null) clock.clearTimeout(entry.timer);
+      entry.timer = null;
+      entry.users += 1;
+      // A socket closed after its grace period can come back (a remount that kept its state).
+      if (!byKey.has(entry.key)) byKey.set(entry.key, entry.socket);
+      const status = socket.getSnapshot().status;
+      if (entry.users === 1 && (status === 'idle' || status === 'closed')) socket.connect();
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        entry.users -= 1;
+        if (entry.users > 0) return;
+        entry.timer = clock.setTimeout(() => {
+          entry.timer = null;
+          if (byKey.get(entry.key) === socket) byKey.delete(entry.key);
+          socket.close();
+        }, graceMs);
+      };
+    },
+  };
+}

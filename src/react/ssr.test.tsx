@@ -1,0 +1,50 @@
+// @vitest-environment node
+import { renderToString } from 'react-dom/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createErrorStore } from '../core/error-store.js';
+import { SocketProvider } from './context.js';
+import { createSocketRegistry } from './registry.js';
+import { EveryHook } from './test-app.js';
+import { createTestSocket, type TestSocket } from './test-socket.js';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('server rendering', () => {
+  it('runs without window and renders every hook in the idle state, connecting nothing', () => {
+    expect(typeof window).toBe('undefined');
+    const made: TestSocket[] = [];
+    const registry = createSocketRegistry<{ url: string }>({
+      create: () => {
+        const socket = createTestSocket(createErrorStore());
+        made.push(socket);
+        return socket;
+      },
+      keyOf: (o) => o.url,
+    });
+    const html = renderToString(
+      <SocketProvider options={{ url: 'ws://server' }} registry={registry}>
+        <EveryHook />
+      </SocketProvider>,
+    );
+    expect(html).toContain('idle/idle/none/0/0/');
+    expect(html).toContain('no-retry');
+    expect(made.map((s) => s.calls.connect)).toEqual([0]);
+  });
+
+  it('imports the entry and renders with the real core without constructing a WebSocket', async () => {
+    const WebSocket = vi.fn(() => {
+      throw new Error('a WebSocket was constructed on the server');
+    });
+    vi.stubGlobal('WebSocket', WebSocket);
+    const { SocketProvider: Provider } = await import('./index.js');
+    const html = renderToString(
+      <Provider options={{ url: 'ws://127.0.0.1:1/ssr' }}>
+        <EveryHook />
+      </Provider>,
+    );
+    expect(html).toContain('idle/idle/none/0/0/');
+    expect(WebSocket).not.toHaveBeenCalled();
+  });
+});

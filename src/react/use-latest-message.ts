@@ -1,0 +1,29 @@
+import { useMemo, useSyncExternalStore } from 'react';
+import type { EnvelopeOf, MessageMap } from '../core/types.js';
+import { type SocketSource, useSocketInstance } from './context.js';
+
+const getServerSnapshot = (): undefined => undefined;
+
+/**
+ * The latest inbound message of `type`, or undefined before the first. Re-renders when one arrives
+ * (several in one tick give one render with the last). To see every message use `useSocketMessage`.
+ */
+export function useLatestMessage<M extends MessageMap = MessageMap, T extends string = string>(
+  type: T,
+  source?: SocketSource<M>,
+): EnvelopeOf<M, T> | undefined {
+  const socket = useSocketInstance(source);
+  // A tiny store per socket and type: the last envelope, kept across re-subscriptions.
+  const store = useMemo(() => {
+    let latest: EnvelopeOf<M, T> | undefined;
+    return {
+      subscribe: (onChange: () => void) =>
+        socket.on(type, (envelope) => {
+          latest = envelope;
+          onChange();
+        }),
+      getSnapshot: () => latest,
+    };
+  }, [socket, type]);
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, getServerSnapshot);
+}

@@ -1,0 +1,51 @@
+import { useCallback, useEffect, useReducer } from 'react';
+import { type Clock, systemClock } from '../core/clock.js';
+import type { MessageMap } from '../core/types.js';
+import { type SocketSource, useSocketInstance } from './context.js';
+import { selectNextRetryAt } from './snapshot.js';
+import { useSocketState } from './use-socket-state.js';
+
+/** What {@link useRetryCountdown} returns. */
+export interface RetryCountdown {
+  /** Whole seconds until the next attempt (rounded up), or null when no attempt is scheduled. */
+  readonly seconds: number | null;
+  /** Epoch ms of the next attempt, or null. */
+  readonly nextRetryAt: number | null;
+  /** Retry at once (the socket's `reconnect()`). */
+  readonly retryNow: () => void;
+}
+
+/**
+ * "Reconnecting in 3 s... Retry now": ticks once a second while a retry is scheduled, and not at all
+ * otherwise. `clock` should be the socket's own clock when one was injected. @default systemClock
+ */
+export function useRetryCountdown<M extends MessageMap = MessageMap>(
+  source?: SocketSource<M>,
+  clock: Clock = systemClock,
+): RetryCountdown {
+  const socket = useSocketInstance(source);
+  const nextRetryAt = useSocketState(selectNextRetryAt, socket);
+  const [, tick] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (nextRetryAt === null) return;
+    let handle: unknown = null;
+    const schedule = () => {
+      const remaining = nextRetryAt - clock.now();
+      if (remaining <= 0) return;
+      // Wake exactly when the rounded-up second count changes.
+      handle = clock.setTimeout(
+        () => {
+          tick();
+          schedule();
+        },
+        ((remaining - 1) % 1000) + 1,
+      );
+    };
+    schedule();
+    return () => clock.clearTimeout(handle);
+  }, [nextRetryAt, clock]);
+  const retryNow = useCallback(() => socket.reconnect(), [socket]);
+  const seconds =
+    nextRetryAt === null ? null : Math.max(0, Math.ceil((nextRetryAt - clock.now()) / 1000));
+  return { seconds, nextRetryAt, retryNow };
+}

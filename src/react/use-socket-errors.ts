@@ -1,0 +1,16 @@
+import { useStore } from 'zustand';
+import type { ErrorState } from '../core/error-store.js';
+import type { MessageMap } from '../core/types.js';
+import { type SocketSource, useSocketInstance } from './context.js';
+
+/**
+ * A value picked from the socket's error store, re-rendering when it changes (`Object.is`). The
+ * selector must return a value held in the state (as the store's `select*` selectors do), not a new
+ * array or object per call.
+ */
+export function useSocketErrors<T, M extends MessageMap = MessageMap>(
+  selector: (state: ErrorState) => T,
+  source?: SocketSource<M>,
+): T {
+  return useStore(useSocketInstance(source).errors, selector);
+}

@@ -1,0 +1,20 @@
+/**
+ * `sockguard/testing`: script a sockguard server in your own tests (msw `ws.link`), and take the
+ * page offline or hide the tab. Works under fake timers. Needs `msw` 2 (an optional peer).
+ */
+export { AppErrorCode, closeCodeForAppCode } from '../server/codes.js';
+export type { WireEnvelope, WireMeta } from '../server/envelope.js';
+export {
+  type OnlineTarget,
+  resetBrowserState,
+  setOnline,
+  setVisibility,
+  type Visibility,
+} from './browser.js';
+export { type ErrorReply, errorReply, type ReplyHandler } from './reply.js';
+export {
+  createScenario,
+  type ErrorThenCloseOptions,
+  type Scenario,
+  type ScenarioOptions,
+} from './scenario.js';

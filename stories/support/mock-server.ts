@@ -1,0 +1,42 @@
+/**
+ * A scripted sockguard server for a story: an msw `ws.link` scenario at its own URL, registered
+ * through msw-storybook-addon's `parameters.msw`, and socket options with short timings so play
+ * functions finish in seconds.
+ */
+import type { SocketOptions } from '../../src/index.js';
+import { createScenario, type Scenario } from '../../src/testing/index.js';
+
+/** Short timings for stories: a dead link is noticed in about a second, retries come fast. */
+export const FAST_OPTIONS = {
+  heartbeat: { intervalMs: 500, timeoutMs: 700, probeTimeoutMs: 500 },
+  backoff: { baseMs: 200, factor: 2, floorMs: 100, capMs: 1000 },
+  lostAfterMs: 1500,
+  minUptimeMs: 1000,
+  connectTimeoutMs: 3000,
+  requestTimeoutMs: 3000,
+} as const satisfies Partial<SocketOptions>;
+
+/** A story's mock server. */
+export interface MockServer {
+  readonly url: string;
+  readonly scenario: Scenario;
+  /** Spread into the story's `parameters`. */
+  readonly parameters: { readonly msw: { readonly handlers: [Scenario['handler']] } };
+  /** Socket options for this server: {@link FAST_OPTIONS} plus `overrides`. */
+  options(overrides?: Partial<SocketOptions>): SocketOptions;
+}
+
+/**
+ * A scenario at `wss://demo.sockguard.test/<name>`. One per story, each at its own path, so a
+ * socket of one story can never reach another story's server.
+ */
+export function mockServer(name: string): MockServer {
+  const url = `wss://demo.sockguard.test/${name}`;
+  const scenario = createScenario(url);
+  return {
+    url,
+    scenario,
+    parameters: { msw: { handlers: [scenario.handler] } },
+    options: (overrides = {}) => ({ url, ...FAST_OPTIONS, ...overrides }),
+  };
+}
