@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import type { MessageMap, Socket } from '../core/types.js';
+import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
 import {
   getDefaultRegistry,
   type ReactSocketOptions,
@@ -44,7 +45,15 @@ export function useSocketRegistry(): ReactSocketRegistry {
 }
 
 /** Where a hook gets its socket: an explicit argument wins over the provider's. */
-export type SocketSource<M extends MessageMap = MessageMap> = Socket<M> | ReactSocketOptions;
+export type SocketSource<M extends MessageMap = MessageMap> = Socket<M> | TypedOptions<M>;
+
+/**
+ * Options whose `schemas` give the message map: `M` is inferred back from the schemas' outputs,
+ * so `useSocketMessage('chat', handler, options)` types `handler` from `options.schemas.chat`.
+ */
+export type TypedOptions<M extends MessageMap> = ReactSocketOptions & {
+  readonly schemas?: { readonly [K in keyof M]: StandardSchemaV1<unknown, M[K]> };
+};
 
 function isSocket<M extends MessageMap>(source: SocketSource<M>): source is Socket<M> {
   return 'getSnapshot' in source && typeof source.getSnapshot === 'function';
