@@ -7,7 +7,10 @@ import type { Clock, TimerHandle } from './clock.js';
 
 /** Heartbeat options. Pass `heartbeat: false` to the socket to turn it off. */
 export interface HeartbeatOptions {
-  /** Ping after this long without an inbound frame. @default 25_000 */
+  /**
+   * Ping when a whole interval passed without an inbound frame (checked once per interval, so a
+   * ping follows one to two intervals of silence; a busy link is never pinged). @default 25_000
+   */
   readonly intervalMs?: number;
   /** Reconnect when nothing arrives this long after a ping. @default 10_000 */
   readonly timeoutMs?: number;
@@ -46,9 +49,10 @@ export function startHeartbeat(
   ping: () => void,
   dead: () => void,
 ): Heartbeat {
-  let lastSeen = clock.now();
+  // A count, not a time: `seen` runs for every message and must not read the clock.
+  let frames = 0;
   let timer: TimerHandle | null = null;
-  let waitingSince: number | null = null;
+  let waiting = false;
   let stopped = false;
 
   const arm = (ms: number, fire: (lateMs: number) => void) => {
@@ -60,16 +64,16 @@ export function startHeartbeat(
     }, ms);
   };
   const idle = (ms: number) => {
-    waitingSince = null;
+    waiting = false;
+    const before = frames;
     arm(ms, (lateMs) => {
       if (lateMs > options.wakeThresholdMs) return send(options.probeTimeoutMs);
-      const quiet = clock.now() - lastSeen;
-      if (quiet >= options.intervalMs) send(options.timeoutMs);
-      else idle(options.intervalMs - quiet);
+      if (frames === before) send(options.timeoutMs);
+      else idle(options.intervalMs);
     });
   };
   const send = (timeoutMs: number) => {
-    waitingSince = clock.now();
+    waiting = true;
     ping();
     if (stopped) return;
     // Any frame before this fires re-arms the idle timer (see `seen`), so firing means silence.
@@ -82,8 +86,8 @@ export function startHeartbeat(
   idle(options.intervalMs);
   return {
     seen() {
-      lastSeen = clock.now();
-      if (waitingSince !== null && !stopped) idle(options.intervalMs);
+      frames += 1;
+      if (waiting && !stopped) idle(options.intervalMs);
     },
     probe() {
       if (!stopped) send(options.probeTimeoutMs);

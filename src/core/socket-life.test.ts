@@ -40,6 +40,17 @@ describe('heartbeat', () => {
     expect(s.status()).toBe('open');
   });
 
+  it('after the last frame, the ping comes once a whole interval was silent (within two intervals)', async () => {
+    const s = setup({ heartbeat: beat });
+    const ws = openLast(s);
+    await vi.advanceTimersByTimeAsync(500);
+    ws.receive({ type: 'tick' });
+    await vi.advanceTimersByTimeAsync(999); // 999 ms after the frame: not silent for an interval yet
+    expect(ws.sent).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1001); // the second check (1500 ms after the frame) pinged
+    expect(ws.sent).toEqual(['{"type":"ping"}']);
+  });
+
   it('a pong keeps the link and is not delivered to handlers', async () => {
     const s = setup({ heartbeat: beat });
     const seen: string[] = [];
