@@ -38,16 +38,13 @@ process.on('SIGTERM', () => stopAll(0));
 if (existsSync('demo/server.ts')) {
   start('demo-server', 'npx', ['tsx', 'demo/server.ts'], { PORT: demoPort });
 }
-start('storybook', 'npx', [
+// The Live story reads the demo server's URL from this variable (default ws://127.0.0.1:8787).
+start(
   'storybook',
-  'dev',
-  '-p',
-  storybookPort,
-  '--host',
-  '127.0.0.1',
-  '--no-open',
-  '--ci',
-]);
+  'npx',
+  ['storybook', 'dev', '-p', storybookPort, '--host', '127.0.0.1', '--no-open', '--ci'],
+  { STORYBOOK_DEMO_URL: `ws://127.0.0.1:${demoPort}` },
+);
 
 console.log(`
 sockguard demo
