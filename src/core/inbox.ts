@@ -31,6 +31,8 @@ export interface InboxOptions {
 /** Makes the receive function of a socket. */
 export function createInbox(options: InboxOptions): (data: unknown) => void {
   const { handlers, requests, reporter, schemas, heartbeat } = options;
+  // Most sockets register no schema: skip the lookup on the hot path then.
+  const hasSchemas = Object.keys(schemas).length > 0;
   return (data) => {
     const parsed = parseFrame(data, options.parse);
     if (!parsed.ok) {
@@ -43,7 +45,8 @@ export function createInbox(options: InboxOptions): (data: unknown) => void {
     if (isErrorEnvelope(envelope)) options.error(envelope);
     else {
       const requestId = envelope.meta?.request_id;
-      const schema = Object.hasOwn(schemas, envelope.type) ? schemas[envelope.type] : undefined;
+      const schema =
+        hasSchemas && Object.hasOwn(schemas, envelope.type) ? schemas[envelope.type] : undefined;
       if (schema) {
         const checked = validateData(schema, envelope.data);
         if (!checked.ok) {

@@ -1,21 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ClassifyContext, classify, type FaultInput } from './classify.js';
-
-const ctx: ClassifyContext = { id: 'f1', now: 1000 };
-const envelope = (code: number, message: unknown, extra: object = {}): FaultInput => ({
-  source: 'envelope',
-  code,
-  message,
-  ...extra,
-});
-const close = (code: number, reason = ''): FaultInput => ({
-  source: 'close',
-  code,
-  reason,
-  wasClean: true,
-  requested: false,
-});
-const _JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+import { classify, type FaultInput } from './classify.js';
+import { close, ctx, envelope } from './test-inputs.js';
 
 describe('classify: user messages', () => {
   it('shows the server text of 4000-4005 and other app codes, trimmed and cleaned', () => {

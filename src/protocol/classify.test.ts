@@ -1,27 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type ClassifyContext,
-  classify,
-  type FaultInput,
-  mergeErrorThenClose,
-} from './classify.js';
+import { classify, type FaultInput, mergeErrorThenClose } from './classify.js';
 import type { CloseFault, EnvelopeFault } from './fault.js';
-
-const ctx: ClassifyContext = { id: 'f1', now: 1000 };
-const envelope = (code: number, message: unknown, extra: object = {}): FaultInput => ({
-  source: 'envelope',
-  code,
-  message,
-  ...extra,
-});
-const close = (code: number, reason = ''): FaultInput => ({
-  source: 'close',
-  code,
-  reason,
-  wasClean: true,
-  requested: false,
-});
-const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl';
+import { close, ctx, envelope, JWT } from './test-inputs.js';
 
 describe('classify: requestId, retryAfterMs and detail', () => {
   it('keeps the requestId and a valid retry hint of an error envelope', () => {

@@ -3,29 +3,16 @@ import { StrictMode } from 'react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
 import { SocketProvider } from './context.js';
-import { createSocketRegistry } from './registry.js';
 import { EveryHook } from './test-app.js';
-import { createTestSocket, type TestSocket } from './test-socket.js';
+import { createTestRegistry } from './test-registry.js';
 
 afterEach(() => {
   cleanup();
   vi.restoreAllMocks();
 });
 
-function fakeRegistry() {
-  const made: TestSocket[] = [];
-  const registry = createSocketRegistry<{ url: string }>({
-    create: () => {
-      const socket = createTestSocket(createErrorStore());
-      made.push(socket);
-      return socket;
-    },
-    keyOf: (o) => o.url,
-  });
-  return { registry, made };
-}
+const fakeRegistry = () => createTestRegistry();
 
 describe('hydration', () => {
   it('hydrates the server HTML without a warning, then connects once', async () => {

@@ -1,21 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createErrorStore } from '../core/error-store.js';
-import { createSocketRegistry } from './registry.js';
-import { createTestSocket, type TestSocket } from './test-socket.js';
+import { createTestRegistry } from './test-registry.js';
+import { createTestSocket } from './test-socket.js';
 
-function setup(graceMs?: number) {
-  const made: TestSocket[] = [];
-  const registry = createSocketRegistry<{ url: string }>({
-    create: () => {
-      const socket = createTestSocket(createErrorStore());
-      made.push(socket);
-      return socket;
-    },
-    keyOf: (options) => options.url,
-    ...(graceMs === undefined ? {} : { graceMs }),
-  });
-  return { registry, made };
-}
+const setup = createTestRegistry;
 
 describe('createSocketRegistry', () => {
   beforeEach(() => {

@@ -1,11 +1,9 @@
 // @vitest-environment node
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
 import { SocketProvider } from './context.js';
-import { createSocketRegistry } from './registry.js';
 import { EveryHook } from './test-app.js';
-import { createTestSocket, type TestSocket } from './test-socket.js';
+import { createTestRegistry } from './test-registry.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -14,15 +12,7 @@ afterEach(() => {
 describe('server rendering', () => {
   it('runs without window and renders every hook in the idle state, connecting nothing', () => {
     expect(typeof window).toBe('undefined');
-    const made: TestSocket[] = [];
-    const registry = createSocketRegistry<{ url: string }>({
-      create: () => {
-        const socket = createTestSocket(createErrorStore());
-        made.push(socket);
-        return socket;
-      },
-      keyOf: (o) => o.url,
-    });
+    const { registry, made } = createTestRegistry();
     const html = renderToString(
       <SocketProvider options={{ url: 'ws://server' }} registry={registry}>
         <EveryHook />

@@ -3,25 +3,14 @@ import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createErrorStore } from '../core/error-store.js';
 import { SocketProvider } from './context.js';
-import { createSocketRegistry } from './registry.js';
+import { createTestRegistry } from './test-registry.js';
 import { type CommitCounts, Counted, renderStrict } from './test-render.js';
 import { createTestSocket, type TestSocket } from './test-socket.js';
 import { useSocket } from './use-socket.js';
 import { useSocketMessage } from './use-socket-message.js';
 import { useSocketState } from './use-socket-state.js';
 
-function fakeRegistry() {
-  const made: TestSocket[] = [];
-  const registry = createSocketRegistry<{ url: string }>({
-    create: () => {
-      const socket = createTestSocket(createErrorStore());
-      made.push(socket);
-      return socket;
-    },
-    keyOf: (options) => options.url,
-  });
-  return { registry, made };
-}
+const fakeRegistry = () => createTestRegistry();
 
 function UrlStatus({ url }: { url: string }) {
   return <span>{useSocket({ url }).status}</span>;
