@@ -38,7 +38,7 @@ export default defineConfig({
         },
       },
       {
-        // The hook tests again on React 18 (installed in test/react18 by `npm install`'s prepare).
+        // The hook tests again on React 18 (installed in test/react18 by `npm test` or `npm run test:react18:install`).
         extends: true,
         resolve: {
           alias: [

@@ -11,10 +11,13 @@ import { kb } from './stats.js';
 /** `npm run size` fails past this: sockguard + sockguard/react, own code, min+gz. */
 export const OWN_CODE_BUDGET_BYTES = 6 * 1024;
 /**
- * What CI enforces: the size measured when the check was added (14.7 KB for everything both
- * entries export) plus 5 %. The 6 KB target above is missed; this catches growth past today.
+ * What CI enforces: the size measured when the check last moved plus about 5 %. It was 15,500
+ * (14.7 KB measured); the package round (issue 13: option checks with "did you mean", no_websocket /
+ * invalid_url / unauthorized, enabled, retained hooks, typed hooks, reply schemas, the conflicting
+ * options warning, toasts merged and resolved on reopen) measured 17.2 KB. The 6 KB target above,
+ * and the core redesign's 9 KB typical-import budget, are still missed; this catches growth past today.
  */
-export const REGRESSION_BUDGET_BYTES = 15_500;
+export const REGRESSION_BUDGET_BYTES = 18_100;
 
 export interface SizeEntry {
   readonly name: string;

@@ -1,11 +1,17 @@
 // npm test: typecheck, lint, unit + integration tests (happy-dom, real ws servers), React 18 rerun,
 // then the browser tests when Chromium is here (CI runs them as their own step: SOCKGUARD_SKIP_BROWSER=1).
+import { existsSync } from 'node:fs';
 import { chromiumPath, hasChromium, installHint } from './chromium.mjs';
 import { add, banner, run, summary, vitest } from './run.mjs';
 
 run('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
 run('lint', 'npx', ['biome', 'check', '.']);
 let totals = vitest('unit', ['--project', 'unit']);
+// React 18 lives in its own folder so the root install stays React 19; installed here, not in an
+// install hook, so a consumer's `npm install sockguard` never runs it.
+if (!existsSync('test/react18/node_modules/react')) {
+  run('React 18 for the react18 project', 'npm', ['run', 'test:react18:install']);
+}
 totals = add(totals, vitest('react18', ['--project', 'react18']));
 
 if (process.env.SOCKGUARD_SKIP_BROWSER === '1') {
