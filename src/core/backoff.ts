@@ -3,6 +3,7 @@
  * that waits is elsewhere (`retryer.ts`), and so is the state; this file only answers "how long".
  */
 import type { Fault } from '../protocol/fault.js';
+import { checkOptions, type Rule } from './option-checks.js';
 
 /** The default policy's knobs. Every field is optional; see {@link DEFAULT_BACKOFF}. */
 export interface BackoffPolicy {
@@ -53,17 +54,23 @@ export const DEFAULT_BACKOFF = {
   throttleFloorMs: 5000,
 } as const satisfies Required<BackoffPolicy>;
 
+const BACKOFF_RULES: Readonly<Record<keyof BackoffPolicy, Rule>> = {
+  baseMs: { kind: 'ms', min: 0 },
+  factor: { kind: 'number', min: 1 },
+  floorMs: { kind: 'ms', min: 0 },
+  capMs: { kind: 'ms', min: 0 },
+  jitter: { kind: 'oneOf', values: ['full', 'none'] },
+  maxAttempts: { kind: 'count', min: 0, never: true },
+  throttleFloorMs: { kind: 'ms', min: 0 },
+};
+
 /** Checks a policy once, at construction, so a typo fails loudly instead of retrying oddly. */
 export function resolveBackoff(policy: BackoffPolicy = {}): Required<BackoffPolicy> {
-  const resolved = { ...DEFAULT_BACKOFF, ...policy };
-  for (const key of ['baseMs', 'floorMs', 'capMs', 'throttleFloorMs'] as const) {
-    if (!(resolved[key] >= 0)) throw new RangeError(`sockguard: backoff.${key} must be >= 0`);
-  }
-  if (!(resolved.factor >= 1)) throw new RangeError('sockguard: backoff.factor must be >= 1');
-  if (!(resolved.maxAttempts >= 0))
-    throw new RangeError('sockguard: backoff.maxAttempts must be >= 0');
+  const resolved = checkOptions('backoff', policy, BACKOFF_RULES, DEFAULT_BACKOFF);
   if (resolved.floorMs > resolved.capMs) {
-    throw new RangeError('sockguard: backoff.floorMs must not exceed backoff.capMs');
+    throw new RangeError(
+      `sockguard: backoff.floorMs (${resolved.floorMs}) must not exceed backoff.capMs (${resolved.capMs})`,
+    );
   }
   return resolved;
 }

@@ -1,26 +1,37 @@
 /**
  * Message handlers by type. A handler that throws is reported and skipped: one buggy component
  * must not stop the others from seeing a message, nor break the socket's receive loop.
+ *
+ * Dispatch follows EventTarget: the handlers called for a message are the ones subscribed when it
+ * arrived. A handler that unsubscribes and subscribes itself again while handling a message is not
+ * called again for it (a live Set would visit the new entry: an endless loop), and one removed
+ * mid-dispatch is not called. Lists are copied on subscribe, never per message.
  */
 import type { Envelope } from '../protocol/envelope.js';
 import type { MessageHandler } from './types.js';
 
 export interface Handlers {
   on(type: string, handler: MessageHandler): () => void;
-  /** Calls the handlers of `envelope.type`, then those of `'*'`. */
+  /** Calls the handlers of `envelope.type`, then those of `'*'` (once, for a frame of type `'*'`). */
   emit(envelope: Envelope): void;
   readonly size: number;
 }
 
+interface Subscription {
+  readonly handler: MessageHandler;
+  active: boolean;
+}
+
 export function createHandlers(failed: (error: unknown, envelope: Envelope) => void): Handlers {
-  const byType = new Map<string, Set<MessageHandler>>();
+  const byType = new Map<string, readonly Subscription[]>();
   let size = 0;
 
-  const run = (set: Set<MessageHandler> | undefined, envelope: Envelope) => {
-    if (set === undefined) return;
-    for (const handler of set) {
+  const run = (list: readonly Subscription[] | undefined, envelope: Envelope) => {
+    if (list === undefined) return;
+    for (const subscription of list) {
+      if (!subscription.active) continue;
       try {
-        handler(envelope);
+        subscription.handler(envelope);
       } catch (error) {
         failed(error, envelope);
       }
@@ -32,21 +43,25 @@ export function createHandlers(failed: (error: unknown, envelope: Envelope) => v
       if (typeof type !== 'string' || type === '') {
         throw new TypeError('sockguard: on(type) needs a non-empty type, or "*" for every message');
       }
-      const set = byType.get(type) ?? new Set<MessageHandler>();
-      byType.set(type, set);
+      if (typeof handler !== 'function') {
+        throw new TypeError(`sockguard: on("${type}", handler) needs a function`);
+      }
       // The same function twice is two subscriptions, each with its own unsubscribe.
-      const own: MessageHandler = (envelope) => handler(envelope);
-      set.add(own);
+      const subscription: Subscription = { handler, active: true };
+      byType.set(type, [...(byType.get(type) ?? []), subscription]);
       size += 1;
       return () => {
-        if (!set.delete(own)) return;
+        if (!subscription.active) return;
+        subscription.active = false;
         size -= 1;
-        if (set.size === 0 && byType.get(type) === set) byType.delete(type);
+        const rest = (byType.get(type) ?? []).filter((s) => s !== subscription);
+        if (rest.length === 0) byType.delete(type);
+        else byType.set(type, rest);
       };
     },
     emit(envelope) {
       run(byType.get(envelope.type), envelope);
-      run(byType.get('*'), envelope);
+      if (envelope.type !== '*') run(byType.get('*'), envelope);
     },
     get size() {
       return size;

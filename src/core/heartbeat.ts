@@ -1,28 +1,36 @@
 /**
  * Application heartbeat. Browsers never show WebSocket ping frames to scripts, so a dead link (a
- * laptop that slept, a NAT that forgot the flow) can look OPEN for minutes: the client pings after
- * an idle interval and gives up on the link when nothing at all arrives within the timeout.
+ * laptop that slept, a NAT that forgot the flow) can look OPEN for minutes: the client pings once
+ * the link has been silent for an interval and gives up on it when nothing at all arrives within
+ * the timeout. Proxies cut idle links (nginx `proxy_read_timeout`, HAProxy `timeout tunnel`), so the
+ * ping goes out no later than `intervalMs` after the last inbound frame, not one to two intervals.
  */
 import type { Clock, TimerHandle } from './clock.js';
+import { checkOptions, type Rule } from './option-checks.js';
 
 /** Heartbeat options. Pass `heartbeat: false` to the socket to turn it off. */
 export interface HeartbeatOptions {
   /**
-   * Ping when a whole interval passed without an inbound frame (checked once per interval, so a
-   * ping follows one to two intervals of silence; a busy link is never pinged). @default 25_000
+   * Ping when no inbound frame arrived for this long, so the link is never silent for longer (plus
+   * the pong's round trip); a busy link is never pinged. @default 25_000
    */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
   /** Reconnect when nothing arrives this long after a ping. @default 10_000 */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Shorter wait for a probe (tab visible again, back online, clock jump). @default 3000 */
-  readonly probeTimeoutMs?: number;
+  readonly probeTimeoutMs?: number | undefined;
   /** A timer this late means the machine slept: probe at once. @default 10_000 */
-  readonly wakeThresholdMs?: number;
+  readonly wakeThresholdMs?: number | undefined;
   /** Type of the envelope sent as a ping. @default 'ping' */
-  readonly pingType?: string;
+  readonly pingType?: string | undefined;
   /** Type of the server's answer (swallowed, never delivered to handlers). @default 'pong' */
-  readonly pongType?: string;
+  readonly pongType?: string | undefined;
 }
+
+/** Heartbeat options with every default applied. */
+export type ResolvedHeartbeat = {
+  readonly [K in keyof HeartbeatOptions]-?: NonNullable<HeartbeatOptions[K]>;
+};
 
 export const DEFAULT_HEARTBEAT = {
   intervalMs: 25_000,
@@ -31,7 +39,28 @@ export const DEFAULT_HEARTBEAT = {
   wakeThresholdMs: 10_000,
   pingType: 'ping',
   pongType: 'pong',
-} as const satisfies Required<HeartbeatOptions>;
+} as const satisfies ResolvedHeartbeat;
+
+const HEARTBEAT_RULES: Readonly<Record<keyof HeartbeatOptions, Rule>> = {
+  intervalMs: { kind: 'ms', min: 1 },
+  timeoutMs: { kind: 'ms', min: 1 },
+  probeTimeoutMs: { kind: 'ms', min: 1 },
+  wakeThresholdMs: { kind: 'ms', min: 1 },
+  pingType: { kind: 'text' },
+  pongType: { kind: 'text' },
+};
+
+/**
+ * The heartbeat options with defaults, or null for `false`. A field given as `undefined` takes its
+ * default (spreading it would turn the interval into NaN: a ping storm); any other nonsense throws.
+ */
+export function resolveHeartbeat(
+  options: HeartbeatOptions | false | undefined,
+): ResolvedHeartbeat | null {
+  if (options === false) return null;
+  const defaults: ResolvedHeartbeat = DEFAULT_HEARTBEAT;
+  return checkOptions('heartbeat', options ?? {}, HEARTBEAT_RULES, defaults);
+}
 
 /** A heartbeat for one open connection. */
 export interface Heartbeat {
@@ -42,60 +71,84 @@ export interface Heartbeat {
   stop(): void;
 }
 
-/** Starts a heartbeat; `ping` sends one, `dead` is called once when the link is judged dead. */
+/**
+ * Starts a heartbeat; `ping` sends one, `dead` is called once when the link is judged dead.
+ *
+ * `seen` only counts frames (it runs for every message and must not read the clock). A check runs
+ * every quarter interval: when the count moved since the previous check, the last frame came after
+ * that check, so that check's time is a lower bound of the last frame's. The ping is due one
+ * interval after the lower bound: silence before a ping is between 0.75 and 1 interval.
+ */
 export function startHeartbeat(
   clock: Clock,
-  options: Required<HeartbeatOptions>,
+  options: ResolvedHeartbeat,
   ping: () => void,
   dead: () => void,
 ): Heartbeat {
-  // A count, not a time: `seen` runs for every message and must not read the clock.
+  const quarter = options.intervalMs / 4;
   let frames = 0;
-  let timer: TimerHandle | null = null;
+  let checkedFrames = 0;
+  let checkedAt = clock.now();
+  /** The last inbound frame (or the open) happened at this time or later. */
+  let since = checkedAt;
+  let check: TimerHandle | null = null;
+  let deadline: TimerHandle | null = null;
+  /** A ping is out and its deadline armed: no second ping until it is answered or dead. */
   let waiting = false;
   let stopped = false;
 
-  const arm = (ms: number, fire: (lateMs: number) => void) => {
-    if (timer !== null) clock.clearTimeout(timer);
-    const due = clock.now() + ms;
-    timer = clock.setTimeout(() => {
-      timer = null;
-      fire(clock.now() - due);
-    }, ms);
+  const schedule = () => {
+    const now = clock.now();
+    const pingAt = since + options.intervalMs;
+    const due = pingAt > now ? Math.min(now + quarter, pingAt) : now + quarter;
+    check = clock.setTimeout(
+      () => {
+        check = null;
+        const at = clock.now();
+        if (at - due > options.wakeThresholdMs) return send(options.probeTimeoutMs);
+        if (frames !== checkedFrames) since = checkedAt;
+        checkedFrames = frames;
+        checkedAt = at;
+        if (!waiting && at - since >= options.intervalMs) send(options.timeoutMs);
+        else schedule();
+      },
+      Math.max(0, due - now),
+    );
   };
-  const idle = (ms: number) => {
-    waiting = false;
-    const before = frames;
-    arm(ms, (lateMs) => {
-      if (lateMs > options.wakeThresholdMs) return send(options.probeTimeoutMs);
-      if (frames === before) send(options.timeoutMs);
-      else idle(options.intervalMs);
-    });
-  };
+
   const send = (timeoutMs: number) => {
+    if (check !== null) clock.clearTimeout(check);
+    check = null;
+    const before = frames;
     waiting = true;
     ping();
     if (stopped) return;
-    // Any frame before this fires re-arms the idle timer (see `seen`), so firing means silence.
-    arm(timeoutMs, () => {
+    if (deadline !== null) clock.clearTimeout(deadline);
+    deadline = clock.setTimeout(() => {
+      deadline = null;
+      waiting = false;
+      if (frames !== before) return;
       stopped = true;
+      if (check !== null) clock.clearTimeout(check);
+      check = null;
       dead();
-    });
+    }, timeoutMs);
+    schedule();
   };
 
-  idle(options.intervalMs);
+  schedule();
   return {
     seen() {
       frames += 1;
-      if (waiting && !stopped) idle(options.intervalMs);
     },
     probe() {
       if (!stopped) send(options.probeTimeoutMs);
     },
     stop() {
       stopped = true;
-      if (timer !== null) clock.clearTimeout(timer);
-      timer = null;
+      if (check !== null) clock.clearTimeout(check);
+      if (deadline !== null) clock.clearTimeout(deadline);
+      check = deadline = null;
     },
   };
 }

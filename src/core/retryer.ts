@@ -2,7 +2,7 @@
  * The retry mechanism: waits until a planned time, and holds while paused (offline, hidden tab,
  * back/forward cache). It knows nothing of states or policies: the socket says when and whether.
  */
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, clampDelay, type TimerHandle } from './clock.js';
 
 export interface Retryer {
   /** Plans `run` for `delayMs` from now; returns its time, or null while paused. */
@@ -34,13 +34,14 @@ export function createRetryer(clock: Clock, isPaused: () => boolean): Retryer {
   const update = (): number | null => {
     disarm();
     if (planned === null || isPaused()) return null;
-    timer = clock.setTimeout(fire, Math.max(0, planned.at - clock.now()));
+    timer = clock.setTimeout(fire, clampDelay(planned.at - clock.now()));
     return planned.at;
   };
 
   return {
     plan(delayMs, run) {
-      planned = { at: clock.now() + delayMs, run };
+      // A custom backoff may say NaN or a hint of 2.2e9 ms: what the timer holds is what is shown.
+      planned = { at: clock.now() + clampDelay(delayMs), run };
       return update();
     },
     update,

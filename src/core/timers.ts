@@ -1,5 +1,9 @@
-/** Named one-shot timers on the injected clock: setting a name again replaces its timer. */
-import type { Clock, TimerHandle } from './clock.js';
+/**
+ * Named one-shot timers on the injected clock: setting a name again replaces its timer. A delay of
+ * `Infinity` (an option meaning "never") arms nothing; others are clamped to what timers hold, also
+ * on a clock the app injected.
+ */
+import { type Clock, clampDelay, type TimerHandle } from './clock.js';
 
 export interface NamedTimers {
   set(name: string, ms: number, fn: () => void): void;
@@ -21,10 +25,11 @@ export function createTimers(clock: Clock): NamedTimers {
   return {
     set(name, ms, fn) {
       clear(name);
+      if (ms === Number.POSITIVE_INFINITY) return;
       const handle = clock.setTimeout(() => {
         timers.delete(name);
         fn();
-      }, ms);
+      }, clampDelay(ms));
       timers.set(name, handle);
     },
     has: (name) => timers.has(name),

@@ -1,0 +1,127 @@
+/**
+ * Option checks run once, at construction: a nonsense value or a misspelt key is an error naming
+ * the option, the value and what is accepted, instead of a socket that retries oddly (a NaN
+ * interval pings in a loop; a delay past 2^31-1 ms fires at once; a typo is silently ignored).
+ */
+import { MAX_DELAY_MS } from './clock.js';
+
+/** How one option is checked. `never: true` lets `Infinity` through where it means "never". */
+export type Rule =
+  | { readonly kind: 'ms'; readonly min: number; readonly never?: boolean }
+  | { readonly kind: 'count'; readonly min: number; readonly never?: boolean }
+  | { readonly kind: 'number'; readonly min: number }
+  | { readonly kind: 'text' }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'function' }
+  | { readonly kind: 'oneOf'; readonly values: readonly string[] }
+  /** Checked elsewhere (a nested object, a union of forms). */
+  | { readonly kind: 'other' };
+
+const show = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : String(value);
+
+/** What a rule accepts, in words, or null when `value` passes. */
+function refusal(rule: Rule, value: unknown): string | null {
+  switch (rule.kind) {
+    case 'ms':
+    case 'count': {
+      const never = rule.never === true && value === Number.POSITIVE_INFINITY;
+      const unit = rule.kind === 'ms' ? ' (milliseconds)' : '';
+      const integer = rule.kind === 'ms' || Number.isInteger(value);
+      const max = rule.kind === 'ms' ? MAX_DELAY_MS : Number.MAX_SAFE_INTEGER;
+      if (never || (typeof value === 'number' && integer && value >= rule.min && value <= max)) {
+        return null;
+      }
+      const kind = rule.kind === 'count' ? 'an integer' : 'a number';
+      const range = `${kind} from ${rule.min} to ${max}${unit}`;
+      return rule.never ? `${range}, or Infinity for never` : range;
+    }
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) && value >= rule.min
+        ? null
+        : `a finite number >= ${rule.min}`;
+    case 'text':
+      return typeof value === 'string' && value !== '' ? null : 'a non-empty string';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'true or false';
+    case 'function':
+      return typeof value === 'function' ? null : 'a function';
+    case 'oneOf':
+      return rule.values.includes(value as string)
+        ? null
+        : `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'other':
+      return null;
+  }
+}
+
+/** Edit distance, for "did you mean": options lists are short, so the plain DP is enough. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The known key nearest to `key`. */
+export function nearestKey(key: string, known: readonly string[]): string {
+  let best = known[0] ?? '';
+  for (const candidate of known) {
+    if (distance(key, candidate) < distance(key, best)) best = candidate;
+  }
+  return best;
+}
+
+/** Throws when `options` has a key that `known` does not list, naming the nearest known key. */
+export function rejectUnknownKeys(scope: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const where = scope === '' ? key : `${scope}.${key}`;
+    throw new TypeError(
+      `sockguard: unknown option ${where}. Did you mean ${nearestKey(key, known)}? Known: ${known.join(', ')}`,
+    );
+  }
+}
+
+/** Throws a RangeError naming `name`, its value and what is accepted, unless `value` passes. */
+export function checkValue(name: string, value: unknown, rule: Rule): void {
+  const accepted = refusal(rule, value);
+  if (accepted !== null) {
+    throw new RangeError(`sockguard: ${name} must be ${accepted}; got ${show(value)}`);
+  }
+}
+
+/**
+ * Checks every key of `options` against its rule and returns them over `defaults`. A key given as
+ * `undefined` takes its default; a key without a rule is refused as unknown.
+ */
+export function checkOptions<T extends object, D extends Required<T>>(
+  scope: string,
+  options: T,
+  rules: Readonly<Record<keyof T & string, Rule>>,
+  defaults: D,
+): D {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`sockguard: ${scope} must be an object; got ${show(options)}`);
+  }
+  rejectUnknownKeys(scope, options, Object.keys(rules));
+  const resolved: Record<string, unknown> = { ...defaults };
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    checkValue(`${scope}.${key}`, value, rules[key as keyof T & string]);
+    resolved[key] = value;
+  }
+  return resolved as D;
+}
