@@ -34,10 +34,13 @@ export type {
   MessageHandler,
   MessageMap,
   RequestOptions,
+  SendDataOf,
   SendResult,
   Socket,
+  SocketMessages,
   SocketSnapshot,
   SocketStatus,
 } from './core/types.js';
+export { isUnauthorized, type UnauthorizedError, unauthorized } from './core/unauthorized.js';
 export type { SocketEventLike, WebSocketConstructor, WebSocketLike } from './core/websocket.js';
 export * from './protocol/index.js';

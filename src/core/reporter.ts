@@ -21,6 +21,8 @@ export interface Reporter {
   report<F extends Fault>(fault: F): F;
   /** A fresh id, unique per socket (faults and request ids). */
   nextId(): string;
+  /** This socket's token in the store (the id prefix): its reports carry it as their `origin`. */
+  readonly origin: string;
   /** The redacted URL of the current attempt, for faults and logs. */
   url: string;
 }
@@ -40,6 +42,9 @@ function force(
   return { ...overrides, [input.source]: table };
 }
 
+/** Sockets made in this realm: part of each one's id prefix. */
+let socketsMade = 0;
+
 export function createReporter(
   store: ErrorStore,
   clock: Clock,
@@ -47,12 +52,16 @@ export function createReporter(
   classification: ClassificationOptions | undefined,
   state: () => { readonly attempt: number; readonly status: string },
 ): Reporter {
-  const prefix = Math.floor(random() * 36 ** 6).toString(36);
+  // The count keeps two sockets apart when they share a store and one injected `random` (tests,
+  // a seeded demo): the same draw would give them the same ids, merging their faults.
+  socketsMade += 1;
+  const prefix = `${Math.floor(random() * 36 ** 6).toString(36)}${socketsMade.toString(36)}`;
   let ids = 0;
   const nextId = () => `${prefix}-${++ids}`;
   const reporter: Reporter = {
     url: '',
     nextId,
+    origin: prefix,
     fault: (input, forced) =>
       classify(input, {
         id: nextId(),
@@ -68,9 +77,12 @@ export function createReporter(
       reporter.fault({ source: 'client', code, cause, requestId }),
     report(fault) {
       const { attempt, status } = state();
-      store
-        .getState()
-        .report(fault, { attempt, status, ...(reporter.url ? { url: reporter.url } : {}) });
+      store.getState().report(fault, {
+        attempt,
+        status,
+        origin: prefix,
+        ...(reporter.url ? { url: reporter.url } : {}),
+      });
       return fault;
     },
   };

@@ -15,7 +15,7 @@ import { type CloseInfo, type Connection, openConnection } from './connection.js
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store.js';
 import { createHandlers } from './handlers.js';
-import { DEFAULT_HEARTBEAT, type Heartbeat, startHeartbeat } from './heartbeat.js';
+import { type Heartbeat, resolveHeartbeat, startHeartbeat } from './heartbeat.js';
 import { createInbox } from './inbox.js';
 import { resolveNumbers, type SocketOptions } from './options.js';
 import { createOutbox } from './outbox.js';
@@ -23,13 +23,19 @@ import { createReporter, describeError } from './reporter.js';
 import { createRequests } from './requests.js';
 import { createRetryer } from './retryer.js';
 import { createSocketApi } from './socket-api.js';
+import { urlProblem } from './socket-url.js';
 import { INITIAL_SNAPSHOT, type SocketEvent, transition } from './state.js';
 import { createTimers } from './timers.js';
 import type { Socket, SocketMessages } from './types.js';
-import { globalWebSocket } from './websocket.js';
+import { isUnauthorized } from './unauthorized.js';
+import { findWebSocket, type WebSocketConstructor } from './websocket.js';
 
 const FATAL = { severity: 'fatal', action: 'stop' } as const;
 const isStore = (value: object): value is ErrorStore => 'getState' in value;
+const hrefOf = (url: unknown): string | undefined => {
+  const href: unknown = typeof url === 'object' && url !== null ? Reflect.get(url, 'href') : null;
+  return typeof href === 'string' ? href : undefined;
+};
 const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
 
@@ -44,7 +50,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const policy = typeof options.backoff === 'function' ? null : resolveBackoff(options.backoff);
-  const beat = options.heartbeat === false ? null : { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
+  const beat = resolveHeartbeat(options.heartbeat);
   const store =
     options.errors && isStore(options.errors)
       ? options.errors
@@ -201,6 +207,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           if (f.action === 'reauthenticate') {
             return fail({ ...f, severity: 'fatal', detail: { ...f.detail, cause } });
           }
+          // The app says the credentials are gone: retrying the handshake cannot help.
+          if (isUnauthorized(error)) return settle(reporter.client('unauthorized', cause));
           report(fault({ source: 'transport', code: 'unreachable', cause }));
           reschedule();
         },
@@ -230,6 +238,13 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       options.refreshAuth !== undefined;
     retry(f, refreshFirst);
   };
+
+  /**
+   * A failure of the socket's own setup (no WebSocket, a malformed URL, credentials gone): fatal
+   * by default, so it fails at once without the auth refresh `onFault` would try first; an app
+   * override that makes it recoverable gets the ordinary retry.
+   */
+  const settle = (f: Fault) => (f.severity === 'fatal' ? fail(f) : onFault(f));
 
   /** A handshake that never opened; enough in a row say the server is unreachable or refusing. */
   const handshakeFailed = (f: Fault, last: string): Fault => {
@@ -263,6 +278,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     timers.clear('connect', 'lost', 'suspend');
     handshakeFailures = 0;
     dispatch({ type: 'open', at: clock.now() });
+    store.getState().resolveConnection(reporter.origin);
     if (fatalId !== null) store.getState().dismiss(fatalId);
     fatalId = null;
     timers.set('stable', n.minUptimeMs, () => {
@@ -285,12 +301,29 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     outbox.flush();
   };
 
-  const open = (url: string | URL, protocols: string | readonly string[] | undefined) => {
-    const href = String(url);
-    reporter.url = redactUrl(href);
+  const open = (
+    WebSocket: WebSocketConstructor,
+    url: unknown,
+    protocols: string | readonly string[] | undefined,
+  ) => {
+    // A URL function may return anything at runtime; `String(undefined)` would pass as relative.
+    // A URL object is read by its `href`, so one from another realm (an iframe, jsdom) works too.
+    const href = typeof url === 'string' ? url : hrefOf(url);
+    reporter.url = href === undefined ? '' : redactUrl(href);
+    const problem =
+      href === undefined ? `the URL is a ${typeof url}, not a string` : urlProblem(href);
+    if (href === undefined || problem !== undefined) {
+      return settle(reporter.client('invalid_url', problem));
+    }
     try {
-      const list = typeof protocols === 'object' ? [...protocols] : protocols;
-      conn = openConnection(options.WebSocket ?? globalWebSocket(), href, list, {
+      // `null` (plain JS, or a protocols() with nothing to say) means none, not a constructor throw.
+      const list =
+        protocols === null || protocols === undefined
+          ? undefined
+          : typeof protocols === 'object'
+            ? [...protocols]
+            : protocols;
+      conn = openConnection(WebSocket, href, list, {
         open: onOpen,
         message: (data) => {
           heartbeat?.seen();
@@ -299,7 +332,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         close: onClose,
       });
     } catch (error) {
-      // No WebSocket here, or a malformed URL or subprotocol: every retry would throw the same.
+      // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses (an
+      // older browser and a relative or http: URL). Every retry would throw the same.
       const cause = `WebSocket constructor threw ${describeError(error)}`;
       return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
     }
@@ -316,19 +350,29 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     retryer.cancel();
     dispatch({ type: 'attempt' });
     startDownTimers();
+    // Checked before the URL function runs: no point fetching a token nothing can use.
+    const WebSocket = findWebSocket(options.WebSocket);
+    if (WebSocket === undefined) {
+      if (typeof options.url !== 'function') reporter.url = redactUrl(String(options.url));
+      const cause = 'neither options.WebSocket nor globalThis.WebSocket is a constructor';
+      return settle(reporter.client('no_websocket', cause));
+    }
     const thisRun = run;
     const failed = (error: unknown) => {
       if (thisRun !== run || snapshot.status !== 'connecting') return;
       const cause = `url/protocols function failed: ${describeError(error)}`;
+      if (isUnauthorized(error)) return settle(reporter.client('unauthorized', cause));
       onFault(fault({ source: 'transport', code: 'network_lost', cause }));
     };
     try {
       const url = typeof options.url === 'function' ? options.url() : options.url;
       const protocols =
         typeof options.protocols === 'function' ? options.protocols() : options.protocols;
-      if (!isThenable(url) && !isThenable(protocols)) return open(url, protocols);
+      if (!isThenable(url) && !isThenable(protocols)) return open(WebSocket, url, protocols);
       Promise.all([url, protocols]).then(([u, p]) => {
-        if (thisRun === run && snapshot.status === 'connecting' && conn === null) open(u, p);
+        if (thisRun === run && snapshot.status === 'connecting' && conn === null) {
+          open(WebSocket, u, p);
+        }
       }, failed);
     } catch (error) {
       failed(error);

@@ -30,13 +30,14 @@ export type WebSocketConstructor = new (
 
 export const OPEN = 1;
 
-/** The global WebSocket, read when a connection starts (never at import: SSR-safe, mock-friendly). */
-export function globalWebSocket(): WebSocketConstructor {
-  const ctor: unknown = Reflect.get(globalThis, 'WebSocket');
-  if (typeof ctor !== 'function') {
-    throw new Error(
-      'sockguard: there is no global WebSocket here (a server, or Node < 22): pass options.WebSocket',
-    );
-  }
-  return ctor as WebSocketConstructor;
+/**
+ * The WebSocket to connect with: the injected one, else the global one, read when a connection
+ * starts (never at import: SSR-safe, mock-friendly). `undefined` when there is none (a server, or
+ * Node < 22, whose global WebSocket is missing or behind a flag).
+ */
+export function findWebSocket(
+  injected: WebSocketConstructor | undefined,
+): WebSocketConstructor | undefined {
+  const ctor: unknown = injected ?? Reflect.get(globalThis, 'WebSocket');
+  return typeof ctor === 'function' ? (ctor as WebSocketConstructor) : undefined;
 }

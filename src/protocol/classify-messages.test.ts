@@ -51,6 +51,7 @@ describe('classify: user messages', () => {
     [close(1013), 'The server is busy. Retrying shortly…'],
     [{ source: 'transport', code: 'offline' }, 'You are offline. Reconnecting…'],
     [{ source: 'client', code: 'queue_overflow' }, 'Too many messages. Please try again.'],
+    [{ source: 'client', code: 'unauthorized' }, 'Your session has expired. Please sign in again.'],
   ] as Array<[FaultInput, string]>)('shows a generic text for %o', (input, text) => {
     expect(classify(input, ctx).message).toBe(text);
   });

@@ -92,6 +92,22 @@ const rows: Array<[string, FaultInput, FaultKind, FaultSeverity, FaultAction]> =
     'recoverable',
     'none',
   ]),
+  // The socket's own setup failed: the same setup fails again, so no retry.
+  [
+    'client no_websocket',
+    { source: 'client', code: 'no_websocket' },
+    'connection',
+    'fatal',
+    'stop',
+  ],
+  ['client invalid_url', { source: 'client', code: 'invalid_url' }, 'connection', 'fatal', 'stop'],
+  [
+    'client unauthorized',
+    { source: 'client', code: 'unauthorized' },
+    'connection',
+    'fatal',
+    'reauthenticate',
+  ],
 ];
 
 describe('classify: the default table of SPEC.md section 2', () => {

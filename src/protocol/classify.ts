@@ -19,7 +19,15 @@ import {
   safeServerText,
   transportText,
 } from './messages.js';
-import { CLIENT_ROW, closeKind, closeRow, envelopeRow, type Row, TRANSPORT_ROW } from './policy.js';
+import {
+  clientKind,
+  clientRow,
+  closeKind,
+  closeRow,
+  envelopeRow,
+  type Row,
+  TRANSPORT_ROW,
+} from './policy.js';
 import { redactText, redactUrl } from './redact.js';
 
 export type { ClassifyContext, FaultInput, FaultMessages, FaultOverrides } from './fault-input.js';
@@ -78,8 +86,8 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
     kind = 'transport';
     override = pick(overrides?.transport, input.code);
   } else {
-    row = CLIENT_ROW;
-    kind = 'application';
+    row = clientRow(input.code);
+    kind = clientKind(input.code);
     override = pick(overrides?.client, input.code);
   }
   const severity = override?.severity ?? row[0];

@@ -33,7 +33,19 @@ export type ClientCode =
   | 'connection_closed'
   | 'queue_overflow'
   /** A message handler registered with `on()` threw. */
-  | 'handler_error';
+  | 'handler_error'
+  /**
+   * No WebSocket to connect with: neither `options.WebSocket` nor a global one (a server, or
+   * Node < 22). Fatal: pass `WebSocket` from the `ws` package.
+   */
+  | 'no_websocket'
+  /** The URL (static or from the URL function) does not parse, or is not ws(s):// or http(s)://. */
+  | 'invalid_url'
+  /**
+   * The URL, protocols or `refreshAuth` function threw `unauthorized()`: the credentials are gone,
+   * so the socket fails with `reauthenticate` (redirect to login) instead of retrying.
+   */
+  | 'unauthorized';
 
 /** Where a fault came from; discriminates {@link Fault}. */
 export type FaultSource = 'envelope' | 'close' | 'transport' | 'client';

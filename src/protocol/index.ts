@@ -37,16 +37,12 @@ export { FaultError, isFaultError } from './fault-error.js';
 export { safeServerText } from './messages.js';
 export { isValidCloseCode } from './policy.js';
 export { redactText, redactUrl } from './redact.js';
-export {
-  envelopeMetaSchema,
-  envelopeSchema,
-  errorDataSchema,
-  errorEnvelopeSchema,
-} from './schemas.js';
 export type {
   DataCheck,
   DataSchemas,
+  InferInput,
   InferOutput,
+  InputsOf,
   MessagesOf,
   StandardSchemaV1,
 } from './standard-schema.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closeText, safeServerText, transportText } from './messages.js';
+import { CLIENT_TEXTS, closeText, safeServerText, transportText } from './messages.js';
 
 describe('safeServerText keeps short plain text, cleaned', () => {
   it.each([
@@ -78,5 +78,19 @@ describe('generic texts follow the action, so an override never makes them lie',
 
   it('never blames the server for a close the client asked for', () => {
     expect(closeText(4000, 'none', true)).toBe('Connection closed.');
+  });
+});
+
+describe('setup faults name the fix, since a developer sees them first', () => {
+  it('no_websocket says to pass WebSocket from ws, or to use Node 22', () => {
+    expect(CLIENT_TEXTS.no_websocket).toMatch(/WebSocket from the ws package/);
+    expect(CLIENT_TEXTS.no_websocket).toMatch(/Node 22/);
+  });
+
+  it('invalid_url names the schemes a WebSocket URL may have', () => {
+    expect(CLIENT_TEXTS.invalid_url).toMatch(/malformed/);
+    for (const scheme of ['ws://', 'wss://', 'http://', 'https://']) {
+      expect(CLIENT_TEXTS.invalid_url).toContain(scheme);
+    }
   });
 });

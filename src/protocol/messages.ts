@@ -127,6 +127,12 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
   connection_closed: 'Connection closed before a reply.',
   queue_overflow: 'Too many messages. Please try again.',
   handler_error: RETRY,
+  // A setup bug, not a network state: the text names the fix for the developer who sees it first.
+  no_websocket:
+    'No WebSocket implementation here: pass WebSocket from the ws package to createSocket, or use Node 22 or newer.',
+  invalid_url:
+    'The connection URL is malformed: it must be a ws:// or wss:// URL (http:// and https:// are mapped to them).',
+  unauthorized: SESSION,
 };
 
 /** Generic text of an envelope fault: by app code, else "The request failed." */

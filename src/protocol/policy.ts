@@ -3,7 +3,7 @@
  * source and code. `classify` reads it; `codes.ts` reads it too, so the catalog cannot drift from
  * the behaviour. Each exception to the default row says why it exists.
  */
-import type { FaultAction, FaultKind, FaultSeverity } from './fault.js';
+import type { ClientCode, FaultAction, FaultKind, FaultSeverity } from './fault.js';
 
 /** Default severity and action of one code. */
 export type Row = readonly [severity: FaultSeverity, action: FaultAction];
@@ -88,3 +88,21 @@ export const closeKind = (code: number, requested: boolean): FaultKind =>
 export const TRANSPORT_ROW: Row = RECONNECT;
 /** Client-side checks fail one frame or one request; the connection stays open. */
 export const CLIENT_ROW: Row = NONE;
+
+/**
+ * Client codes about the connection itself rather than one frame or request: retrying cannot
+ * help, since the same setup (no WebSocket, a malformed URL, credentials the app says are gone)
+ * fails the same way every time.
+ */
+const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
+  no_websocket: STOP,
+  invalid_url: STOP,
+  unauthorized: REAUTH,
+};
+
+/** Default row of a client-side check. */
+export const clientRow = (code: ClientCode): Row => CLIENT[code] ?? CLIENT_ROW;
+
+/** Kind of a client fault: `connection` for the codes that stop the connection, else `application`. */
+export const clientKind = (code: ClientCode): FaultKind =>
+  Object.hasOwn(CLIENT, code) ? 'connection' : 'application';

@@ -1,7 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import * as zm from 'zod/mini';
-import type { InferOutput, MessagesOf, StandardSchemaV1 } from './standard-schema.js';
+import type {
+  InferInput,
+  InferOutput,
+  InputsOf,
+  MessagesOf,
+  StandardSchemaV1,
+} from './standard-schema.js';
 
 describe('Standard Schema types', () => {
   it('accepts zod classic and zod/mini schemas as StandardSchemaV1', () => {
@@ -19,5 +25,13 @@ describe('Standard Schema types', () => {
     expectTypeOf<MessagesOf<typeof schemas>>().toEqualTypeOf<{ chat: { text: string } }>();
     const miniSchemas = { chat: zm.object({ text: zm.string() }) };
     expectTypeOf<MessagesOf<typeof miniSchemas>>().toEqualTypeOf<{ chat: { text: string } }>();
+  });
+});
+
+describe('input types', () => {
+  it('infers the input type, before transforms', () => {
+    const count = z.string().transform((s) => s.length);
+    expectTypeOf<InferInput<typeof count>>().toEqualTypeOf<string>();
+    expectTypeOf<InputsOf<{ count: typeof count }>>().toEqualTypeOf<{ count: string }>();
   });
 });

@@ -42,12 +42,23 @@ export type InferOutput<S extends StandardSchemaV1> = NonNullable<
   S['~standard']['types']
 >['output'];
 
+/**
+ * The input type of a schema (before its transforms): what `send` and `request` take as `data`.
+ * A schema that declares no types accepts `unknown`.
+ */
+export type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];
+
 /** Schemas by message type, e.g. `{ chat: z.object({ text: z.string() }) }`. */
 export type DataSchemas = Readonly<Record<string, StandardSchemaV1>>;
 
 /** The message map inferred from {@link DataSchemas}: type name to `data` output type. */
 export type MessagesOf<S extends DataSchemas> = {
   [K in keyof S & string]: InferOutput<S[K]>;
+};
+
+/** The input map of {@link DataSchemas}: type name to the `data` a sender gives (before transforms). */
+export type InputsOf<S extends DataSchemas> = {
+  [K in keyof S & string]: InferInput<S[K]>;
 };
 
 /** What {@link validateData} made of `data`: the schema's output, or a short cause. */
