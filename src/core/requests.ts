@@ -13,8 +13,16 @@ export interface OutboundFrame {
   readonly requestId?: string;
 }
 
+/** A reply check: the envelope to resolve with, or the fault to reject with. */
+export type ReplyCheck = (
+  envelope: Envelope,
+) =>
+  | { readonly ok: true; readonly envelope: Envelope }
+  | { readonly ok: false; readonly fault: Fault };
+
 interface Entry {
   readonly frame: OutboundFrame;
+  readonly check: ReplyCheck | undefined;
   readonly retry: boolean;
   /** On the wire (not only queued): a drop then loses it unless it is retried. */
   sent: boolean;
@@ -32,11 +40,16 @@ export interface StartRequest {
   /** The fault of a timeout / an abort, made when it happens. */
   readonly timedOut: () => Fault;
   readonly aborted: () => Fault;
+  /** Checks the reply before it settles the request (a reply schema). */
+  readonly check?: ReplyCheck;
 }
 
 export interface Requests {
   start(request: StartRequest): Promise<Envelope>;
-  /** Settles request `id`; false when it is not pending (late reply, already settled). */
+  /**
+   * Settles request `id` with its reply (or with the fault of a failed reply check); false when
+   * it is not pending (late reply, already settled).
+   */
   resolve(id: string, envelope: Envelope): boolean;
   reject(id: string, fault: Fault): boolean;
   markSent(id: string): void;
@@ -69,7 +82,7 @@ export function createRequests(clock: Clock): Requests {
   };
 
   return {
-    start({ frame, timeoutMs, retry, signal, timedOut, aborted }) {
+    start({ frame, timeoutMs, retry, signal, timedOut, aborted, check }) {
       return new Promise<Envelope>((resolve, rejectPromise) => {
         const id = frame.requestId;
         const onAbort = () => reject(id, aborted());
@@ -77,6 +90,7 @@ export function createRequests(clock: Clock): Requests {
         const timer = clock.setTimeout(() => reject(id, timedOut()), timeoutMs);
         pending.set(id, {
           frame,
+          check,
           retry,
           sent: false,
           resolve,
@@ -88,8 +102,11 @@ export function createRequests(clock: Clock): Requests {
     },
     resolve(id, envelope) {
       const entry = settle(id);
-      entry?.resolve(envelope);
-      return entry !== undefined;
+      if (!entry) return false;
+      const checked = entry.check ? entry.check(envelope) : { ok: true as const, envelope };
+      if (checked.ok) entry.resolve(checked.envelope);
+      else entry.reject(new FaultError(checked.fault));
+      return true;
     },
     reject,
     markSent(id) {

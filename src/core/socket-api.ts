@@ -3,16 +3,19 @@
  * life is in `socket.ts`; this file only checks arguments and hands frames to the outbox.
  */
 import type { Envelope } from '../protocol/envelope.js';
+import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
+import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
 import type { ErrorStore } from './error-store.js';
 import type { Handlers } from './handlers.js';
 import type { Outbox } from './outbox.js';
 import type { Reporter } from './reporter.js';
-import type { Requests } from './requests.js';
+import type { ReplyCheck, Requests } from './requests.js';
 import type {
   EnvelopeMeta,
   MessageHandler,
   MessageMap,
+  RequestOptions,
   SendResult,
   Socket,
   SocketSnapshot,
@@ -45,6 +48,20 @@ function serialize(type: string, data: unknown, meta: EnvelopeMeta | undefined):
   }
 }
 
+/** Validates a reply's `data` with the request's `reply` schema (its output replaces `data`). */
+function replyCheck(
+  schema: StandardSchemaV1,
+  type: string,
+  invalid: (cause: string) => Fault,
+): ReplyCheck {
+  return (envelope) => {
+    const checked = validateData(schema, envelope.data);
+    if (!checked.ok) return { ok: false, fault: invalid(`reply to "${type}": ${checked.cause}`) };
+    const same = checked.data === envelope.data;
+    return { ok: true, envelope: same ? envelope : { ...envelope, data: checked.data } };
+  };
+}
+
 export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socket<M> {
   const { snapshot, outbox, requests, reporter } = parts;
 
@@ -66,12 +83,12 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
   const request = <R>(
     type: string,
     data: unknown,
-    options: { timeoutMs?: number; signal?: AbortSignal; retryOnReconnect?: boolean } = {},
+    options: RequestOptions = {},
   ): Promise<Envelope<string, R>> => {
     const error = unusable();
     if (error) return Promise.reject(error);
     const requestId = reporter.nextId();
-    const { signal, timeoutMs = parts.requestTimeoutMs, retryOnReconnect = false } = options;
+    const { signal, reply, timeoutMs = parts.requestTimeoutMs, retryOnReconnect = false } = options;
     if (signal?.aborted) {
       const fault = reporter.client('request_aborted', 'aborted before it was sent', requestId);
       return Promise.reject(new FaultError(fault));
@@ -97,6 +114,11 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
         outbox.remove(frame);
         return reporter.client('request_aborted', 'the signal was aborted', requestId);
       },
+      ...(reply && {
+        check: replyCheck(reply, type, (cause) =>
+          reporter.report(reporter.client('invalid_envelope', cause, requestId)),
+        ),
+      }),
     });
     const result = transmit(frame);
     if (result.status === 'rejected') requests.reject(requestId, result.fault);

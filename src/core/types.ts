@@ -3,7 +3,13 @@
  */
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
-import type { DataSchemas, MessagesOf } from '../protocol/standard-schema.js';
+import type {
+  DataSchemas,
+  InferOutput,
+  InputsOf,
+  MessagesOf,
+  StandardSchemaV1,
+} from '../protocol/standard-schema.js';
 import type { ErrorStore } from './error-store.js';
 
 export type { Envelope, EnvelopeMeta };
@@ -55,6 +61,11 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
   /** Re-send after a reconnect instead of rejecting when the connection drops. @default false */
   readonly retryOnReconnect?: boolean;
+  /**
+   * A Standard Schema (zod, valibot, ...) for the reply's `data`: the promise resolves with its
+   * output (typed by it), and a reply that fails it rejects at once with an `invalid_envelope` fault.
+   */
+  readonly reply?: StandardSchemaV1;
 }
 
 /** Handler of inbound messages of one type (or of all with `'*'`). */
@@ -69,10 +80,18 @@ export interface Socket<M extends MessageMap = MessageMap> {
   subscribe(listener: () => void): () => void;
   /** Start connecting (when created with `autoConnect: false`, or again after `close()`). */
   connect(): void;
-  send<T extends string>(type: T, data: DataOf<M, T>, meta?: EnvelopeMeta): SendResult;
+  /** `data` is the schema's INPUT type (what its transforms start from). */
+  send<T extends string>(type: T, data: SendDataOf<M, T>, meta?: EnvelopeMeta): SendResult;
+  /** With a `reply` schema the reply's `data` is that schema's output, validated. */
+  request<T extends string, S extends StandardSchemaV1>(
+    type: T,
+    data: SendDataOf<M, T>,
+    options: RequestOptions & { readonly reply: S },
+  ): Promise<Envelope<string, InferOutput<S>>>;
+  /** Without a `reply` schema the reply's `data` is `R` (unchecked), `unknown` by default. */
   request<T extends string, R = unknown>(
     type: T,
-    data: DataOf<M, T>,
+    data: SendDataOf<M, T>,
     options?: RequestOptions,
   ): Promise<Envelope<string, R>>;
   on<T extends string>(type: T, handler: MessageHandler<EnvelopeOf<M, T>>): () => void;
@@ -93,16 +112,32 @@ export type AnySocket = Pick<
   'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors'
 >;
 
+/** Where a message map made from schemas records their input types. Types only: no value has it. */
+declare const inputs: unique symbol;
+
 /**
- * The message map of a socket made with `schemas` of type `S`: the inferred map, or the open
- * {@link MessageMap} when no specific schemas were given.
+ * The message map of a socket made with `schemas` of type `S`: type name to the schema's output
+ * (what handlers receive), with the schemas' input types kept beside it under a symbol key for
+ * `send`; or the open {@link MessageMap} when no specific schemas were given.
  */
 export type SocketMessages<S extends DataSchemas> = string extends keyof S
   ? MessageMap
-  : MessagesOf<S>;
+  : MessagesOf<S> & { readonly [inputs]?: InputsOf<S> };
 
 /** `data` type for message `T`: the schema's output when registered, else `unknown`. */
 export type DataOf<M extends MessageMap, T extends string> = T extends keyof M ? M[T] : unknown;
+
+/**
+ * `data` a sender gives for message `T`: the schema's INPUT when `M` came from schemas (a
+ * transforming schema takes what it transforms from), else {@link DataOf}.
+ */
+export type SendDataOf<M extends MessageMap, T extends string> = M extends {
+  readonly [inputs]?: infer I;
+}
+  ? T extends keyof NonNullable<I>
+    ? NonNullable<I>[T]
+    : DataOf<M, T>
+  : DataOf<M, T>;
 
 /** The envelope a handler of `T` receives (`'*'` receives every envelope). */
 export type EnvelopeOf<M extends MessageMap, T extends string> = T extends '*'

@@ -1,3 +1,4 @@
+'use client';
 import type { ReactNode } from 'react';
 import { createContext, useContext, useEffect, useMemo, useState } from 'react';
 import type { MessageMap, Socket } from '../core/types.js';
@@ -11,9 +12,15 @@ import {
 interface SocketContextValue {
   readonly socket: Socket | null;
   readonly registry: ReactSocketRegistry | null;
+  /** False while the provider's options say `enabled: false`: hooks on its socket stay idle. */
+  readonly enabled: boolean;
 }
 
-const SocketContext = createContext<SocketContextValue>({ socket: null, registry: null });
+const SocketContext = createContext<SocketContextValue>({
+  socket: null,
+  registry: null,
+  enabled: true,
+});
 
 /** Props of {@link SocketProvider}: an existing socket, or options to make (and share) one. */
 export type SocketProviderProps = (
@@ -27,15 +34,18 @@ export type SocketProviderProps = (
 
 /**
  * Gives hooks below a socket and a registry to share connections in. With `options` the socket is
- * made unconnected, connected on mount and closed after the grace period once unmounted; a socket you
- * pass in stays yours: the provider neither connects nor closes it.
+ * made unconnected, connected on mount and closed after the grace period once unmounted (with
+ * `options.enabled: false` it is not connected, and hooks using it render `idle`); a socket you
+ * pass in stays yours: the provider neither connects nor closes it. A client component (it can sit
+ * in a Next.js `app/layout.tsx`).
  */
 export function SocketProvider(props: SocketProviderProps): ReactNode {
   const parent = useContext(SocketContext);
   const [registry] = useState(() => props.registry ?? parent.registry ?? getDefaultRegistry());
   const socket = props.socket ?? registry.resolve(props.options);
-  useEffect(() => registry.retain(socket), [registry, socket]);
-  const value = useMemo(() => ({ socket, registry }), [socket, registry]);
+  const enabled = props.options?.enabled ?? true;
+  useEffect(() => (enabled ? registry.retain(socket) : undefined), [registry, socket, enabled]);
+  const value = useMemo(() => ({ socket, registry, enabled }), [socket, registry, enabled]);
   return <SocketContext.Provider value={value}>{props.children}</SocketContext.Provider>;
 }
 
@@ -59,17 +69,27 @@ function isSocket<M extends MessageMap>(source: SocketSource<M>): source is Sock
   return 'getSnapshot' in source && typeof source.getSnapshot === 'function';
 }
 
+/** A hook's socket, the registry that may hold it, and whether the source is enabled. */
+export interface ResolvedSocket<M extends MessageMap> {
+  readonly socket: Socket<M>;
+  readonly registry: ReactSocketRegistry;
+  readonly enabled: boolean;
+}
+
 /**
- * The socket a hook works on: `source` if it is a socket, the shared socket for `source` if it is
- * options, else the nearest provider's. Throws when there is none, rather than failing later.
+ * Internal. The socket a hook works on: `source` if it is a socket, the shared socket for `source`
+ * if it is options, else the nearest provider's. Throws when there is none, rather than failing
+ * later. Pure enough for render: it holds nothing (see `useRetainedSocket`).
  */
-export function useSocketInstance<M extends MessageMap = MessageMap>(
-  source?: SocketSource<M>,
-): Socket<M> {
+export function useResolvedSocket<M extends MessageMap>(
+  source: SocketSource<M> | undefined,
+): ResolvedSocket<M> {
   const context = useContext(SocketContext);
+  const registry = context.registry ?? getDefaultRegistry();
   if (source !== undefined) {
-    if (isSocket(source)) return source;
-    return (context.registry ?? getDefaultRegistry()).resolve(source) as unknown as Socket<M>;
+    if (isSocket(source)) return { socket: source, registry, enabled: true };
+    const socket = registry.resolve(source) as unknown as Socket<M>;
+    return { socket, registry, enabled: source.enabled ?? true };
   }
   if (context.socket === null) {
     throw new Error(
@@ -77,5 +97,5 @@ export function useSocketInstance<M extends MessageMap = MessageMap>(
     );
   }
   // The provider's socket is typed by whoever made it; hooks trust the map they are given.
-  return context.socket as unknown as Socket<M>;
+  return { socket: context.socket as unknown as Socket<M>, registry, enabled: context.enabled };
 }

@@ -35,6 +35,20 @@ describe('useErrorToasts', () => {
     expect(result.current.toasts).toEqual([]);
   });
 
+  it('shows faults that read the same as one toast with the summed count; dismiss closes it', () => {
+    const { result } = renderHook(() => useErrorToasts(socket), { wrapper: StrictMode });
+    act(() => {
+      socket.errors.getState().report(envelopeFault(4000, { message: 'Try again.' }));
+      socket.errors.getState().report(envelopeFault(4002, { message: 'Try again.' }));
+    });
+    expect(result.current.toasts).toHaveLength(1);
+    expect(result.current.toasts[0]).toMatchObject({ message: 'Try again.', count: 2 });
+    expect(result.current.toasts[0]?.faults.map((f) => f.code)).toEqual([4002, 4000]);
+    act(() => result.current.dismiss(result.current.toasts[0]?.id ?? ''));
+    expect(result.current.toasts).toEqual([]);
+    expect(socket.errors.getState().active).toEqual([]);
+  });
+
   it('lets recoverable toasts expire by the store timer and keeps fatal ones', async () => {
     const { result } = renderHook(() => useErrorToasts(socket), { wrapper: StrictMode });
     act(() => {

@@ -1,14 +1,20 @@
 /**
  * `sockguard/react`: thin hooks over the framework-free core. Importing this entry touches no
  * browser global, so it works on a server, where every hook renders the `idle` state.
+ *
+ * No `'use client'` here on purpose: each module with hooks or context carries it, so in a React
+ * Server Components app (Next.js) importing this entry from a server component gives client
+ * references for the provider and hooks, while the plain functions (`createSocketHooks`,
+ * `createReactSocketRegistry`, `keyOfOptions`) stay callable on the server.
  */
 export {
   SocketProvider,
   type SocketProviderProps,
   type SocketSource,
-  useSocketInstance,
+  type TypedOptions,
   useSocketRegistry,
 } from './context.js';
+export { createSocketHooks, type SocketHooks } from './create-socket-hooks.js';
 export {
   createReactSocketRegistry,
   keyOfOptions,
@@ -24,8 +30,10 @@ export { IDLE_SNAPSHOT } from './snapshot.js';
 export { useAuthRedirect } from './use-auth-redirect.js';
 export { type ErrorToasts, useErrorToasts } from './use-error-toasts.js';
 export { useLatestMessage } from './use-latest-message.js';
+export { useSocketInstance } from './use-retained-socket.js';
 export { type RetryCountdown, useRetryCountdown } from './use-retry-countdown.js';
-export { type UseSocketResult, useSocket } from './use-socket.js';
+export { useSocket } from './use-socket.js';
 export { useSocketErrors } from './use-socket-errors.js';
 export { useSocketMessage } from './use-socket-message.js';
+export type { UseSocketOptions, UseSocketResult } from './use-socket-result.js';
 export { useSocketState } from './use-socket-state.js';

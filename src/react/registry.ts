@@ -1,6 +1,8 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { AnySocket, Socket } from '../core/types.js';
+import { redactUrl } from '../protocol/redact.js';
+import { isDevelopment } from './dev.js';
 
 /** Options of {@link createSocketRegistry}. */
 export interface SocketRegistryOptions<O> {
@@ -12,6 +14,11 @@ export interface SocketRegistryOptions<O> {
   readonly graceMs?: number;
   /** Timers of the grace period. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Names of the options in which a later caller of a held key differs from the first. When given,
+   * the first difference of each key is a development warning (the first options win).
+   */
+  readonly compare?: (held: O, asked: O) => readonly string[];
 }
 
 /**
@@ -19,7 +26,10 @@ export interface SocketRegistryOptions<O> {
  * unconnected socket the first time a key is seen); `retain` is for effects and counts users.
  */
 export interface SocketRegistry<O> {
-  /** The socket for these options: the shared one, or a new unconnected one. */
+  /**
+   * The socket for these options: the shared one, or a new unconnected one. The options of the
+   * first caller of a key win; a later caller with other options gets the same socket.
+   */
   resolve(options: O): Socket;
   /**
    * Counts one user of `socket` and returns its release. A socket the registry made is connected
@@ -28,27 +38,44 @@ export interface SocketRegistry<O> {
   retain(socket: AnySocket): () => void;
 }
 
-interface Entry {
+interface Entry<O> {
   readonly key: string;
   readonly socket: Socket;
+  readonly options: O;
   users: number;
   timer: TimerHandle | null;
 }
 
 /** Makes a registry. `SocketProvider` makes one per tree; hooks outside any provider share a lazy default. */
 export function createSocketRegistry<O>(options: SocketRegistryOptions<O>): SocketRegistry<O> {
-  const { create, keyOf, graceMs = 1000, clock = systemClock } = options;
+  const { create, keyOf, graceMs = 1000, clock = systemClock, compare } = options;
   const byKey = new Map<string, Socket>();
-  const owned = new WeakMap<AnySocket, Entry>();
+  const owned = new WeakMap<AnySocket, Entry<O>>();
+  const warned = new Set<string>();
+
+  /** Called on every resolve of a held key, so it is cheap once warned and in production. */
+  const checkConflict = (entry: Entry<O> | undefined, asked: O) => {
+    if (!compare || !entry || warned.has(entry.key) || !isDevelopment()) return;
+    const names = compare(entry.options, asked);
+    if (names.length === 0) return;
+    warned.add(entry.key);
+    console.warn(
+      `sockguard: two components ask for the shared socket "${redactUrl(entry.key)}" with different ` +
+        `options (${names.join(', ')}). The first options win; give each its own \`key\` for two sockets.`,
+    );
+  };
 
   return {
     resolve(socketOptions) {
       const key = keyOf(socketOptions);
       const existing = byKey.get(key);
-      if (existing) return existing;
+      if (existing) {
+        checkConflict(owned.get(existing), socketOptions);
+        return existing;
+      }
       const socket = create({ ...socketOptions, autoConnect: false });
       byKey.set(key, socket);
-      owned.set(socket, { key, socket, users: 0, timer: null });
+      owned.set(socket, { key, socket, options: socketOptions, users: 0, timer: null });
       return socket;
     },
     retain(socket) {

@@ -38,3 +38,14 @@ describe('server rendering', () => {
     expect(WebSocket).not.toHaveBeenCalled();
   });
 });
+
+describe('the default registry on a server', () => {
+  it('keeps no socket across renders (one per URL, tokens included, would live as long as the process)', async () => {
+    const { getDefaultRegistry } = await import('./default-registry.js');
+    const options = { url: 'ws://server/ws?token=user-1', environment: false as const };
+    const first = getDefaultRegistry().resolve(options);
+    const second = getDefaultRegistry().resolve(options);
+    expect(second).not.toBe(first);
+    expect(first.getSnapshot().status).toBe('idle');
+  });
+});

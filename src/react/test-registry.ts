@@ -1,17 +1,22 @@
-/** Test-only: a registry that makes hand-driven test sockets, and the list of those it made. */
+/**
+ * Test-only: a registry that makes hand-driven test sockets, and the list of those it made. It
+ * keys and compares options as the real React registry does.
+ */
 import { createErrorStore } from '../core/error-store.js';
+import { conflictingOptions, keyOfOptions, type ReactSocketOptions } from './default-registry.js';
 import { createSocketRegistry } from './registry.js';
 import { createTestSocket, type TestSocket } from './test-socket.js';
 
 export function createTestRegistry(graceMs?: number) {
   const made: TestSocket[] = [];
-  const registry = createSocketRegistry<{ url: string }>({
+  const registry = createSocketRegistry<ReactSocketOptions>({
     create: () => {
       const socket = createTestSocket(createErrorStore());
       made.push(socket);
       return socket;
     },
-    keyOf: (options) => options.url,
+    keyOf: keyOfOptions,
+    compare: conflictingOptions,
     ...(graceMs === undefined ? {} : { graceMs }),
   });
   return { registry, made };

@@ -1,3 +1,4 @@
+'use client';
 import { useEffect, useRef } from 'react';
 import { type StoredFault, selectAuthFault } from '../core/error-store.js';
 import type { MessageMap } from '../core/types.js';
@@ -8,6 +9,7 @@ import { useSocketErrors } from './use-socket-errors.js';
 /**
  * Calls `callback` once per fatal `reauthenticate` fault (e.g. to navigate to a login page),
  * including one already present at mount. The newest callback is called; it need not be memoized.
+ * Holds a shared socket while mounted, like every hook given a source.
  */
 export function useAuthRedirect<M extends MessageMap = MessageMap>(
   callback: (fault: StoredFault) => void,

@@ -1,13 +1,18 @@
+'use client';
 import { useMemo } from 'react';
-import { type ErrorState, type StoredFault, selectToasts } from '../core/error-store.js';
+import { type ErrorState, selectToasts, type Toast } from '../core/error-store.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
 import { useSocketErrors } from './use-socket-errors.js';
 
 /** What {@link useErrorToasts} returns. */
 export interface ErrorToasts {
-  /** Faults to show, newest first; a merged repeat is one toast with its `count`. */
-  readonly toasts: readonly StoredFault[];
+  /**
+   * Toasts to show, newest first. Repeats of a fault and different faults that read the same
+   * (equal message and severity) are one toast with the summed `count`; `faults` lists them.
+   */
+  readonly toasts: readonly Toast[];
+  /** Closes a toast: pass its `id`; every fault merged into it is dismissed. */
   readonly dismiss: ErrorState['dismiss'];
   readonly dismissAll: ErrorState['dismissAll'];
 }
@@ -17,7 +22,7 @@ const selectDismissAll = (state: ErrorState) => state.dismissAll;
 
 /**
  * The toasts of the socket's error store and how to dismiss them. Recoverable ones expire by the
- * store's own timer; this hook only reads.
+ * store's own timer and connection faults close when the socket opens again; this hook only reads.
  */
 export function useErrorToasts<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,

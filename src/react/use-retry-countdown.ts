@@ -1,7 +1,8 @@
+'use client';
 import { useCallback, useEffect, useReducer } from 'react';
 import { type Clock, systemClock } from '../core/clock.js';
 import type { MessageMap } from '../core/types.js';
-import { type SocketSource, useSocketInstance } from './context.js';
+import { type SocketSource, useResolvedSocket } from './context.js';
 import { selectNextRetryAt } from './snapshot.js';
 import { useSocketState } from './use-socket-state.js';
 
@@ -17,14 +18,16 @@ export interface RetryCountdown {
 
 /**
  * "Reconnecting in 3 s... Retry now": ticks once a second while a retry is scheduled, and not at all
- * otherwise. `clock` should be the socket's own clock when one was injected. @default systemClock
+ * otherwise. Holds a shared socket while mounted. `clock` should be the socket's own clock when one
+ * was injected. @default systemClock
  */
 export function useRetryCountdown<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
   clock: Clock = systemClock,
 ): RetryCountdown {
-  const socket = useSocketInstance(source);
-  const nextRetryAt = useSocketState(selectNextRetryAt, socket);
+  // The source, not the socket, goes on: useSocketState holds it and honours `enabled`.
+  const { socket } = useResolvedSocket(source);
+  const nextRetryAt = useSocketState(selectNextRetryAt, source);
   const [, tick] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (nextRetryAt === null) return;

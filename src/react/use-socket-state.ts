@@ -1,20 +1,24 @@
-import { useCallback, useMemo, useSyncExternalStore } from 'react';
+'use client';
+import { useMemo, useSyncExternalStore } from 'react';
 import type { MessageMap, SocketSnapshot } from '../core/types.js';
-import { type SocketSource, useSocketInstance } from './context.js';
+import type { SocketSource } from './context.js';
 import { IDLE_SNAPSHOT } from './snapshot.js';
+import { useRetainedSocket } from './use-retained-socket.js';
+import { useSnapshotStore } from './use-snapshot-store.js';
 
 /**
  * One value picked from the socket's snapshot; the component re-renders only when that value
  * changes (`isEqual`, default `Object.is`). Messages never re-render it: the snapshot does not change
- * on messages. Renders from the `idle` snapshot on the server and during hydration.
+ * on messages. Holds a shared socket while mounted (alone, it connects it); a disabled source
+ * (`enabled: false`) selects from the `idle` snapshot, as on the server and during hydration.
  */
 export function useSocketState<T, M extends MessageMap = MessageMap>(
   selector: (snapshot: SocketSnapshot) => T,
   source?: SocketSource<M>,
   isEqual: (a: T, b: T) => boolean = Object.is,
 ): T {
-  const socket = useSocketInstance(source);
-  const subscribe = useCallback((onChange: () => void) => socket.subscribe(onChange), [socket]);
+  const { socket, enabled } = useRetainedSocket(source);
+  const { subscribe, getSnapshot } = useSnapshotStore(socket, enabled);
   // Memoized selection as in React's useSyncExternalStoreWithSelector: the same snapshot gives the
   // same selection, and an equal selection keeps the previous reference.
   const [getSelection, getServerSelection] = useMemo(() => {
@@ -26,7 +30,7 @@ export function useSocketState<T, M extends MessageMap = MessageMap>(
       memo = { snapshot, selection };
       return selection;
     };
-    return [() => select(socket.getSnapshot()), () => select(IDLE_SNAPSHOT)];
-  }, [socket, selector, isEqual]);
+    return [() => select(getSnapshot()), () => select(IDLE_SNAPSHOT)];
+  }, [getSnapshot, selector, isEqual]);
   return useSyncExternalStore(subscribe, getSelection, getServerSelection);
 }

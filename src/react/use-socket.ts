@@ -1,44 +1,38 @@
-import { useCallback, useEffect, useMemo, useSyncExternalStore } from 'react';
-import type { MessageMap, Socket, SocketSnapshot } from '../core/types.js';
-import type { Fault } from '../protocol/fault.js';
-import { type SocketSource, useSocketInstance, useSocketRegistry } from './context.js';
+'use client';
+import { useMemo, useSyncExternalStore } from 'react';
+import type { MessageMap, SocketMessages } from '../core/types.js';
+import type { DataSchemas } from '../protocol/standard-schema.js';
+import type { SocketSource } from './context.js';
+import type { ReactSocketOptions } from './default-registry.js';
 import { IDLE_SNAPSHOT, selectNextRetryAt } from './snapshot.js';
+import { useRetainedSocket } from './use-retained-socket.js';
+import { useSnapshotStore } from './use-snapshot-store.js';
+import type { UseSocketOptions, UseSocketResult } from './use-socket-result.js';
 
 const getServerSnapshot = () => IDLE_SNAPSHOT;
 
-/** What {@link useSocket} returns: the snapshot's fields and stable actions. */
-export interface UseSocketResult<M extends MessageMap = MessageMap> {
-  readonly status: SocketSnapshot['status'];
-  readonly attempt: number;
-  /** Epoch ms of the next attempt while reconnecting (null when paused or not reconnecting). */
-  readonly nextRetryAt: number | null;
-  readonly lastFault: Fault | null;
-  readonly lost: boolean;
-  readonly suspended: boolean;
-  /** The whole snapshot, for narrowing on `status`. */
-  readonly snapshot: SocketSnapshot;
-  readonly socket: Socket<M>;
-  /** Same identity across renders (for a given socket). */
-  readonly send: Socket<M>['send'];
-  readonly request: Socket<M>['request'];
-  readonly reconnect: () => void;
-  /** Stops the shared socket for every component using it. */
-  readonly close: (code?: number, reason?: string) => void;
-}
-
 /**
  * Joins or creates a connection and returns its state and actions. Components asking for the same
- * connection (same key or URL, same socket, or the provider's) share one socket; it connects with its
- * first user and closes a grace period after its last one leaves. Re-renders on state changes only.
+ * connection (same key or URL, same socket, or the provider's) share one socket; it connects with
+ * its first user and closes a grace period after its last one leaves. Re-renders on state changes
+ * only. `enabled: false` (in the options, or `useSocket(source, { enabled })` for a socket or the
+ * provider's) holds nothing and returns `idle`. With `schemas` in the options, `send` and
+ * `request` take each schema's input type.
  */
+export function useSocket<S extends DataSchemas>(
+  source: ReactSocketOptions & { readonly schemas: S },
+  options?: UseSocketOptions,
+): UseSocketResult<SocketMessages<S>>;
 export function useSocket<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
+  options?: UseSocketOptions,
+): UseSocketResult<M>;
+export function useSocket<M extends MessageMap = MessageMap>(
+  source?: SocketSource<M>,
+  options: UseSocketOptions = {},
 ): UseSocketResult<M> {
-  const socket = useSocketInstance(source);
-  const registry = useSocketRegistry();
-  useEffect(() => registry.retain(socket), [registry, socket]);
-  const subscribe = useCallback((onChange: () => void) => socket.subscribe(onChange), [socket]);
-  const getSnapshot = useCallback(() => socket.getSnapshot(), [socket]);
+  const { socket, enabled } = useRetainedSocket(source, options.enabled);
+  const { subscribe, getSnapshot } = useSnapshotStore(socket, enabled);
   const snapshot = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
   const actions = useMemo(
     () => ({
@@ -52,15 +46,7 @@ export function useSocket<M extends MessageMap = MessageMap>(
   );
   return useMemo(() => {
     const { status, attempt, lastFault, lost, suspended } = snapshot;
-    return {
-      status,
-      attempt,
-      nextRetryAt: selectNextRetryAt(snapshot),
-      lastFault,
-      lost,
-      suspended,
-      snapshot,
-      ...actions,
-    };
+    const nextRetryAt = selectNextRetryAt(snapshot);
+    return { status, attempt, nextRetryAt, lastFault, lost, suspended, snapshot, ...actions };
   }, [snapshot, actions]);
 }
