@@ -25,17 +25,34 @@ const server = mockServer('playground');
 const click = (canvas: Canvas, label: RegExp) =>
   userEvent.click(canvas.getByRole('button', { name: label }));
 
-/** The toast whose text contains `text`. */
-const toast = (canvas: Canvas, text: string) =>
+/** The toasts whose text contains `text`. */
+const toastsWith = (canvas: Canvas, text: string) =>
   within(canvas.getByRole('list', { name: 'Errors' }))
-    .getAllByRole('listitem')
-    .find((item) => item.textContent?.includes(text));
+    .queryAllByRole('listitem')
+    .filter((item) => item.textContent?.includes(text));
+
+/** The toast whose text contains `text`. */
+const toast = (canvas: Canvas, text: string) => toastsWith(canvas, text)[0];
+
+const LOST = 'Connection lost. Reconnecting…';
+
+/** Once the badge is back to Online, no toast still says the connection is down. */
+async function expectConnectionToastsGone(canvas: Canvas) {
+  await expectBadge(canvas, 'Online');
+  await waitFor(() => {
+    for (const text of [LOST, 'Reconnecting…', 'cannot be reached']) {
+      expect(toastsWith(canvas, text), text).toHaveLength(0);
+    }
+  }, PATIENCE);
+}
 
 /**
  * Clicks through the failures of the protocol and checks what the user sees after each: request
- * errors are toasts (merged "×2") while the badge stays Online; a restart, a kill and silence
- * reconnect by themselves; forbidden and an expired token stop with a banner until "Reconnect";
- * refused handshakes end in "The server is unreachable" and then a connection.
+ * errors are toasts (merged "×2"; the invalid frames of different kinds one toast "×3") while the
+ * badge stays Online; a restart, a kill and silence reconnect by themselves, and their "Connection
+ * lost" toasts close once the socket is open again; forbidden and an expired token stop with a
+ * banner until "Reconnect"; refused handshakes end in "The server cannot be reached" and then a
+ * connection, which closes that toast too. The toasts left at the end are the ones still true.
  */
 export const ClicksThroughFailures: Story = {
   parameters: server.parameters,
@@ -59,7 +76,7 @@ export const ClicksThroughFailures: Story = {
       const before = scenario.connections;
       await click(canvas, /^Server restart/);
       await expectFaultLogged(canvas, 'close', '1012', 'recoverable', 'reconnect');
-      await expectBadge(canvas, 'Online');
+      await expectConnectionToastsGone(canvas);
       await expect(scenario.connections).toBe(before + RESTART_REFUSALS + 1);
     });
 
@@ -67,7 +84,7 @@ export const ClicksThroughFailures: Story = {
       const before = scenario.connections;
       await click(canvas, /^Silence/);
       await expectFaultLogged(canvas, 'transport', 'heartbeat_timeout', 'reconnect');
-      await expectBadge(canvas, 'Online');
+      await expectConnectionToastsGone(canvas);
       await expect(scenario.connections).toBe(before + 1);
     });
 
@@ -91,11 +108,15 @@ export const ClicksThroughFailures: Story = {
       );
       await click(canvas, /^Rate limit/);
       await expectNewestFault(canvas, 'envelope', '4005', 'recoverable', 'backoff');
+      // Three frames, two client codes (invalid_frame, invalid_envelope), one text: one toast.
       await click(canvas, /^Garbage frames/);
       await waitFor(
-        () => expect(toast(canvas, 'Received an invalid message.')).toBeDefined(),
+        () => expect(toast(canvas, 'Received an invalid message.')).toHaveTextContent('×3'),
         PATIENCE,
       );
+      await expect(toastsWith(canvas, 'Received an invalid message.')).toHaveLength(1);
+      await expectFaultLogged(canvas, 'client', 'invalid_frame');
+      await expectFaultLogged(canvas, 'client', 'invalid_envelope');
       await expectBadge(canvas, 'Online');
     });
 
@@ -107,8 +128,10 @@ export const ClicksThroughFailures: Story = {
       );
       await expectBadge(canvas, 'Failed');
       await expectNewestFault(canvas, '4004', 'fatal', 'stop');
+      await expect(toast(canvas, 'Forbidden: you cannot use this room')).toBeDefined();
       await userEvent.click(canvas.getByRole('button', { name: 'Reconnect' }));
-      await expectBadge(canvas, 'Online');
+      await expectConnectionToastsGone(canvas);
+      await expect(toastsWith(canvas, 'Forbidden')).toHaveLength(0);
     });
 
     await step('an expired token (4003 + close) asks for a new session', async () => {
@@ -117,7 +140,8 @@ export const ClicksThroughFailures: Story = {
       await expect(banner).toHaveTextContent('Connection failed: Token expired');
       await expectNewestFault(canvas, '4003', 'fatal', 'reauthenticate');
       await userEvent.click(canvas.getByRole('button', { name: 'Reconnect' }));
-      await expectBadge(canvas, 'Online');
+      await expectConnectionToastsGone(canvas);
+      await expect(toastsWith(canvas, 'Token expired')).toHaveLength(0);
     });
 
     await step('refused handshakes, then a kill: unreachable, then back', async () => {
@@ -125,14 +149,16 @@ export const ClicksThroughFailures: Story = {
       await click(canvas, /^Refuse connections/);
       await click(canvas, /^Killed connection/);
       await expectFaultLogged(canvas, 'transport', 'unreachable');
-      // The toast shows the same user text as the log ("The server cannot be reached…").
       const row = within(canvas.getByRole('table', { name: 'Fault log' }))
         .getAllByRole('row')
         .find((r) => r.textContent?.includes('unreachable'));
       const message = row?.querySelectorAll('td')[4]?.textContent ?? '';
       await expect(message).toMatch(/server/i);
-      await waitFor(() => expect(toast(canvas, message)).toBeDefined(), PATIENCE);
-      await expectBadge(canvas, 'Online');
+      // Connected again: "The server cannot be reached" is no longer true, so its toast is gone
+      // (the log keeps the fault); the request errors are still shown.
+      await expectConnectionToastsGone(canvas);
+      await expect(toastsWith(canvas, message)).toHaveLength(0);
+      await expect(toast(canvas, 'Room "nowhere" not found')).toBeDefined();
       await expect(scenario.connections).toBe(before + REFUSALS + 1);
       await expect(canvas.queryByRole('alert')).toBeNull();
     });

@@ -1,15 +1,16 @@
 /**
  * Pure transitions of the error store's lists. Each returns the same array when nothing changed,
  * so the store can skip a `set` and React consumers comparing with `Object.is` do not re-render.
- * Invariant: `toasts` is a subsequence of `history` (same objects, same newest-first order).
+ * Invariant: `active` is a subsequence of `history` (same objects, same newest-first order).
  */
 import type { Fault } from '../protocol/fault.js';
+import { readsSame } from './error-store-toasts.js';
 import type { StoredFault } from './error-store-types.js';
 
-/** The two lists the store keeps; `fatal` is derived from `toasts`. */
+/** The two lists the store keeps; `toasts` and `fatal` are derived from `active`. */
 export interface Entries {
   readonly history: readonly StoredFault[];
-  readonly toasts: readonly StoredFault[];
+  readonly active: readonly StoredFault[];
 }
 
 /** The options a report depends on. */
@@ -25,9 +26,13 @@ export interface ReportResult {
   readonly stored: StoredFault;
 }
 
-/** Repeats are the same failure when everything the user sees and the library does is the same. */
-function isRepeat(entry: StoredFault, fault: Fault): boolean {
+/**
+ * Repeats are the same failure when everything the user sees and the library does is the same,
+ * from the same reporter: merging two sockets' faults would let one socket resolve the other's.
+ */
+function isRepeat(entry: StoredFault, fault: Fault, origin: string | undefined): boolean {
   return (
+    entry.origin === origin &&
     entry.source === fault.source &&
     entry.code === fault.code &&
     entry.severity === fault.severity &&
@@ -43,37 +48,71 @@ function without(list: readonly StoredFault[], id: string): readonly StoredFault
 
 function stored(
   fault: Fault,
+  origin: string | undefined,
   count: number,
   firstAt: number,
   now: number,
   ttl: number | null,
 ): StoredFault {
   const expiresAt = fault.severity === 'fatal' || ttl === null ? null : now + ttl;
-  return { ...fault, count, firstAt, lastAt: now, expiresAt };
+  const entry = { ...fault, count, firstAt, lastAt: now, expiresAt };
+  return origin === undefined ? entry : { ...entry, origin };
 }
 
-/** Toasts still active at `now`: those whose `expiresAt` has passed are removed. */
-export function expireToasts(toasts: readonly StoredFault[], now: number): readonly StoredFault[] {
-  const kept = toasts.filter((toast) => toast.expiresAt === null || toast.expiresAt > now);
-  return kept.length === toasts.length ? toasts : kept;
+function keep(
+  list: readonly StoredFault[],
+  test: (entry: StoredFault) => boolean,
+): readonly StoredFault[] {
+  const kept = list.filter(test);
+  return kept.length === list.length ? list : kept;
 }
 
-/** The earliest `expiresAt` among the toasts, or null when none will expire. */
-export function nextExpiry(toasts: readonly StoredFault[]): number | null {
+/** Active faults still active at `now`: those whose `expiresAt` has passed are removed. */
+export function expireFaults(active: readonly StoredFault[], now: number): readonly StoredFault[] {
+  return keep(active, (entry) => entry.expiresAt === null || entry.expiresAt > now);
+}
+
+/** The earliest `expiresAt` among the active faults, or null when none will expire. */
+export function nextExpiry(active: readonly StoredFault[]): number | null {
   let earliest: number | null = null;
-  for (const { expiresAt } of toasts) {
+  for (const { expiresAt } of active) {
     if (expiresAt !== null && (earliest === null || expiresAt < earliest)) earliest = expiresAt;
   }
   return earliest;
 }
 
-/** Toasts without the one with this id (the same array when there is none). */
-export function dismissToast(toasts: readonly StoredFault[], id: string): readonly StoredFault[] {
-  return without(toasts, id);
+/**
+ * Active faults without the toast that shows the fault with this id: it and every fault that reads
+ * the same, since the user closed the one toast they make (the same array when there is none).
+ */
+export function dismissToast(active: readonly StoredFault[], id: string): readonly StoredFault[] {
+  const target = active.find((entry) => entry.id === id);
+  return target === undefined ? active : keep(active, (entry) => !readsSame(entry, target));
 }
 
 /**
- * Adds an already redacted fault at `now`. In order: an entry with the same id is replaced (an
+ * Whether an open connection makes this fault untrue: it is about the connection (kind
+ * `connection` or `transport`: a close, a transport failure, an error envelope merged with its
+ * close), or it asked for a token refresh that the reconnect just used. Application faults (a
+ * failed request, an invalid frame) stay true after a reconnect.
+ */
+export function concernsConnection(entry: StoredFault): boolean {
+  return (
+    entry.kind !== 'application' ||
+    (entry.action === 'reauthenticate' && entry.severity === 'recoverable')
+  );
+}
+
+/** Active faults without those of `origin` that its open connection resolved. */
+export function resolveConnection(
+  active: readonly StoredFault[],
+  origin: string,
+): readonly StoredFault[] {
+  return keep(active, (entry) => entry.origin !== origin || !concernsConnection(entry));
+}
+
+/**
+ * Adds an already redacted fault from `origin` at `now`. In order: an entry with the same id is replaced (an
  * envelope fault upgraded to the merged error-then-close fault), keeping its count and staying
  * active if it was, or becoming active if it is now fatal; else an active repeat within the window
  * gets count + 1 and keeps its id; else a new entry. The entry moves to the front of both lists;
@@ -82,36 +121,37 @@ export function dismissToast(toasts: readonly StoredFault[], id: string): readon
 export function applyReport(
   entries: Entries,
   fault: Fault,
+  origin: string | undefined,
   now: number,
   rules: ReportRules,
 ): ReportResult {
   const ttl = rules.recoverableTtlMs;
-  // Due expiries first, so a repeat never merges into a toast whose timer has not fired yet.
-  const toasts = expireToasts(entries.toasts, now);
+  // Due expiries first, so a repeat never merges into an entry whose timer has not fired yet.
+  const active = expireFaults(entries.active, now);
   const same = entries.history.find((entry) => entry.id === fault.id);
   let entry: StoredFault;
-  let active: boolean;
+  let shown: boolean;
   if (same !== undefined) {
-    entry = stored(fault, same.count, same.firstAt, now, ttl);
+    entry = stored(fault, origin ?? same.origin, same.count, same.firstAt, now, ttl);
     // A dismissed recoverable fault stays dismissed: the upgrade is the same failure, already seen.
-    active = fault.severity === 'fatal' || toasts.includes(same);
+    shown = fault.severity === 'fatal' || active.includes(same);
   } else {
-    const repeat = toasts.find(
-      (toast) => isRepeat(toast, fault) && now - toast.lastAt < rules.dedupeWindowMs,
+    const repeat = active.find(
+      (other) => isRepeat(other, fault, origin) && now - other.lastAt < rules.dedupeWindowMs,
     );
     entry =
       repeat === undefined
-        ? stored(fault, 1, now, now, ttl)
-        : stored({ ...fault, id: repeat.id }, repeat.count + 1, repeat.firstAt, now, ttl);
-    active = true;
+        ? stored(fault, origin, 1, now, now, ttl)
+        : stored({ ...fault, id: repeat.id }, origin, repeat.count + 1, repeat.firstAt, now, ttl);
+    shown = true;
   }
   let history = [entry, ...without(entries.history, entry.id)];
-  let nextToasts = without(toasts, entry.id);
-  if (active) nextToasts = [entry, ...nextToasts];
+  let nextActive = without(active, entry.id);
+  if (shown) nextActive = [entry, ...nextActive];
   if (history.length > rules.maxHistory) {
     const dropped = new Set(history.slice(rules.maxHistory));
     history = history.slice(0, rules.maxHistory);
-    nextToasts = nextToasts.filter((toast) => !dropped.has(toast));
+    nextActive = nextActive.filter((other) => !dropped.has(other));
   }
-  return { entries: { history, toasts: nextToasts }, stored: entry };
+  return { entries: { history, active: nextActive }, stored: entry };
 }

@@ -21,10 +21,10 @@ describe('expiry on an injected clock', () => {
     clock.advance(9999);
     expect(store.getState().toasts).toHaveLength(2);
     clock.advance(1);
-    expect(store.getState().toasts).toEqual([fatal]);
+    expect(store.getState().active).toEqual([fatal]);
     expect(store.getState().history).toEqual([fatal, recoverable]);
     clock.advance(1_000_000);
-    expect(store.getState().toasts).toEqual([fatal]);
+    expect(store.getState().active).toEqual([fatal]);
   });
 
   it('extends the expiry of a merged repeat from its latest occurrence', () => {
@@ -47,9 +47,9 @@ describe('expiry on an injected clock', () => {
       expect(clock.pending()).toBe(1);
       clock.advance(300);
     }
-    expect(store.getState().toasts.map((t) => t.code)).toEqual([4, 3, 2]);
+    expect(store.getState().active.map((t) => t.code)).toEqual([4, 3, 2]);
     clock.advance(300);
-    expect(store.getState().toasts.map((t) => t.code)).toEqual([4, 3]);
+    expect(store.getState().active.map((t) => t.code)).toEqual([4, 3]);
     expect(clock.pending()).toBe(1);
     clock.advance(1000);
     expect(store.getState().toasts).toEqual([]);
@@ -93,7 +93,7 @@ describe('expiry on an injected clock', () => {
     clock.jump(1000); // a frozen tab or a clock jump: time moves, the timer has not run yet
     const again = store.getState().report(fault());
     expect(again.id).not.toBe(first.id);
-    expect(store.getState().toasts).toEqual([again]);
+    expect(store.getState().active).toEqual([again]);
   });
 
   it('splits a TTL beyond the setTimeout limit instead of expiring at once', () => {

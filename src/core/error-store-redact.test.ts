@@ -62,7 +62,7 @@ describe('onFault', () => {
     expect(onFault).toHaveBeenCalledTimes(2);
     expect(onFault.mock.calls[0]).toEqual([first, { attempt: 2, status: 'open', count: 1 }]);
     expect(onFault.mock.calls[1]).toEqual([merged, { count: 2 }]);
-    expect(onFault.mock.calls[1]?.[0]).toBe(store.getState().toasts[0]);
+    expect(onFault.mock.calls[1]?.[0]).toBe(store.getState().active[0]);
   });
 
   it('isolates a throwing logger: the fault is stored and returned, later reports work', () => {
@@ -74,7 +74,7 @@ describe('onFault', () => {
       },
     });
     const stored = store.getState().report(fault());
-    expect(store.getState().toasts).toEqual([stored]);
+    expect(store.getState().active).toEqual([stored]);
     expect(store.getState().report(fault({ code: 4002 })).code).toBe(4002);
     expect(consoleError).toHaveBeenCalledTimes(2);
     expect(consoleError.mock.calls[0]?.[1]).toEqual(new Error('logger down'));

@@ -19,6 +19,24 @@ export type StoredFault = Fault & {
    * fatal fault (it never expires) or when the TTL is disabled.
    */
   readonly expiresAt: number | null;
+  /**
+   * Who reported it: the `origin` of the report's context (a socket's reporter passes its own), so
+   * {@link ErrorState.resolveConnection} touches only that socket's faults in a shared store.
+   * Absent when the report named none.
+   */
+  readonly origin?: string;
+};
+
+/**
+ * One toast: the active faults that read the same to a user (equal `message` and `severity`) shown
+ * once, whatever their source or code. Its fields are those of its newest fault, except: `id` is
+ * the id of the fault that has shown this text longest (so the toast keeps its key while others
+ * join), `count` the sum of their counts, `firstAt` the earliest, and `expiresAt` the latest
+ * (null if any of them never expires): the toast leaves when its last fault does.
+ */
+export type Toast = StoredFault & {
+  /** The faults behind this toast, newest first; more than one when different faults read the same. */
+  readonly faults: readonly StoredFault[];
 };
 
 /** What the socket knows when it reports a fault; all optional, passed on to `onFault`. */
@@ -29,6 +47,11 @@ export interface FaultContext {
   readonly url?: string;
   /** The socket status at the time of the report. */
   readonly status?: string;
+  /**
+   * A token naming the reporter, unique per socket (the socket's id prefix); stored with the fault
+   * as `origin`. Repeats merge only within one origin.
+   */
+  readonly origin?: string;
 }
 
 /** The context handed to `onFault`: the report's context (URL redacted) and the entry's count. */
@@ -44,7 +67,7 @@ export interface ErrorStoreOptions {
    */
   readonly maxHistory?: number;
   /**
-   * A repeat of an active fault (same source, code, severity, action and message) less than this
+   * A repeat of an active fault (same source, code, severity, action, message and origin) less than this
    * long after its `lastAt` merges into it as a count instead of a new toast. 0 never merges.
    * @default 5000
    */
@@ -68,8 +91,16 @@ export interface ErrorStoreOptions {
 export interface ErrorState {
   /** Recent faults, newest first, bounded by `maxHistory`; dismissal and expiry keep them here. */
   readonly history: readonly StoredFault[];
-  /** Active faults to show (neither dismissed nor expired), newest first; a subset of `history`. */
-  readonly toasts: readonly StoredFault[];
+  /**
+   * Active faults (neither dismissed, expired nor resolved), newest first; a subsequence of
+   * `history` (the same objects). `toasts` shows them.
+   */
+  readonly active: readonly StoredFault[];
+  /**
+   * What to show, newest first: `active` with the faults that read the same (equal message and
+   * severity) merged into one {@link Toast}.
+   */
+  readonly toasts: readonly Toast[];
   /** The newest active fatal fault, or null. */
   readonly fatal: StoredFault | null;
   /**
@@ -77,10 +108,22 @@ export interface ErrorState {
    * and calls `onFault`. Returns the stored entry (the merged one for a repeat).
    */
   report(fault: Fault, context?: FaultContext): StoredFault;
-  /** Removes the toast with this id (it stays in `history`); unknown ids are ignored. */
+  /**
+   * Closes the toast that shows the fault with this id (a toast's `id` is one of them): every fault
+   * merged into it leaves `active` and stays in `history`. Ids of no active fault are ignored.
+   */
   dismiss(id: string): void;
   /** Removes every toast (they stay in `history`). */
   dismissAll(): void;
+  /**
+   * Says the connection of `origin` is open again: every active fault of that origin about the
+   * connection leaves the toasts (it stays in `history`), since it is no longer true. These are
+   * faults of kind `connection` or `transport` (closes, transport failures, an error envelope
+   * merged with its close), fatal ones included, and a recoverable `reauthenticate` fault (the
+   * token was refreshed). Faults of kind `application` (a request that failed, an invalid frame)
+   * and faults of other origins stay until their TTL or a dismiss. The socket calls this on open.
+   */
+  resolveConnection(origin: string): void;
   /** Empties history and toasts and cancels the expiry timer. */
   clear(): void;
 }

@@ -39,7 +39,8 @@ describe('report: merging repeats', () => {
     clock.advance(4999);
     const merged = store.getState().report(fault({ requestId: 'r3' }));
     expect(state().history).toEqual([merged]);
-    expect(state().toasts).toEqual([merged]);
+    expect(state().active).toEqual([merged]);
+    expect(state().toasts).toEqual([{ ...merged, faults: [merged] }]);
     expect(merged).toMatchObject({ id: first.id, count: 3, requestId: 'r3' });
     expect(merged.firstAt).toBe(1_000_000);
     expect(merged.lastAt).toBe(1_005_999);
@@ -50,7 +51,7 @@ describe('report: merging repeats', () => {
     store.getState().report(fault());
     clock.advance(5000);
     store.getState().report(fault());
-    expect(state().toasts.map((t) => t.count)).toEqual([1, 1]);
+    expect(state().active.map((t) => t.count)).toEqual([1, 1]);
   });
 
   it('never merges with a window of 0', () => {
@@ -67,7 +68,7 @@ describe('report: merging repeats', () => {
     const again = store.getState().report(fault());
     expect(again.id).not.toBe(first.id);
     expect(again.count).toBe(1);
-    expect(state().toasts).toEqual([again]);
+    expect(state().active).toEqual([again]);
     expect(state().history).toHaveLength(2);
   });
 
@@ -89,7 +90,7 @@ describe('report: merging repeats', () => {
     const a = store.getState().report(fault());
     store.getState().report(fault({ code: 4002 }));
     store.getState().report(fault());
-    expect(state().toasts.map((t) => t.id)).toEqual([a.id, expect.any(String)]);
+    expect(state().active.map((t) => t.id)).toEqual([a.id, expect.any(String)]);
     expect(state().history[0]?.count).toBe(2);
   });
 });
@@ -112,7 +113,7 @@ describe('report: same id replaces the entry', () => {
     expect(merged).toMatchObject({ id: envelope.id, count: 2, severity: 'fatal', expiresAt: null });
     expect(merged.lastAt).toBe(1_000_010);
     expect(state().history.map((f) => f.id)).toEqual([envelope.id, expect.any(String)]);
-    expect(state().toasts[0]).toBe(merged);
+    expect(state().active[0]).toBe(merged);
     expect(state().fatal).toBe(merged);
   });
 
@@ -145,25 +146,28 @@ describe('bound', () => {
     );
     const newest50 = ids.slice(10).reverse();
     expect(state().history.map((f) => f.id)).toEqual(newest50);
-    expect(state().toasts.map((f) => f.id)).toEqual(newest50);
+    expect(state().active.map((f) => f.id)).toEqual(newest50);
   });
 
   it('applies a custom maxHistory, counting dismissed entries in history', () => {
     const { store, state } = setup({ maxHistory: 3 });
-    const [, b, c, d] = [1, 2, 3, 4].map((code) => store.getState().report(fault({ code })));
+    const [, b, c, d] = [1, 2, 3, 4].map((code) =>
+      store.getState().report(fault({ code, message: `text ${code}` })),
+    );
     store.getState().dismiss(b?.id ?? '');
     expect(state().history).toEqual([d, c, b]);
-    expect(state().toasts).toEqual([d, c]);
+    expect(state().active).toEqual([d, c]);
   });
 });
 
 describe('dismiss', () => {
   it('dismiss removes one toast and keeps it in history', () => {
     const { store, state } = setup();
-    const a = store.getState().report(fault({ code: 1 }));
-    const b = store.getState().report(fault({ code: 2 }));
+    const a = store.getState().report(fault({ code: 1, message: 'one' }));
+    const b = store.getState().report(fault({ code: 2, message: 'two' }));
     store.getState().dismiss(a.id);
-    expect(state().toasts).toEqual([b]);
+    expect(state().active).toEqual([b]);
+    expect(state().toasts.map((t) => t.id)).toEqual([b.id]);
     expect(selectFaults(state())).toEqual([b, a]);
   });
 
@@ -195,7 +199,9 @@ describe('dismiss', () => {
 describe('fatal', () => {
   it('is the newest active fatal fault, then the next one after a dismiss, then null', () => {
     const { store, state } = setup();
-    const older = store.getState().report(fatalFault({ code: 4004, action: 'none' }));
+    const older = store
+      .getState()
+      .report(fatalFault({ code: 4004, action: 'none', message: 'no' }));
     const newer = store.getState().report(fatalFault());
     store.getState().report(fault());
     expect(state().fatal).toBe(newer);

@@ -1,8 +1,9 @@
 /**
  * The error store (SPEC.md section 4): a framework-free zustand vanilla store of recent faults,
  * made by a factory so every socket, test and request on a server gets its own. Repeats merge
- * into a count, recoverable faults expire on one timer, and the newest fatal fault is exposed for
- * the UI (an auth redirect for `reauthenticate`).
+ * into a count, faults that read the same share one toast, recoverable faults expire on one timer,
+ * a socket that opens again resolves its connection faults, and the newest fatal fault is exposed
+ * for the UI (an auth redirect for `reauthenticate`).
  */
 import { createStore } from 'zustand/vanilla';
 import type { Fault } from '../protocol/fault.js';
@@ -10,12 +11,14 @@ import {
   applyReport,
   dismissToast,
   type Entries,
-  expireToasts,
+  expireFaults,
   nextExpiry,
+  resolveConnection,
 } from './error-store-entries.js';
 import { createExpiryTimer } from './error-store-expiry.js';
 import { resolveErrorStoreOptions } from './error-store-options.js';
 import { faultLog, redactFault } from './error-store-redact.js';
+import { mergeToasts } from './error-store-toasts.js';
 import type {
   ErrorState,
   ErrorStore,
@@ -23,6 +26,7 @@ import type {
   FaultContext,
   FaultLog,
   StoredFault,
+  Toast,
 } from './error-store-types.js';
 
 export { ERROR_STORE_DEFAULTS } from './error-store-options.js';
@@ -33,9 +37,11 @@ export type {
   FaultContext,
   FaultLog,
   StoredFault,
+  Toast,
 } from './error-store-types.js';
 
 const EMPTY: readonly StoredFault[] = [];
+const NO_TOASTS: readonly Toast[] = [];
 
 // A logger is the app's code: its failure must not lose the fault or break the socket reporting it.
 function callLogger(
@@ -59,47 +65,53 @@ export function createErrorStore(options?: ErrorStoreOptions): ErrorStore {
 
   return createStore<ErrorState>()((set, get) => {
     const timer = createExpiryTimer(clock, () =>
-      updateToasts((toasts) => expireToasts(toasts, clock.now())),
+      updateActive((active) => expireFaults(active, clock.now())),
     );
 
     // The only writer: a `set` only when a list changed (every empty list is the one EMPTY array,
-    // so emptying an empty list is no change), and `fatal` derived so it keeps its identity while
-    // the same entry is the newest active fatal one. Then the timer follows the earliest expiry.
+    // so emptying an empty list is no change); `toasts` and `fatal` are derived so they keep their
+    // identity while what they show is the same. Then the timer follows the earliest expiry.
     function commit(next: Entries): void {
       const state = get();
       const history = next.history.length === 0 ? EMPTY : next.history;
-      const toasts = next.toasts.length === 0 ? EMPTY : next.toasts;
-      if (history !== state.history || toasts !== state.toasts) {
-        const fatal = toasts.find((toast) => toast.severity === 'fatal') ?? null;
-        set({ history, toasts, fatal });
+      const active = next.active.length === 0 ? EMPTY : next.active;
+      if (history !== state.history || active !== state.active) {
+        const fatal = active.find((entry) => entry.severity === 'fatal') ?? null;
+        const toasts = active === EMPTY ? NO_TOASTS : mergeToasts(active, state.toasts);
+        set({ history, active, toasts, fatal });
       }
-      timer.schedule(nextExpiry(get().toasts));
+      timer.schedule(nextExpiry(get().active));
     }
 
-    function updateToasts(change: (toasts: readonly StoredFault[]) => readonly StoredFault[]) {
-      const { history, toasts } = get();
-      commit({ history, toasts: change(toasts) });
+    function updateActive(change: (active: readonly StoredFault[]) => readonly StoredFault[]) {
+      const { history, active } = get();
+      commit({ history, active: change(active) });
     }
 
     return {
       history: EMPTY,
-      toasts: EMPTY,
+      active: EMPTY,
+      toasts: NO_TOASTS,
       fatal: null,
       report(fault: Fault, context: FaultContext = {}): StoredFault {
-        const result = applyReport(get(), redactFault(fault), clock.now(), rules);
+        const { origin } = context;
+        const result = applyReport(get(), redactFault(fault), origin, clock.now(), rules);
         commit(result.entries);
         if (onFault !== undefined)
           callLogger(onFault, result.stored, faultLog(context, result.stored.count));
         return result.stored;
       },
       dismiss(id: string): void {
-        updateToasts((toasts) => dismissToast(toasts, id));
+        updateActive((active) => dismissToast(active, id));
       },
       dismissAll(): void {
-        updateToasts(() => EMPTY);
+        updateActive(() => EMPTY);
+      },
+      resolveConnection(origin: string): void {
+        updateActive((active) => resolveConnection(active, origin));
       },
       clear(): void {
-        commit({ history: EMPTY, toasts: EMPTY });
+        commit({ history: EMPTY, active: EMPTY });
         timer.cancel();
       },
     };
@@ -109,8 +121,11 @@ export function createErrorStore(options?: ErrorStoreOptions): ErrorStore {
 /** All recent faults, newest first (`history`). Returns the array held in the state. */
 export const selectFaults = (state: ErrorState): readonly StoredFault[] => state.history;
 
-/** The faults to show, newest first (`toasts`). Returns the array held in the state. */
-export const selectToasts = (state: ErrorState): readonly StoredFault[] => state.toasts;
+/**
+ * The toasts to show, newest first (`toasts`): faults that read the same merged into one. Returns
+ * the array held in the state.
+ */
+export const selectToasts = (state: ErrorState): readonly Toast[] => state.toasts;
 
 /** The newest active fatal fault, or null. */
 export const selectFatal = (state: ErrorState): StoredFault | null => state.fatal;

@@ -1,5 +1,5 @@
 /** Test-only: a hand-driven clock and fault fixtures for the error store tests. */
-import type { EnvelopeFault } from '../protocol/fault.js';
+import type { ClientFault, CloseFault, EnvelopeFault, TransportFault } from '../protocol/fault.js';
 import type { Clock } from './clock.js';
 
 /** A {@link Clock} whose time moves only by `advance`, firing due timers in time order. */
@@ -79,4 +79,52 @@ export function fatalFault(overrides: Partial<EnvelopeFault> = {}): EnvelopeFaul
     action: 'reauthenticate',
     ...overrides,
   });
+}
+
+/** A recoverable close 1006 (kind `transport`, action `reconnect`), changed by `overrides`. */
+export function closeFault(overrides: Partial<CloseFault> = {}): CloseFault {
+  return {
+    id: nextId(),
+    source: 'close',
+    kind: 'transport',
+    code: 1006,
+    message: 'Connection lost. Reconnecting…',
+    severity: 'recoverable',
+    action: 'reconnect',
+    timestamp: 0,
+    detail: { closeCode: 1006, closeReason: '', wasClean: false },
+    ...overrides,
+  };
+}
+
+/** A transport fault (`heartbeat_timeout` by default), changed by `overrides`. */
+export function transportFault(overrides: Partial<TransportFault> = {}): TransportFault {
+  return {
+    id: nextId(),
+    source: 'transport',
+    kind: 'transport',
+    code: 'heartbeat_timeout',
+    message: 'Connection lost. Reconnecting…',
+    severity: 'recoverable',
+    action: 'reconnect',
+    timestamp: 0,
+    detail: {},
+    ...overrides,
+  };
+}
+
+/** A client-side fault (`invalid_frame` by default), changed by `overrides`. */
+export function clientFault(overrides: Partial<ClientFault> = {}): ClientFault {
+  return {
+    id: nextId(),
+    source: 'client',
+    kind: 'application',
+    code: 'invalid_frame',
+    message: 'Received an invalid message.',
+    severity: 'recoverable',
+    action: 'none',
+    timestamp: 0,
+    detail: {},
+    ...overrides,
+  };
 }

@@ -1,6 +1,11 @@
 import type { ReactNode } from 'react';
+import type { Toast } from '../../src/index.js';
 import { useErrorToasts } from '../../src/react/index.js';
 import { button, tone } from './styles.js';
+
+/** The codes behind a toast, e.g. "invalid_envelope, invalid_frame". */
+export const codes = (toast: Toast): string =>
+  [...new Set(toast.faults.map((fault) => String(fault.code)))].join(', ');
 
 /** Props of {@link ErrorToaster}. */
 export interface ErrorToasterProps {
@@ -9,8 +14,9 @@ export interface ErrorToasterProps {
 }
 
 /**
- * The socket's faults as plain toasts: one per stored fault, repeats merged into a "×N" badge,
- * each with its own dismiss button. Recoverable ones leave by themselves (the store's TTL).
+ * The socket's faults as plain toasts: one per text a user would read (repeats, and different
+ * faults that say the same, merged into a "×N" badge), each with its own dismiss button.
+ * Recoverable ones leave by themselves (the store's TTL), connection faults once it is open again.
  */
 export function ErrorToaster({ max = 6 }: ErrorToasterProps): ReactNode {
   const { toasts, dismiss, dismissAll } = useErrorToasts();
@@ -36,7 +42,7 @@ export function ErrorToaster({ max = 6 }: ErrorToasterProps): ReactNode {
           >
             <span style={{ flex: 1 }}>{t.message}</span>
             {t.count > 1 && (
-              <span title={`${t.count} times`} style={{ fontWeight: 700 }}>
+              <span title={`${t.count} times (${codes(t)})`} style={{ fontWeight: 700 }}>
                 ×{t.count}
               </span>
             )}

@@ -1,17 +1,19 @@
 import { type ReactNode, useEffect, useRef } from 'react';
 import { Toaster, toast } from 'sonner';
-import type { StoredFault } from '../../src/index.js';
+import type { Toast } from '../../src/index.js';
 import { useErrorToasts } from '../../src/react/index.js';
+import { codes } from './ErrorToaster.js';
 
-/** "4001 · ×3": the code, and the repeat count once there is one. */
-function describe(fault: StoredFault): string {
-  return fault.count > 1 ? `${fault.code} · ×${fault.count}` : String(fault.code);
+/** "4001 · ×3": the codes behind the toast, and the count once there is more than one. */
+function describe(toast: Toast): string {
+  return toast.count > 1 ? `${codes(toast)} · ×${toast.count}` : codes(toast);
 }
 
 /**
  * The socket's faults through the `sonner` toast library. The error store stays the source of
- * truth: one sonner toast per stored fault id (updated in place when its count grows), kept until
- * the store drops it (dismissal, expiry), and closing a sonner toast dismisses the fault too.
+ * truth: one sonner toast per store toast id (updated in place when its count grows), kept until
+ * the store drops it (dismissal, expiry, a reopened connection), and closing a sonner toast
+ * dismisses the faults behind it too.
  */
 export function SonnerToaster(): ReactNode {
   const { toasts, dismiss } = useErrorToasts();
