@@ -74,6 +74,8 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
    * failure in a row is final. Without it an auth failure is fatal at once.
    */
   readonly refreshAuth?: () => MaybePromise<void>;
+  /** A `refreshAuth` that has not settled after this long counts as failed. @default 10_000 */
+  readonly refreshAuthTimeoutMs?: number;
   readonly classification?: ClassificationOptions;
   /** Limits of inbound frames. */
   readonly parse?: ParseOptions;
@@ -99,6 +101,7 @@ export const SOCKET_DEFAULTS = {
   suspendAfterMs: 120_000,
   maxHandshakeFailures: 3,
   errorCloseWindowMs: 1000,
+  refreshAuthTimeoutMs: 10_000,
 } as const;
 
 type Numeric = {
@@ -128,6 +131,7 @@ const SOCKET_RULES: Readonly<Record<keyof SocketOptions, Rule>> = {
   maxHandshakeFailures: { kind: 'count', min: 1, never: true },
   errorCloseWindowMs: { kind: 'ms', min: 0 },
   refreshAuth: { kind: 'function' },
+  refreshAuthTimeoutMs: { kind: 'ms', min: 1 },
   classification: { kind: 'other' },
   parse: { kind: 'other' },
   errors: { kind: 'other' },

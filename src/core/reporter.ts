@@ -19,6 +19,11 @@ export interface Reporter {
   client(code: ClientCode, cause?: string, requestId?: string): Fault;
   /** Sends a fault to the store (and its logger) with the socket's context; returns it. */
   report<F extends Fault>(fault: F): F;
+  /**
+   * Runs an app callback; a throw becomes one `callback_error` fault and `fallback` is returned,
+   * so the socket goes on as if the callback had returned.
+   */
+  isolate<T>(what: string, callback: () => T, fallback: T): T;
   /** A fresh id, unique per socket (faults and request ids). */
   nextId(): string;
   /** This socket's token in the store (the id prefix): its reports carry it as their `origin`. */
@@ -76,15 +81,40 @@ export function createReporter(
     client: (code, cause, requestId) =>
       reporter.fault({ source: 'client', code, cause, requestId }),
     report(fault) {
-      const { attempt, status } = state();
-      store.getState().report(fault, {
-        attempt,
-        status,
-        origin: prefix,
-        ...(reporter.url ? { url: reporter.url } : {}),
-      });
+      try {
+        store.getState().report(fault, context());
+      } catch (error) {
+        // The store changed before its subscribers ran: the fault is kept; only a subscriber threw.
+        callbackFailed('an error store subscriber', error);
+      }
       return fault;
     },
+    isolate(what, callback, fallback) {
+      try {
+        return callback();
+      } catch (error) {
+        callbackFailed(what, error);
+        return fallback;
+      }
+    },
+  };
+  const context = () => {
+    const { attempt, status } = state();
+    return { attempt, status, origin: prefix, ...(reporter.url ? { url: reporter.url } : {}) };
+  };
+  /** Reports a throw once: a subscriber that throws again while this is reported is not re-reported. */
+  let reportingThrow = false;
+  const callbackFailed = (what: string, error: unknown) => {
+    if (reportingThrow) return;
+    reportingThrow = true;
+    try {
+      const fault = reporter.client('callback_error', `${what} threw ${describeError(error)}`);
+      store.getState().report(fault, context());
+    } catch {
+      // The same subscriber threw on this report too: the fault is in the store all the same.
+    } finally {
+      reportingThrow = false;
+    }
   };
   return reporter;
 }

@@ -65,11 +65,17 @@ function replyCheck(
 export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socket<M> {
   const { snapshot, outbox, requests, reporter } = parts;
 
-  const unusable = (): Error | null => {
+  /**
+   * The fault of a send on a socket that is not running (SPEC.md section 3: `send` tells the caller
+   * what happened, it does not throw). Not reported to the store: the app closed the socket, or its
+   * failure was reported already, and a toast per late send would be noise.
+   */
+  const unusable = (requestId?: string): Fault | null => {
     const { status } = snapshot();
     if (status !== 'closed' && status !== 'failed') return null;
     const fix = status === 'closed' ? 'connect()' : 'reconnect()';
-    return new Error(`sockguard: cannot send on a ${status} socket; call ${fix} first`);
+    const cause = `the socket is ${status}: nothing is sent until ${fix} is called`;
+    return reporter.client('connection_closed', cause, requestId);
   };
   const transmit = (frame: { text: string; requestId?: string }): SendResult => {
     if (snapshot().suspended) {
@@ -85,9 +91,9 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
     data: unknown,
     options: RequestOptions = {},
   ): Promise<Envelope<string, R>> => {
-    const error = unusable();
-    if (error) return Promise.reject(error);
     const requestId = reporter.nextId();
+    const stopped = unusable(requestId);
+    if (stopped) return Promise.reject(new FaultError(stopped));
     const { signal, reply, timeoutMs = parts.requestTimeoutMs, retryOnReconnect = false } = options;
     if (signal?.aborted) {
       const fault = reporter.client('request_aborted', 'aborted before it was sent', requestId);
@@ -138,9 +144,10 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
     reconnect: parts.reconnect,
     close: (code = 1000, reason = '') => parts.close(code, reason),
     send(type, data, meta) {
-      const error = unusable();
-      if (error) throw error;
-      return transmit({ text: serialize(type, data, meta) });
+      const text = serialize(type, data, meta);
+      const stopped = unusable();
+      if (stopped) return { status: 'rejected', fault: stopped };
+      return transmit({ text });
     },
     request,
     on: (type, handler) => parts.handlers.on(type, handler as MessageHandler),

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FaultError } from '../protocol/fault-error.js';
+import { FaultError, isFaultError } from '../protocol/fault-error.js';
 import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -159,10 +159,15 @@ describe('request', () => {
     expect(faultOf(reply.error)).toMatchObject({ code: 1008, severity: 'fatal' });
   });
 
-  it('rejects (not throws) on a closed socket', async () => {
+  it('rejects (not throws) on a closed socket, with a FaultError carrying the request id', async () => {
     const s = setup();
     s.socket.close();
-    await expect(s.socket.request('a', 1)).rejects.toThrow(/closed socket/);
+    const error: unknown = await s.socket.request('a', 1).catch((e: unknown) => e);
+    expect(isFaultError(error)).toBe(true);
+    if (isFaultError(error)) {
+      expect(error.fault).toMatchObject({ code: 'connection_closed' });
+      expect(error.fault.requestId).toEqual(expect.any(String));
+    }
   });
 
   it('no request hangs: 200 requests over drops, timeouts and a close all settle', async () => {

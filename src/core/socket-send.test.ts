@@ -70,15 +70,25 @@ describe('send', () => {
     ).toEqual(['a', 'b']);
   });
 
-  it('throws a clear error after close() and after a fatal failure', () => {
+  it('after close() or a fatal failure, send returns rejected with a fault naming the fix (it used to throw)', () => {
     const s = setup();
     openLast(s);
     s.socket.close();
-    expect(() => s.socket.send('x', 1)).toThrow(/closed socket.*connect\(\)/);
+    const closed = s.socket.send('x', 1);
+    expect(closed).toMatchObject({
+      status: 'rejected',
+      fault: { source: 'client', code: 'connection_closed' },
+    });
+    if (closed.status === 'rejected')
+      expect(closed.fault.detail.cause).toMatch(/closed.*connect\(\)/);
     const t = setup();
     openLast(t).drop(4004, 'forbidden');
     expect(t.status()).toBe('failed');
-    expect(() => t.socket.send('x', 1)).toThrow(/failed socket.*reconnect\(\)/);
+    const failed = t.socket.send('x', 1);
+    expect(failed.status).toBe('rejected');
+    if (failed.status === 'rejected')
+      expect(failed.fault.detail.cause).toMatch(/failed.*reconnect\(\)/);
+    expect(t.socket.errors.getState().history).toHaveLength(1); // only the 4004, no toast per send
   });
 
   it('throws on an empty type', () => {

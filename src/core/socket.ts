@@ -89,14 +89,20 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     const next = transition(snapshot, event);
     if (next === snapshot) return;
     snapshot = next;
-    for (const listener of [...listeners]) listener();
+    // A listener that throws must not stop the others, nor the step that changed the state.
+    for (const listener of [...listeners])
+      reporter.isolate('a subscribe listener', listener, undefined);
   };
   const reschedule = () => dispatch({ type: 'schedule', retryAt: retryer.update() });
 
   const delayFor = (attempt: number, f: Fault | null, hintMs: number) => {
     const input = { attempt, fault: f, hintMs, random: random() };
-    if (typeof options.backoff === 'function') return options.backoff(input);
-    return backoffDelay(policy as NonNullable<typeof policy>, input);
+    const backoff = options.backoff;
+    if (typeof backoff !== 'function')
+      return backoffDelay(policy as NonNullable<typeof policy>, input);
+    // A throwing policy falls back to the default one for this retry (and is reported).
+    const fallback = backoffDelay(resolveBackoff(), input);
+    return reporter.isolate('the backoff function', () => backoff(input), fallback);
   };
 
   // ---- inbound -------------------------------------------------------------------------------
@@ -185,15 +191,26 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
     }
     if (refreshFirst) refreshing = true;
+    const thisRun = run;
     dispatch({ type: 'drop', fault: f, retryAt: retryer.plan(delay, attempt_) });
+    // A listener called close() or reconnect(): no down timers, no refresh for a superseded run.
+    if (run !== thisRun) return;
     startDownTimers();
     if (refreshFirst) refresh(f);
   };
 
   const refresh = (f: Fault) => {
     const thisRun = run;
-    Promise.resolve()
-      .then(() => options.refreshAuth?.())
+    // A refresher that never settles must not hold the socket in `reconnecting` forever.
+    const timeout = new Promise<never>((_, reject) => {
+      timers.set('refresh', n.refreshAuthTimeoutMs, () =>
+        reject(new Error(`it did not settle within ${n.refreshAuthTimeoutMs} ms`)),
+      );
+    });
+    Promise.race([Promise.resolve().then(() => options.refreshAuth?.()), timeout])
+      .finally(() => {
+        if (thisRun === run) timers.clear('refresh');
+      })
       .then(
         () => {
           if (thisRun !== run) return;
@@ -222,15 +239,20 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       : f;
 
   const onFault = (f: Fault) => {
+    // App code run by a report (a store subscriber) may call close() or reconnect(): then this
+    // fault's plan is superseded, and carrying it out would revive a closed socket.
+    const thisRun = run;
     if (f.action === 'reauthenticate') {
       const soft = softenAuth(f);
       if (soft.severity === 'fatal') return fail(soft);
       authFailed = true;
       report(soft);
+      if (run !== thisRun) return;
       return retry(soft, true);
     }
     if (f.severity === 'fatal') return fail(f);
     report(f);
+    if (run !== thisRun) return;
     // The handshake keeps failing: an HTTP 401/403 on upgrade looks like this in a browser.
     const refreshFirst =
       f.code === 'unreachable' &&
@@ -277,10 +299,21 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const onOpen = () => {
     timers.clear('connect', 'lost', 'suspend');
     handshakeFailures = 0;
+    const thisRun = run;
     dispatch({ type: 'open', at: clock.now() });
-    store.getState().resolveConnection(reporter.origin);
-    if (fatalId !== null) store.getState().dismiss(fatalId);
+    // A listener called close() or reconnect() on open: this connection is gone, start nothing for it.
+    if (run !== thisRun) return;
+    const id = fatalId;
+    reporter.isolate(
+      'an error store subscriber',
+      () => {
+        store.getState().resolveConnection(reporter.origin);
+        if (id !== null) store.getState().dismiss(id);
+      },
+      undefined,
+    );
     fatalId = null;
+    if (run !== thisRun) return;
     timers.set('stable', n.minUptimeMs, () => {
       authFailed = false;
       dispatch({ type: 'stable' });
@@ -337,18 +370,34 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       const cause = `WebSocket constructor threw ${describeError(error)}`;
       return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
     }
+  };
+
+  /**
+   * The connect timeout runs from the start of an attempt, so a url()/protocols() that never
+   * settles is bounded by it as well as a handshake that hangs.
+   */
+  const armConnectTimeout = () => {
     timers.set('connect', n.connectTimeoutMs, () => {
+      const pending = conn === null;
       abandon(1000, 'connect timeout');
-      const cause = `no open within ${n.connectTimeoutMs} ms`;
+      const cause = pending
+        ? `url/protocols did not settle within ${n.connectTimeoutMs} ms`
+        : `no open within ${n.connectTimeoutMs} ms`;
       onFault(
         handshakeFailed(fault({ source: 'transport', code: 'connect_timeout', cause }), cause),
       );
     });
   };
 
+  /** Attempts started, so the async part of an older one can tell it was superseded. */
+  let attempts = 0;
+
   function attempt_() {
     retryer.cancel();
+    const thisRun = run;
     dispatch({ type: 'attempt' });
+    // close() from a listener while connecting: no socket may open behind a `closed` status.
+    if (run !== thisRun) return;
     startDownTimers();
     // Checked before the URL function runs: no point fetching a token nothing can use.
     const WebSocket = findWebSocket(options.WebSocket);
@@ -357,9 +406,13 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       const cause = 'neither options.WebSocket nor globalThis.WebSocket is a constructor';
       return settle(reporter.client('no_websocket', cause));
     }
-    const thisRun = run;
+    // Each attempt has its own number: a url() of an attempt that timed out must not open a
+    // socket in the retry that followed it.
+    const thisAttempt = ++attempts;
+    const current = () => thisAttempt === attempts && snapshot.status === 'connecting';
+    armConnectTimeout();
     const failed = (error: unknown) => {
-      if (thisRun !== run || snapshot.status !== 'connecting') return;
+      if (!current()) return;
       const cause = `url/protocols function failed: ${describeError(error)}`;
       if (isUnauthorized(error)) return settle(reporter.client('unauthorized', cause));
       onFault(fault({ source: 'transport', code: 'network_lost', cause }));
@@ -370,9 +423,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         typeof options.protocols === 'function' ? options.protocols() : options.protocols;
       if (!isThenable(url) && !isThenable(protocols)) return open(WebSocket, url, protocols);
       Promise.all([url, protocols]).then(([u, p]) => {
-        if (thisRun === run && snapshot.status === 'connecting' && conn === null) {
-          open(WebSocket, u, p);
-        }
+        if (current() && conn === null) open(WebSocket, u, p);
       }, failed);
     } catch (error) {
       failed(error);
@@ -416,6 +467,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   const shutdown = (code?: number, reason?: string) => {
     run += 1;
+    attempts += 1;
     abandon(code, reason);
     retryer.cancel();
     timers.clearAll();

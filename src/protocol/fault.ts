@@ -35,6 +35,11 @@ export type ClientCode =
   /** A message handler registered with `on()` threw. */
   | 'handler_error'
   /**
+   * Another app callback threw (a subscribe listener, an error store subscriber, the backoff
+   * function): it was caught, and the socket went on as if it had returned.
+   */
+  | 'callback_error'
+  /**
    * No WebSocket to connect with: neither `options.WebSocket` nor a global one (a server, or
    * Node < 22). Fatal: pass `WebSocket` from the `ws` package.
    */
