@@ -39,6 +39,9 @@ export function createExpiryTimer(clock: Clock, onDue: () => void): ExpiryTimer 
         armedAt = null;
         onDue();
       }, delay);
+      // The store outlives its sockets: a toast's expiry must not keep a Node process (a test
+      // run, a server render) alive after every socket closed. Browsers' numeric handles have none.
+      (handle as { unref?: () => void } | null)?.unref?.();
     },
     cancel,
   };

@@ -123,7 +123,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     lastError = error;
     if (f.action === 'backoff') {
       outbox.hold(f.retryAfterMs ?? delayFor(1, f, 0) ?? 1000);
-      dispatch({ type: 'fault', fault: f });
+      // One snapshot for a burst of rate limits, not one per envelope: status consumers would
+      // re-render per message (SPEC.md section 5). The store counts the repeats.
+      const last = snapshot.lastFault;
+      if (last?.source !== f.source || last.code !== f.code) dispatch({ type: 'fault', fault: f });
     } else if (f.action === 'reauthenticate' && f.severity === 'recoverable') {
       // Usually a close follows (SPEC.md section 1) and handles it; a lone envelope with a
       // refresher means: refresh, and come back with the new token.
@@ -181,7 +184,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     // Fresh credentials are worth trying at once: the refresh itself was the wait. A suspended
     // socket retries at the slow end of the policy.
     const delay =
-      f.action === 'reauthenticate'
+      f.action === 'reauthenticate' || refreshFirst
         ? 0
         : snapshot.suspended
           ? Math.max(hint, policy?.capMs ?? 0, delayFor(attempt, f, hint) ?? 0)
@@ -326,8 +329,14 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         () => conn?.send(ping),
         () => {
           abandon(1000, 'heartbeat timeout');
-          const cause = `no frame within ${beat.timeoutMs} ms of a ping`;
-          onFault(fault({ source: 'transport', code: 'heartbeat_timeout', cause }));
+          // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`),
+          // not "Connection lost. Reconnecting..." while nothing is retried.
+          const offline = env !== null && !env.isOnline();
+          const cause = offline
+            ? 'went offline with the socket open; the probe got no answer'
+            : `no frame within ${beat.timeoutMs} ms of a ping`;
+          const code = offline ? 'offline' : 'heartbeat_timeout';
+          onFault(fault({ source: 'transport', code, cause }));
         },
       );
     }

@@ -86,21 +86,36 @@ describe('mergeErrorThenClose: an error envelope then a close is one fault', () 
   const closed = classify(close(4003, `bye token=${JWT}`), { id: 'c1', now: 6 }) as CloseFault;
 
   it("keeps the envelope's id, code, message, requestId and timestamp; takes the close's severity and action", () => {
-    const merged = mergeErrorThenClose(error, {
-      ...closed,
-      severity: 'recoverable',
-      action: 'backoff',
+    const limited = classify(envelope(4005, 'Slow down', { requestId: 'r1', retryAfterMs: 100 }), {
+      id: 'e1',
+      now: 5,
+    }) as EnvelopeFault;
+    const merged = mergeErrorThenClose(limited, {
+      ...(classify(close(1013, 'later'), { id: 'c1', now: 6 }) as CloseFault),
+      severity: 'fatal',
+      action: 'stop',
     });
     expect(merged).toMatchObject({
       id: 'e1',
       source: 'envelope',
-      code: 4003,
-      message: 'Token expired',
+      code: 4005,
+      message: 'Slow down',
       requestId: 'r1',
       timestamp: 5,
       kind: 'connection',
-      severity: 'recoverable',
-      action: 'backoff',
+      severity: 'fatal',
+      action: 'stop',
+    });
+  });
+
+  it('error 4003 then a generic policy close 1008 stays reauthenticate (stop skipped the refresh and the redirect)', () => {
+    const policy = classify(close(1008, 'policy'), { id: 'c2', now: 6 }) as CloseFault;
+    expect(policy.action).toBe('stop');
+    expect(mergeErrorThenClose(error, policy)).toMatchObject({
+      code: 4003,
+      severity: 'fatal',
+      action: 'reauthenticate',
+      detail: { closeCode: 1008 },
     });
   });
 

@@ -149,11 +149,6 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
 }
 
 /**
- * SPEC.md section 1: an error envelope followed by a close is ONE fault: the envelope's id, code,
- * message and requestId; the close's severity and action; kind `connection`; `detail` gains
- * closeCode, closeReason (redacted) and wasClean; `retryAfterMs` is the larger of both.
- */
-/**
  * Close codes a server may use after an error envelope of each app code. Why the extras: 5000 is
  * not a valid close code, so servers close with 1011; a rate limit may close with 1013 "try again
  * later"; auth and permission errors may use the IANA codes (3000, 3003) or the generic 1008.
@@ -176,14 +171,23 @@ export function closesAfterError(envelope: EnvelopeFault, close: CloseFault): bo
   );
 }
 
+/**
+ * SPEC.md section 1: an error envelope followed by a close is ONE fault: the envelope's id, code,
+ * message and requestId; the close's severity and action; kind `connection`; `detail` gains
+ * closeCode, closeReason (redacted) and wasClean; `retryAfterMs` is the larger of both.
+ * One exception: an envelope asking to re-authenticate (4003) keeps `reauthenticate` whatever the
+ * close: a generic policy close (1008) after "token expired" still means "get a new token", and
+ * `stop` would skip both the refresh and the auth redirect.
+ */
 export function mergeErrorThenClose(envelope: EnvelopeFault, close: CloseFault): EnvelopeFault {
   const hints = [envelope.retryAfterMs, close.retryAfterMs].filter(validRetry);
   const { closeReason, wasClean } = close.detail;
+  const reauth = envelope.action === 'reauthenticate';
   return {
     ...envelope,
     kind: 'connection',
-    severity: close.severity,
-    action: close.action,
+    severity: reauth ? 'fatal' : close.severity,
+    action: reauth ? 'reauthenticate' : close.action,
     ...(hints.length === 0 ? {} : { retryAfterMs: Math.max(...hints) }),
     detail: {
       ...envelope.detail,
