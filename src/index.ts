@@ -1,21 +1,34 @@
 /**
  * `sockguard`: the framework-free core. A WebSocket client that survives real networks
- * (`createSocket`), the error store its faults go to (`createErrorStore`), and the protocol layer
- * (envelopes, codes, classification). No React here, and nothing reads a browser global at import.
+ * (`createSocket`), the error store its faults go to (`createErrorStore`), and the types an app
+ * names: options, snapshot, socket, faults, messages. The protocol internals (parsing,
+ * classification, code catalogs) are `sockguard/protocol`. No React here, and nothing reads a
+ * browser global at import.
  */
 
 export {
   type BackoffFunction,
   type BackoffInput,
   type BackoffPolicy,
-  backoffCeiling,
-  backoffDelay,
   DEFAULT_BACKOFF,
-  resolveBackoff,
 } from './core/backoff.js';
 export { type Clock, systemClock, type TimerHandle } from './core/clock.js';
 export type { BrowserEnvironment } from './core/environment.js';
-export * from './core/error-store.js';
+export {
+  createErrorStore,
+  ERROR_STORE_DEFAULTS,
+  type ErrorState,
+  type ErrorStore,
+  type ErrorStoreOptions,
+  type FaultContext,
+  type FaultLog,
+  type StoredFault,
+  selectAuthFault,
+  selectFatal,
+  selectFaults,
+  selectToasts,
+  type Toast,
+} from './core/error-store/error-store.js';
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './core/heartbeat.js';
 export {
   type ClassificationOptions,
@@ -25,7 +38,6 @@ export {
   type UrlSource,
 } from './core/options.js';
 export { createSocket } from './core/socket.js';
-export { INITIAL_SNAPSHOT, type SocketEvent, transition } from './core/state.js';
 export type {
   DataOf,
   Envelope,
@@ -43,4 +55,18 @@ export type {
 } from './core/types.js';
 export { isUnauthorized, type UnauthorizedError, unauthorized } from './core/unauthorized.js';
 export type { SocketEventLike, WebSocketConstructor, WebSocketLike } from './core/websocket.js';
-export * from './protocol/index.js';
+// The protocol types an app names (its faults, the option types of `classification` and `parse`,
+// the schema types of `schemas`); the rest of the protocol is `sockguard/protocol`.
+export type { FaultMessages, FaultOverrides } from './protocol/classify.js';
+export type { ParseOptions } from './protocol/envelope.js';
+// fault.ts holds the public fault types and nothing else.
+export type * from './protocol/fault.js';
+export { FaultError, isFaultError } from './protocol/fault-error.js';
+export type {
+  DataSchemas,
+  InferInput,
+  InferOutput,
+  InputsOf,
+  MessagesOf,
+  StandardSchemaV1,
+} from './protocol/standard-schema.js';

@@ -15,6 +15,8 @@ export const ENTRY_FILES = [
   'dist/server/index.d.ts',
   'dist/schemas.js',
   'dist/schemas.d.ts',
+  'dist/protocol/index.js',
+  'dist/protocol/index.d.ts',
 ];
 
 const REQUIRED = [...ENTRY_FILES, 'package.json', 'README.md', 'LICENSE'];

@@ -8,7 +8,7 @@ import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { BackoffFunction, BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { BrowserEnvironment } from './environment.js';
-import type { ErrorStore, ErrorStoreOptions } from './error-store.js';
+import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import { checkValue, type Rule, rejectUnknownKeys } from './option-checks.js';
 import type { WebSocketConstructor } from './websocket.js';

@@ -6,7 +6,7 @@ import { classify, type FaultInput, type FaultOverrides } from '../protocol/clas
 import type { ClassificationOverride, ClientCode, Fault } from '../protocol/fault.js';
 import { redactText } from '../protocol/redact.js';
 import type { Clock } from './clock.js';
-import type { ErrorStore } from './error-store.js';
+import type { ErrorStore } from './error-store/error-store.js';
 import type { ClassificationOptions } from './options.js';
 
 export interface Reporter {

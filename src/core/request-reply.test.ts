@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { openLast, setup } from '../../test/support/socket-setup.js';
 import { FaultError } from '../protocol/fault-error.js';
 import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
-import { openLast, setup } from './test-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

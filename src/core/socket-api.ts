@@ -6,7 +6,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
-import type { ErrorStore } from './error-store.js';
+import type { ErrorStore } from './error-store/error-store.js';
 import type { Handlers } from './handlers.js';
 import type { Outbox } from './outbox.js';
 import type { Reporter } from './reporter.js';

@@ -1,7 +1,7 @@
 /** Browser life: offline/online, hidden/visible tab, back/forward cache, zombie probes. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 import { resetBrowserState, setOnline, setVisibility } from '../testing/browser.js';
-import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => {

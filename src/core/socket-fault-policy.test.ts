@@ -1,6 +1,6 @@
 /** One failure, one correct decision: rules of SPEC.md sections 2 and 3 that used to go wrong. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openLast, setup } from './test-setup.js';
+import { openLast, setup } from '../../test/support/socket-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -2,8 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import * as zm from 'zod/mini';
+import { openLast, setup } from '../../test/support/socket-setup.js';
 import type { Envelope } from '../protocol/envelope.js';
-import { openLast, setup } from './test-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

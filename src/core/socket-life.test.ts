@@ -1,6 +1,6 @@
 /** Timing rules of the connection with a hand-driven WebSocket and fake timers. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
+import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -4,10 +4,10 @@
  * are fatal at once, one store entry and one logger call, and never retried.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { openLast, setup, TEST_URL } from '../../test/support/socket-setup.js';
 import type { Fault } from '../protocol/fault.js';
 import { createSocket } from './socket.js';
-import { openLast, setup, TEST_URL } from './test-setup.js';
-import { fakeWebSocketClass } from './test-websocket.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => {

@@ -3,11 +3,11 @@
  * every delay, hints included, is one a timer can hold.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { openLast, setup } from '../../test/support/socket-setup.js';
 import { MAX_DELAY_MS, systemClock } from './clock.js';
 import type { SocketOptions } from './options.js';
 import { createSocket } from './socket.js';
-import { openLast, setup } from './test-setup.js';
-import { fakeWebSocketClass } from './test-websocket.js';
 import { createTimers } from './timers.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));

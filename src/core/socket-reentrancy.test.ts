@@ -3,7 +3,7 @@
  * state stays consistent (no socket behind a `closed` status, no orphan timer, nothing uncaught).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { openLast, setup } from './test-setup.js';
+import { openLast, setup } from '../../test/support/socket-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 import { FaultError, isFaultError } from '../protocol/fault-error.js';
-import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -3,7 +3,7 @@
  * socket in `connecting` or `reconnecting` forever.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
+import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -13,7 +13,7 @@ import { backoffDelay, resolveBackoff } from './backoff.js';
 import { systemClock } from './clock.js';
 import { type CloseInfo, type Connection, openConnection } from './connection.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
-import { createErrorStore, type ErrorStore } from './error-store.js';
+import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
 import { createHandlers } from './handlers.js';
 import { type Heartbeat, resolveHeartbeat, startHeartbeat } from './heartbeat.js';
 import { createInbox } from './inbox.js';

@@ -10,7 +10,7 @@ import type {
   MessagesOf,
   StandardSchemaV1,
 } from '../protocol/standard-schema.js';
-import type { ErrorStore } from './error-store.js';
+import type { ErrorStore } from './error-store/error-store.js';
 
 export type { Envelope, EnvelopeMeta };
 

@@ -4,8 +4,8 @@
  * no further attempt, instead of retrying as a lost network forever.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { selectAuthFault } from './error-store.js';
-import { FIRST_RETRY_MS, openLast, setup } from './test-setup.js';
+import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
+import { selectAuthFault } from './error-store/error-store.js';
 import { isUnauthorized, unauthorized } from './unauthorized.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));

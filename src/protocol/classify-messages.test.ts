@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { close, ctx, envelope } from '../../test/support/classify-inputs.js';
 import { classify, type FaultInput } from './classify.js';
-import { close, ctx, envelope } from './test-inputs.js';
 
 describe('classify: user messages', () => {
   it('shows the server text of 4000-4005 and other app codes, trimmed and cleaned', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { close, ctx, envelope, JWT } from '../../test/support/classify-inputs.js';
 import { classify, type FaultInput, mergeErrorThenClose } from './classify.js';
 import type { CloseFault, EnvelopeFault } from './fault.js';
-import { close, ctx, envelope, JWT } from './test-inputs.js';
 
 describe('classify: requestId, retryAfterMs and detail', () => {
   it('keeps the requestId and a valid retry hint of an error envelope', () => {

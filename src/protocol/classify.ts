@@ -3,6 +3,7 @@
  * One function over the table in `policy.ts`; the app can override any row and any text.
  */
 
+import { pairsWithError } from './app-codes.js';
 import type {
   ClassificationOverride,
   CloseFault,
@@ -13,13 +14,6 @@ import type {
 } from './fault.js';
 import type { ClassifyContext, FaultInput, FaultMessages } from './fault-input.js';
 import {
-  CLIENT_TEXTS,
-  closeText,
-  envelopeText,
-  safeServerText,
-  transportText,
-} from './messages.js';
-import {
   clientKind,
   clientRow,
   closeKind,
@@ -29,6 +23,13 @@ import {
   TRANSPORT_ROW,
 } from './policy.js';
 import { redactText, redactUrl } from './redact.js';
+import {
+  CLIENT_TEXTS,
+  closeText,
+  envelopeText,
+  safeServerText,
+  transportText,
+} from './user-texts.js';
 
 export type { ClassifyContext, FaultInput, FaultMessages, FaultOverrides } from './fault-input.js';
 
@@ -149,26 +150,13 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
 }
 
 /**
- * Close codes a server may use after an error envelope of each app code. Why the extras: 5000 is
- * not a valid close code, so servers close with 1011; a rate limit may close with 1013 "try again
- * later"; auth and permission errors may use the IANA codes (3000, 3003) or the generic 1008.
- */
-const CLOSES_AFTER: Readonly<Record<number, readonly number[]>> = {
-  4003: [3000, 1008],
-  4004: [3003, 1008],
-  4005: [1013],
-  5000: [1011],
-};
-
-/**
  * Whether a close is the second half of an error-then-close pair (SPEC.md section 1): its code
- * matches the envelope's. An unrelated close soon after a request error (a restart, a dead link)
- * stays its own fault, so the restart is not reported as "room not found".
+ * matches the envelope's (`pairsWithError` in `app-codes.ts`). An unrelated close soon after a
+ * request error (a restart, a dead link) stays its own fault, so the restart is not reported as
+ * "room not found".
  */
 export function closesAfterError(envelope: EnvelopeFault, close: CloseFault): boolean {
-  return (
-    envelope.code === close.code || (CLOSES_AFTER[envelope.code]?.includes(close.code) ?? false)
-  );
+  return pairsWithError(envelope.code, close.code);
 }
 
 /**

@@ -4,6 +4,7 @@
  * classification table in `policy.ts`, so the catalog cannot disagree with `classify`. For docs,
  * logs and devtools: the client itself only needs `classify`.
  */
+import type { AppErrorCodeValue } from './app-codes.js';
 import type { FaultAction, FaultKind, FaultSeverity } from './fault.js';
 import { closeKind, closeRow, envelopeRow } from './policy.js';
 
@@ -21,7 +22,11 @@ export interface AppCodeInfo extends CodeInfo {
   readonly cause: string;
 }
 
-const APP: Readonly<Record<number, readonly [name: string, meaning: string, cause: string]>> = {
+// Keyed by the app code list of `app-codes.ts`: a code added there fails to compile until it has
+// its catalog entry here.
+const APP: Readonly<
+  Record<AppErrorCodeValue, readonly [name: string, meaning: string, cause: string]>
+> = {
   4000: ['bad request', 'The request was malformed.', 'malformed JSON or missing fields'],
   4001: ['not found', 'The target does not exist.', 'room, user or resource not found'],
   4002: ['invalid action', 'The action is not allowed now.', 'sending to a closed room'],

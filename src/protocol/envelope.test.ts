@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Envelope, isErrorEnvelope, type ParseResult, parseFrame } from './envelope.js';
+import {
+  type Envelope,
+  hasEnvelopeShape,
+  isErrorEnvelope,
+  type ParseResult,
+  parseFrame,
+} from './envelope.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -195,5 +201,19 @@ describe('isErrorEnvelope', () => {
     expect(isErrorEnvelope(error)).toBe(true);
     expect(isErrorEnvelope({ type: 'chat', data: { code: 4001, message: 'm' } })).toBe(false);
     expect(isErrorEnvelope({ type: 'error', data: { message: 'm' } })).toBe(false);
+  });
+});
+
+describe('hasEnvelopeShape', () => {
+  it('accepts a plain object with a non-empty string type, whatever its meta or data', () => {
+    expect(hasEnvelopeShape({ type: 'chat' })).toBe(true);
+    expect(hasEnvelopeShape({ type: 'error', data: 'not an object', meta: 5 })).toBe(true);
+  });
+
+  it('refuses what parseFrame refuses for its shape: non-objects, arrays, a missing or empty type', () => {
+    for (const value of [null, [], 'chat', 1, {}, { type: '' }, { type: 1 }, { data: {} }]) {
+      expect(hasEnvelopeShape(value)).toBe(false);
+      expect(parseFrame(JSON.stringify(value)).ok).toBe(false);
+    }
   });
 });

@@ -31,6 +31,15 @@ export interface ErrorData {
 /** An envelope of type `"error"` (SPEC.md section 1). */
 export type ErrorEnvelope = Envelope<'error', ErrorData>;
 
+/**
+ * An envelope as a server or mock server builds and reads it: any `type`, `data` of type `D`.
+ * The same shape as {@link Envelope}; the name the server helpers and the testing kit use.
+ */
+export type WireEnvelope<D = unknown> = Envelope<string, D>;
+
+/** Envelope metadata on the server side: the same as {@link EnvelopeMeta}. */
+export type WireMeta = EnvelopeMeta;
+
 /** Limits of {@link parseFrame}. */
 export interface ParseOptions {
   /** Frames longer than this (in UTF-16 code units) are refused before parsing. @default 1_048_576 */
@@ -93,15 +102,32 @@ function checkMeta(meta: unknown): string | undefined {
   return undefined;
 }
 
-/** The envelope rules on an already parsed JSON value: the first broken rule, or undefined. */
-function envelopeProblem(value: unknown): string | undefined {
+/** The rule every envelope meets first: a plain object with a non-empty string `type`. */
+function shapeProblem(value: unknown): string | undefined {
   if (!isPlainObject(value)) {
     return `not an object: ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`;
   }
-  const { type, data, meta } = value;
+  const { type } = value;
   if (type === undefined) return 'missing type';
   if (typeof type !== 'string') return 'type is not a string';
   if (type === '') return 'empty type';
+  return undefined;
+}
+
+/**
+ * True for a parsed JSON value with an envelope's shape: a plain object whose `type` is a
+ * non-empty string. Looser than {@link parseFrame} (`meta` and error `data` are not checked): the
+ * testing kit reads the client's frames with it.
+ */
+export function hasEnvelopeShape(value: unknown): value is WireEnvelope {
+  return shapeProblem(value) === undefined;
+}
+
+/** The envelope rules on an already parsed JSON value: the first broken rule, or undefined. */
+function envelopeProblem(value: unknown): string | undefined {
+  const shape = shapeProblem(value);
+  if (shape !== undefined || !isPlainObject(value)) return shape;
+  const { type, data, meta } = value;
   if (meta !== undefined) {
     const problem = checkMeta(meta);
     if (problem !== undefined) return problem;

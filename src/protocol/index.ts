@@ -1,7 +1,20 @@
-/** The public protocol API: envelope parsing, data schemas, code catalogs, fault classification. */
+/**
+ * `sockguard/protocol`: the wire protocol as code, for server authors, proxies, logs and tests.
+ * Frame parsing, the app and close code lists (and which close goes with which app code), the
+ * code catalogs, fault classification, redaction and data validation. Pure: no socket, no React,
+ * no zod, no browser global. The fault types are in `sockguard` too, which alone has `FaultError`
+ * and the schema types (`StandardSchemaV1`, `InferOutput`...).
+ */
 
+export {
+  AppErrorCode,
+  type AppErrorCodeValue,
+  closeCodeForAppCode,
+  INTERNAL_ERROR_CLOSE_CODE,
+} from './app-codes.js';
 export type { ClassifyContext, FaultInput, FaultMessages, FaultOverrides } from './classify.js';
 export { classify, closesAfterError, mergeErrorThenClose } from './classify.js';
+export { isSendableCloseCode, isValidCloseCode } from './close-code-rules.js';
 export type { AppCodeInfo, CodeInfo } from './codes.js';
 export { APP_ERROR_CODES, CLOSE_CODES, describeCloseCode } from './codes.js';
 export type {
@@ -11,6 +24,8 @@ export type {
   ErrorEnvelope,
   ParseOptions,
   ParseResult,
+  WireEnvelope,
+  WireMeta,
 } from './envelope.js';
 export {
   DEFAULT_MAX_DEPTH,
@@ -18,32 +33,8 @@ export {
   isErrorEnvelope,
   parseFrame,
 } from './envelope.js';
-export type {
-  ClassificationOverride,
-  ClientCode,
-  ClientFault,
-  CloseFault,
-  EnvelopeFault,
-  Fault,
-  FaultAction,
-  FaultDetail,
-  FaultKind,
-  FaultSeverity,
-  FaultSource,
-  TransportCode,
-  TransportFault,
-} from './fault.js';
-export { FaultError, isFaultError } from './fault-error.js';
-export { safeServerText } from './messages.js';
-export { isValidCloseCode } from './policy.js';
+// fault.ts holds the public fault types and nothing else.
+export type * from './fault.js';
 export { redactText, redactUrl } from './redact.js';
-export type {
-  DataCheck,
-  DataSchemas,
-  InferInput,
-  InferOutput,
-  InputsOf,
-  MessagesOf,
-  StandardSchemaV1,
-} from './standard-schema.js';
-export { validateData } from './standard-schema.js';
+export { type DataCheck, validateData } from './standard-schema.js';
+export { safeServerText } from './user-texts.js';

@@ -3,6 +3,7 @@
  * source and code. `classify` reads it; `codes.ts` reads it too, so the catalog cannot drift from
  * the behaviour. Each exception to the default row says why it exists.
  */
+import { isValidCloseCode } from './close-code-rules.js';
 import type { ClientCode, FaultAction, FaultKind, FaultSeverity } from './fault.js';
 
 /** Default severity and action of one code. */
@@ -63,10 +64,6 @@ const CLOSE: Readonly<Record<number, Row>> = {
  * 1013 is overload, a property of the pipe rather than of this connection's requests.
  */
 const TRANSPORT_CLOSE_CODES: ReadonlySet<number> = new Set([1001, 1005, 1006, 1012, 1013, 1014]);
-
-/** True for a code RFC 6455 allows in a close frame's range: an integer in 1000-4999. */
-export const isValidCloseCode = (code: number): boolean =>
-  Number.isInteger(code) && code >= 1000 && code <= 4999;
 
 /** Default row of an app error code from an error envelope. */
 export const envelopeRow = (code: number): Row => ENVELOPE[code] ?? NONE;

@@ -1,8 +1,8 @@
 import { cleanup, render } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { scopeOf } from '../../test/support/scope.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
 import type { ReactSocketOptions } from './default-registry.js';
-import { createTestRegistry } from './test-registry.js';
-import { scopeOf } from './test-scope.js';
 import { useSocket } from './use-socket.js';
 
 let warn: MockInstance<typeof console.warn>;

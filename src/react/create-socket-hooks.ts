@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { ErrorState, StoredFault } from '../core/error-store.js';
+import type { ErrorState, StoredFault } from '../core/error-store/error-store.js';
 import type {
   EnvelopeOf,
   MessageMap,

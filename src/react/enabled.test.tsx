@@ -1,13 +1,13 @@
 import { act, cleanup, render, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
-import { fakeWebSocketClass } from '../core/test-websocket.js';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { scopeOf } from '../../test/support/scope.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
+import { createTestSocket } from '../../test/support/test-socket.js';
+import { createErrorStore } from '../core/error-store/error-store.js';
 import { SocketProvider } from './context.js';
 import { createReactSocketRegistry } from './default-registry.js';
-import { createTestRegistry } from './test-registry.js';
-import { scopeOf } from './test-scope.js';
-import { createTestSocket } from './test-socket.js';
 import { useLatestMessage } from './use-latest-message.js';
 import { useSocket } from './use-socket.js';
 import { useSocketMessage } from './use-socket-message.js';

@@ -1,9 +1,9 @@
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore, selectFaults } from '../core/error-store.js';
-import { envelopeFault } from './test-faults.js';
-import { createTestSocket, type TestSocket } from './test-socket.js';
+import { envelopeFault } from '../../test/support/envelope-fault.js';
+import { createTestSocket, type TestSocket } from '../../test/support/test-socket.js';
+import { createErrorStore, selectFaults } from '../core/error-store/error-store.js';
 import { useAuthRedirect } from './use-auth-redirect.js';
 import { useErrorToasts } from './use-error-toasts.js';
 import { useRetryCountdown } from './use-retry-countdown.js';

@@ -3,9 +3,9 @@ import { StrictMode } from 'react';
 import { hydrateRoot } from 'react-dom/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EveryHook } from '../../test/support/every-hook.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
 import { SocketProvider } from './context.js';
-import { EveryHook } from './test-app.js';
-import { createTestRegistry } from './test-registry.js';
 
 afterEach(() => {
   cleanup();

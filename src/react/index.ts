@@ -5,28 +5,21 @@
  * No `'use client'` here on purpose: each module with hooks or context carries it, so in a React
  * Server Components app (Next.js) importing this entry from a server component gives client
  * references for the provider and hooks, while the plain functions (`createSocketHooks`,
- * `createReactSocketRegistry`, `keyOfOptions`) stay callable on the server.
+ * `createReactSocketRegistry`) stay callable on the server.
  */
 export {
   SocketProvider,
   type SocketProviderProps,
   type SocketSource,
   type TypedOptions,
-  useSocketRegistry,
 } from './context.js';
 export { createSocketHooks, type SocketHooks } from './create-socket-hooks.js';
+// The registry behind the provider's `registry` prop (e.g. a grace period of 0 in tests).
 export {
   createReactSocketRegistry,
-  keyOfOptions,
   type ReactSocketOptions,
   type ReactSocketRegistry,
 } from './default-registry.js';
-export {
-  createSocketRegistry,
-  type SocketRegistry,
-  type SocketRegistryOptions,
-} from './registry.js';
-export { IDLE_SNAPSHOT } from './snapshot.js';
 export { useAuthRedirect } from './use-auth-redirect.js';
 export { type ErrorToasts, useErrorToasts } from './use-error-toasts.js';
 export { useLatestMessage } from './use-latest-message.js';

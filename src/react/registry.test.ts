@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
-import { createTestRegistry } from './test-registry.js';
-import { createTestSocket } from './test-socket.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
+import { createTestSocket } from '../../test/support/test-socket.js';
+import { createErrorStore } from '../core/error-store/error-store.js';
 
 const setup = createTestRegistry;
 

@@ -1,10 +1,10 @@
 import { act, cleanup, render, renderHook } from '@testing-library/react';
 import { memo, useState } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { selectFaults } from '../core/error-store.js';
+import { scopeOf } from '../../test/support/scope.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
+import { selectFaults } from '../core/error-store/error-store.js';
 import type { ReactSocketOptions } from './default-registry.js';
-import { createTestRegistry } from './test-registry.js';
-import { scopeOf } from './test-scope.js';
 import { useAuthRedirect } from './use-auth-redirect.js';
 import { useErrorToasts } from './use-error-toasts.js';
 import { useLatestMessage } from './use-latest-message.js';

@@ -1,9 +1,9 @@
 // @vitest-environment node
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EveryHook } from '../../test/support/every-hook.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
 import { SocketProvider } from './context.js';
-import { EveryHook } from './test-app.js';
-import { createTestRegistry } from './test-registry.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();

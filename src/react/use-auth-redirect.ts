@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useRef } from 'react';
-import { type StoredFault, selectAuthFault } from '../core/error-store.js';
+import { type StoredFault, selectAuthFault } from '../core/error-store/error-store.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
 import { useLatestRef } from './use-latest-ref.js';

@@ -1,6 +1,6 @@
 'use client';
 import { useMemo } from 'react';
-import { type ErrorState, selectToasts, type Toast } from '../core/error-store.js';
+import { type ErrorState, selectToasts, type Toast } from '../core/error-store/error-store.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
 import { useSocketErrors } from './use-socket-errors.js';

@@ -1,6 +1,6 @@
 'use client';
 import { useStore } from 'zustand';
-import type { ErrorState } from '../core/error-store.js';
+import type { ErrorState } from '../core/error-store/error-store.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
 import { useRetainedSocket } from './use-retained-socket.js';

@@ -1,8 +1,8 @@
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
-import { createTestSocket } from './test-socket.js';
+import { createTestSocket } from '../../test/support/test-socket.js';
+import { createErrorStore } from '../core/error-store/error-store.js';
 import { useLatestMessage } from './use-latest-message.js';
 import { useSocketMessage } from './use-socket-message.js';
 

@@ -1,11 +1,11 @@
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createErrorStore } from '../core/error-store.js';
+import { type CommitCounts, Counted, renderStrict } from '../../test/support/render.js';
+import { createTestRegistry } from '../../test/support/test-registry.js';
+import { createTestSocket, type TestSocket } from '../../test/support/test-socket.js';
+import { createErrorStore } from '../core/error-store/error-store.js';
 import { SocketProvider } from './context.js';
-import { createTestRegistry } from './test-registry.js';
-import { type CommitCounts, Counted, renderStrict } from './test-render.js';
-import { createTestSocket, type TestSocket } from './test-socket.js';
 import { useSocket } from './use-socket.js';
 import { useSocketMessage } from './use-socket-message.js';
 import { useSocketState } from './use-socket-state.js';

@@ -1,25 +1,8 @@
-/** Envelopes as they go on the wire (SPEC.md section 1). Pure builders, no socket involved. */
-
-/** Envelope metadata. Unknown keys are kept. */
-export interface WireMeta {
-  readonly request_id?: string;
-  readonly timestamp?: string;
-  readonly retry_after_ms?: number;
-  readonly [key: string]: unknown;
-}
-
-/** One frame of the protocol, as JSON. */
-export interface WireEnvelope<D = unknown> {
-  readonly type: string;
-  readonly data: D;
-  readonly meta?: WireMeta;
-}
-
-/** `data` of an `"error"` envelope. */
-export interface ErrorData {
-  readonly code: number;
-  readonly message: string;
-}
+/**
+ * Envelopes as they go on the wire (SPEC.md section 1). Pure builders, no socket involved; the
+ * envelope types are the protocol's own (`src/protocol/envelope.ts`).
+ */
+import type { ErrorData, WireEnvelope, WireMeta } from '../protocol/envelope.js';
 
 /** Options of an error envelope. */
 export interface ErrorEnvelopeOptions {

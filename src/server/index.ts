@@ -2,21 +2,17 @@
  * `sockguard/server`: helpers for Node `ws` servers that speak the sockguard protocol correctly.
  * Nothing here imports `ws` at run time: pass your socket in.
  */
+// The codes, close rules and envelope types are the protocol's (`sockguard/protocol`), re-exported
+// here so a server needs one import.
 export {
   AppErrorCode,
   type AppErrorCodeValue,
   closeCodeForAppCode,
   INTERNAL_ERROR_CLOSE_CODE,
-  isSendableCloseCode,
-} from './codes.js';
-export {
-  buildEnvelope,
-  buildErrorEnvelope,
-  type ErrorData,
-  type ErrorEnvelopeOptions,
-  type WireEnvelope,
-  type WireMeta,
-} from './envelope.js';
+} from '../protocol/app-codes.js';
+export { isSendableCloseCode } from '../protocol/close-code-rules.js';
+export type { ErrorData, WireEnvelope, WireMeta } from '../protocol/envelope.js';
+export { buildEnvelope, buildErrorEnvelope, type ErrorEnvelopeOptions } from './envelope.js';
 export { MAX_CLOSE_REASON_BYTES, truncateCloseReason } from './reason.js';
 export {
   type CloseWithErrorOptions,

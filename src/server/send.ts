@@ -1,10 +1,6 @@
-import { closeCodeForAppCode } from './codes.js';
-import {
-  buildEnvelope,
-  buildErrorEnvelope,
-  type ErrorEnvelopeOptions,
-  type WireMeta,
-} from './envelope.js';
+import { closeCodeForAppCode } from '../protocol/app-codes.js';
+import type { WireMeta } from '../protocol/envelope.js';
+import { buildEnvelope, buildErrorEnvelope, type ErrorEnvelopeOptions } from './envelope.js';
 import { truncateCloseReason } from './reason.js';
 
 /**

@@ -2,8 +2,8 @@
  * `sockguard/testing`: script a sockguard server in your own tests (msw `ws.link`), and take the
  * page offline or hide the tab. Works under fake timers. Needs `msw` 2 (an optional peer).
  */
-export { AppErrorCode, closeCodeForAppCode } from '../server/codes.js';
-export type { WireEnvelope, WireMeta } from '../server/envelope.js';
+export { AppErrorCode, closeCodeForAppCode } from '../protocol/app-codes.js';
+export type { WireEnvelope, WireMeta } from '../protocol/envelope.js';
 export {
   type OnlineTarget,
   resetBrowserState,

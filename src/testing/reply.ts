@@ -1,4 +1,5 @@
-import type { ErrorEnvelopeOptions, WireEnvelope } from '../server/envelope.js';
+import { hasEnvelopeShape, type WireEnvelope } from '../protocol/envelope.js';
+import type { ErrorEnvelopeOptions } from '../server/envelope.js';
 
 const kErrorReply = Symbol('sockguard.errorReply');
 
@@ -37,8 +38,5 @@ export function parseEnvelope(text: string): WireEnvelope | undefined {
   } catch {
     return undefined;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const type: unknown = Reflect.get(value, 'type');
-  if (typeof type !== 'string' || type === '') return undefined;
-  return value as WireEnvelope;
+  return hasEnvelopeShape(value) ? value : undefined;
 }

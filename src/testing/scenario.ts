@@ -1,11 +1,10 @@
 import { type WebSocketHandler, type WebSocketLink, ws } from 'msw';
-import { AppErrorCode, closeCodeForAppCode } from '../server/codes.js';
+import { AppErrorCode, closeCodeForAppCode } from '../protocol/app-codes.js';
+import type { WireEnvelope, WireMeta } from '../protocol/envelope.js';
 import {
   buildEnvelope,
   buildErrorEnvelope,
   type ErrorEnvelopeOptions,
-  type WireEnvelope,
-  type WireMeta,
 } from '../server/envelope.js';
 import { truncateCloseReason } from '../server/reason.js';
 import { abort, closeAfterSends, isLive, type MockClient } from './client-socket.js';

@@ -4,15 +4,14 @@
  * bound, every planned retry delay within the backoff policy, no retry earlier than planned, and no
  * connection attempt while `failed` (the app calls `reconnect()` after a pause, as after a re-login).
  */
-import {
-  type BackoffPolicy,
-  backoffCeiling,
-  type Fault,
-  type FaultLog,
-  resolveBackoff,
-  type Socket,
-  type SocketSnapshot,
-  type StoredFault,
+import { backoffCeiling, resolveBackoff } from '../../src/core/backoff.js';
+import type {
+  BackoffPolicy,
+  Fault,
+  FaultLog,
+  Socket,
+  SocketSnapshot,
+  StoredFault,
 } from '../../src/index.js';
 import type { Recorder } from './recording-websocket.js';
 

@@ -6,7 +6,7 @@
  * for the UI (an auth redirect for `reauthenticate`).
  */
 import { createStore } from 'zustand/vanilla';
-import type { Fault } from '../protocol/fault.js';
+import type { Fault } from '../../protocol/fault.js';
 import {
   applyReport,
   dismissToast,
@@ -14,11 +14,11 @@ import {
   expireFaults,
   nextExpiry,
   resolveConnection,
-} from './error-store-entries.js';
-import { createExpiryTimer } from './error-store-expiry.js';
-import { resolveErrorStoreOptions } from './error-store-options.js';
-import { faultLog, redactFault } from './error-store-redact.js';
-import { mergeToasts } from './error-store-toasts.js';
+} from './entries.js';
+import { createExpiryTimer } from './expiry.js';
+import { resolveErrorStoreOptions } from './options.js';
+import { faultLog, redactFault } from './redact.js';
+import { mergeToasts } from './toasts.js';
 import type {
   ErrorState,
   ErrorStore,
@@ -27,18 +27,11 @@ import type {
   FaultLog,
   StoredFault,
   Toast,
-} from './error-store-types.js';
+} from './types.js';
 
-export { ERROR_STORE_DEFAULTS } from './error-store-options.js';
-export type {
-  ErrorState,
-  ErrorStore,
-  ErrorStoreOptions,
-  FaultContext,
-  FaultLog,
-  StoredFault,
-  Toast,
-} from './error-store-types.js';
+export { ERROR_STORE_DEFAULTS } from './options.js';
+// types.ts holds the store's public types and nothing else.
+export type * from './types.js';
 
 const EMPTY: readonly StoredFault[] = [];
 const NO_TOASTS: readonly Toast[] = [];

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fault, manualClock } from '../../../test/support/error-store-fixtures.js';
 import { createErrorStore } from './error-store.js';
-import type { FaultLog, StoredFault } from './error-store-types.js';
-import { fault, manualClock } from './test-error-store.js';
+import type { FaultLog, StoredFault } from './types.js';
 
 vi.mock('react', () => {
   throw new Error('react imported');

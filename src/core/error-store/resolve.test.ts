@@ -1,8 +1,5 @@
 /** `resolveConnection(origin)`: which faults an open connection makes untrue, and whose. */
 import { describe, expect, it, vi } from 'vitest';
-import type { Fault } from '../protocol/fault.js';
-import { createErrorStore } from './error-store.js';
-import type { FaultLog, StoredFault } from './error-store-types.js';
 import {
   clientFault,
   closeFault,
@@ -10,7 +7,10 @@ import {
   fault,
   manualClock,
   transportFault,
-} from './test-error-store.js';
+} from '../../../test/support/error-store-fixtures.js';
+import type { Fault } from '../../protocol/fault.js';
+import { createErrorStore } from './error-store.js';
+import type { FaultLog, StoredFault } from './types.js';
 
 vi.mock('react', () => {
   throw new Error('react imported');

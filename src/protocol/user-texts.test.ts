@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_TEXTS, closeText, safeServerText, transportText } from './messages.js';
+import { CLIENT_TEXTS, closeText, safeServerText, transportText } from './user-texts.js';
 
 describe('safeServerText keeps short plain text, cleaned', () => {
   it.each([

@@ -1,13 +1,13 @@
 /** Test-only: one component tree using every hook, for the server-rendering tests. */
-import { selectFaults } from '../core/error-store.js';
-import { useAuthRedirect } from './use-auth-redirect.js';
-import { useErrorToasts } from './use-error-toasts.js';
-import { useLatestMessage } from './use-latest-message.js';
-import { useRetryCountdown } from './use-retry-countdown.js';
-import { useSocket } from './use-socket.js';
-import { useSocketErrors } from './use-socket-errors.js';
-import { useSocketMessage } from './use-socket-message.js';
-import { useSocketState } from './use-socket-state.js';
+import { selectFaults } from '../../src/core/error-store/error-store.js';
+import { useAuthRedirect } from '../../src/react/use-auth-redirect.js';
+import { useErrorToasts } from '../../src/react/use-error-toasts.js';
+import { useLatestMessage } from '../../src/react/use-latest-message.js';
+import { useRetryCountdown } from '../../src/react/use-retry-countdown.js';
+import { useSocket } from '../../src/react/use-socket.js';
+import { useSocketErrors } from '../../src/react/use-socket-errors.js';
+import { useSocketMessage } from '../../src/react/use-socket-message.js';
+import { useSocketState } from '../../src/react/use-socket-state.js';
 
 const selectStatus = (s: { status: string }) => s.status;
 

@@ -2,10 +2,11 @@
  * Test-only: a socket over {@link FakeWebSocket} with deterministic jitter (random 0.5) and no
  * browser events unless a test passes its own. Use with `vi.useFakeTimers()`.
  */
-import type { DataSchemas } from '../protocol/standard-schema.js';
-import type { SocketOptions } from './options.js';
-import { createSocket } from './socket.js';
-import { type FakeWebSocket, fakeWebSocketClass } from './test-websocket.js';
+
+import type { SocketOptions } from '../../src/core/options.js';
+import { createSocket } from '../../src/core/socket.js';
+import type { DataSchemas } from '../../src/protocol/standard-schema.js';
+import { type FakeWebSocket, fakeWebSocketClass } from './fake-websocket.js';
 
 export const TEST_URL = 'wss://chat.test/ws?token=secret-1';
 

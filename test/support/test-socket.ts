@@ -2,15 +2,15 @@
  * Test-only: a hand-driven `Socket` for the hook tests. Snapshots and messages are pushed by the
  * test (`setSnapshot`, `emit`); calls to the socket's actions are recorded.
  */
-import type { ErrorStore } from '../core/error-store.js';
+import type { ErrorStore } from '../../src/core/error-store/error-store.js';
 import type {
   Envelope,
   MessageHandler,
   SendResult,
   Socket,
   SocketSnapshot,
-} from '../core/types.js';
-import { IDLE_SNAPSHOT } from './snapshot.js';
+} from '../../src/core/types.js';
+import { IDLE_SNAPSHOT } from '../../src/react/snapshot.js';
 
 export interface TestSocket extends Socket {
   /** Replace the snapshot and notify subscribers (like the core does on a state change). */

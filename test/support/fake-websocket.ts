@@ -3,7 +3,11 @@
  * situation (a handshake that hangs, a close at an exact moment). Each instance records what the
  * client did; the test plays the server with `open()`, `receive()` and `drop()`.
  */
-import type { SocketEventLike, WebSocketConstructor, WebSocketLike } from './websocket.js';
+import type {
+  SocketEventLike,
+  WebSocketConstructor,
+  WebSocketLike,
+} from '../../src/core/websocket.js';
 
 type Listener = (event: SocketEventLike) => void;
 

@@ -1,5 +1,5 @@
 /** Test-only: classify inputs and a context shared by the classification tests. */
-import type { ClassifyContext, FaultInput } from './classify.js';
+import type { ClassifyContext, FaultInput } from '../../src/protocol/classify.js';
 
 export const ctx: ClassifyContext = { id: 'f1', now: 1000 };
 export const envelope = (code: number, message: unknown, extra: object = {}): FaultInput => ({

@@ -4,9 +4,9 @@
  * stays; in a shared store only the reopening socket's faults go; faults that read the same are one.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FakeWebSocket } from '../../../test/support/fake-websocket.js';
+import { openLast, setup } from '../../../test/support/socket-setup.js';
 import { createErrorStore, type ErrorStore } from './error-store.js';
-import { openLast, setup } from './test-setup.js';
-import type { FakeWebSocket } from './test-websocket.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

@@ -3,7 +3,7 @@
  * toast) keeps the timer count bounded, and clearing it when nothing is left to expire means no
  * timer outlives the faults, so fake-timer tests see none and a Node process can exit.
  */
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../clock.js';
 
 /** The longest delay `setTimeout` honours; longer ones fire at once, so they are split. */
 const MAX_DELAY_MS = 2_147_483_647;

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { fatalFault, fault, manualClock } from '../../../test/support/error-store-fixtures.js';
 import {
   createErrorStore,
   type ErrorStoreOptions,
@@ -7,7 +8,6 @@ import {
   selectFaults,
   selectToasts,
 } from './error-store.js';
-import { fatalFault, fault, manualClock } from './test-error-store.js';
 
 // The core must not import React (zustand's own core tests do the same): any import of it fails.
 vi.mock('react', () => {

@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest';
-import { fatalFault, fault } from './test-error-store.js';
+import { fatalFault, fault } from '../../../test/support/error-store-fixtures.js';
 
 vi.mock('react', () => {
   throw new Error('react imported');

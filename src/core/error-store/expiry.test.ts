@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fatalFault, fault, manualClock } from '../../../test/support/error-store-fixtures.js';
 import { createErrorStore } from './error-store.js';
-import { fatalFault, fault, manualClock } from './test-error-store.js';
 
 vi.mock('react', () => {
   throw new Error('react imported');

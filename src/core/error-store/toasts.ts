@@ -4,7 +4,7 @@
  * checks that both say "Received an invalid message." are one toast "×2", not two side by side.
  * The fault records themselves stay apart (`history`, `active`), so a log still tells them apart.
  */
-import type { StoredFault, Toast } from './error-store-types.js';
+import type { StoredFault, Toast } from './types.js';
 
 /** Two faults read the same when a user sees the same text with the same severity. */
 export const readsSame = (a: StoredFault, b: StoredFault): boolean =>

@@ -1,6 +1,12 @@
 /** Test-only: a hand-driven clock and fault fixtures for the error store tests. */
-import type { ClientFault, CloseFault, EnvelopeFault, TransportFault } from '../protocol/fault.js';
-import type { Clock } from './clock.js';
+
+import type { Clock } from '../../src/core/clock.js';
+import type {
+  ClientFault,
+  CloseFault,
+  EnvelopeFault,
+  TransportFault,
+} from '../../src/protocol/fault.js';
 
 /** A {@link Clock} whose time moves only by `advance`, firing due timers in time order. */
 export interface ManualClock extends Clock {

@@ -3,9 +3,9 @@
  * so the store can skip a `set` and React consumers comparing with `Object.is` do not re-render.
  * Invariant: `active` is a subsequence of `history` (same objects, same newest-first order).
  */
-import type { Fault } from '../protocol/fault.js';
-import { readsSame } from './error-store-toasts.js';
-import type { StoredFault } from './error-store-types.js';
+import type { Fault } from '../../protocol/fault.js';
+import { readsSame } from './toasts.js';
+import type { StoredFault } from './types.js';
 
 /** The two lists the store keeps; `toasts` and `fatal` are derived from `active`. */
 export interface Entries {

@@ -1,8 +1,8 @@
 // @vitest-environment node
 /** The error store's expiry timer never keeps a Node process alive by itself. */
 import { describe, expect, it } from 'vitest';
+import { fault } from '../../../test/support/error-store-fixtures.js';
 import { createErrorStore } from './error-store.js';
-import { fault } from './test-error-store.js';
 
 const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
 

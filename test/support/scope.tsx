@@ -1,8 +1,8 @@
 /** Test-only: a StrictMode tree whose hooks share sockets in `registry`, with no provider socket. */
 import { type ReactNode, StrictMode, useState } from 'react';
-import { createErrorStore } from '../core/error-store.js';
-import { SocketProvider } from './context.js';
-import type { ReactSocketRegistry } from './default-registry.js';
+import { createErrorStore } from '../../src/core/error-store/error-store.js';
+import { SocketProvider } from '../../src/react/context.js';
+import type { ReactSocketRegistry } from '../../src/react/default-registry.js';
 import { createTestSocket } from './test-socket.js';
 
 /** StrictMode, and a provider only to scope `registry`. */

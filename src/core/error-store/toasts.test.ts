@@ -1,7 +1,12 @@
 /** Toasts merge the faults that read the same to a user; the fault records stay apart. */
 import { describe, expect, it, vi } from 'vitest';
+import {
+  clientFault,
+  fatalFault,
+  fault,
+  manualClock,
+} from '../../../test/support/error-store-fixtures.js';
 import { createErrorStore, type ErrorStoreOptions } from './error-store.js';
-import { clientFault, fatalFault, fault, manualClock } from './test-error-store.js';
 
 vi.mock('react', () => {
   throw new Error('react imported');

@@ -1,6 +1,6 @@
 /** Defaults and validation of the error store options, checked once when the store is made. */
-import { type Clock, systemClock } from './clock.js';
-import type { ErrorStoreOptions, FaultLog, StoredFault } from './error-store-types.js';
+import { type Clock, systemClock } from '../clock.js';
+import type { ErrorStoreOptions, FaultLog, StoredFault } from './types.js';
 
 /** The defaults of {@link ErrorStoreOptions}, exported so apps and docs can refer to them. */
 export const ERROR_STORE_DEFAULTS = {

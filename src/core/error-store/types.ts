@@ -3,8 +3,8 @@
  * faults, and the react layer, which reads them. Re-exported from `error-store.ts`.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import type { Fault } from '../protocol/fault.js';
-import type { Clock } from './clock.js';
+import type { Fault } from '../../protocol/fault.js';
+import type { Clock } from '../clock.js';
 
 /** A fault as the store keeps it: redacted, with its repeat count. */
 export type StoredFault = Fault & {

@@ -1,5 +1,5 @@
 /** Test-only: fault fixtures for the error-hook tests. */
-import type { EnvelopeFault } from '../protocol/fault.js';
+import type { EnvelopeFault } from '../../src/protocol/fault.js';
 
 let next = 0;
 

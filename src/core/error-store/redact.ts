@@ -3,9 +3,9 @@
  * `onFault`, whatever the reporter already did: a token in a message, a close reason or a URL must
  * never reach state, a logger or the screen.
  */
-import type { Fault, FaultDetail } from '../protocol/fault.js';
-import { redactText, redactUrl } from '../protocol/redact.js';
-import type { FaultContext, FaultLog } from './error-store-types.js';
+import type { Fault, FaultDetail } from '../../protocol/fault.js';
+import { redactText, redactUrl } from '../../protocol/redact.js';
+import type { FaultContext, FaultLog } from './types.js';
 
 // Every string of `detail` is redacted, not only the known fields: a field the core adds later is
 // covered without touching this file. `url` is a URL by contract, so it gets the stricter form.

@@ -2,9 +2,13 @@
  * Test-only: a registry that makes hand-driven test sockets, and the list of those it made. It
  * keys and compares options as the real React registry does.
  */
-import { createErrorStore } from '../core/error-store.js';
-import { conflictingOptions, keyOfOptions, type ReactSocketOptions } from './default-registry.js';
-import { createSocketRegistry } from './registry.js';
+import { createErrorStore } from '../../src/core/error-store/error-store.js';
+import {
+  conflictingOptions,
+  keyOfOptions,
+  type ReactSocketOptions,
+} from '../../src/react/default-registry.js';
+import { createSocketRegistry } from '../../src/react/registry.js';
 import { createTestSocket, type TestSocket } from './test-socket.js';
 
 export function createTestRegistry(graceMs?: number) {
