@@ -2,6 +2,7 @@
  * One WebSocket and its listeners. Once the socket abandons it (timeout, dead link, close) its
  * listeners are removed first, so a late event from an old WebSocket can never touch the new one.
  */
+import type { OutboundFrame } from './requests.js';
 import { OPEN, type SocketEventLike, type WebSocketConstructor } from './websocket.js';
 
 export interface CloseInfo {
@@ -19,8 +20,17 @@ export interface ConnectionEvents {
 
 export interface Connection {
   readonly isOpen: boolean;
-  /** False when the WebSocket is not open (the caller queues instead: nothing is lost silently). */
-  send(text: string): boolean;
+  /**
+   * False when the WebSocket is not open (the caller queues instead: nothing is lost silently).
+   * A `frame` given can be sent again when the link dies before the WebSocket's buffer wrote it.
+   */
+  send(text: string, frame?: OutboundFrame): boolean;
+  /**
+   * The tracked frames not (wholly) written yet, oldest first, from `bufferedAmount`: when the
+   * link dies they never reached the server, so they can go again on the next connection without
+   * being doubled. Empty for a WebSocket that does not report `bufferedAmount`.
+   */
+  unsent(): OutboundFrame[];
   /** Stops listening, then closes the WebSocket (cleanly when it can). */
   abandon(code?: number, reason?: string): void;
 }
@@ -34,6 +44,28 @@ export function openConnection(
 ): Connection {
   const ws = protocols === undefined ? new WebSocket(url) : new WebSocket(url, protocols);
   let live = true;
+  /** Tracked frames that may still be in the send buffer, oldest first, with their sizes. */
+  // Every send is counted (pings too: their bytes share the buffer), only frames are sent again.
+  const buffered: Array<{ readonly frame: OutboundFrame | undefined; readonly bytes: number }> = [];
+  /**
+   * Browsers count payload bytes in `bufferedAmount` (the spec); the `ws` package counts the
+   * frames as written to its TCP socket, headers and mask included. Seen once (a send that grew
+   * the buffer by more than its payload), headers are counted too, so a frame already written is
+   * never taken for unsent (which would double it).
+   */
+  let framed = false;
+  const size = (bytes: number) => (framed ? bytes + frameOverhead(bytes) : bytes);
+  const pendingBytes = (): number | null => {
+    const pending: unknown = ws.bufferedAmount;
+    return typeof pending === 'number' ? pending : null;
+  };
+  /** Forgets the frames the buffer no longer holds: the later ones account for every byte left. */
+  const trim = (pending: number) => {
+    let total = buffered.reduce((sum, entry) => sum + size(entry.bytes), 0);
+    while (buffered.length > 0 && total - size(buffered[0]?.bytes ?? 0) >= pending) {
+      total -= size(buffered.shift()?.bytes ?? 0);
+    }
+  };
   const onOpen = () => events.open();
   const onMessage = (event: SocketEventLike) => events.message(event.data);
   const onClose = (event: SocketEventLike) => {
@@ -64,10 +96,28 @@ export function openConnection(
     get isOpen() {
       return live && ws.readyState === OPEN;
     },
-    send(text) {
+    send(text, frame) {
       if (!live || ws.readyState !== OPEN) return false;
+      const before = pendingBytes();
       ws.send(text);
+      if (before === null) return true;
+      const after = pendingBytes() ?? 0;
+      const bytes = utf8Length(text);
+      if (after - before > bytes) framed = true;
+      // Nothing waits in the buffer (the common case): nothing to track, no walk over the list.
+      if (after === 0) {
+        buffered.length = 0;
+        return true;
+      }
+      buffered.push({ frame, bytes });
+      trim(after);
       return true;
+    },
+    unsent() {
+      const pending = pendingBytes();
+      if (pending === null || pending === 0) return [];
+      trim(pending);
+      return buffered.flatMap((entry) => (entry.frame === undefined ? [] : [entry.frame]));
     },
     abandon(code = 1000, reason = '') {
       detach();
@@ -80,3 +130,23 @@ export function openConnection(
     },
   };
 }
+
+/** Bytes of `text` in UTF-8 (what `bufferedAmount` counts), without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) continue;
+    if (code < 0x800) bytes += 1;
+    else if (code >= 0xd800 && code < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair is 4 bytes for 2 code units.
+      bytes += 2;
+      i += 1;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+/** Header bytes of a client frame: 2, the extended length, and the 4-byte mask (RFC 6455 5.2). */
+const frameOverhead = (payload: number): number =>
+  6 + (payload < 126 ? 0 : payload < 65_536 ? 2 : 8);

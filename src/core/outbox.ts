@@ -33,14 +33,14 @@ export function createOutbox(
   requests: Requests,
   reporter: Reporter,
   /** Sends on the live connection; false when none is open. */
-  send: (text: string) => boolean,
+  send: (frame: OutboundFrame) => boolean,
 ): Outbox {
   const queue: OutboundFrame[] = [];
   const timers = createTimers(clock);
   let held = false;
 
   const put = (frame: OutboundFrame): boolean => {
-    if (held || !send(frame.text)) return false;
+    if (held || !send(frame)) return false;
     if (frame.requestId) requests.markSent(frame.requestId);
     return true;
   };

@@ -75,7 +75,13 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const reporter = createReporter(store, clock, random, options.classification, () => snapshot);
   const { fault, report } = reporter;
   const requests = createRequests(clock);
-  const outbox = createOutbox(clock, n.maxQueue, requests, reporter, (text) => !!conn?.send(text));
+  const outbox = createOutbox(
+    clock,
+    n.maxQueue,
+    requests,
+    reporter,
+    (frame) => !!conn?.send(frame.text, frame),
+  );
   const handlers = createHandlers((error, envelope) => {
     const cause = `handler of "${envelope.type}" threw ${describeError(error)}`;
     report(reporter.client('handler_error', cause));
@@ -162,12 +168,22 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     requests.rejectAll((id) => reporter.client('connection_closed', cause, id));
   };
 
-  const abandon = (code?: number, reason?: string) => {
+  /**
+   * Leaves the current connection. `linkDead`: the link broke (a close we did not ask for, a
+   * heartbeat timeout), so sends still in the WebSocket's buffer never reach the server and go
+   * back to the head of the queue, in order (requests follow their own rule in dropRequests). On
+   * a clean close the closing handshake still sends them, so they stay where they are.
+   */
+  const abandon = (code?: number, reason?: string, linkDead = false) => {
     heartbeat?.stop();
     heartbeat = null;
+    const unsent = linkDead
+      ? (conn?.unsent().filter((frame) => frame.requestId === undefined) ?? [])
+      : [];
     conn?.abandon(code, reason);
     conn = null;
     timers.clear('connect', 'stable', 'auth');
+    if (unsent.length > 0) outbox.requeue(unsent);
   };
 
   /** Requests on the wire are lost with the connection: queue them again, or reject them. */
@@ -284,7 +300,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   const onClose = (info: CloseInfo) => {
     const opened = snapshot.status === 'open';
-    abandon();
+    abandon(undefined, undefined, true);
     const closed = fault({ source: 'close', ...info, requested: false }) as CloseFault;
     let f: Fault = closed;
     const recent = lastError && clock.now() - lastError.at <= n.errorCloseWindowMs;
@@ -328,7 +344,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         beat,
         () => conn?.send(ping),
         () => {
-          abandon(1000, 'heartbeat timeout');
+          abandon(1000, 'heartbeat timeout', true);
           // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`),
           // not "Connection lost. Reconnecting..." while nothing is retried.
           const offline = env !== null && !env.isOnline();

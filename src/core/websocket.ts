@@ -16,6 +16,11 @@ export interface SocketEventLike {
 export interface WebSocketLike {
   /** 0 connecting, 1 open, 2 closing, 3 closed. */
   readonly readyState: number;
+  /**
+   * Bytes handed to `send` and not yet written (browsers, `ws`). Optional: without it, frames that
+   * were still in the buffer when the link died cannot be told apart and are not sent again.
+   */
+  readonly bufferedAmount?: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
   addEventListener(type: string, listener: (event: SocketEventLike) => void): void;

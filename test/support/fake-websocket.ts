@@ -13,6 +13,12 @@ type Listener = (event: SocketEventLike) => void;
 
 export class FakeWebSocket implements WebSocketLike {
   readyState = 0;
+  /** What `bufferedAmount` reports: bytes handed to `send` and not written yet. */
+  bufferedAmount = 0;
+  /** While true, `send` leaves its bytes in the buffer (a link that stopped draining). */
+  holdWrites = false;
+  /** Count frame headers in `bufferedAmount` as the `ws` package does (browsers count payload only). */
+  countHeaders = false;
   readonly sent: string[] = [];
   closedByClient: { code: number | undefined; reason: string | undefined } | null = null;
   readonly #listeners = new Map<string, Set<Listener>>();
@@ -41,6 +47,10 @@ export class FakeWebSocket implements WebSocketLike {
   send(data: string): void {
     if (this.readyState !== 1) throw new Error(`send while readyState ${this.readyState}`);
     this.sent.push(data);
+    if (!this.holdWrites) return;
+    const payload = new TextEncoder().encode(data).length;
+    const header = 6 + (payload < 126 ? 0 : payload < 65_536 ? 2 : 8);
+    this.bufferedAmount += payload + (this.countHeaders ? header : 0);
   }
 
   close(code?: number, reason?: string): void {
