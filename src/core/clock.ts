@@ -1,7 +1,13 @@
 /** Time as the library sees it. Injected so every timing rule runs under a fake clock. */
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds: for timestamps shown to users, and to notice a wake from sleep. */
   now(): number;
+  /**
+   * Milliseconds from any origin that only ever go forward (`performance.now()`): delays are
+   * measured on it, so a wall clock stepped back an hour does not postpone a retry by an hour.
+   * @default `now` (an injected clock without it measures delays on its wall clock)
+   */
+  monotonic?(): number;
   setTimeout(callback: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
@@ -24,6 +30,13 @@ export const clampDelay = (ms: number): number => (ms > 0 ? Math.min(ms, MAX_DEL
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  monotonic: () => globalThis.performance?.now() ?? Date.now(),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, clampDelay(ms)),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
+
+/** The clock's monotonic time, or its wall time when it has none. */
+export const monotonicOf =
+  (clock: Clock): (() => number) =>
+  () =>
+    clock.monotonic?.() ?? clock.now();

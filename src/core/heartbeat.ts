@@ -5,7 +5,7 @@
  * the timeout. Proxies cut idle links (nginx `proxy_read_timeout`, HAProxy `timeout tunnel`), so the
  * ping goes out no later than `intervalMs` after the last inbound frame, not one to two intervals.
  */
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, monotonicOf, type TimerHandle } from './clock.js';
 import { checkOptions, type Rule } from './option-checks.js';
 
 /** Heartbeat options. Pass `heartbeat: false` to the socket to turn it off. */
@@ -86,9 +86,12 @@ export function startHeartbeat(
   dead: () => void,
 ): Heartbeat {
   const quarter = options.intervalMs / 4;
+  // Silence is measured on the monotonic clock (a wall clock stepped back must not hold the ping);
+  // a wake from sleep shows on the wall clock, which keeps running while the machine sleeps.
+  const elapsed = monotonicOf(clock);
   let frames = 0;
   let checkedFrames = 0;
-  let checkedAt = clock.now();
+  let checkedAt = elapsed();
   /** The last inbound frame (or the open) happened at this time or later. */
   let since = checkedAt;
   let check: TimerHandle | null = null;
@@ -98,14 +101,16 @@ export function startHeartbeat(
   let stopped = false;
 
   const schedule = () => {
-    const now = clock.now();
+    const now = elapsed();
     const pingAt = since + options.intervalMs;
     const due = pingAt > now ? Math.min(now + quarter, pingAt) : now + quarter;
+    const wallDue = clock.now() + (due - now);
     check = clock.setTimeout(
       () => {
         check = null;
-        const at = clock.now();
-        if (at - due > options.wakeThresholdMs) return send(options.probeTimeoutMs);
+        const at = elapsed();
+        const late = Math.max(at - due, clock.now() - wallDue);
+        if (late > options.wakeThresholdMs) return send(options.probeTimeoutMs);
         if (frames !== checkedFrames) since = checkedAt;
         checkedFrames = frames;
         checkedAt = at;

@@ -2,7 +2,7 @@
  * The retry mechanism: waits until a planned time, and holds while paused (offline, hidden tab,
  * back/forward cache). It knows nothing of states or policies: the socket says when and whether.
  */
-import { type Clock, clampDelay, type TimerHandle } from './clock.js';
+import { type Clock, clampDelay, monotonicOf, type TimerHandle } from './clock.js';
 
 export interface Retryer {
   /** Plans `run` for `delayMs` from now; returns its time, or null while paused. */
@@ -18,7 +18,9 @@ export interface Retryer {
 }
 
 export function createRetryer(clock: Clock, isPaused: () => boolean): Retryer {
-  let planned: { at: number; run: () => void } | null = null;
+  /** `due` on the monotonic clock; the epoch time reported to the UI is derived from it. */
+  let planned: { due: number; run: () => void } | null = null;
+  const elapsed = monotonicOf(clock);
   let timer: TimerHandle | null = null;
 
   const disarm = () => {
@@ -34,14 +36,15 @@ export function createRetryer(clock: Clock, isPaused: () => boolean): Retryer {
   const update = (): number | null => {
     disarm();
     if (planned === null || isPaused()) return null;
-    timer = clock.setTimeout(fire, clampDelay(planned.at - clock.now()));
-    return planned.at;
+    const remaining = clampDelay(planned.due - elapsed());
+    timer = clock.setTimeout(fire, remaining);
+    return clock.now() + remaining;
   };
 
   return {
     plan(delayMs, run) {
       // A custom backoff may say NaN or a hint of 2.2e9 ms: what the timer holds is what is shown.
-      planned = { at: clock.now() + clampDelay(delayMs), run };
+      planned = { due: elapsed() + clampDelay(delayMs), run };
       return update();
     },
     update,

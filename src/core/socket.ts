@@ -10,7 +10,7 @@ import type { CloseFault, EnvelopeFault, Fault } from '../protocol/fault.js';
 import { redactUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
-import { systemClock } from './clock.js';
+import { monotonicOf, systemClock } from './clock.js';
 import { type CloseInfo, type Connection, openConnection } from './connection.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
@@ -48,6 +48,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 ): Socket<SocketMessages<S>> {
   const n = resolveNumbers(options);
   const clock = options.clock ?? systemClock;
+  /** Delays and windows are measured here; `clock.now()` only stamps what users see. */
+  const elapsed = monotonicOf(clock);
   const random = options.random ?? Math.random;
   const policy = typeof options.backoff === 'function' ? null : resolveBackoff(options.backoff);
   const beat = resolveHeartbeat(options.heartbeat);
@@ -125,7 +127,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (f.action === 'reauthenticate') f = softenAuth(f);
     report(f);
     if (requestId !== undefined) requests.reject(requestId, f);
-    const error = { fault: f, at: clock.now() };
+    const error = { fault: f, at: elapsed() };
     lastError = error;
     if (f.action === 'backoff') {
       outbox.hold(f.retryAfterMs ?? delayFor(1, f, 0) ?? 1000);
@@ -303,7 +305,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     abandon(undefined, undefined, true);
     const closed = fault({ source: 'close', ...info, requested: false }) as CloseFault;
     let f: Fault = closed;
-    const recent = lastError && clock.now() - lastError.at <= n.errorCloseWindowMs;
+    const recent = lastError && elapsed() - lastError.at <= n.errorCloseWindowMs;
     if (lastError && recent && closesAfterError(lastError.fault, closed)) {
       f = mergeErrorThenClose(lastError.fault, closed);
     }
