@@ -1,6 +1,6 @@
+import { differingOptions } from '../core/options-diff.js';
 import { createSocket } from '../core/socket.js';
-import { differingOptions } from './options-diff.js';
-import { createSocketRegistry, type SocketRegistry } from './registry.js';
+import { createSocketRegistry, type SocketRegistry } from '../core/socket-registry.js';
 
 /** Options of the core's `createSocket`, as `useSocket` and `SocketProvider` accept them. */
 export type CoreSocketOptions = Parameters<typeof createSocket>[0];

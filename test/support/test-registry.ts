@@ -3,12 +3,12 @@
  * keys and compares options as the real React registry does.
  */
 import { createErrorStore } from '../../src/core/error-store/error-store.js';
+import { createSocketRegistry } from '../../src/core/socket-registry.js';
 import {
   conflictingOptions,
   keyOfOptions,
   type ReactSocketOptions,
 } from '../../src/react/default-registry.js';
-import { createSocketRegistry } from '../../src/react/registry.js';
 import { createTestSocket, type TestSocket } from './test-socket.js';
 
 export function createTestRegistry(graceMs?: number) {

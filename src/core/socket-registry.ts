@@ -1,8 +1,8 @@
-import type { Clock, TimerHandle } from '../core/clock.js';
-import { systemClock } from '../core/clock.js';
-import type { AnySocket, Socket } from '../core/types.js';
 import { redactUrl } from '../protocol/redact.js';
+import type { Clock, TimerHandle } from './clock.js';
+import { systemClock } from './clock.js';
 import { isDevelopment } from './dev.js';
+import type { AnySocket, Socket } from './types.js';
 
 /** Options of {@link createSocketRegistry}. */
 export interface SocketRegistryOptions<O> {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { keyOfOptions } from './default-registry.js';
 import { isDevelopment } from './dev.js';
 import { differingOptions } from './options-diff.js';
 
@@ -30,15 +29,6 @@ describe('differingOptions', () => {
     expect(differingOptions({ key: 'a', enabled: true }, { key: 'b' }, ['key', 'enabled'])).toEqual(
       [],
     );
-  });
-});
-
-describe('keyOfOptions', () => {
-  it('keys a string URL by itself, a URL object by its href, and prefers an explicit key', () => {
-    expect(keyOfOptions({ url: 'ws://a/x' })).toBe('ws://a/x');
-    expect(keyOfOptions({ url: new URL('ws://a/x?t=1') })).toBe('ws://a/x?t=1');
-    expect(keyOfOptions({ url: () => 'ws://a', key: 'chat' })).toBe('chat');
-    expect(() => keyOfOptions({ url: () => 'ws://a' })).toThrow(/needs a `key`/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestRegistry } from '../../test/support/test-registry.js';
 import { createTestSocket } from '../../test/support/test-socket.js';
-import { createErrorStore } from '../core/error-store/error-store.js';
+import { createErrorStore } from './error-store/error-store.js';
 
 const setup = createTestRegistry;
 
