@@ -14,6 +14,7 @@ import { monotonicOf, systemClock } from './clock.js';
 import { type CloseInfo, type Connection, openConnection } from './connection.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
+import { decideFault, type FaultContext, softenAuth } from './fault-policy.js';
 import { createHandlers } from './handlers.js';
 import { type Heartbeat, resolveHeartbeat, startHeartbeat } from './heartbeat.js';
 import { createInbox } from './inbox.js';
@@ -124,7 +125,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       requestId,
       retryAfterMs: envelope.meta?.retry_after_ms,
     }) as EnvelopeFault;
-    if (f.action === 'reauthenticate') f = softenAuth(f);
+    if (f.action === 'reauthenticate') f = softenAuth(f, policyContext(false));
     report(f);
     if (requestId !== undefined) requests.reject(requestId, f);
     const error = { fault: f, at: elapsed() };
@@ -195,18 +196,17 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   };
 
   /** A recoverable drop: settle what was on the wire and plan the next attempt. */
-  const retry = (f: Fault, refreshFirst: boolean) => {
+  const retry = (f: Fault, refreshFirst: boolean, immediate: boolean) => {
     dropRequests(`${f.source} ${f.code}: ${f.message}`);
     const attempt = snapshot.attempt + 1;
     const hint = f.retryAfterMs ?? (f.action === 'backoff' ? (policy?.throttleFloorMs ?? 0) : 0);
-    // Fresh credentials are worth trying at once: the refresh itself was the wait. A suspended
-    // socket retries at the slow end of the policy.
-    const delay =
-      f.action === 'reauthenticate' || refreshFirst
-        ? 0
-        : snapshot.suspended
-          ? Math.max(hint, policy?.capMs ?? 0, delayFor(attempt, f, hint) ?? 0)
-          : delayFor(attempt, f, hint);
+    // The policy says when to go at once (after a refresh); a suspended socket retries at the slow
+    // end of the backoff.
+    const delay = immediate
+      ? 0
+      : snapshot.suspended
+        ? Math.max(hint, policy?.capMs ?? 0, delayFor(attempt, f, hint) ?? 0)
+        : delayFor(attempt, f, hint);
     if (delay === null) {
       const cause = `gave up after ${attempt - 1} retries`;
       return fail(fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
@@ -253,33 +253,33 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       );
   };
 
-  /** A first auth failure with a refresher is recoverable: the refresh may fix it unseen. */
-  const softenAuth = <F extends Fault>(f: F): F =>
-    options.refreshAuth && !authFailed && f.severity === 'fatal'
-      ? { ...f, severity: 'recoverable' }
-      : f;
+  const policyContext = (handshake: boolean): FaultContext => ({
+    handshake,
+    online: env === null || env.isOnline(),
+    handshakeFailures,
+    maxHandshakeFailures: n.maxHandshakeFailures,
+    authFailed,
+    canRefresh: options.refreshAuth !== undefined,
+  });
 
-  const onFault = (f: Fault) => {
+  /**
+   * Runs the policy's plan for a fault that ended the connection (`handshake`: before it ever
+   * opened): one report, then fail or retry.
+   */
+  const onFault = (f: Fault, handshake = false) => {
+    const decision = decideFault(f, policyContext(handshake));
+    handshakeFailures = decision.handshakeFailures;
+    authFailed = decision.authFailed;
+    const { plan } = decision;
+    const made = 'make' in plan.fault ? fault(plan.fault.make) : plan.fault;
+    // An app override can make even a fault the policy would retry fatal.
+    if (plan.do === 'fail' || made.severity === 'fatal') return fail(made);
     // App code run by a report (a store subscriber) may call close() or reconnect(): then this
     // fault's plan is superseded, and carrying it out would revive a closed socket.
     const thisRun = run;
-    if (f.action === 'reauthenticate') {
-      const soft = softenAuth(f);
-      if (soft.severity === 'fatal') return fail(soft);
-      authFailed = true;
-      report(soft);
-      if (run !== thisRun) return;
-      return retry(soft, true);
-    }
-    if (f.severity === 'fatal') return fail(f);
-    report(f);
+    report(made);
     if (run !== thisRun) return;
-    // The handshake keeps failing: an HTTP 401/403 on upgrade looks like this in a browser.
-    const refreshFirst =
-      f.code === 'unreachable' &&
-      handshakeFailures === n.maxHandshakeFailures &&
-      options.refreshAuth !== undefined;
-    retry(f, refreshFirst);
+    retry(made, plan.refreshFirst, plan.immediate);
   };
 
   /**
@@ -288,15 +288,6 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
    * override that makes it recoverable gets the ordinary retry.
    */
   const settle = (f: Fault) => (f.severity === 'fatal' ? fail(f) : onFault(f));
-
-  /** A handshake that never opened; enough in a row say the server is unreachable or refusing. */
-  const handshakeFailed = (f: Fault, last: string): Fault => {
-    if (f.action !== 'reconnect') return f;
-    handshakeFailures += 1;
-    if (handshakeFailures < n.maxHandshakeFailures) return f;
-    const cause = `${handshakeFailures} handshakes failed in a row (last: ${last})`;
-    return fault({ source: 'transport', code: 'unreachable', cause });
-  };
 
   // ---- one connection ------------------------------------------------------------------------
 
@@ -310,11 +301,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       f = mergeErrorThenClose(lastError.fault, closed);
     }
     lastError = null;
-    if (!opened) f = handshakeFailed(f, `close ${info.code}`);
-    if (env && !env.isOnline() && f.action === 'reconnect') {
-      f = fault({ source: 'transport', code: 'offline', cause: `closed ${info.code} offline` });
-    }
-    onFault(f);
+    onFault(f, !opened);
   };
 
   const onOpen = () => {
@@ -410,9 +397,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       const cause = pending
         ? `url/protocols did not settle within ${n.connectTimeoutMs} ms`
         : `no open within ${n.connectTimeoutMs} ms`;
-      onFault(
-        handshakeFailed(fault({ source: 'transport', code: 'connect_timeout', cause }), cause),
-      );
+      onFault(fault({ source: 'transport', code: 'connect_timeout', cause }), true);
     });
   };
 
