@@ -36,7 +36,9 @@ export function createInbox(options: InboxOptions): (data: unknown) => void {
   return (data) => {
     const parsed = parseFrame(data, options.parse);
     if (!parsed.ok) {
-      reporter.report(reporter.client(parsed.code, parsed.cause));
+      const fault = reporter.report(reporter.client(parsed.code, parsed.cause, parsed.requestId));
+      // A malformed reply still answers its request: it fails now, not at its timeout.
+      if (parsed.requestId !== undefined) requests.reject(parsed.requestId, fault);
       return;
     }
     let envelope = parsed.envelope;
@@ -51,7 +53,8 @@ export function createInbox(options: InboxOptions): (data: unknown) => void {
         const checked = validateData(schema, envelope.data);
         if (!checked.ok) {
           const cause = `"${envelope.type}" data: ${checked.cause}`;
-          reporter.report(reporter.client('invalid_envelope', cause, requestId));
+          const fault = reporter.report(reporter.client('invalid_envelope', cause, requestId));
+          if (requestId !== undefined) requests.reject(requestId, fault);
           return;
         }
         if (checked.data !== envelope.data) envelope = { ...envelope, data: checked.data };

@@ -263,7 +263,7 @@ describe('handshake failures', () => {
     expect(s.socket.errors.getState().history[0]?.detail.url).toBe('wss://chat.test/ws?[redacted]');
   });
 
-  it('an async URL function is awaited; one that rejects is a transport fault and a retry', async () => {
+  it('an async URL function is awaited; one that rejects is a url_failed fault (not network_lost) and a retry', async () => {
     let calls = 0;
     const s = setup({
       url: async () => {
@@ -275,8 +275,10 @@ describe('handshake failures', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(s.status()).toBe('reconnecting');
     expect(s.socket.getSnapshot().lastFault).toMatchObject({
-      source: 'transport',
-      code: 'network_lost',
+      source: 'client',
+      code: 'url_failed',
+      kind: 'connection',
+      message: 'Could not prepare the connection. Retrying…',
     });
     await vi.advanceTimersByTimeAsync(FIRST_RETRY_MS);
     expect(s.WebSocket.instances).toHaveLength(1);

@@ -125,3 +125,20 @@ describe('throwing app callbacks', () => {
     s.socket.close();
   });
 });
+
+describe('reconnect() inside reconnect()', () => {
+  it('a listener calling reconnect() on the reset leaves one live WebSocket, not two (found by the property test)', () => {
+    const s = setup({ heartbeat: false });
+    s.ws().drop(1000);
+    const off = s.socket.subscribe(() => {
+      off();
+      s.socket.reconnect();
+    });
+    s.socket.reconnect();
+    const live = s.WebSocket.instances.filter(
+      (ws) => ws.readyState < 2 && ws.closedByClient === null,
+    );
+    expect(live).toHaveLength(1);
+    s.socket.close();
+  });
+});

@@ -235,7 +235,7 @@ describe('socket invariants under random event sequences', () => {
         vi.setSystemTime(0);
         await run(commands);
       }),
-      { numRuns: 300 },
+      { numRuns: Number(process.env.SOCKGUARD_PROPERTY_RUNS ?? 300) },
     );
   });
 });

@@ -427,7 +427,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       if (!current()) return;
       const cause = `url/protocols function failed: ${describeError(error)}`;
       if (isUnauthorized(error)) return settle(reporter.client('unauthorized', cause));
-      onFault(fault({ source: 'transport', code: 'network_lost', cause }));
+      onFault(reporter.client('url_failed', cause));
     };
     try {
       const url = typeof options.url === 'function' ? options.url() : options.url;
@@ -520,7 +520,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       handshakeFailures = 0;
       frozen = false;
       if (wasLive) dropRequests('reconnect() was called');
+      const thisRun = run;
       dispatch({ type: 'reset' });
+      // A listener called reconnect() or close() on the reset: that call decided; no second socket.
+      if (run !== thisRun) return;
       watch();
       attempt_();
     },

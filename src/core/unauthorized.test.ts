@@ -96,7 +96,7 @@ describe('thrown from a token function', () => {
     expect(s.WebSocket.instances).toHaveLength(1);
   });
 
-  it('any other throw from url() still retries (network_lost)', async () => {
+  it('any other throw from url() still retries (url_failed)', async () => {
     const s = setup({
       url: () => {
         throw new Error('token service down');
@@ -104,7 +104,7 @@ describe('thrown from a token function', () => {
     });
     await vi.advanceTimersByTimeAsync(0);
     expect(s.status()).toBe('reconnecting');
-    expect(s.socket.getSnapshot().lastFault?.code).toBe('network_lost');
+    expect(s.socket.getSnapshot().lastFault?.code).toBe('url_failed');
   });
 });
 

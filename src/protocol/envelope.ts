@@ -58,6 +58,11 @@ export type ParseResult =
       readonly ok: false;
       readonly code: 'invalid_frame' | 'invalid_envelope';
       readonly cause: string;
+      /**
+       * The frame's `meta.request_id` when it was JSON with one (an error reply with malformed
+       * `data`, say): the request it answers can fail at once instead of waiting for its timeout.
+       */
+      readonly requestId?: string;
     };
 
 /** @see ParseOptions.maxFrameChars */
@@ -71,10 +76,15 @@ type Json = Record<string, unknown>;
 const isPlainObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const fail = (code: 'invalid_frame' | 'invalid_envelope', cause: string): ParseResult => ({
+const fail = (
+  code: 'invalid_frame' | 'invalid_envelope',
+  cause: string,
+  requestId?: string,
+): ParseResult => ({
   ok: false,
   code,
   cause: cause.length > MAX_CAUSE_CHARS ? `${cause.slice(0, MAX_CAUSE_CHARS - 1)}…` : cause,
+  ...(requestId === undefined ? {} : { requestId }),
 });
 
 function describeNonText(raw: unknown): string {
@@ -174,8 +184,15 @@ export function parseFrame(raw: unknown, options?: ParseOptions): ParseResult {
     }
   }
   const problem = envelopeProblem(value);
-  if (problem !== undefined) return fail('invalid_envelope', problem);
+  if (problem !== undefined) return fail('invalid_envelope', problem, requestIdOf(value));
   return { ok: true, envelope: value as unknown as Envelope };
+}
+
+/** `meta.request_id` of a parsed value, when it is a non-empty string. */
+function requestIdOf(value: unknown): string | undefined {
+  if (!isPlainObject(value) || !isPlainObject(value.meta)) return undefined;
+  const id = value.meta.request_id;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 /**

@@ -40,6 +40,11 @@ export type ClientCode =
    */
   | 'callback_error'
   /**
+   * The URL or protocols function threw or rejected (a token service down, say): nothing was
+   * attempted. Recoverable: the socket tries again with backoff.
+   */
+  | 'url_failed'
+  /**
    * No WebSocket to connect with: neither `options.WebSocket` nor a global one (a server, or
    * Node < 22). Fatal: pass `WebSocket` from the `ws` package.
    */

@@ -87,11 +87,13 @@ export const TRANSPORT_ROW: Row = RECONNECT;
 export const CLIENT_ROW: Row = NONE;
 
 /**
- * Client codes about the connection itself rather than one frame or request: retrying cannot
- * help, since the same setup (no WebSocket, a malformed URL, credentials the app says are gone)
- * fails the same way every time.
+ * Client codes about the connection itself rather than one frame or request. Retrying cannot
+ * help the setup ones (no WebSocket, a malformed URL, credentials the app says are gone): the
+ * same setup fails the same way every time.
  */
 const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
+  // The app's URL function failed: nothing reached the server; another attempt may get a token.
+  url_failed: RECONNECT,
   no_websocket: STOP,
   invalid_url: STOP,
   unauthorized: REAUTH,

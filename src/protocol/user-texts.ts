@@ -128,6 +128,7 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
   queue_overflow: 'Too many messages. Please try again.',
   handler_error: RETRY,
   callback_error: RETRY,
+  url_failed: 'Could not prepare the connection. Retrying…',
   // A setup bug, not a network state: the text names the fix for the developer who sees it first.
   no_websocket:
     'No WebSocket implementation here: pass WebSocket from the ws package to createSocket, or use Node 22 or newer.',
