@@ -83,3 +83,18 @@ describe('fault decisions', () => {
     s.socket.close();
   });
 });
+
+describe('one failure, one report', () => {
+  it('an error envelope then its close call onFault once, under one id (it was twice)', () => {
+    const onFault = vi.fn();
+    const s = setup({ heartbeat: false, errors: { onFault } });
+    const ws = openLast(s);
+    ws.receive({ type: 'error', data: { code: 4004, message: 'Forbidden' } });
+    ws.drop(4004, 'forbidden');
+    expect(s.status()).toBe('failed');
+    expect(onFault).toHaveBeenCalledTimes(1);
+    const history = s.socket.errors.getState().history;
+    expect(history).toHaveLength(1);
+    expect(history[0]?.detail.closeCode).toBe(4004);
+  });
+});

@@ -24,6 +24,8 @@ export interface ReportRules {
 export interface ReportResult {
   readonly entries: Entries;
   readonly stored: StoredFault;
+  /** The report replaced an entry with the same id: the same failure, completed (error then close). */
+  readonly upgraded: boolean;
 }
 
 /**
@@ -153,5 +155,5 @@ export function applyReport(
     history = history.slice(0, rules.maxHistory);
     nextActive = nextActive.filter((other) => !dropped.has(other));
   }
-  return { entries: { history, active: nextActive }, stored: entry };
+  return { entries: { history, active: nextActive }, stored: entry, upgraded: same !== undefined };
 }

@@ -90,7 +90,9 @@ export function createErrorStore(options?: ErrorStoreOptions): ErrorStore {
         const { origin } = context;
         const result = applyReport(get(), redactFault(fault), origin, clock.now(), rules);
         commit(result.entries);
-        if (onFault !== undefined)
+        // One failure, one log line: an error envelope completed by its close keeps its id, and its
+        // logger call was made when the envelope arrived.
+        if (onFault !== undefined && !result.upgraded)
           callLogger(onFault, result.stored, faultLog(context, result.stored.count));
         return result.stored;
       },
