@@ -98,3 +98,21 @@ describe('one failure, one report', () => {
     expect(history[0]?.detail.closeCode).toBe(4004);
   });
 });
+
+describe('unreachable says why it may be', () => {
+  it('names the subprotocols asked for, since a server that selects none fails every handshake', async () => {
+    const s = setup({
+      heartbeat: false,
+      protocols: ['chat.v2'],
+      maxHandshakeFailures: 2,
+      backoff: { jitter: 'none' },
+    });
+    s.ws().drop(1006);
+    await vi.advanceTimersByTimeAsync(1000);
+    s.ws().drop(1006);
+    const fault = s.socket.getSnapshot().lastFault;
+    expect(fault?.code).toBe('unreachable');
+    expect(fault?.detail.cause).toMatch(/subprotocols asked: chat\.v2/);
+    s.socket.close();
+  });
+});

@@ -7,6 +7,7 @@
 import { closesAfterError, mergeErrorThenClose } from '../protocol/classify.js';
 import type { ErrorEnvelope } from '../protocol/envelope.js';
 import type { CloseFault, EnvelopeFault, Fault } from '../protocol/fault.js';
+import type { FaultInput } from '../protocol/fault-input.js';
 import { redactUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
@@ -253,6 +254,16 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       );
   };
 
+  /** Subprotocols the last attempt asked for: a server that selects none fails every handshake. */
+  let askedProtocols: readonly string[] = [];
+  const withProtocolHint = (input: FaultInput): FaultInput =>
+    input.source === 'transport' && input.code === 'unreachable' && askedProtocols.length > 0
+      ? {
+          ...input,
+          cause: `${input.cause ?? ''}; subprotocols asked: ${askedProtocols.join(', ')} (a server that selects none of them fails every handshake)`,
+        }
+      : input;
+
   const policyContext = (handshake: boolean): FaultContext => ({
     handshake,
     online: env === null || env.isOnline(),
@@ -271,7 +282,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     handshakeFailures = decision.handshakeFailures;
     authFailed = decision.authFailed;
     const { plan } = decision;
-    const made = 'make' in plan.fault ? fault(plan.fault.make) : plan.fault;
+    const made = 'make' in plan.fault ? fault(withProtocolHint(plan.fault.make)) : plan.fault;
     // An app override can make even a fault the policy would retry fatal.
     if (plan.do === 'fail' || made.severity === 'fatal') return fail(made);
     // App code run by a report (a store subscriber) may call close() or reconnect(): then this
@@ -370,6 +381,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           : typeof protocols === 'object'
             ? [...protocols]
             : protocols;
+      askedProtocols = list === undefined ? [] : typeof list === 'string' ? [list] : list;
       conn = openConnection(WebSocket, href, list, {
         open: onOpen,
         message: (data) => {
