@@ -1,21 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { openLast, setup } from '../../test/support/socket-setup.js';
-import { FaultError } from '../protocol/fault-error.js';
+import { faultOf, track } from '../../test/support/track.js';
 import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
-
-function track<T>(promise: Promise<T>) {
-  const state: { value?: T; error?: unknown; settled: boolean } = { settled: false };
-  promise.then(
-    (value) => Object.assign(state, { value, settled: true }),
-    (error: unknown) => Object.assign(state, { error, settled: true }),
-  );
-  return state;
-}
-const faultOf = (error: unknown) => (error instanceof FaultError ? error.fault : undefined);
 
 const joined = z.object({ room: z.string(), members: z.number() });
 

@@ -1,20 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
+import { faultOf, track } from '../../test/support/track.js';
 import { FaultError, isFaultError } from '../protocol/fault-error.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
-
-/** Settles a promise into a plain value, so a test can check it without awaiting forever. */
-function track<T>(promise: Promise<T>) {
-  const state: { value?: T; error?: unknown; settled: boolean } = { settled: false };
-  promise.then(
-    (value) => Object.assign(state, { value, settled: true }),
-    (error: unknown) => Object.assign(state, { error, settled: true }),
-  );
-  return state;
-}
-const faultOf = (error: unknown) => (error instanceof FaultError ? error.fault : undefined);
 
 describe('request', () => {
   it('sets a fresh meta.request_id and resolves with the reply carrying it', async () => {
