@@ -55,13 +55,14 @@ export function openConnection(
    */
   let framed = false;
   const size = (bytes: number) => (framed ? bytes + frameOverhead(bytes) : bytes);
+  /** The sizes of `buffered`, kept as frames come and go (summed again only if `framed` flips). */
+  let total = 0;
   const pendingBytes = (): number | null => {
     const pending: unknown = ws.bufferedAmount;
     return typeof pending === 'number' ? pending : null;
   };
   /** Forgets the frames the buffer no longer holds: the later ones account for every byte left. */
   const trim = (pending: number) => {
-    let total = buffered.reduce((sum, entry) => sum + size(entry.bytes), 0);
     while (buffered.length > 0 && total - size(buffered[0]?.bytes ?? 0) >= pending) {
       total -= size(buffered.shift()?.bytes ?? 0);
     }
@@ -103,13 +104,18 @@ export function openConnection(
       if (before === null) return true;
       const after = pendingBytes() ?? 0;
       const bytes = utf8Length(text);
-      if (after - before > bytes) framed = true;
+      if (!framed && after - before > bytes) {
+        framed = true;
+        total = buffered.reduce((sum, entry) => sum + size(entry.bytes), 0);
+      }
       // Nothing waits in the buffer (the common case): nothing to track, no walk over the list.
       if (after === 0) {
         buffered.length = 0;
+        total = 0;
         return true;
       }
       buffered.push({ frame, bytes });
+      total += size(bytes);
       trim(after);
       return true;
     },
