@@ -1,6 +1,6 @@
 /**
  * Reconnection delays as a pure function of the attempt, a random draw and a retry hint. The timer
- * that waits is elsewhere (`retryer.ts`), and so is the state; this file only answers "how long".
+ * that waits is the machine (`machine.ts`) and its runner; this file only answers "how long".
  */
 import type { Fault } from '../protocol/fault.js';
 import { checkOptions, type Rule } from './option-checks.js';

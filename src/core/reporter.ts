@@ -24,6 +24,8 @@ export interface Reporter {
    * so the socket goes on as if the callback had returned.
    */
   isolate<T>(what: string, callback: () => T, fallback: T): T;
+  /** Reports an app callback's throw caught elsewhere, as `isolate` would have. */
+  thrown(what: string, error: unknown): void;
   /** A fresh id, unique per socket (faults and request ids). */
   nextId(): string;
   /** This socket's token in the store (the id prefix): its reports carry it as their `origin`. */
@@ -89,6 +91,7 @@ export function createReporter(
       }
       return fault;
     },
+    thrown: (what, error) => callbackFailed(what, error),
     isolate(what, callback, fallback) {
       try {
         return callback();
