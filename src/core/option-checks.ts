@@ -14,8 +14,26 @@ export type Rule =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'function' }
   | { readonly kind: 'oneOf'; readonly values: readonly string[] }
+  /** An AbortSignal, or an object that acts as one (`aborted` and the two listener methods). */
+  | { readonly kind: 'signal' }
+  /** A Standard Schema: an object (or function, as arktype's) with `~standard.validate`. */
+  | { readonly kind: 'schema' }
   /** Checked elsewhere (a nested object, a union of forms). */
   | { readonly kind: 'other' };
+
+/** The value's property `key` (own or inherited, as AbortSignal's getters), or undefined. */
+const field = (value: unknown, key: string): unknown =>
+  (typeof value === 'object' && value !== null) || typeof value === 'function'
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+
+const isSignal = (value: unknown): boolean =>
+  typeof field(value, 'aborted') === 'boolean' &&
+  typeof field(value, 'addEventListener') === 'function' &&
+  typeof field(value, 'removeEventListener') === 'function';
+
+const isSchema = (value: unknown): boolean =>
+  typeof field(field(value, '~standard'), 'validate') === 'function';
 
 const show = (value: unknown): string =>
   typeof value === 'string'
@@ -54,6 +72,10 @@ function refusal(rule: Rule, value: unknown): string | null {
       return rule.values.includes(value as string)
         ? null
         : `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'signal':
+      return isSignal(value) ? null : 'an AbortSignal';
+    case 'schema':
+      return isSchema(value) ? null : 'a Standard Schema (with ~standard.validate)';
     case 'other':
       return null;
   }
@@ -124,4 +146,25 @@ export function checkOptions<T extends object, D extends Required<T>>(
     resolved[key] = value;
   }
   return resolved as D;
+}
+
+/**
+ * Checks the keys and the given values of an options object without filling in defaults (the
+ * caller applies them where it uses them): not an object, an unknown key (the nearest known one
+ * named) or a value out of its rule's range throws. `undefined` passes, and so does a key given as
+ * `undefined`.
+ */
+export function checkGiven(
+  scope: string,
+  options: unknown,
+  rules: Readonly<Record<string, Rule>>,
+): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`sockguard: ${scope} must be an object; got ${show(options)}`);
+  }
+  rejectUnknownKeys(scope, options, Object.keys(rules));
+  for (const [key, value] of Object.entries(options)) {
+    if (value !== undefined) checkValue(`${scope}.${key}`, value, rules[key] as Rule);
+  }
 }

@@ -5,7 +5,7 @@
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
-import type { Clock, TimerHandle } from './clock.js';
+import { type Clock, clampDelay, type TimerHandle } from './clock.js';
 
 /** A frame waiting to go out; `requestId` ties it to a pending request. */
 export interface OutboundFrame {
@@ -28,12 +28,14 @@ interface Entry {
   sent: boolean;
   readonly resolve: (envelope: Envelope) => void;
   readonly reject: (error: FaultError) => void;
-  readonly timer: TimerHandle;
+  /** Null for a request without a timeout (`timeoutMs: Infinity`). */
+  readonly timer: TimerHandle | null;
   readonly detach: () => void;
 }
 
 export interface StartRequest {
   readonly frame: OutboundFrame & { readonly requestId: string };
+  /** `Infinity` arms no timer: the request waits for its reply, an abort, a drop or a close. */
   readonly timeoutMs: number;
   readonly retry: boolean;
   readonly signal: AbortSignal | undefined;
@@ -71,7 +73,7 @@ export function createRequests(clock: Clock): Requests {
     const entry = pending.get(id);
     if (!entry) return undefined;
     pending.delete(id);
-    clock.clearTimeout(entry.timer);
+    if (entry.timer !== null) clock.clearTimeout(entry.timer);
     entry.detach();
     return entry;
   };
@@ -87,7 +89,11 @@ export function createRequests(clock: Clock): Requests {
         const id = frame.requestId;
         const onAbort = () => reject(id, aborted());
         signal?.addEventListener('abort', onAbort);
-        const timer = clock.setTimeout(() => reject(id, timedOut()), timeoutMs);
+        // Clamped also on an injected clock: past 2^31-1 ms a timer would fire at once.
+        const timer =
+          timeoutMs === Number.POSITIVE_INFINITY
+            ? null
+            : clock.setTimeout(() => reject(id, timedOut()), clampDelay(timeoutMs));
         pending.set(id, {
           frame,
           check,

@@ -8,6 +8,7 @@ import { FaultError } from '../protocol/fault-error.js';
 import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { Handlers } from './handlers.js';
+import { checkGiven, type Rule } from './option-checks.js';
 import type { Outbox } from './outbox.js';
 import type { Reporter } from './reporter.js';
 import type { ReplyCheck, Requests } from './requests.js';
@@ -34,6 +35,17 @@ export interface SocketParts {
   readonly reconnect: () => void;
   readonly close: (code?: number, reason?: string) => void;
 }
+
+/**
+ * The per-request options, checked on every call like construction options: a `timeoutMs` of NaN,
+ * 0, a string or past 2^31-1 ms would time out at once, and `Infinity` means no timeout.
+ */
+const REQUEST_RULES: Readonly<Record<keyof RequestOptions, Rule>> = {
+  timeoutMs: { kind: 'ms', min: 1, never: true },
+  signal: { kind: 'signal' },
+  retryOnReconnect: { kind: 'boolean' },
+  reply: { kind: 'schema' },
+};
 
 function serialize(type: string, data: unknown, meta: EnvelopeMeta | undefined): string {
   if (typeof type !== 'string' || type === '') {
@@ -91,6 +103,12 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
     data: unknown,
     options: RequestOptions = {},
   ): Promise<Envelope<string, R>> => {
+    // A bad argument rejects (as a bad `type` does below): `request` reports through its promise.
+    try {
+      checkGiven('request', options, REQUEST_RULES);
+    } catch (thrown) {
+      return Promise.reject(thrown);
+    }
     const requestId = reporter.nextId();
     const stopped = unusable(requestId);
     if (stopped) return Promise.reject(new FaultError(stopped));

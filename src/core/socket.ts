@@ -122,7 +122,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     mono: elapsed(),
     wall: clock.now(),
     online: env === null || env.isOnline(),
-    hidden: env?.isHidden(),
+    hidden: env?.isHidden() ?? false,
     config,
     fault: reporter.fault,
     delay: delayFor,

@@ -2,6 +2,11 @@
  * Pure transitions of the error store's lists. Each returns the same array when nothing changed,
  * so the store can skip a `set` and React consumers comparing with `Object.is` do not re-render.
  * Invariant: `active` is a subsequence of `history` (same objects, same newest-first order).
+ *
+ * Durations (the TTL, the dedupe window) are measured on the monotonic clock, never on the wall
+ * clock: a wall clock stepped back an hour must not keep a toast an hour longer, nor one stepped
+ * forward expire it at once. The public `firstAt`, `lastAt` and `expiresAt` stay wall times,
+ * for display; each entry's monotonic times are kept beside it in {@link timings}.
  */
 import type { Fault } from '../../protocol/fault.js';
 import { readsSame } from './toasts.js';
@@ -12,6 +17,32 @@ export interface Entries {
   readonly history: readonly StoredFault[];
   readonly active: readonly StoredFault[];
 }
+
+/** The time of a report or an expiry check, read once from the store's clock. */
+export interface Instant {
+  /** Epoch ms (`clock.now()`): what the entry shows as `firstAt`, `lastAt`, `expiresAt`. */
+  readonly wall: number;
+  /** Monotonic ms (`monotonicOf(clock)`): what the TTL and the dedupe window are measured on. */
+  readonly monotonic: number;
+}
+
+/** The monotonic times of one entry: when it was last reported, and when its TTL ends. */
+interface Timing {
+  readonly seenAt: number;
+  readonly dueAt: number | null;
+}
+
+/**
+ * The monotonic times of each entry, keyed by the entry object. Entries are immutable and made
+ * only by {@link stored}, which writes this once, so it acts as a hidden field of the entry that
+ * keeps monotonic readings (meaningless to an app) out of the public {@link StoredFault}. Weak, so
+ * an entry that left the lists takes its timing with it.
+ */
+const timings = new WeakMap<StoredFault, Timing>();
+
+// Only `stored` makes entries; an object it did not make (none today) never merges nor expires.
+const timingOf = (entry: StoredFault): Timing =>
+  timings.get(entry) ?? { seenAt: Number.NEGATIVE_INFINITY, dueAt: null };
 
 /** The options a report depends on. */
 export interface ReportRules {
@@ -53,12 +84,15 @@ function stored(
   origin: string | undefined,
   count: number,
   firstAt: number,
-  now: number,
+  now: Instant,
   ttl: number | null,
 ): StoredFault {
-  const expiresAt = fault.severity === 'fatal' || ttl === null ? null : now + ttl;
-  const entry = { ...fault, count, firstAt, lastAt: now, expiresAt };
-  return origin === undefined ? entry : { ...entry, origin };
+  const expires = fault.severity !== 'fatal' && ttl !== null;
+  const expiresAt = expires ? now.wall + ttl : null;
+  const fields = { ...fault, count, firstAt, lastAt: now.wall, expiresAt };
+  const entry: StoredFault = origin === undefined ? fields : { ...fields, origin };
+  timings.set(entry, { seenAt: now.monotonic, dueAt: expires ? now.monotonic + ttl : null });
+  return entry;
 }
 
 function keep(
@@ -69,16 +103,26 @@ function keep(
   return kept.length === list.length ? list : kept;
 }
 
-/** Active faults still active at `now`: those whose `expiresAt` has passed are removed. */
-export function expireFaults(active: readonly StoredFault[], now: number): readonly StoredFault[] {
-  return keep(active, (entry) => entry.expiresAt === null || entry.expiresAt > now);
+/**
+ * Active faults still active at monotonic time `monotonic`: those whose TTL has run out are
+ * removed.
+ */
+export function expireFaults(
+  active: readonly StoredFault[],
+  monotonic: number,
+): readonly StoredFault[] {
+  return keep(active, (entry) => {
+    const { dueAt } = timingOf(entry);
+    return dueAt === null || dueAt > monotonic;
+  });
 }
 
-/** The earliest `expiresAt` among the active faults, or null when none will expire. */
+/** The monotonic time of the earliest expiry among the active faults, or null when none expires. */
 export function nextExpiry(active: readonly StoredFault[]): number | null {
   let earliest: number | null = null;
-  for (const { expiresAt } of active) {
-    if (expiresAt !== null && (earliest === null || expiresAt < earliest)) earliest = expiresAt;
+  for (const entry of active) {
+    const { dueAt } = timingOf(entry);
+    if (dueAt !== null && (earliest === null || dueAt < earliest)) earliest = dueAt;
   }
   return earliest;
 }
@@ -124,12 +168,12 @@ export function applyReport(
   entries: Entries,
   fault: Fault,
   origin: string | undefined,
-  now: number,
+  now: Instant,
   rules: ReportRules,
 ): ReportResult {
   const ttl = rules.recoverableTtlMs;
   // Due expiries first, so a repeat never merges into an entry whose timer has not fired yet.
-  const active = expireFaults(entries.active, now);
+  const active = expireFaults(entries.active, now.monotonic);
   const same = entries.history.find((entry) => entry.id === fault.id);
   let entry: StoredFault;
   let shown: boolean;
@@ -139,11 +183,13 @@ export function applyReport(
     shown = fault.severity === 'fatal' || active.includes(same);
   } else {
     const repeat = active.find(
-      (other) => isRepeat(other, fault, origin) && now - other.lastAt < rules.dedupeWindowMs,
+      (other) =>
+        isRepeat(other, fault, origin) &&
+        now.monotonic - timingOf(other).seenAt < rules.dedupeWindowMs,
     );
     entry =
       repeat === undefined
-        ? stored(fault, origin, 1, now, now, ttl)
+        ? stored(fault, origin, 1, now.wall, now, ttl)
         : stored({ ...fault, id: repeat.id }, origin, repeat.count + 1, repeat.firstAt, now, ttl);
     shown = true;
   }

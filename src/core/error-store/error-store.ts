@@ -7,6 +7,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Fault } from '../../protocol/fault.js';
+import { monotonicOf } from '../clock.js';
 import {
   applyReport,
   dismissToast,
@@ -55,10 +56,12 @@ function callLogger(
  */
 export function createErrorStore(options?: ErrorStoreOptions): ErrorStore {
   const { clock, onFault, ...rules } = resolveErrorStoreOptions(options);
+  // Durations on the monotonic clock, wall time only for the times an entry shows.
+  const elapsed = monotonicOf(clock);
 
   return createStore<ErrorState>()((set, get) => {
     const timer = createExpiryTimer(clock, () =>
-      updateActive((active) => expireFaults(active, clock.now())),
+      updateActive((active) => expireFaults(active, elapsed())),
     );
 
     // The only writer: a `set` only when a list changed (every empty list is the one EMPTY array,
@@ -88,7 +91,8 @@ export function createErrorStore(options?: ErrorStoreOptions): ErrorStore {
       fatal: null,
       report(fault: Fault, context: FaultContext = {}): StoredFault {
         const { origin } = context;
-        const result = applyReport(get(), redactFault(fault), origin, clock.now(), rules);
+        const now = { wall: clock.now(), monotonic: elapsed() };
+        const result = applyReport(get(), redactFault(fault), origin, now, rules);
         commit(result.entries);
         // One failure, one log line: an error envelope completed by its close keeps its id, and its
         // logger call was made when the envelope arrived.

@@ -1,16 +1,17 @@
 /**
  * The one expiry timer of an error store. A single timer for the earliest expiry (not one per
  * toast) keeps the timer count bounded, and clearing it when nothing is left to expire means no
- * timer outlives the faults, so fake-timer tests see none and a Node process can exit.
+ * timer outlives the faults, so fake-timer tests see none and a Node process can exit. Times are
+ * monotonic (`monotonicOf(clock)`): a wall clock stepped back or forward moves no expiry.
  */
-import type { Clock, TimerHandle } from '../clock.js';
+import { type Clock, clampDelay, monotonicOf, type TimerHandle } from '../clock.js';
 
-/** The longest delay `setTimeout` honours; longer ones fire at once, so they are split. */
-const MAX_DELAY_MS = 2_147_483_647;
-
-/** A timer that calls `onDue` at one clock time, re-armed or cleared by {@link schedule}. */
+/** A timer that calls `onDue` at one monotonic time, re-armed or cleared by {@link schedule}. */
 export interface ExpiryTimer {
-  /** Arms the timer for clock time `at`, or clears it for null. A no-op when already armed for `at`. */
+  /**
+   * Arms the timer for monotonic time `at`, or clears it for null. A no-op when already armed for
+   * `at`.
+   */
   schedule(at: number | null): void;
   /** Clears the timer. */
   cancel(): void;
@@ -21,6 +22,7 @@ export interface ExpiryTimer {
  * caller expires only what is due and schedules again.
  */
 export function createExpiryTimer(clock: Clock, onDue: () => void): ExpiryTimer {
+  const elapsed = monotonicOf(clock);
   let armedAt: number | null = null;
   let handle: TimerHandle;
   const cancel = () => {
@@ -34,7 +36,8 @@ export function createExpiryTimer(clock: Clock, onDue: () => void): ExpiryTimer 
       cancel();
       if (at === null) return;
       armedAt = at;
-      const delay = Math.min(Math.max(0, at - clock.now()), MAX_DELAY_MS);
+      // Past 2^31-1 ms a timer fires at once: clamped, it fires early and `onDue` re-arms it.
+      const delay = clampDelay(at - elapsed());
       handle = clock.setTimeout(() => {
         armedAt = null;
         onDue();

@@ -10,13 +10,15 @@ import type { Clock } from '../clock.js';
 export type StoredFault = Fault & {
   /** Repeats merged into this entry (1 for the first). */
   readonly count: number;
-  /** Clock ms of the first occurrence. */
+  /** Wall-clock ms (`clock.now()`) of the first occurrence, for display. */
   readonly firstAt: number;
-  /** Clock ms of the latest repeat or update. */
+  /** Wall-clock ms of the latest repeat or update, for display. */
   readonly lastAt: number;
   /**
-   * Clock ms at which a recoverable fault leaves `toasts` (`lastAt + recoverableTtlMs`); null for a
-   * fatal fault (it never expires) or when the TTL is disabled.
+   * Wall-clock ms at which a recoverable fault is due to leave `toasts` (`lastAt +
+   * recoverableTtlMs`), for display; null for a fatal fault (it never expires) or when the TTL is
+   * disabled. The store measures the TTL on the monotonic clock, so a wall clock stepped back or
+   * forward after the report changes when it leaves by nothing.
    */
   readonly expiresAt: number | null;
   /**
@@ -68,7 +70,8 @@ export interface ErrorStoreOptions {
   readonly maxHistory?: number;
   /**
    * A repeat of an active fault (same source, code, severity, action, message and origin) less than this
-   * long after its `lastAt` merges into it as a count instead of a new toast. 0 never merges.
+   * long after its `lastAt` (measured on the monotonic clock) merges into it as a count instead of a
+   * new toast. 0 never merges.
    * @default 5000
    */
   readonly dedupeWindowMs?: number;
@@ -78,7 +81,11 @@ export interface ErrorStoreOptions {
    * @default 10_000
    */
   readonly recoverableTtlMs?: number | null;
-  /** Time and the expiry timer. @default systemClock (reads the globals at call time) */
+  /**
+   * Time and the expiry timer: `now` for the times entries show, `monotonic` (when given) for the
+   * TTL and the dedupe window, `setTimeout`/`clearTimeout` for the expiry timer.
+   * @default systemClock (reads the globals at call time: `Date.now`, `performance.now`)
+   */
   readonly clock?: Clock;
   /**
    * Called on every report, merged repeats included, with the stored (redacted) entry. An error it
