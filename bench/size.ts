@@ -14,10 +14,13 @@ export const OWN_CODE_BUDGET_BYTES = 6 * 1024;
  * What CI enforces: the size measured when the check last moved plus about 5 %. It was 15,500
  * (14.7 KB measured); the package round (issue 13: option checks with "did you mean", no_websocket /
  * invalid_url / unauthorized, enabled, retained hooks, typed hooks, reply schemas, the conflicting
- * options warning, toasts merged and resolved on reopen) measured 17.2 KB. The 6 KB target above,
- * and the core redesign's 9 KB typical-import budget, are still missed; this catches growth past today.
+ * options warning, toasts merged and resolved on reopen) measured 17.2 KB. The core redesign (the
+ * connection machine as data: +1.4 KB, effect and field names survive minification) and delivery
+ * (acks, resend, resume: +1.2 KB in the socket even unused, +1.8 KB for `delivery()`) measured
+ * 22.1 KB. The 6 KB target above, and the core redesign's 9 KB typical-import budget, are still
+ * missed; this catches growth past today.
  */
-export const REGRESSION_BUDGET_BYTES = 18_100;
+export const REGRESSION_BUDGET_BYTES = 23_200;
 
 export interface SizeEntry {
   readonly name: string;

@@ -13,6 +13,14 @@ export {
   DEFAULT_BACKOFF,
 } from './core/backoff.js';
 export { type Clock, systemClock, type TimerHandle } from './core/clock.js';
+export type {
+  DeliveryChannel,
+  DeliverySnapshot,
+  Recovery,
+} from './core/delivery/delivery.js';
+export type { Delivered } from './core/delivery/ledger.js';
+export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options.js';
+export { type DeliveryPlugin, delivery } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
 export {
   createErrorStore,

@@ -4,6 +4,7 @@
  * a recoverable fault.
  */
 import {
+  type Envelope,
   type ErrorEnvelope,
   isErrorEnvelope,
   type ParseOptions,
@@ -26,6 +27,8 @@ export interface InboxOptions {
   readonly pong: () => void;
   /** An error envelope arrived (before handlers see it). */
   readonly error: (envelope: ErrorEnvelope) => void;
+  /** Delivery's own frames and duplicates: true when the envelope goes no further. */
+  readonly control?: ((envelope: Envelope) => boolean) | undefined;
 }
 
 /** Makes the receive function of a socket. */
@@ -42,6 +45,7 @@ export function createInbox(options: InboxOptions): (data: unknown) => void {
       return;
     }
     let envelope = parsed.envelope;
+    if (options.control?.(envelope)) return;
     if (heartbeat && envelope.type === heartbeat.pongType) return;
     if (heartbeat && envelope.type === heartbeat.pingType) return options.pong();
     if (isErrorEnvelope(envelope)) options.error(envelope);

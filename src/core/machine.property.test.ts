@@ -14,7 +14,16 @@ import {
   type TimerName,
 } from './machine.js';
 
-const TIMERS: TimerName[] = ['connect', 'stable', 'auth', 'lost', 'suspend', 'refresh', 'retry'];
+const TIMERS: TimerName[] = [
+  'connect',
+  'stable',
+  'auth',
+  'lost',
+  'suspend',
+  'refresh',
+  'retry',
+  'hello',
+];
 /** Events of attempt 0 are rewritten to the current attempt, so most hit it and some are stale. */
 const CURRENT = 0;
 const attempt = fc.constantFrom(CURRENT, CURRENT, CURRENT, -1);
@@ -61,14 +70,12 @@ const event: fc.Arbitrary<MachineEvent> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .constantFrom(4000, 4003, 4005, 5000)
-      .map(
-        (code): MachineEvent => ({
-          type: 'error-envelope',
-          envelope: { type: 'error', data: { code, message: 'm' } },
-        }),
-      ),
+    arbitrary: fc.constantFrom(4000, 4003, 4005, 5000).map(
+      (code): MachineEvent => ({
+        type: 'error-envelope',
+        envelope: { type: 'error', data: { code, message: 'm' } },
+      }),
+    ),
   },
   {
     weight: 1,
@@ -82,6 +89,15 @@ const event: fc.Arbitrary<MachineEvent> = fc.oneof(
       (d): MachineEvent => ({ type: 'heartbeat-timeout', attemptId: d, timeoutMs: 1 }),
     ),
   },
+  {
+    weight: 1,
+    arbitrary: attempt.map((d): MachineEvent => ({ type: 'welcome', attemptId: d, resync: null })),
+  },
+  { weight: 1, arbitrary: attempt.map((d): MachineEvent => ({ type: 'plain', attemptId: d })) },
+  {
+    weight: 1,
+    arbitrary: attempt.map((d): MachineEvent => ({ type: 'ack-timeout', attemptId: d })),
+  },
 );
 /** Points an event's attempt (or run) at the current one, or the one before it. */
 function aim(e: MachineEvent, control: Control): MachineEvent {
@@ -94,6 +110,7 @@ const inputs = fc.record({
   hidden: fc.boolean(),
   delay: fc.option(fc.integer({ min: 0, max: 3e9 }), { nil: null, freq: 10 }),
   canRefresh: fc.boolean(),
+  delivery: fc.boolean(),
 });
 
 describe('machine invariants under random event sequences', () => {
@@ -121,6 +138,7 @@ describe('machine invariants under random event sequences', () => {
               canRefresh: i.canRefresh,
               capMs: 30_000,
               throttleFloorMs: 1000,
+              delivery: i.delivery ? { helloTimeoutMs: 1000, ackTimeoutMs: 1000 } : null,
             },
             fault: (input, forced) =>
               classify(input, {
@@ -149,6 +167,8 @@ describe('machine invariants under random event sequences', () => {
             ).toBe(false);
           }
           if (status === 'open') expect(control.link).toBe('open');
+          // Sends wait for a welcome only on an open link.
+          if (control.awaiting) expect(control.link).toBe('open');
           if (control.link !== 'none') expect(['connecting', 'open']).toContain(status);
           if (status === 'reconnecting') expect(control.retryDue).not.toBeNull();
           for (const x of effects)

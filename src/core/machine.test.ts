@@ -29,6 +29,7 @@ const config: MachineConfig = {
   canRefresh: false,
   capMs: 30_000,
   throttleFloorMs: 5000,
+  delivery: null,
 };
 
 interface Inputs {
@@ -161,7 +162,7 @@ describe('machine: drops and retries', () => {
     const { control, effects } = drive([...OPEN, closed(1006)], { wall: 5000 });
     expect(reported(effects).map((f) => f.code)).toEqual([1006]);
     expect(types(effects).slice(0, 3)).toEqual(['abandon', 'clear', 'report']);
-    expect(effects).toContainEqual({ type: 'abandon', linkDead: true });
+    expect(effects).toContainEqual({ type: 'abandon', linkDead: true, resend: true });
     expect(types(effects)).toContain('drop-requests');
     expect(armed(effects, 'retry')?.ms).toBe(1000);
     expect(control.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: 6000 });
@@ -304,6 +305,7 @@ describe('machine: auth', () => {
       code: 1000,
       reason: 'reauthenticate',
       linkDead: false,
+      resend: true,
     });
     expect(types(effects)).toContain('refresh');
   });
@@ -388,6 +390,7 @@ describe('machine: browser life', () => {
       code: 1000,
       reason: 'page frozen',
       linkDead: false,
+      resend: true,
     });
     expect(control.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: null });
     ({ control, effects } = step(control, { type: 'restored' }, contextOf({})));
@@ -404,7 +407,13 @@ describe('machine: stopping', () => {
   it('close() stops everything and settles all work; later events of the old attempt do nothing', () => {
     let { control, effects } = drive([...OPEN, { type: 'close', code: 1000, reason: 'bye' }]);
     expect(control.snapshot.status).toBe('closed');
-    expect(effects[0]).toEqual({ type: 'abandon', code: 1000, reason: 'bye', linkDead: false });
+    expect(effects[0]).toEqual({
+      type: 'abandon',
+      code: 1000,
+      reason: 'bye',
+      linkDead: false,
+      resend: false,
+    });
     expect(types(effects)).toEqual(
       expect.arrayContaining(['clear-all', 'unwatch', 'reject-requests', 'discard']),
     );
@@ -435,5 +444,69 @@ describe('machine: stopping', () => {
     const { control } = drive([...OPEN, closed(1008), { type: 'reconnect' }]);
     expect(control.snapshot.status).toBe('connecting');
     expect(control.watching).toBe(true);
+  });
+});
+
+describe('machine: delivery', () => {
+  const on = { delivery: { helloTimeoutMs: 5000, ackTimeoutMs: 10_000 } } as const;
+  const run = (events: readonly MachineEvent[]) => {
+    let control: Control = INITIAL_CONTROL;
+    let effects: readonly Effect[] = [];
+    const ctx = { ...contextOf({}), config: { ...config, ...on } };
+    for (const event of events) ({ control, effects } = step(control, event, ctx));
+    return { control, effects };
+  };
+
+  it('an open says hello and holds the queue for the welcome (no flush)', () => {
+    const { control, effects } = run(OPEN);
+    expect(control.awaiting).toBe(true);
+    expect(types(effects)).toContain('hello');
+    expect(types(effects)).not.toContain('flush');
+    expect(armed(effects, 'hello')?.ms).toBe(5000);
+  });
+
+  it('the welcome releases the queue; a resync it carries is reported once and shown', () => {
+    const resync = contextOf({}).fault({ source: 'client', code: 'resync' });
+    const { control, effects } = run([...OPEN, { type: 'welcome', attemptId: 1, resync }]);
+    expect(control.awaiting).toBe(false);
+    expect(types(effects)).toEqual(['clear', 'report', 'notify', 'flush']);
+    expect(control.snapshot.lastFault).toBe(resync);
+  });
+
+  it('no welcome in time: plain for the life of the socket, and the next open flushes at once', () => {
+    let { control, effects } = run([...OPEN, timer('hello')]);
+    expect(types(effects)).toEqual(['clear', 'plain', 'flush']);
+    expect(control.plain).toBe(true);
+    ({ control, effects } = run([
+      ...OPEN,
+      timer('hello'),
+      closed(1006),
+      timer('retry'),
+      opening(2),
+      opened(2),
+    ]));
+    expect(types(effects)).toContain('flush');
+    expect(types(effects)).not.toContain('hello');
+  });
+
+  it('a welcome of a superseded attempt is ignored', () => {
+    const { effects } = run([...OPEN, { type: 'welcome', attemptId: 9, resync: null }]);
+    expect(effects).toEqual([]);
+  });
+
+  it('an ack timeout leaves the link (its sends go again) and retries', () => {
+    const { control, effects } = run([
+      ...OPEN,
+      { type: 'welcome', attemptId: 1, resync: null },
+      { type: 'ack-timeout', attemptId: 1 },
+    ]);
+    expect(effects[0]).toMatchObject({ type: 'abandon', linkDead: true, resend: true });
+    expect(reported(effects)[0]?.code).toBe('ack_timeout');
+    expect(control.snapshot.status).toBe('reconnecting');
+  });
+
+  it('close() abandons without resending (the discard tells each send its fate); reconnect() resends', () => {
+    expect(run([...OPEN, { type: 'close' }]).effects[0]).toMatchObject({ resend: false });
+    expect(run([...OPEN, { type: 'reconnect' }]).effects[0]).toMatchObject({ resend: true });
   });
 });

@@ -26,7 +26,15 @@ import { INITIAL_SNAPSHOT, type SocketEvent, transition } from './state.js';
 import type { SocketSnapshot } from './types.js';
 
 /** Timers the machine arms by name. Arming a name again replaces it. */
-export type TimerName = 'connect' | 'stable' | 'auth' | 'lost' | 'suspend' | 'refresh' | 'retry';
+export type TimerName =
+  | 'connect'
+  | 'stable'
+  | 'auth'
+  | 'lost'
+  | 'suspend'
+  | 'refresh'
+  | 'retry'
+  | 'hello';
 
 /** Where the current attempt is: no link, URL/protocols resolving, WebSocket handshaking, open. */
 export type Link = 'none' | 'pending' | 'opening' | 'open';
@@ -60,6 +68,10 @@ export interface Control {
   readonly authPending: EnvelopeFault | null;
   /** Subprotocols the current attempt asked for (a server that selects none fails every handshake). */
   readonly asked: readonly string[];
+  /** Delivery: the hello is out and sends wait for the welcome. */
+  readonly awaiting: boolean;
+  /** Delivery: the server does not speak it (for the life of the socket). */
+  readonly plain: boolean;
 }
 
 /** Fixed settings of the machine, from the socket's options. */
@@ -75,6 +87,8 @@ export interface MachineConfig {
   /** The backoff's cap and rate-limit floor (0 with a function policy). */
   readonly capMs: number;
   readonly throttleFloorMs: number;
+  /** Delivery on: how long to wait for the welcome. */
+  readonly delivery: { readonly helloTimeoutMs: number; readonly ackTimeoutMs: number } | null;
 }
 
 /** What a step reads from outside. */
@@ -116,7 +130,13 @@ export type MachineEvent =
       readonly run: number;
       readonly failure?: { readonly cause: string; readonly unauthorized: boolean };
     }
-  | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' };
+  | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' }
+  /** Delivery: the welcome of attempt `attemptId` was applied; `resync` when a gap was lost. */
+  | { readonly type: 'welcome'; readonly attemptId: number; readonly resync: Fault | null }
+  /** Delivery: the server answered the hello with something else: it does not speak it. */
+  | { readonly type: 'plain'; readonly attemptId: number }
+  /** Delivery: a send on the open link went unacknowledged too long. */
+  | { readonly type: 'ack-timeout'; readonly attemptId: number };
 
 /** What the runner does. The runner stops a step's effects when one of them ran a nested step. */
 export type Effect =
@@ -136,6 +156,8 @@ export type Effect =
       readonly code?: number | undefined;
       readonly reason?: string | undefined;
       readonly linkDead: boolean;
+      /** Delivery: the session goes on, so unacknowledged sends go again on the next connection. */
+      readonly resend: boolean;
     }
   | { readonly type: 'arm'; readonly timer: TimerName; readonly ms: number }
   | { readonly type: 'clear'; readonly timers: readonly TimerName[] }
@@ -152,6 +174,10 @@ export type Effect =
   | { readonly type: 'reject-requests'; readonly fault?: Fault; readonly cause?: string }
   | { readonly type: 'reject-request'; readonly requestId: string; readonly fault: Fault }
   | { readonly type: 'refresh'; readonly run: number }
+  /** Delivery: send the hello of this connection. */
+  | { readonly type: 'hello' }
+  /** Delivery: the server does not speak it; sends are at most once from now on. */
+  | { readonly type: 'plain' }
   /** The socket opened: its connection faults are resolved, and the fatal one is dismissed. */
   | { readonly type: 'resolve-store'; readonly dismiss: string | null };
 
@@ -176,6 +202,8 @@ export const INITIAL_CONTROL: Control = {
   lastError: null,
   authPending: null,
   asked: [],
+  awaiting: false,
+  plain: false,
 };
 
 const FATAL = { severity: 'fatal', action: 'stop' } as const;
@@ -229,15 +257,19 @@ function startDownTimers(s: Step) {
 }
 
 function abandon(s: Step, linkDead: boolean, code?: number, reason?: string) {
-  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead });
-  s.set({ link: 'none' });
-  s.do({ type: 'clear', timers: ['connect', 'stable', 'auth'] });
+  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead, resend: true });
+  s.set({ link: 'none', awaiting: false });
+  s.do({ type: 'clear', timers: ['connect', 'stable', 'auth', 'hello'] });
 }
 
-/** Stops everything of the current run: no socket, no timer, no watch, no hold. */
-function shutdown(s: Step, code?: number, reason?: string) {
-  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead: false });
+/**
+ * Stops everything of the current run: no socket, no timer, no watch, no hold. `resend`: the
+ * session goes on (reconnect()), so unacknowledged sends go again.
+ */
+function shutdown(s: Step, code?: number, reason?: string, resend = false) {
+  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead: false, resend });
   s.set({
+    awaiting: false,
     run: s.c.run + 1,
     attemptId: s.c.attemptId + 1,
     link: 'none',
@@ -405,7 +437,18 @@ function onOpened(s: Step) {
   s.to({ type: 'open', at: s.ctx.wall });
   s.do({ type: 'resolve-store', dismiss });
   s.do({ type: 'arm', timer: 'stable', ms: s.ctx.config.minUptimeMs });
-  s.do({ type: 'heartbeat' }, { type: 'flush' });
+  s.do({ type: 'heartbeat' });
+  const { delivery } = s.ctx.config;
+  if (delivery === null || s.c.plain) return s.do({ type: 'flush' });
+  // Sends wait for the welcome: it says which of the kept ones the server has already.
+  s.set({ awaiting: true });
+  s.do({ type: 'hello' }, { type: 'arm', timer: 'hello', ms: delivery.helloTimeoutMs });
+}
+
+/** Delivery: the server does not speak it. Sends go out at most once from now on. */
+function goPlain(s: Step) {
+  s.set({ awaiting: false, plain: true });
+  s.do({ type: 'clear', timers: ['hello'] }, { type: 'plain' }, { type: 'flush' });
 }
 
 function onTimer(s: Step, name: TimerName) {
@@ -442,6 +485,9 @@ function onTimer(s: Step, name: TimerName) {
       s.do({ type: 'discard', cause }, { type: 'reject-requests', cause });
       return s.to({ type: 'suspend' });
     }
+    case 'hello':
+      if (c.awaiting) goPlain(s);
+      return;
     case 'refresh':
       if (c.refreshing === null) return;
       return onRefreshFailed(s, {
@@ -504,7 +550,7 @@ export function step(control: Control, event: MachineEvent, ctx: StepContext): S
       break;
     case 'reconnect': {
       const wasLive = c.link === 'opening' || c.link === 'open';
-      shutdown(s);
+      shutdown(s, undefined, undefined, true);
       s.set({ authFailed: false, handshakeFailures: 0, frozen: false });
       if (wasLive)
         s.do({ type: 'drop-requests', cause: 'connection lost (reconnect() was called)' });
@@ -565,6 +611,27 @@ export function step(control: Control, event: MachineEvent, ctx: StepContext): S
         reschedule(s);
       }
       break;
+    case 'welcome':
+      if (!live || !c.awaiting) break;
+      s.set({ awaiting: false });
+      s.do({ type: 'clear', timers: ['hello'] });
+      if (event.resync) {
+        s.do({ type: 'report', fault: event.resync });
+        s.to({ type: 'fault', fault: event.resync });
+      }
+      s.do({ type: 'flush' });
+      break;
+    case 'plain':
+      if (live && c.awaiting) goPlain(s);
+      break;
+    case 'ack-timeout': {
+      if (!live || c.link !== 'open' || c.awaiting) break;
+      abandon(s, true, 1000, 'ack timeout');
+      const ms = ctx.config.delivery?.ackTimeoutMs ?? 0;
+      const cause = `a send got no acknowledgement within ${ms} ms`;
+      onFault(s, s.transport('ack_timeout', cause), false);
+      break;
+    }
     default:
       if (c.watching) onBrowser(s, event.type);
   }

@@ -7,6 +7,7 @@ import type { ParseOptions } from '../protocol/envelope.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { BackoffFunction, BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
+import type { DeliveryPlugin } from './delivery/plugin.js';
 import type { BrowserEnvironment } from './environment.js';
 import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
 import type { HeartbeatOptions } from './heartbeat.js';
@@ -89,6 +90,13 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
   readonly random?: () => number;
   /** Browser events (online, visibility, back/forward cache), or `false` for none. @default the globals */
   readonly environment?: BrowserEnvironment | false;
+  /**
+   * Acknowledged sends and resumable streams, for a server that speaks the delivery extension
+   * (`sockguard/server` sessions; docs/protocol.md "Delivery"): `delivery: delivery()`, with
+   * `delivery` imported from `sockguard`. Against a server that does not speak it, the socket
+   * stays at most once and warns once. @default off
+   */
+  readonly delivery?: DeliveryPlugin;
 }
 
 export const SOCKET_DEFAULTS = {
@@ -125,7 +133,7 @@ const SOCKET_RULES: Readonly<Record<keyof SocketOptions, Rule>> = {
   connectTimeoutMs: { kind: 'ms', min: 1 },
   heartbeat: { kind: 'other' },
   maxQueue: { kind: 'count', min: 0 },
-  requestTimeoutMs: { kind: 'ms', min: 1 },
+  requestTimeoutMs: { kind: 'ms', min: 1, never: true },
   lostAfterMs: { kind: 'ms', min: 0, never: true },
   suspendAfterMs: { kind: 'ms', min: 0, never: true },
   maxHandshakeFailures: { kind: 'count', min: 1, never: true },
@@ -139,6 +147,7 @@ const SOCKET_RULES: Readonly<Record<keyof SocketOptions, Rule>> = {
   clock: { kind: 'other' },
   random: { kind: 'function' },
   environment: { kind: 'other' },
+  delivery: { kind: 'other' },
 };
 
 const PARSE_RULES: Readonly<Record<keyof ParseOptions, Rule>> = {

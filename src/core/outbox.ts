@@ -3,6 +3,7 @@
  * leaves silently: an overflow is rejected with a fault, and frames that will never go out are
  * reported one fault each (the store merges them into one entry with a count).
  */
+import type { Fault } from '../protocol/fault.js';
 import type { Clock } from './clock.js';
 import type { Reporter } from './reporter.js';
 import type { OutboundFrame, Requests } from './requests.js';
@@ -20,8 +21,8 @@ export interface Outbox {
   requeue(frames: readonly OutboundFrame[]): void;
   /** Takes a frame out of the queue (its request timed out or was aborted). */
   remove(frame: OutboundFrame): void;
-  /** Reports every queued frame as not sent, and rejects its request. */
-  discard(cause: string): void;
+  /** Reports every queued frame as not sent, and rejects its request; returns them with their faults. */
+  discard(cause: string): Array<{ readonly frame: OutboundFrame; readonly fault: Fault }>;
   /** Ends a hold without flushing. */
   reset(): void;
   readonly size: number;
@@ -75,10 +76,11 @@ export function createOutbox(
       if (index !== -1) queue.splice(index, 1);
     },
     discard(cause) {
-      for (const frame of queue.splice(0)) {
+      return queue.splice(0).map((frame) => {
         const fault = reporter.report(reporter.client('connection_closed', cause, frame.requestId));
         if (frame.requestId) requests.reject(frame.requestId, fault);
-      }
+        return { frame, fault };
+      });
     },
     reset() {
       held = false;

@@ -11,6 +11,8 @@ import { type Clock, clampDelay, type TimerHandle } from './clock.js';
 export interface OutboundFrame {
   readonly text: string;
   readonly requestId?: string;
+  /** Its delivery number (`meta.seq`), when delivery is on. */
+  readonly seq?: number;
 }
 
 /** A reply check: the envelope to resolve with, or the fault to reject with. */
@@ -61,6 +63,8 @@ export interface Requests {
    * open.
    */
   drop(faultFor: (requestId: string) => Fault): OutboundFrame[];
+  /** Rejects the pending requests that were sent and whose frame's `seq` matches. */
+  rejectSent(match: (seq: number | undefined) => boolean, fault: Fault): void;
   /** Rejects every pending request: with `fault`, or with `fault(id)` to name each request. */
   rejectAll(fault: Fault | ((requestId: string) => Fault)): void;
   readonly size: number;
@@ -129,6 +133,10 @@ export function createRequests(clock: Clock): Requests {
         } else reject(id, faultFor(id));
       }
       return again;
+    },
+    rejectSent(match, fault) {
+      for (const [id, entry] of [...pending])
+        if (entry.sent && match(entry.frame.seq)) reject(id, { ...fault, requestId: id });
     },
     rejectAll(fault) {
       for (const id of [...pending.keys()])

@@ -6,6 +6,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
+import { type Delivery, NO_DELIVERY } from './delivery/delivery.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { Handlers } from './handlers.js';
 import { checkGiven, type Rule } from './option-checks.js';
@@ -34,6 +35,8 @@ export interface SocketParts {
   readonly connect: () => void;
   readonly reconnect: () => void;
   readonly close: (code?: number, reason?: string) => void;
+  /** Delivery, when on: numbers and tracks every send. */
+  readonly delivery: Delivery | null;
 }
 
 /**
@@ -75,7 +78,7 @@ function replyCheck(
 }
 
 export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socket<M> {
-  const { snapshot, outbox, requests, reporter } = parts;
+  const { snapshot, outbox, requests, reporter, delivery } = parts;
 
   /**
    * The fault of a send on a socket that is not running (SPEC.md section 3: `send` tells the caller
@@ -118,24 +121,35 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
       return Promise.reject(new FaultError(fault));
     }
     let text: string;
+    const seq = delivery?.number();
     try {
-      text = serialize(type, data, { request_id: requestId });
+      text = serialize(
+        type,
+        data,
+        seq === undefined ? { request_id: requestId } : { request_id: requestId, seq },
+      );
     } catch (thrown) {
+      if (seq !== undefined) delivery?.forget(seq);
       return Promise.reject(thrown);
     }
-    const frame = { text, requestId };
+    const frame = seq === undefined ? { text, requestId } : { text, requestId, seq };
+    // A request that settled without its frame acknowledged is not sent again.
+    const drop = () => {
+      outbox.remove(frame);
+      if (seq !== undefined) delivery?.forget(seq);
+    };
     const promise = requests.start({
       frame,
       timeoutMs,
       retry: retryOnReconnect,
       signal,
       timedOut: () => {
-        outbox.remove(frame);
+        drop();
         const cause = `no reply to "${type}" within ${timeoutMs} ms`;
         return reporter.report(reporter.client('request_timeout', cause, requestId));
       },
       aborted: () => {
-        outbox.remove(frame);
+        drop();
         return reporter.client('request_aborted', 'the signal was aborted', requestId);
       },
       ...(reply && {
@@ -144,8 +158,12 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
         ),
       }),
     });
+    if (frame.seq !== undefined) delivery?.track(frame as typeof frame & { seq: number }, false);
     const result = transmit(frame);
-    if (result.status === 'rejected') requests.reject(requestId, result.fault);
+    if (result.status === 'rejected') {
+      if (seq !== undefined) delivery?.forget(seq);
+      requests.reject(requestId, result.fault);
+    }
     return promise as Promise<Envelope<string, R>>;
   };
 
@@ -162,11 +180,23 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
     reconnect: parts.reconnect,
     close: (code = 1000, reason = '') => parts.close(code, reason),
     send(type, data, meta) {
-      const text = serialize(type, data, meta);
+      // Serialized before the state check: a programming error throws even on a closed socket.
+      const plainText = serialize(type, data, meta);
       const stopped = unusable();
       if (stopped) return { status: 'rejected', fault: stopped };
-      return transmit({ text });
+      const seq = delivery?.number();
+      if (seq === undefined) return transmit({ text: plainText });
+      const frame = { text: serialize(type, data, { ...meta, seq }), seq };
+      // Tracked before it is handed on: the outbox may write it at once.
+      const delivered = delivery?.track(frame, true);
+      const result = transmit(frame);
+      if (result.status === 'rejected') {
+        delivery?.forget(seq);
+        return result;
+      }
+      return delivered ? { ...result, delivered } : result;
     },
+    delivery: parts.delivery ?? NO_DELIVERY,
     request,
     on: (type, handler) => parts.handlers.on(type, handler as MessageHandler),
   };

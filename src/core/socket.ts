@@ -10,6 +10,8 @@ import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
+import type { NumberedFrame } from './delivery/ledger.js';
+import { isDeliveryPlugin } from './delivery/plugin.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
 import { createHandlers } from './handlers.js';
@@ -58,6 +60,13 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const random = options.random ?? Math.random;
   const policy = typeof options.backoff === 'function' ? null : resolveBackoff(options.backoff);
   const beat = resolveHeartbeat(options.heartbeat);
+  const plugin = options.delivery;
+  if (plugin !== undefined && !isDeliveryPlugin(plugin)) {
+    throw new TypeError(
+      "sockguard: delivery must be what delivery() returns: import { delivery } from 'sockguard' and pass delivery: delivery()",
+    );
+  }
+  const deliveryOptions = plugin?.options ?? null;
   const store =
     options.errors && isStore(options.errors)
       ? options.errors
@@ -73,6 +82,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     canRefresh: options.refreshAuth !== undefined,
     capMs: policy?.capMs ?? 0,
     throttleFloorMs: policy?.throttleFloorMs ?? 0,
+    delivery: deliveryOptions,
   };
 
   let control: Control = INITIAL_CONTROL;
@@ -91,13 +101,25 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     () => control.snapshot,
   );
   const requests = createRequests(clock);
-  const outbox = createOutbox(
-    clock,
-    n.maxQueue,
-    requests,
-    reporter,
-    (frame) => !!conn?.send(frame.text, frame),
-  );
+  const outbox = createOutbox(clock, n.maxQueue, requests, reporter, (frame) => {
+    // With delivery on, nothing goes out before the welcome says what the server has.
+    if (control.awaiting || !conn?.send(frame.text, frame)) return false;
+    if (frame.seq !== undefined) delivery?.written(frame as NumberedFrame);
+    return true;
+  });
+  const delivery =
+    plugin?.create({
+      clock,
+      elapsed,
+      reporter,
+      signal: (signal) => {
+        const { attemptId } = control;
+        if (signal.type === 'welcome') dispatch({ ...signal, attemptId });
+        else dispatch({ type: signal.type, attemptId });
+      },
+      unqueue: (frame) => outbox.remove(frame),
+      rejectRequests: (match, fault) => requests.rejectSent(match, fault),
+    }) ?? null;
   const handlers = createHandlers((error, envelope) => {
     const cause = `handler of "${envelope.type}" threw ${describeError(error)}`;
     reporter.report(reporter.client('handler_error', cause));
@@ -163,6 +185,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     reporter,
     pong: () => beat && conn?.send(JSON.stringify({ type: beat.pongType })),
     error: (envelope) => dispatch({ type: 'error-envelope', envelope }),
+    control: delivery ? (envelope) => delivery.inbound(envelope) : undefined,
   });
 
   // ---- effects -------------------------------------------------------------------------------
@@ -187,9 +210,15 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         // Sends still in the WebSocket's buffer of a dead link never reached the server: they go
         // back to the head of the queue, in order (requests follow their own rule). On a clean
         // close the closing handshake still sends them.
-        const unsent = effect.linkDead
-          ? (conn?.unsent().filter((frame) => frame.requestId === undefined) ?? [])
-          : [];
+        // With delivery, every unacknowledged send on the wire goes again (the server drops the
+        // ones it has), unless the socket stops: then `discard` tells each its fate.
+        const unsent = delivery?.active
+          ? effect.resend
+            ? delivery.lift()
+            : []
+          : effect.linkDead
+            ? (conn?.unsent().filter((frame) => frame.requestId === undefined) ?? [])
+            : [];
         conn?.abandon(effect.code, effect.reason);
         conn = null;
         if (unsent.length > 0) outbox.requeue(unsent);
@@ -213,9 +242,19 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         return outbox.hold(effect.ms);
       case 'reset-outbox':
         return outbox.reset();
-      case 'discard':
-        return outbox.discard(effect.cause);
+      case 'discard': {
+        for (const { frame, fault } of outbox.discard(effect.cause))
+          if (frame.seq !== undefined) delivery?.reject(frame.seq, fault);
+        return delivery?.discardAll(effect.cause);
+      }
+      case 'hello':
+        return delivery?.hello((text) => conn?.send(text));
+      case 'plain':
+        return delivery?.plain();
       case 'drop-requests': {
+        // With delivery, requests stay pending: unacknowledged ones go again with their seq, and
+        // the replies of acknowledged ones come in the replay (or reject with the resync).
+        if (delivery?.active) return;
         const { cause } = effect;
         return outbox.requeue(
           requests.drop((id) => reporter.client('connection_closed', cause, id)),
@@ -368,6 +407,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     connect: () => dispatch({ type: 'connect' }),
     reconnect: () => dispatch({ type: 'reconnect' }),
     close: (code, reason) => dispatch({ type: 'close', code, reason }),
+    delivery,
   });
   if (options.autoConnect ?? true) socket.connect();
   return socket;

@@ -10,6 +10,8 @@ import type {
   MessagesOf,
   StandardSchemaV1,
 } from '../protocol/standard-schema.js';
+import type { DeliveryChannel } from './delivery/delivery.js';
+import type { Delivered } from './delivery/ledger.js';
 import type { ErrorStore } from './error-store/error-store.js';
 
 export type { Envelope, EnvelopeMeta };
@@ -44,10 +46,15 @@ export type SocketSnapshot =
   | (SnapshotCommon & { readonly status: 'closed' })
   | (SnapshotCommon & { readonly status: 'failed'; readonly fault: Fault });
 
-/** What `send` did with a message. */
+/**
+ * What `send` did with a message. With delivery on, `delivered` is the receipt: it resolves
+ * `'acknowledged'` when the server has processed the message (`'unconfirmed'`: written to a server
+ * that does not speak delivery), and rejects with a `FaultError` once it is known not delivered
+ * (close(), a fatal fault, suspension, or `maxResends` connections without an ack).
+ */
 export type SendResult =
-  | { readonly status: 'sent' }
-  | { readonly status: 'queued' }
+  | { readonly status: 'sent'; readonly delivered?: Promise<Delivered> }
+  | { readonly status: 'queued'; readonly delivered?: Promise<Delivered> }
   | { readonly status: 'rejected'; readonly fault: Fault };
 
 /** Map of message type to its `data` type, inferred from registered schemas. */
@@ -101,6 +108,8 @@ export interface Socket<M extends MessageMap = MessageMap> {
   close(code?: number, reason?: string): void;
   /** The error store every fault of this socket goes to. */
   readonly errors: ErrorStore;
+  /** Delivery state (unacknowledged sends, session, last recovery), for `useSyncExternalStore`. */
+  readonly delivery: DeliveryChannel;
 }
 
 /**
@@ -109,7 +118,7 @@ export interface Socket<M extends MessageMap = MessageMap> {
  */
 export type AnySocket = Pick<
   Socket,
-  'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors'
+  'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors' | 'delivery'
 >;
 
 /** Where a message map made from schemas records their input types. Types only: no value has it. */

@@ -9,8 +9,11 @@ export type FaultKind = 'connection' | 'application' | 'transport';
 /** `recoverable`: trying again can succeed by itself. `fatal`: something must change first. */
 export type FaultSeverity = 'recoverable' | 'fatal';
 
-/** What the library does, or asks the UI to do, about a fault. */
-export type FaultAction = 'none' | 'reconnect' | 'backoff' | 'reauthenticate' | 'stop';
+/**
+ * What the library does, or asks the UI to do, about a fault. `resync`: messages from the server
+ * were missed and cannot be replayed (delivery on), so the app must fetch its state again.
+ */
+export type FaultAction = 'none' | 'reconnect' | 'backoff' | 'reauthenticate' | 'stop' | 'resync';
 
 /** Named codes of transport failures (no number exists for them on the wire). */
 export type TransportCode =
@@ -19,7 +22,9 @@ export type TransportCode =
   | 'network_lost'
   | 'offline'
   /** The handshake failed several times in a row before the socket ever opened. */
-  | 'unreachable';
+  | 'unreachable'
+  /** Delivery on: a send on the open link got no acknowledgement within `ackTimeoutMs`. */
+  | 'ack_timeout';
 
 /** Named codes of client-side checks. */
 export type ClientCode =
@@ -55,7 +60,17 @@ export type ClientCode =
    * The URL, protocols or `refreshAuth` function threw `unauthorized()`: the credentials are gone,
    * so the socket fails with `reauthenticate` (redirect to login) instead of retrying.
    */
-  | 'unauthorized';
+  | 'unauthorized'
+  /**
+   * Delivery on: the server could not replay what this client missed (history gone, unknown
+   * session, another instance): the app must fetch its state again. Action `resync`.
+   */
+  | 'resync'
+  /**
+   * Delivery on: a send was given up on: sent on `maxResends` connections without an
+   * acknowledgement. It may or may not have arrived.
+   */
+  | 'not_acknowledged';
 
 /** Where a fault came from; discriminates {@link Fault}. */
 export type FaultSource = 'envelope' | 'close' | 'transport' | 'client';

@@ -17,6 +17,18 @@ export { classify, closesAfterError, mergeErrorThenClose } from './classify.js';
 export { isSendableCloseCode, isValidCloseCode } from './close-code-rules.js';
 export type { AppCodeInfo, CodeInfo } from './codes.js';
 export { APP_ERROR_CODES, CLOSE_CODES, describeCloseCode } from './codes.js';
+export type { AckData, HelloData, ResumeFailure, WelcomeData } from './delivery.js';
+export {
+  ackFrame,
+  DELIVERY_VERSION,
+  DeliveryType,
+  helloFrame,
+  readAck,
+  readHello,
+  readWelcome,
+  seqOf,
+  welcomeFrame,
+} from './delivery.js';
 export type {
   Envelope,
   EnvelopeMeta,

@@ -99,8 +99,12 @@ const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
   unauthorized: REAUTH,
 };
 
+/** Missed server messages that cannot be replayed: the app refetches; the connection is fine. */
+const RESYNC: Row = ['recoverable', 'resync'];
+
 /** Default row of a client-side check. */
-export const clientRow = (code: ClientCode): Row => CLIENT[code] ?? CLIENT_ROW;
+export const clientRow = (code: ClientCode): Row =>
+  code === 'resync' ? RESYNC : (CLIENT[code] ?? CLIENT_ROW);
 
 /** Kind of a client fault: `connection` for the codes that stop the connection, else `application`. */
 export const clientKind = (code: ClientCode): FaultKind =>

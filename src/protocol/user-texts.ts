@@ -97,6 +97,7 @@ const ACTION_TEXTS: Readonly<Record<FaultAction, string>> = {
   backoff: 'The server is busy. Retrying shortly…',
   reauthenticate: SESSION,
   stop: CLOSED,
+  resync: 'Some updates were missed while offline. Refreshing…',
 };
 
 /**
@@ -112,6 +113,7 @@ const TRANSPORT_TEXTS: Readonly<Record<TransportCode, string>> = {
   network_lost: LOST,
   offline: 'You are offline.',
   unreachable: 'The server cannot be reached or refused the connection.',
+  ack_timeout: LOST,
 };
 
 /** Generic text of a transport fault; " Reconnecting…" only when the action does reconnect. */
@@ -135,6 +137,8 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
   invalid_url:
     'The connection URL is malformed: it must be a ws:// or wss:// URL (http:// and https:// are mapped to them).',
   unauthorized: SESSION,
+  resync: 'Some updates were missed while offline. Refreshing…',
+  not_acknowledged: 'A message could not be confirmed as delivered.',
 };
 
 /** Generic text of an envelope fault: by app code, else "The request failed." */

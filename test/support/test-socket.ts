@@ -2,6 +2,7 @@
  * Test-only: a hand-driven `Socket` for the hook tests. Snapshots and messages are pushed by the
  * test (`setSnapshot`, `emit`); calls to the socket's actions are recorded.
  */
+import { NO_DELIVERY } from '../../src/core/delivery/delivery.js';
 import type { ErrorStore } from '../../src/core/error-store/error-store.js';
 import type {
   Envelope,
@@ -38,6 +39,7 @@ export function createTestSocket(errors: ErrorStore): TestSocket {
   };
   return {
     errors,
+    delivery: NO_DELIVERY,
     calls,
     getSnapshot: () => snapshot,
     subscribe(listener) {
