@@ -21,6 +21,7 @@ export {
   type ReactSocketRegistry,
 } from './default-registry.js';
 export { useAuthRedirect } from './use-auth-redirect.js';
+export { useDelivery } from './use-delivery.js';
 export { type ErrorToasts, useErrorToasts } from './use-error-toasts.js';
 export { useLatestMessage } from './use-latest-message.js';
 export { useSocketInstance } from './use-retained-socket.js';

@@ -21,6 +21,8 @@ export interface UseSocketResult<M extends MessageMap = MessageMap> {
   readonly lastFault: Fault | null;
   readonly lost: boolean;
   readonly suspended: boolean;
+  /** With `delivery: delivery()`: sends not acknowledged yet (queued or on the wire); else 0. */
+  readonly unacked: number;
   /** The whole snapshot, for narrowing on `status`. */
   readonly snapshot: SocketSnapshot;
   readonly socket: Socket<M>;

@@ -1,5 +1,6 @@
 'use client';
 import { useMemo, useSyncExternalStore } from 'react';
+import { NO_DELIVERY } from '../core/delivery/delivery.js';
 import type { MessageMap, SocketMessages } from '../core/types.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { SocketSource } from './context.js';
@@ -10,6 +11,7 @@ import { useSnapshotStore } from './use-snapshot-store.js';
 import type { UseSocketOptions, UseSocketResult } from './use-socket-result.js';
 
 const getServerSnapshot = () => IDLE_SNAPSHOT;
+const getServerUnacked = () => 0;
 
 /**
  * Joins or creates a connection and returns its state and actions. Components asking for the same
@@ -34,6 +36,13 @@ export function useSocket<M extends MessageMap = MessageMap>(
   const { socket, enabled } = useRetainedSocket(source, options.enabled);
   const { subscribe, getSnapshot } = useSnapshotStore(socket, enabled);
   const snapshot = useSyncExternalStore(subscribe, getSnapshot, getServerSnapshot);
+  // A number: re-renders only when the count changes, and never for a socket without delivery.
+  const channel = enabled ? socket.delivery : NO_DELIVERY;
+  const unacked = useSyncExternalStore(
+    channel.subscribe,
+    () => channel.getSnapshot().unacked,
+    getServerUnacked,
+  );
   const actions = useMemo(
     () => ({
       socket,
@@ -47,6 +56,16 @@ export function useSocket<M extends MessageMap = MessageMap>(
   return useMemo(() => {
     const { status, attempt, lastFault, lost, suspended } = snapshot;
     const nextRetryAt = selectNextRetryAt(snapshot);
-    return { status, attempt, nextRetryAt, lastFault, lost, suspended, snapshot, ...actions };
-  }, [snapshot, actions]);
+    return {
+      status,
+      attempt,
+      nextRetryAt,
+      lastFault,
+      lost,
+      suspended,
+      unacked,
+      snapshot,
+      ...actions,
+    };
+  }, [snapshot, unacked, actions]);
 }

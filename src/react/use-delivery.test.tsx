@@ -1,0 +1,68 @@
+/**
+ * `useDelivery` and `useSocket().unacked` follow a socket made with `delivery()`, against a fake
+ * WebSocket playing the server's side by hand.
+ */
+import { act, cleanup, renderHook } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { openLast, setup } from '../../test/support/socket-setup.js';
+import { delivery } from '../core/delivery/plugin.js';
+import { useDelivery } from './use-delivery.js';
+import { useSocket } from './use-socket.js';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+const welcome = (ws: ReturnType<typeof openLast>, data: Record<string, unknown> = {}) => {
+  const hello = ws.frames().find((f) => f.type === 'sockguard.hello');
+  ws.receive({
+    type: 'sockguard.welcome',
+    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, ...data },
+    meta: { request_id: hello?.meta?.request_id },
+  });
+};
+
+describe('useDelivery', () => {
+  it('shows unacknowledged sends going pending, then delivered on the ack', () => {
+    const s = setup({ heartbeat: false, delivery: delivery() });
+    const ws = openLast(s);
+    const { result } = renderHook(() => ({
+      d: useDelivery(s.socket),
+      u: useSocket(s.socket).unacked,
+    }));
+    act(() => welcome(ws));
+    expect(result.current.d).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
+    act(() => void s.socket.send('chat', 1));
+    expect(result.current.d.unacked).toBe(1);
+    expect(result.current.u).toBe(1);
+    act(() => ws.receive({ type: 'sockguard.ack', data: { seq: 1 } }));
+    expect(result.current.d.unacked).toBe(0);
+    expect(result.current.u).toBe(0);
+    s.socket.close();
+  });
+
+  it('shows a failed recovery after a reconnect the server could not replay', async () => {
+    const s = setup({ heartbeat: false, delivery: delivery() });
+    const first = openLast(s);
+    const { result } = renderHook(() => useDelivery(s.socket));
+    act(() => welcome(first));
+    act(() => first.drop(1006));
+    await act(() => vi.advanceTimersByTimeAsync(1000));
+    const second = openLast(s);
+    act(() => welcome(second, { reason: 'history_gone', seq: 40 }));
+    expect(result.current.recovery).toMatchObject({ resumed: false, reason: 'history_gone' });
+    s.socket.close();
+  });
+
+  it("is 'off' for a socket without delivery, and useSocket().unacked stays 0", () => {
+    const s = setup({ heartbeat: false });
+    openLast(s);
+    const { result } = renderHook(() => ({ d: useDelivery(s.socket), u: useSocket(s.socket) }));
+    act(() => void s.socket.send('chat', 1));
+    expect(result.current.d.mode).toBe('off');
+    expect(result.current.u.unacked).toBe(0);
+    s.socket.close();
+  });
+});
