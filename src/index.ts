@@ -22,6 +22,8 @@ export type { Delivered } from './core/delivery/ledger.js';
 export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options.js';
 export { type DeliveryPlugin, delivery } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
+export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './core/tabs/plugin.js';
+export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export {
   createErrorStore,
   ERROR_STORE_DEFAULTS,

@@ -8,6 +8,7 @@ import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { BackoffFunction, BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { DeliveryPlugin } from './delivery/plugin.js';
+import type { TabsPlugin } from './tabs/plugin.js';
 import type { BrowserEnvironment } from './environment.js';
 import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
 import type { HeartbeatOptions } from './heartbeat.js';
@@ -97,6 +98,12 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
    * stays at most once and warns once. @default off
    */
   readonly delivery?: DeliveryPlugin;
+  /**
+   * One connection for all tabs of this origin asking for the same key: `tabs: shareTabs()`, with
+   * `shareTabs` imported from `sockguard`. Without Web Locks or BroadcastChannel (SSR, Node, old
+   * browsers) each tab keeps its own socket. @default off
+   */
+  readonly tabs?: TabsPlugin;
 }
 
 export const SOCKET_DEFAULTS = {
@@ -148,6 +155,7 @@ const SOCKET_RULES: Readonly<Record<keyof SocketOptions, Rule>> = {
   random: { kind: 'function' },
   environment: { kind: 'other' },
   delivery: { kind: 'other' },
+  tabs: { kind: 'other' },
 };
 
 const PARSE_RULES: Readonly<Record<keyof ParseOptions, Rule>> = {

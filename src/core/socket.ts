@@ -12,6 +12,7 @@ import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
 import type { NumberedFrame } from './delivery/ledger.js';
 import { isDeliveryPlugin } from './delivery/plugin.js';
+import { isTabsPlugin } from './tabs/plugin.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
 import { createHandlers } from './handlers.js';
@@ -54,6 +55,21 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   options: SocketOptions<S>,
 ): Socket<SocketMessages<S>> {
   const n = resolveNumbers(options);
+  const { tabs } = options;
+  if (tabs !== undefined) {
+    if (!isTabsPlugin(tabs)) {
+      throw new TypeError(
+        "sockguard: tabs must be what shareTabs() returns: import { shareTabs } from 'sockguard' and pass tabs: shareTabs()",
+      );
+    }
+    // The leader tab runs an ordinary socket of these options, on the tab's store.
+    const { tabs: _shared, ...own } = options;
+    const shared = tabs.share(
+      options as SocketOptions,
+      (errors) => createSocket({ ...own, errors, autoConnect: false }) as unknown as Socket,
+    );
+    if (shared) return shared as unknown as Socket<SocketMessages<S>>;
+  }
   const clock = options.clock ?? systemClock;
   /** Delays and windows are measured here; `clock.now()` only stamps what users see. */
   const elapsed = monotonicOf(clock);

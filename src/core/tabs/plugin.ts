@@ -1,0 +1,94 @@
+/**
+ * `shareTabs()`: one connection for all tabs of an origin that ask for the same key. A function to
+ * import rather than a flag, so apps that do not share do not ship the code.
+ */
+import type { ErrorStore } from '../error-store/error-store.js';
+import type { SocketOptions } from '../options.js';
+import type { Socket } from '../types.js';
+import { createSharedSocket } from './shared-socket.js';
+import type { ChannelLike, LocksLike } from './wire.js';
+
+const PLUGIN: unique symbol = Symbol('sockguard.tabs');
+
+/** Options of {@link shareTabs}. */
+export interface ShareTabsOptions {
+  /** The connection's name across tabs. @default the URL, when it is a string or a URL */
+  readonly key?: string;
+  /** @default globalThis.navigator.locks, read when the socket is made */
+  readonly locks?: LocksLike;
+  /** @default (name) => new BroadcastChannel(name) */
+  readonly channel?: (name: string) => ChannelLike;
+}
+
+/** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
+export interface TabsPlugin {
+  readonly [PLUGIN]: true;
+  /**
+   * @internal The shared socket, or null where Web Locks or BroadcastChannel are missing (SSR,
+   * Node, old browsers): then each tab keeps its own socket.
+   */
+  readonly share: (options: SocketOptions, local: (store: ErrorStore) => Socket) => Socket | null;
+}
+
+/**
+ * Shares the socket with the other tabs of this origin that use the same key: one tab (the leader,
+ * chosen by a Web Lock) holds the WebSocket; the others get its snapshots, messages and faults and
+ * hand it their sends and requests. When the leader's tab goes, another takes over.
+ *
+ * ```ts
+ * const socket = createSocket({ url, tabs: shareTabs() });
+ * ```
+ */
+export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
+  if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
+    throw new TypeError('sockguard: shareTabs({ key }) must be a non-empty string');
+  }
+  return {
+    [PLUGIN]: true,
+    share(socketOptions, local) {
+      const url = socketOptions.url;
+      const key =
+        options.key ?? (typeof url === 'string' ? url : url instanceof URL ? url.href : undefined);
+      if (key === undefined) {
+        throw new TypeError(
+          'sockguard: shareTabs() needs a key when url is a function: shareTabs({ key: "chat" })',
+        );
+      }
+      const locks = options.locks ?? readLocks();
+      const Channel = globalThis.BroadcastChannel;
+      const open = options.channel ?? (Channel ? (name: string) => new Channel(name) : undefined);
+      if (!locks || !open) return null;
+      const clock = socketOptions.clock;
+      const name = `sockguard:${key}`;
+      return createSharedSocket({
+        name,
+        locks,
+        channel: open(name),
+        local,
+        options: socketOptions,
+        random: socketOptions.random ?? Math.random,
+        now: () => (clock ? clock.now() : Date.now()),
+        setTimeout: (fn, ms) => (clock ? clock.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms)),
+        clearTimeout: (handle) =>
+          clock ? clock.clearTimeout(handle) : globalThis.clearTimeout(handle as never),
+      });
+    },
+  };
+}
+
+function readLocks(): LocksLike | undefined {
+  const navigator: unknown = Reflect.get(globalThis, 'navigator');
+  const locks: unknown =
+    typeof navigator === 'object' && navigator !== null
+      ? Reflect.get(navigator, 'locks')
+      : undefined;
+  return typeof locks === 'object' &&
+    locks !== null &&
+    typeof Reflect.get(locks, 'request') === 'function'
+    ? (locks as LocksLike)
+    : undefined;
+}
+
+/** True for what `shareTabs()` returned. */
+export const isTabsPlugin = (value: unknown): value is TabsPlugin =>
+  typeof value === 'object' && value !== null && PLUGIN in value;

@@ -1,0 +1,193 @@
+/**
+ * One connection for all tabs, with Web Locks and BroadcastChannel in memory: election, mirrored
+ * snapshots, messages to every tab, sends and requests routed to the leader and settled in the tab
+ * that asked, faults in every store, and handover when the leader closes or crashes.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
+import type { FaultError } from '../../protocol/fault-error.js';
+import { createSocket } from '../socket.js';
+import type { Socket } from '../types.js';
+import { shareTabs } from './plugin.js';
+import type { ChannelLike } from './wire.js';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => vi.useRealTimers());
+
+const URL_ = 'wss://chat.test/ws';
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+function browser(count: number) {
+  const locks = memoryLocks();
+  const bus = memoryChannels();
+  const WebSocket = fakeWebSocketClass();
+  const channels: ChannelLike[] = [];
+  const open = () =>
+    createSocket({
+      url: URL_,
+      WebSocket,
+      random: Math.random,
+      environment: false,
+      heartbeat: false,
+      tabs: shareTabs({
+        locks,
+        channel: (name) => {
+          const channel = bus.open(name);
+          channels.push(channel);
+          return channel;
+        },
+      }),
+    });
+  const tabs: Socket[] = Array.from({ length: count }, open);
+  const live = () =>
+    WebSocket.instances.filter((ws) => ws.closedByClient === null && ws.readyState < 2);
+  return { tabs, locks, bus, WebSocket, channels, live, open };
+}
+
+describe('tabs: one connection', () => {
+  it('five tabs hold one WebSocket, and every tab sees it open', async () => {
+    const b = browser(5);
+    await settle();
+    expect(b.WebSocket.instances).toHaveLength(1);
+    b.WebSocket.last().open();
+    await settle();
+    expect(b.tabs.map((t) => t.getSnapshot().status)).toEqual(Array(5).fill('open'));
+    for (const t of b.tabs) t.close();
+  });
+
+  it('a message from the server reaches the handlers of every tab once', async () => {
+    const b = browser(3);
+    await settle();
+    b.WebSocket.last().open();
+    const seen = b.tabs.map(() => [] as unknown[]);
+    b.tabs.forEach((t, i) => t.on('news', (e) => seen[i]?.push(e.data)));
+    b.WebSocket.last().receive({ type: 'news', data: 1 });
+    await settle();
+    expect(seen).toEqual([[1], [1], [1]]);
+    for (const t of b.tabs) t.close();
+  });
+
+  it('a send from each tab arrives once; a request from tab 3 settles in tab 3 only', async () => {
+    const b = browser(3);
+    await settle();
+    const ws = b.WebSocket.last();
+    ws.open();
+    await settle();
+    b.tabs.forEach((t, i) => t.send('chat', { from: i }));
+    const reply = b.tabs[2]?.request('ask', 'q');
+    await settle();
+    const sent = ws.frames();
+    expect(sent.filter((f) => f.type === 'chat').map((f) => f.data)).toEqual([
+      { from: 0 },
+      { from: 1 },
+      { from: 2 },
+    ]);
+    const ask = sent.find((f) => f.type === 'ask');
+    ws.receive({ type: 'answer', data: 42, meta: { request_id: ask?.meta?.request_id } });
+    await settle();
+    await expect(reply).resolves.toMatchObject({ data: 42 });
+    for (const t of b.tabs) t.close();
+  });
+
+  it("a fault of the shared socket reaches every tab's store once", async () => {
+    const b = browser(3);
+    await settle();
+    const ws = b.WebSocket.last();
+    ws.open();
+    ws.receive({ type: 'error', data: { code: 4001, message: 'no such room' } });
+    await settle();
+    for (const t of b.tabs) {
+      expect(t.errors.getState().history.filter((f) => f.code === 4001)).toHaveLength(1);
+    }
+    for (const t of b.tabs) t.close();
+  });
+});
+
+describe('tabs: handover', () => {
+  it('the leader closes: the next tab opens the socket and a follower request in flight settles', async () => {
+    const b = browser(3);
+    await settle();
+    b.WebSocket.last().open();
+    await settle();
+    const reply = b.tabs[2]?.request('ask', 'q');
+    await settle();
+    b.tabs[0]?.close(); // the leader leaves before answering
+    await settle();
+    expect(b.live()).toHaveLength(1);
+    const next = b.WebSocket.last();
+    expect(next).not.toBe(b.WebSocket.instances[0]);
+    next.open();
+    await settle();
+    const ask = next.frames().find((f) => f.type === 'ask');
+    expect(ask).toBeDefined();
+    next.receive({ type: 'answer', data: 7, meta: { request_id: ask?.meta?.request_id } });
+    await settle();
+    await expect(reply).resolves.toMatchObject({ data: 7 });
+    expect(b.tabs[1]?.getSnapshot().status).toBe('open');
+    for (const t of b.tabs) t.close();
+  });
+
+  it('the leader crashes (lock freed, tab silent): another tab takes over and the sends handed to it go out', async () => {
+    const b = browser(2);
+    await settle();
+    b.WebSocket.last().open();
+    await settle();
+    // The crash: the tab's channel goes quiet and the browser frees its lock.
+    b.channels[0]?.close();
+    b.locks.crash('sockguard:wss://chat.test/ws');
+    b.WebSocket.instances[0]?.drop(1006);
+    b.tabs[1]?.send('chat', 'after');
+    await settle();
+    const next = b.WebSocket.last();
+    expect(b.WebSocket.instances).toHaveLength(2);
+    next.open();
+    await settle();
+    expect(next.frames().map((f) => f.data)).toEqual(['after']);
+    for (const t of b.tabs) t.close();
+  });
+
+  it('a follower request whose leader vanished times out in its own tab', async () => {
+    const b = browser(2);
+    await settle();
+    b.WebSocket.last().open();
+    await settle();
+    b.channels[0]?.close(); // the leader hears nothing any more, and no one takes over
+    const reply = b.tabs[1]?.request('ask', 'q', { timeoutMs: 500 }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(500);
+    const error = (await reply) as FaultError;
+    expect(error.fault.code).toBe('request_timeout');
+    for (const t of b.tabs) t.close();
+  });
+});
+
+describe('tabs: where it cannot work', () => {
+  it('without Web Locks each tab keeps its own socket, silently', () => {
+    const WebSocket = fakeWebSocketClass();
+    const make = () =>
+      createSocket({
+        url: URL_,
+        WebSocket,
+        environment: false,
+        tabs: shareTabs({ channel: memoryChannels().open }),
+      });
+    vi.stubGlobal('navigator', {});
+    const a = make();
+    const b = make();
+    vi.unstubAllGlobals();
+    expect(WebSocket.instances).toHaveLength(2);
+    a.close();
+    b.close();
+  });
+
+  it('a url function needs a key, and a bare true names the fix', () => {
+    expect(() =>
+      createSocket({
+        url: () => URL_,
+        tabs: shareTabs({ locks: memoryLocks() }),
+        autoConnect: false,
+      }),
+    ).toThrow(/needs a key/);
+    expect(() => createSocket({ url: URL_, tabs: true as never })).toThrow(/tabs: shareTabs\(\)/);
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * What the tabs sharing one connection say to each other over their BroadcastChannel, and the two
+ * browser APIs the sharing needs, as the small interfaces the tests implement in memory.
+ */
+import type { Envelope } from '../../protocol/envelope.js';
+import type { Fault } from '../../protocol/fault.js';
+import type { FaultContext } from '../error-store/error-store.js';
+import type { SocketSnapshot } from '../types.js';
+
+/** The part of `BroadcastChannel` the sharing uses. Messages are structured clones. */
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  removeEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) the sharing uses. */
+export interface LocksLike {
+  request(
+    name: string,
+    options: { readonly signal?: AbortSignal },
+    callback: (lock: unknown) => Promise<unknown>,
+  ): Promise<unknown>;
+}
+
+/** Work a follower hands to the leader. */
+export type Work =
+  | {
+      readonly kind: 'send';
+      readonly type: string;
+      readonly data: unknown;
+      readonly meta?: Readonly<Record<string, unknown>> | undefined;
+    }
+  | {
+      readonly kind: 'request';
+      readonly type: string;
+      readonly data: unknown;
+      readonly timeoutMs?: number | undefined;
+      readonly retryOnReconnect?: boolean | undefined;
+    };
+
+/** One message on the channel. `from` is the sender's tab id. */
+export type TabMessage =
+  /** The leader's snapshot changed (also its answer to `ask`). */
+  | {
+      readonly k: 'state';
+      readonly from: string;
+      readonly snapshot: SocketSnapshot;
+      readonly origin: string;
+    }
+  /** An inbound envelope on the shared socket: every tab's handlers get it. */
+  | { readonly k: 'message'; readonly from: string; readonly envelope: Envelope }
+  /** A fault the leader reported: every tab's store gets it. */
+  | {
+      readonly k: 'fault';
+      readonly from: string;
+      readonly fault: Fault;
+      readonly context: FaultContext;
+    }
+  /** A tab became the leader: followers hand it their unsettled work again. */
+  | { readonly k: 'leader'; readonly from: string }
+  /** A follower asks for the current state. */
+  | { readonly k: 'ask'; readonly from: string }
+  /** A follower hands work to the leader. */
+  | { readonly k: 'work'; readonly from: string; readonly id: string; readonly work: Work }
+  /** The leader settled a follower's work: `value` for a send's result or a reply, or `fault`. */
+  | {
+      readonly k: 'done';
+      readonly from: string;
+      readonly to: string;
+      readonly id: string;
+      readonly value?: unknown;
+      readonly fault?: Fault;
+    }
+  /** A follower asks the leader to reconnect the shared socket. */
+  | { readonly k: 'reconnect'; readonly from: string };
+
+const KINDS = new Set(['state', 'message', 'fault', 'leader', 'ask', 'work', 'done', 'reconnect']);
+
+/** A message of the sharing, or undefined for anything else on the channel. */
+export function readTabMessage(data: unknown): TabMessage | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const { k, from } = data as { k?: unknown; from?: unknown };
+  return typeof k === 'string' && KINDS.has(k) && typeof from === 'string'
+    ? (data as TabMessage)
+    : undefined;
+}
