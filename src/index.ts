@@ -23,6 +23,7 @@ export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options
 export { type DeliveryPlugin, delivery } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
 export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './core/tabs/plugin.js';
+export { tabRole } from './core/tabs/shared-socket.js';
 export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export {
   createErrorStore,

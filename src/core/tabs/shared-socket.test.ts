@@ -10,6 +10,7 @@ import type { FaultError } from '../../protocol/fault-error.js';
 import { createSocket } from '../socket.js';
 import type { Socket } from '../types.js';
 import { shareTabs } from './plugin.js';
+import { tabRole } from './shared-socket.js';
 import type { ChannelLike } from './wire.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -53,6 +54,7 @@ describe('tabs: one connection', () => {
     b.WebSocket.last().open();
     await settle();
     expect(b.tabs.map((t) => t.getSnapshot().status)).toEqual(Array(5).fill('open'));
+    expect(b.tabs.map(tabRole)).toEqual(['leader', 'follower', 'follower', 'follower', 'follower']);
     for (const t of b.tabs) t.close();
   });
 

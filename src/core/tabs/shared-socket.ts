@@ -52,6 +52,18 @@ interface Pending {
 
 const isStore = (value: object): value is ErrorStore => 'getState' in value;
 
+/** The role of each shared socket's tab, read by {@link tabRole}. */
+const roles = new WeakMap<object, () => 'leader' | 'follower' | 'closed'>();
+
+/**
+ * Whether this tab holds the shared connection (`leader`), uses another tab's (`follower`), or
+ * left it (`closed`); null for a socket not made with `tabs: shareTabs()` (or where sharing is
+ * not possible, so each tab has its own).
+ */
+export function tabRole(socket: object): 'leader' | 'follower' | 'closed' | null {
+  return roles.get(socket)?.() ?? null;
+}
+
 export function createSharedSocket(parts: TabsParts): Socket {
   const { options, channel } = parts;
   const tab = `${Math.floor(parts.random() * 36 ** 8).toString(36)}-${parts.now().toString(36)}`;
@@ -340,6 +352,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
       setSnapshot(Object.freeze({ ...INITIAL_SNAPSHOT, status: 'closed' }) as SocketSnapshot);
     },
   } as Socket;
+  roles.set(socket, () => (local ? 'leader' : joined ? 'follower' : 'closed'));
   if (options.autoConnect ?? true) join();
   return socket;
 }
