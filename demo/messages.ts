@@ -1,6 +1,6 @@
-import { sendError } from '../src/server/index.js';
+import type { WireEnvelope } from '../src/server/index.js';
 import { acknowledge, applyFault, type FaultOptions, isFaultName } from './faults.js';
-import { type DemoClient, type DemoState, isSilent, send } from './state.js';
+import { type DemoClient, type DemoState, isSilent, send, sendErrorTo } from './state.js';
 
 interface Inbound {
   readonly type: string;
@@ -8,19 +8,10 @@ interface Inbound {
   readonly requestId: string | undefined;
 }
 
-/** Parses a frame into an envelope the demo understands, or undefined (a 4000). */
-function parse(text: string): Inbound | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  const { type, data, meta } = value as { type?: unknown; data?: unknown; meta?: unknown };
-  if (typeof type !== 'string' || type === '') return undefined;
-  const requestId =
-    typeof meta === 'object' && meta !== null ? Reflect.get(meta, 'request_id') : undefined;
+/** The envelope as the demo reads it (the session layer already refused malformed frames). */
+function inbound(envelope: WireEnvelope): Inbound {
+  const { type, data, meta } = envelope;
+  const requestId = meta?.request_id;
   return {
     type,
     data: typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {},
@@ -43,9 +34,9 @@ function join(state: DemoState, client: DemoClient, message: Inbound): void {
   const error = { requestId: message.requestId };
   const name = message.data.room;
   if (typeof name !== 'string')
-    return void sendError(client.socket, 4000, 'Bad request: "room" is required', error);
+    return void sendErrorTo(client, 4000, 'Bad request: "room" is required', error);
   const room = state.rooms.get(name);
-  if (!room) return void sendError(client.socket, 4001, `Room "${name}" not found`, error);
+  if (!room) return void sendErrorTo(client, 4001, `Room "${name}" not found`, error);
   room.members.add(client);
   client.rooms.add(name);
   const meta = message.requestId === undefined ? undefined : { request_id: message.requestId };
@@ -56,18 +47,13 @@ function chat(state: DemoState, client: DemoClient, message: Inbound): void {
   const error = { requestId: message.requestId };
   const { room: name, text } = message.data;
   if (typeof name !== 'string' || typeof text !== 'string' || text === '') {
-    return void sendError(
-      client.socket,
-      4000,
-      'Bad request: "room" and "text" are required',
-      error,
-    );
+    return void sendErrorTo(client, 4000, 'Bad request: "room" and "text" are required', error);
   }
   const room = state.rooms.get(name);
-  if (!room) return void sendError(client.socket, 4001, `Room "${name}" not found`, error);
-  if (room.closed) return void sendError(client.socket, 4002, `Room "${name}" is closed`, error);
+  if (!room) return void sendErrorTo(client, 4001, `Room "${name}" not found`, error);
+  if (room.closed) return void sendErrorTo(client, 4002, `Room "${name}" is closed`, error);
   if (!withinRate(state, client)) {
-    return void sendError(client.socket, 4005, 'Too many messages', {
+    return void sendErrorTo(client, 4005, 'Too many messages', {
       ...error,
       retryAfterMs: state.options.retryAfterMs,
     });
@@ -84,7 +70,7 @@ function chat(state: DemoState, client: DemoClient, message: Inbound): void {
 function control(state: DemoState, client: DemoClient, message: Inbound): void {
   const { fault, close, seconds, retryAfterMs } = message.data;
   if (!isFaultName(fault)) {
-    return void sendError(client.socket, 4000, 'Bad request: unknown fault', {
+    return void sendErrorTo(client, 4000, 'Bad request: unknown fault', {
       requestId: message.requestId,
     });
   }
@@ -98,11 +84,10 @@ function control(state: DemoState, client: DemoClient, message: Inbound): void {
   acknowledge(client, fault, message.requestId);
 }
 
-/** Handles one frame from a client. */
-export function handleFrame(state: DemoState, client: DemoClient, text: string): void {
+/** Handles one envelope from a client (malformed frames were answered by the session layer). */
+export function handleEnvelope(state: DemoState, client: DemoClient, envelope: WireEnvelope): void {
   if (isSilent(client)) return;
-  const message = parse(text);
-  if (!message) return void sendError(client.socket, 4000, 'Bad request: not a valid envelope');
+  const message = inbound(envelope);
   switch (message.type) {
     case 'ping':
       send(client, 'pong', undefined);
@@ -117,7 +102,7 @@ export function handleFrame(state: DemoState, client: DemoClient, text: string):
       control(state, client, message);
       return;
     default:
-      sendError(client.socket, 4000, `Bad request: unknown type "${message.type}"`, {
+      sendErrorTo(client, 4000, `Bad request: unknown type "${message.type}"`, {
         requestId: message.requestId,
       });
   }

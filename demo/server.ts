@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { SessionServer } from '../src/server/index.js';
 import { closeWithError } from '../src/server/index.js';
 import { handleHttp } from './http.js';
-import { handleFrame } from './messages.js';
+import { createDemoSessions, type DemoSocket, demoSocket } from './sessions.js';
 import { createState, type DemoClient, type DemoOptions, type DemoState } from './state.js';
 
 export type { DemoOptions } from './state.js';
@@ -33,12 +34,18 @@ function refuseUpgrade(socket: Duplex): void {
   );
 }
 
-function onConnection(state: DemoState, socket: WebSocket, request: IncomingMessage): void {
+function onConnection(
+  state: DemoState,
+  sessions: SessionServer<DemoSocket>,
+  socket: WebSocket,
+  request: IncomingMessage,
+): void {
   socket.on('error', () => {});
   const client: DemoClient = {
     id: randomUUID().slice(0, 8),
     socket,
     rooms: new Set(),
+    peer: undefined,
     silentUntil: 0,
     windowStart: 0,
     windowCount: 0,
@@ -52,14 +59,14 @@ function onConnection(state: DemoState, socket: WebSocket, request: IncomingMess
   }
   state.clients.add(client);
   state.log(`connected ${client.id} (${state.clients.size} online)`);
-  socket.on('message', (data, isBinary) => {
-    if (isBinary)
-      return void closeWithError(socket, 4000, 'Bad request: binary frames are not supported');
-    handleFrame(state, client, data.toString('utf8'));
-  });
+  // Frames (binary and malformed ones answered with 4000 as before) go through the session layer.
+  sessions.accept(demoSocket(client));
   socket.on('close', () => {
     state.clients.delete(client);
-    for (const room of state.rooms.values()) room.members.delete(client);
+    // A delivery session keeps its rooms until it is forgotten (createDemoSessions).
+    if (client.peer?.delivery !== true) {
+      for (const room of state.rooms.values()) room.members.delete(client);
+    }
     state.log(`disconnected ${client.id}`);
   });
 }
@@ -67,6 +74,7 @@ function onConnection(state: DemoState, socket: WebSocket, request: IncomingMess
 /** Starts the demo server. `port: 0` picks a free port (for tests). */
 export async function startDemoServer(options: DemoOptions = {}): Promise<DemoServer> {
   const state = createState(options);
+  const sessions = createDemoSessions(state);
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   const http = createServer((request, response) => {
     handleHttp(state, request, response).catch(() => {
@@ -77,7 +85,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
   http.on('upgrade', (request, socket, head) => {
     socket.on('error', () => {});
     if (Date.now() < state.refuseUntil) return refuseUpgrade(socket);
-    wss.handleUpgrade(request, socket, head, (ws) => onConnection(state, ws, request));
+    wss.handleUpgrade(request, socket, head, (ws) => onConnection(state, sessions, ws, request));
   });
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
@@ -91,6 +99,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
     port,
     close: async () => {
       for (const client of wss.clients) client.terminate();
+      sessions.close();
       wss.close();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));

@@ -1,5 +1,12 @@
 import type { WebSocket } from 'ws';
-import { sendEnvelope, type WireMeta } from '../src/server/index.js';
+import {
+  type ErrorEnvelopeOptions,
+  type MemoryHistoryOptions,
+  type Session,
+  sendEnvelope,
+  sendError,
+  type WireMeta,
+} from '../src/server/index.js';
 
 /** Options of the demo server. Every duration is short-able so tests never sleep long. */
 export interface DemoOptions {
@@ -19,6 +26,10 @@ export interface DemoOptions {
   readonly maxMessagesPerSecond?: number;
   /** Logs each connection and fault. @default false */
   readonly log?: boolean;
+  /** How long a delivery session waits for its client to come back. @default 120_000 */
+  readonly sessionTtlMs?: number;
+  /** Bounds of each session's history (a small `maxMessages` shows a resync). @default {} */
+  readonly history?: MemoryHistoryOptions;
 }
 
 /** A connected socket and what the demo knows about it. */
@@ -26,6 +37,12 @@ export interface DemoClient {
   readonly id: string;
   readonly socket: WebSocket;
   readonly rooms: Set<string>;
+  /**
+   * The session its frames come from, known at its first frame. With delivery on, the session
+   * outlives the socket: it stays in its rooms while disconnected, so what is said there is kept
+   * and replayed when the client resumes.
+   */
+  peer: Session | undefined;
   /** Epoch ms until which the socket gets nothing at all (the `silence` fault). */
   silentUntil: number;
   /** Start of the current one-second rate window, and the messages counted in it. */
@@ -59,6 +76,8 @@ export const defaultOptions: Required<DemoOptions> = {
   retryAfterMs: 3000,
   maxMessagesPerSecond: 10,
   log: false,
+  sessionTtlMs: 120_000,
+  history: {},
 };
 
 export function createState(options: DemoOptions): DemoState {
@@ -83,7 +102,21 @@ export function isSilent(client: DemoClient): boolean {
   return Date.now() < client.silentUntil;
 }
 
-/** Sends an envelope unless the socket is silenced. */
+/** Sends an envelope unless the socket is silenced: through its session once known (numbered with delivery on). */
 export function send(client: DemoClient, type: string, data: unknown, meta?: WireMeta): boolean {
-  return isSilent(client) ? false : sendEnvelope(client.socket, type, data, meta);
+  if (isSilent(client)) return false;
+  if (client.peer === undefined) return sendEnvelope(client.socket, type, data, meta);
+  void client.peer.send(type, data, meta);
+  return true;
+}
+
+/** Sends an error envelope, through the session once known. */
+export function sendErrorTo(
+  client: DemoClient,
+  code: number,
+  message: string,
+  options: ErrorEnvelopeOptions = {},
+): void {
+  if (client.peer === undefined) sendError(client.socket, code, message, options);
+  else void client.peer.sendError(code, message, options);
 }

@@ -21,3 +21,17 @@ export {
   sendEnvelope,
   sendError,
 } from './send.js';
+export {
+  createMemoryHistory,
+  createSessionServer,
+  type HistoryStore,
+  type MaybePromise,
+  type MemoryHistory,
+  type MemoryHistoryOptions,
+  type OpenedSession,
+  type Session,
+  type SessionError,
+  type SessionServer,
+  type SessionServerOptions,
+  type SessionSocket,
+} from './session/index.js';

@@ -1,0 +1,63 @@
+/**
+ * What the parts of one session layer share: the resolved options, the store, the sessions this
+ * instance holds, and the isolation of every app callback and store call (a throw or a rejection
+ * is reported through `onError`, never thrown into the layer).
+ */
+import type { Envelope, ParseOptions } from '../../protocol/envelope.js';
+import type { HistoryStore, MaybePromise } from './history-store.js';
+import type { Session, SessionError, SessionSocket } from './types.js';
+
+/** The outcome of a store call: its value, or the failure already reported. */
+export type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
+
+/** A session this instance holds, as the layer's parts see it. */
+export interface HeldSession extends Session {
+  readonly id: string;
+  /** Whether the app has seen it (its welcome went out): `get` and `onSessionEnd` only show those. */
+  readonly exposed: boolean;
+  /** Stops the session for `close()`: pending ack sent, timers cleared, store told to expire it. */
+  shutdown(): void;
+}
+
+/** Shared state of one session layer. */
+export interface LayerContext<S extends SessionSocket> {
+  readonly store: HistoryStore;
+  readonly ackDelayMs: number;
+  readonly sessionTtlMs: number;
+  readonly answerPings: boolean;
+  readonly parse: ParseOptions;
+  /** Delivery sessions by id (placeholders of a hello still opening included). */
+  readonly sessions: Map<string, HeldSession>;
+  /** Set by `close()`. */
+  closed: boolean;
+  report(kind: SessionError['kind'], operation: string, error: unknown, session?: string): void;
+  /** Calls `onMessage`, isolated; a returned Promise is returned never rejecting. */
+  deliver(envelope: Envelope, session: Session, socket: S): void | Promise<void>;
+  /** Calls `onSessionEnd`, isolated. */
+  ended(session: Session): void;
+  /** A fresh session id, not held yet. */
+  newId(): string;
+  /** Runs a store call, reporting a throw or a rejection. */
+  attempt<T>(session: string, operation: string, call: () => MaybePromise<T>): Promise<Attempt<T>>;
+}
+
+/** Timer that does not keep the process alive (a server must be able to exit with sessions held). */
+export function startTimer(callback: () => void, ms: number): unknown {
+  const handle: unknown = globalThis.setTimeout(callback, ms);
+  (handle as { unref?: () => void }).unref?.();
+  return handle;
+}
+
+/** Clears a timer from {@link startTimer}. */
+export function stopTimer(handle: unknown): void {
+  if (handle !== undefined) globalThis.clearTimeout(handle as number);
+}
+
+/** True for a Promise or another thenable. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

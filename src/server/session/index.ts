@@ -1,0 +1,15 @@
+/** The session layer of `sockguard/server`: the delivery extension's server side. */
+export type { HistoryStore, MaybePromise, OpenedSession } from './history-store.js';
+export {
+  createMemoryHistory,
+  type MemoryHistory,
+  type MemoryHistoryOptions,
+} from './memory-history.js';
+export { createSessionServer } from './session-server.js';
+export type {
+  Session,
+  SessionError,
+  SessionServer,
+  SessionServerOptions,
+  SessionSocket,
+} from './types.js';

@@ -1,0 +1,117 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest';
+import { createMemoryHistory, type MemoryHistoryOptions } from './memory-history.js';
+
+/** A store on a hand-driven clock, with session "s" created. */
+function store(options: MemoryHistoryOptions = {}) {
+  const clock = { time: 1000 };
+  const history = createMemoryHistory({ now: () => clock.time, ...options });
+  history.create('s');
+  const add = (text: string) => history.append('s', (seq) => `${text}#${seq}`);
+  return { history, clock, add };
+}
+
+describe('createMemoryHistory', () => {
+  it('numbers frames from 1 and replays every frame after a seq, in order, as encoded', () => {
+    const { history, add } = store();
+    expect([add('a'), add('b'), add('c')]).toEqual([1, 2, 3]);
+    expect(history.open('s', 1)).toEqual({ seq: 3, acked: 0, replay: ['b#2', 'c#3'] });
+    expect(history.open('s', 3)).toEqual({ seq: 3, acked: 0, replay: [] });
+    expect(history.open('s', 0)?.replay).toEqual(['a#1', 'b#2', 'c#3']);
+  });
+
+  it('cannot serve a gap once frames are trimmed by count, but serves what it still holds', () => {
+    const { history, add } = store({ maxMessages: 2 });
+    for (const text of ['a', 'b', 'c', 'd']) add(text);
+    expect(history.open('s', 1)?.replay).toBeUndefined();
+    expect(history.open('s', 2)?.replay).toEqual(['c#3', 'd#4']);
+  });
+
+  it('trims by the total text length of the frames (maxBytes)', () => {
+    const { history, add } = store({ maxBytes: 10 });
+    add('aaaa'); // "aaaa#1": 6 chars
+    add('bbbb'); // 12 chars in all: the first goes
+    expect(history.open('s', 0)?.replay).toBeUndefined();
+    expect(history.open('s', 1)?.replay).toEqual(['bbbb#2']);
+    add('x'.repeat(20)); // alone over the bound: not kept either
+    expect(history.open('s', 2)?.replay).toBeUndefined();
+    expect(history.open('s', 3)?.replay).toEqual([]);
+  });
+
+  it('drops frames older than maxAgeMs on the injected clock', () => {
+    const { history, clock, add } = store({ maxAgeMs: 500 });
+    add('old');
+    clock.time += 300;
+    add('new');
+    clock.time += 250; // "old" is 550 ms old, "new" 250
+    expect(history.open('s', 0)?.replay).toBeUndefined();
+    expect(history.open('s', 1)?.replay).toEqual(['new#2']);
+  });
+
+  it('cannot serve a client that claims more than was ever sent', () => {
+    const { history, add } = store();
+    add('a');
+    expect(history.open('s', 5)?.replay).toBeUndefined();
+  });
+
+  it('does not know a session it never created; append to one throws', () => {
+    const history = createMemoryHistory();
+    expect(history.open('nope', 0)).toBeUndefined();
+    expect(() => history.append('nope', () => 'x')).toThrow(/unknown session "nope"/);
+  });
+
+  it('keeps the highest acked', () => {
+    const { history } = store();
+    history.setAcked('s', 5);
+    history.setAcked('s', 3);
+    expect(history.open('s', 0)?.acked).toBe(5);
+  });
+
+  it('forgets an expiring session after its TTL, unless open claims it first', () => {
+    const { history, clock } = store();
+    history.create('t');
+    history.expire('s', 100);
+    history.expire('t', 100);
+    clock.time += 50;
+    expect(history.open('t', 0)).toBeDefined(); // claimed: no longer expiring
+    clock.time += 60;
+    expect(history.open('s', 0)).toBeUndefined();
+    clock.time += 10_000;
+    expect(history.open('t', 0)).toBeDefined();
+  });
+
+  it('sweeps expired sessions without being asked for them (memory is given back)', () => {
+    const { history, clock } = store();
+    for (let i = 0; i < 5; i++) {
+      history.create(`x${i}`);
+      history.expire(`x${i}`, 100);
+    }
+    expect(history.size).toBe(6);
+    clock.time += 100;
+    history.create('y');
+    expect(history.size).toBe(2);
+  });
+
+  it('keeps replaying the right frames after many trims (the compaction keeps seqs aligned)', () => {
+    const { history, add } = store({ maxMessages: 10 });
+    for (let i = 0; i < 500; i++) add('m');
+    expect(history.open('s', 489)?.replay).toBeUndefined();
+    expect(history.open('s', 495)?.replay).toEqual(['m#496', 'm#497', 'm#498', 'm#499', 'm#500']);
+  });
+
+  it('checks its options at construction, naming the option and the accepted range', () => {
+    expect(() => createMemoryHistory({ maxMessages: 0 })).toThrow(
+      'createMemoryHistory: maxMessages must be an integer from 1 to 9007199254740991; got 0',
+    );
+    expect(() => createMemoryHistory({ maxBytes: 1.5 })).toThrow(/maxBytes must be an integer/);
+    expect(() => createMemoryHistory({ maxAgeMs: -1 })).toThrow(
+      /maxAgeMs must be an integer from 1 to \d+ \(milliseconds\); got -1/,
+    );
+    expect(() => createMemoryHistory({ now: 5 as unknown as () => number })).toThrow(
+      /now must be a function; got 5/,
+    );
+    expect(() => createMemoryHistory({ maxMessage: 5 } as MemoryHistoryOptions)).toThrow(
+      /unknown option maxMessage\. Did you mean maxMessages\?/,
+    );
+  });
+});

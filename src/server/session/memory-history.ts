@@ -1,0 +1,176 @@
+/**
+ * The embedded {@link HistoryStore}: sessions in a Map, each history bounded by count, bytes and
+ * age. No timers: ages and expiries are read from the injected monotonic clock when the store is
+ * used, so a stepped wall clock neither trims early nor keeps a session forever.
+ */
+import type { HistoryStore, OpenedSession } from './history-store.js';
+import { checkOptions } from './option-checks.js';
+
+/** Options of {@link createMemoryHistory}. */
+export interface MemoryHistoryOptions {
+  /** Frames kept per session; older ones are dropped first. @default 1000 */
+  readonly maxMessages?: number | undefined;
+  /** Frame text kept per session, in characters (UTF-16 code units of the JSON text). @default 1_048_576 */
+  readonly maxBytes?: number | undefined;
+  /** Frames older than this are dropped. @default 120_000 */
+  readonly maxAgeMs?: number | undefined;
+  /**
+   * Monotonic milliseconds (only ever go forward), for ages and expiries.
+   * @default () => performance.now()
+   */
+  readonly now?: (() => number) | undefined;
+}
+
+/**
+ * The memory store: a {@link HistoryStore} that answers synchronously, with how many sessions it
+ * holds (expired ones are dropped as it is used).
+ */
+export interface MemoryHistory extends HistoryStore {
+  /** Sessions held, expired ones not yet swept included. */
+  readonly size: number;
+  create(session: string): void;
+  open(session: string, afterSeq: number): OpenedSession | undefined;
+  append(session: string, encode: (seq: number) => string): number;
+  setAcked(session: string, acked: number): void;
+  expire(session: string, ttlMs: number): void;
+}
+
+interface Entry {
+  readonly seq: number;
+  readonly text: string;
+  readonly at: number;
+}
+
+interface Record {
+  seq: number;
+  acked: number;
+  /** Kept frames, `seq` contiguous from `trimmed + 1`; `head` skips the dropped ones. */
+  entries: Entry[];
+  head: number;
+  chars: number;
+  /** The highest `seq` dropped from the history (0: none). */
+  trimmed: number;
+  expiresAt: number | undefined;
+}
+
+const SCOPE = 'createMemoryHistory';
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/** Creates the in-memory history store: the session layer's default. */
+export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryHistory {
+  checkOptions(SCOPE, options, {
+    maxMessages: { kind: 'integer', min: 1, max: MAX },
+    maxBytes: { kind: 'integer', min: 1, max: MAX },
+    maxAgeMs: { kind: 'integer', min: 1, max: MAX, unit: ' (milliseconds)' },
+    now: { kind: 'function' },
+  });
+  const maxMessages = options.maxMessages ?? 1000;
+  const maxChars = options.maxBytes ?? 1_048_576;
+  const maxAgeMs = options.maxAgeMs ?? 120_000;
+  const now = options.now ?? (() => globalThis.performance.now());
+  const sessions = new Map<string, Record>();
+  // Insertion order is expiry order while every caller uses one TTL: the sweep stops at the first
+  // live one. With mixed TTLs a later expiry only waits for the next sweep (reads still check it).
+  const expiring = new Map<string, number>();
+
+  const drop = (id: string): void => {
+    sessions.delete(id);
+    expiring.delete(id);
+  };
+
+  const sweep = (time: number): void => {
+    for (const [id, deadline] of expiring) {
+      if (deadline > time) return;
+      drop(id);
+    }
+  };
+
+  const live = (id: string): Record | undefined => {
+    const record = sessions.get(id);
+    if (record?.expiresAt !== undefined && record.expiresAt <= now()) {
+      drop(id);
+      return undefined;
+    }
+    return record;
+  };
+
+  const shift = (record: Record): void => {
+    const entry = record.entries[record.head] as Entry;
+    record.head++;
+    record.chars -= entry.text.length;
+    record.trimmed = entry.seq;
+    // Compact once half the array is dropped entries, so shifting stays O(1) amortized.
+    if (record.head > 64 && record.head * 2 > record.entries.length) {
+      record.entries = record.entries.slice(record.head);
+      record.head = 0;
+    }
+  };
+
+  const trim = (record: Record, time: number): void => {
+    while (record.head < record.entries.length) {
+      const count = record.entries.length - record.head;
+      const oldest = record.entries[record.head] as Entry;
+      if (count > maxMessages || record.chars > maxChars || time - oldest.at >= maxAgeMs) {
+        shift(record);
+      } else {
+        return;
+      }
+    }
+  };
+
+  return {
+    get size() {
+      return sessions.size;
+    },
+    create(id) {
+      sweep(now());
+      drop(id);
+      sessions.set(id, {
+        seq: 0,
+        acked: 0,
+        entries: [],
+        head: 0,
+        chars: 0,
+        trimmed: 0,
+        expiresAt: undefined,
+      });
+    },
+    open(id, afterSeq): OpenedSession | undefined {
+      const record = live(id);
+      if (record === undefined) return undefined;
+      record.expiresAt = undefined;
+      expiring.delete(id);
+      trim(record, now());
+      const servable = afterSeq >= record.trimmed && afterSeq <= record.seq;
+      const replay = servable
+        ? record.entries.slice(record.head + (afterSeq - record.trimmed)).map((entry) => entry.text)
+        : undefined;
+      return { seq: record.seq, acked: record.acked, replay };
+    },
+    append(id, encode) {
+      const record = live(id);
+      if (record === undefined) throw new Error(`${SCOPE}: unknown session ${JSON.stringify(id)}`);
+      const seq = record.seq + 1;
+      const text = encode(seq);
+      record.seq = seq;
+      const time = now();
+      record.entries.push({ seq, text, at: time });
+      record.chars += text.length;
+      trim(record, time);
+      return seq;
+    },
+    setAcked(id, acked) {
+      const record = live(id);
+      if (record !== undefined && acked > record.acked) record.acked = acked;
+    },
+    expire(id, ttlMs) {
+      const time = now();
+      sweep(time);
+      const record = live(id);
+      if (record === undefined) return;
+      record.expiresAt = time + ttlMs;
+      expiring.delete(id);
+      expiring.set(id, record.expiresAt);
+    },
+  };
+}

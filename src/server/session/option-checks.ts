@@ -1,0 +1,110 @@
+/**
+ * Construction-time checks of the session layer's options: a wrong value or a misspelt key throws
+ * an error naming the option and what it accepts, instead of a layer that acks late or never
+ * forgets a session. Its own small copy: `sockguard/server` depends on the protocol only, not core.
+ */
+
+/** The longest delay `setTimeout` holds: a longer one fires after about 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** How one option is checked. */
+export type OptionRule =
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly unit?: string }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'function' }
+  /** An object with these methods (a history store). */
+  | { readonly kind: 'methods'; readonly names: readonly string[] };
+
+const show = (value: unknown): string => {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+};
+
+/** What `rule` accepts, in words, or null when `value` passes. */
+function refusal(rule: OptionRule, value: unknown): string | null {
+  switch (rule.kind) {
+    case 'integer': {
+      const ok =
+        typeof value === 'number' &&
+        Number.isInteger(value) &&
+        value >= rule.min &&
+        value <= rule.max;
+      return ok ? null : `an integer from ${rule.min} to ${rule.max}${rule.unit ?? ''}`;
+    }
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'true or false';
+    case 'function':
+      return typeof value === 'function' ? null : 'a function';
+    case 'methods': {
+      const ok =
+        typeof value === 'object' &&
+        value !== null &&
+        rule.names.every((name) => typeof Reflect.get(value, name) === 'function');
+      return ok ? null : `an object with the methods ${rule.names.join(', ')}`;
+    }
+  }
+}
+
+/** Edit distance, for "did you mean" (option lists are short). */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
+      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function nearest(key: string, known: readonly string[]): string {
+  let best = known[0] ?? '';
+  for (const candidate of known)
+    if (distance(key, candidate) < distance(key, best)) best = candidate;
+  return best;
+}
+
+/**
+ * Checks `options` against `rules`: not an object, an unknown key (the nearest known one named), a
+ * missing required key or a value out of its rule throws. A key given as `undefined` is absent.
+ */
+export function checkOptions(
+  scope: string,
+  options: unknown,
+  rules: Readonly<Record<string, OptionRule>>,
+  required: readonly string[] = [],
+): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`${scope}: options must be an object; got ${show(options)}`);
+  }
+  const known = Object.keys(rules);
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw new TypeError(
+        `${scope}: unknown option ${key}. Did you mean ${nearest(key, known)}? Known: ${known.join(', ')}`,
+      );
+    }
+  }
+  for (const key of known) {
+    const value: unknown = Reflect.get(options, key);
+    if (value === undefined) {
+      if (required.includes(key)) {
+        throw new TypeError(
+          `${scope}: ${key} is required (${refusal(rules[key] as OptionRule, undefined)})`,
+        );
+      }
+      continue;
+    }
+    const accepted = refusal(rules[key] as OptionRule, value);
+    if (accepted !== null) {
+      throw new RangeError(`${scope}: ${key} must be ${accepted}; got ${show(value)}`);
+    }
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * `createSessionServer`: the delivery extension's server side over `ws` sockets (docs/server.md,
+ * "Sessions"). A connection whose first frame is a `sockguard.hello` joins a delivery session;
+ * any other first frame makes it a plain client, served as before.
+ */
+import { readHello } from '../../protocol/delivery.js';
+import type { Envelope } from '../../protocol/envelope.js';
+import { Connection } from './connection.js';
+import { type Attempt, type HeldSession, isThenable, type LayerContext } from './context.js';
+import { welcome } from './hello.js';
+import { HISTORY_STORE_METHODS } from './history-store.js';
+import { type Inbound, isHello, isPing, PONG_TEXT, readInbound } from './inbound.js';
+import { createMemoryHistory } from './memory-history.js';
+import { checkOptions, MAX_TIMER_MS } from './option-checks.js';
+import { PlainSession } from './plain-session.js';
+import type {
+  Session,
+  SessionError,
+  SessionServer,
+  SessionServerOptions,
+  SessionSocket,
+} from './types.js';
+
+const SCOPE = 'createSessionServer';
+const ignore = (): void => {};
+
+/** `onError` by default: the failure is on the console, not lost. */
+const logError = (error: SessionError): void => {
+  console.error(`sockguard/server sessions: ${error.kind} ${error.operation} failed`, error.error);
+};
+
+const randomId = (): string => globalThis.crypto.randomUUID();
+
+function checkServerOptions(options: unknown): void {
+  checkOptions(
+    SCOPE,
+    options,
+    {
+      onMessage: { kind: 'function' },
+      onError: { kind: 'function' },
+      onSessionEnd: { kind: 'function' },
+      history: { kind: 'methods', names: HISTORY_STORE_METHODS },
+      ackDelayMs: { kind: 'integer', min: 0, max: 100, unit: ' (milliseconds)' },
+      sessionTtlMs: { kind: 'integer', min: 0, max: MAX_TIMER_MS, unit: ' (milliseconds)' },
+      answerPings: { kind: 'boolean' },
+      newSessionId: { kind: 'function' },
+      maxFrameChars: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+      maxDepth: { kind: 'integer', min: 1, max: 10_000 },
+    },
+    ['onMessage'],
+  );
+}
+
+/**
+ * Creates the session layer. Every option is checked here: an unknown key or a value out of range
+ * throws, naming the option and what it accepts.
+ */
+export function createSessionServer<S extends SessionSocket = SessionSocket>(
+  options: SessionServerOptions<S>,
+): SessionServer<S> {
+  checkServerOptions(options);
+  const onError = options.onError ?? logError;
+  const connections = new Set<Connection<S>>();
+  const sessions = new Map<string, HeldSession>();
+
+  const report: LayerContext<S>['report'] = (kind, operation, error, session) => {
+    try {
+      onError({ kind, operation, error, session });
+    } catch {
+      // A throwing onError has nowhere left to report to.
+    }
+  };
+
+  const newId = (): string => {
+    let id: unknown;
+    try {
+      id = (options.newSessionId ?? randomId)();
+    } catch (error) {
+      report('callback', 'newSessionId', error);
+    }
+    if (typeof id === 'string' && id !== '' && !sessions.has(id)) return id;
+    if (id !== undefined) {
+      report('callback', 'newSessionId', new TypeError('not a new non-empty string'));
+    }
+    return randomId();
+  };
+
+  const context: LayerContext<S> = {
+    store: options.history ?? createMemoryHistory(),
+    ackDelayMs: options.ackDelayMs ?? 10,
+    sessionTtlMs: options.sessionTtlMs ?? 120_000,
+    answerPings: options.answerPings ?? true,
+    parse: {
+      ...(options.maxFrameChars === undefined ? {} : { maxFrameChars: options.maxFrameChars }),
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    },
+    sessions,
+    closed: false,
+    report,
+    deliver(envelope: Envelope, session: Session, socket: S) {
+      try {
+        const result = options.onMessage(envelope, session, socket);
+        if (isThenable(result)) {
+          return Promise.resolve(result).then(ignore, (error: unknown) => {
+            report('callback', 'onMessage', error, session.id);
+          });
+        }
+      } catch (error) {
+        report('callback', 'onMessage', error, session.id);
+      }
+      return undefined;
+    },
+    ended(session) {
+      try {
+        options.onSessionEnd?.(session);
+      } catch (error) {
+        report('callback', 'onSessionEnd', error, session.id);
+      }
+    },
+    newId,
+    async attempt<T>(session: string, operation: string, call: () => T | Promise<T>) {
+      try {
+        return { ok: true, value: await call() } as Attempt<T>;
+      } catch (error) {
+        report('store', operation, error, session);
+        return { ok: false } as Attempt<T>;
+      }
+    },
+  };
+
+  const becomePlain = (connection: Connection<S>): PlainSession<S> => {
+    const session = new PlainSession(context, connection);
+    connection.mode = 'plain';
+    connection.session = session;
+    return session;
+  };
+
+  const startHello = (connection: Connection<S>, envelope: Envelope): void => {
+    const requestId = envelope.meta?.request_id;
+    const hello = readHello(envelope.data);
+    if (hello === undefined) {
+      // The client then treats the server as one that does not speak the extension: so do we.
+      void becomePlain(connection).sendError(4000, 'Bad request: malformed sockguard.hello', {
+        requestId,
+      });
+      return;
+    }
+    connection.mode = 'hello';
+    welcome(context, connection, hello, requestId).then(
+      (session) => {
+        if (session === undefined) return;
+        connection.session = session;
+        connection.mode = 'delivery';
+        for (const item of connection.backlog.splice(0)) route(connection, item);
+      },
+      (error: unknown) => report('store', 'welcome', error),
+    );
+  };
+
+  const route = (connection: Connection<S>, item: Inbound): void => {
+    if (connection.mode === 'hello') {
+      connection.backlog.push(item);
+      return;
+    }
+    if (context.answerPings && isPing(item)) {
+      connection.write(PONG_TEXT);
+      return;
+    }
+    if (connection.mode === 'new') {
+      if (isHello(item)) {
+        startHello(connection, item.envelope);
+        return;
+      }
+      becomePlain(connection);
+    }
+    connection.session?.enqueue(item, connection);
+  };
+
+  const onClose = (connection: Connection<S>): void => {
+    if (connection.closed) return;
+    connection.closed = true;
+    connections.delete(connection);
+    connection.session?.detach(connection);
+  };
+
+  return {
+    accept(socket) {
+      const connection = new Connection(socket);
+      socket.on('error', ignore);
+      if (context.closed) {
+        connection.close(1001, 'Server shutting down');
+        return;
+      }
+      connections.add(connection);
+      socket.on('message', (data, isBinary) => {
+        route(connection, readInbound(data, isBinary, context.parse));
+      });
+      socket.on('close', () => onClose(connection));
+      // Already closed (accepted late): no close event will come.
+      if (socket.readyState > 1) onClose(connection);
+    },
+    get(id) {
+      const session = sessions.get(id);
+      return session?.exposed ? session : undefined;
+    },
+    get size() {
+      return sessions.size;
+    },
+    close() {
+      if (context.closed) return;
+      context.closed = true;
+      for (const session of sessions.values()) session.shutdown();
+      sessions.clear();
+      for (const connection of [...connections]) connection.close(1001, 'Server shutting down');
+    },
+  };
+}

@@ -1,0 +1,116 @@
+/** The public types of the session layer (docs/server.md, "Sessions"). */
+import type { Envelope, WireMeta } from '../../protocol/envelope.js';
+import type { ErrorEnvelopeOptions } from '../envelope.js';
+import type { CloseWithErrorOptions, ServerSocket } from '../send.js';
+import type { HistoryStore } from './history-store.js';
+
+/**
+ * The part of a server-side socket the session layer uses: a `ws` 8 `WebSocket` fits, and so does
+ * an adapter with the same members (the demo wraps its sockets in one to simulate a dead link).
+ */
+export interface SessionSocket extends ServerSocket {
+  on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/**
+ * One client's conversation with the server. With delivery on (the client's first frame was a
+ * `sockguard.hello`) it outlives its connections: every application frame sent through it is
+ * numbered and kept for a resume. A plain client (any other first frame) gets a session of one
+ * connection with `delivery: false`: nothing numbered, nothing kept, frames written as they are.
+ */
+export interface Session {
+  /** The session id the client resumes with; `undefined` for a plain client. */
+  readonly id: string | undefined;
+  /** Whether the client speaks the delivery extension. */
+  readonly delivery: boolean;
+  /** Whether a connection is attached now (a detached session keeps what is sent to it). */
+  readonly connected: boolean;
+  /** The last server `seq` assigned (0: none; always 0 for a plain client). */
+  readonly seq: number;
+  /** The highest client `seq` processed (0: none). */
+  readonly acked: number;
+  /**
+   * Sends an application frame. With delivery it takes the next `seq`, is kept in the history and
+   * written to the live connection if any (otherwise replayed on resume); resolves with the `seq`.
+   * Resolves `undefined` when nothing was numbered: a plain client, `pong` or a `sockguard.*` type
+   * (control frames: written to the live connection only), data that cannot be serialized, a
+   * forgotten session, or a store that failed (then written unnumbered to the live connection).
+   * Never rejects; failures go to `onError`.
+   */
+  send(type: string, data?: unknown, meta?: WireMeta): Promise<number | undefined>;
+  /** {@link send} with `meta.request_id` taken from `request` (the reply the client waits for). */
+  reply(request: Envelope, type: string, data?: unknown): Promise<number | undefined>;
+  /** Sends an `"error"` envelope (numbered like any application frame), see `sendError`. */
+  sendError(
+    code: number,
+    message: string,
+    options?: ErrorEnvelopeOptions,
+  ): Promise<number | undefined>;
+  /**
+   * Sends the error envelope, then closes the live connection with the matching close code
+   * (see `closeWithError`). The session itself is kept for `sessionTtlMs`.
+   */
+  closeWithError(code: number, message: string, options?: CloseWithErrorOptions): Promise<void>;
+  /** Closes the live connection after the frames already sent through the session. */
+  close(code?: number, reason?: string): void;
+}
+
+/** A failure the session layer caught and kept going after. */
+export interface SessionError {
+  /** `callback`: an app callback threw; `store`: a history store call failed; `encode`: data not serializable. */
+  readonly kind: 'callback' | 'store' | 'encode';
+  /** The callback (`onMessage`, `onSessionEnd`, `newSessionId`) or store method that failed. */
+  readonly operation: string;
+  readonly error: unknown;
+  /** The session concerned, when there is one. */
+  readonly session: string | undefined;
+}
+
+/** Options of `createSessionServer`. */
+export interface SessionServerOptions<S extends SessionSocket = SessionSocket> {
+  /**
+   * Called once per processed client frame, in order per session: never for a duplicate, a control
+   * frame (`sockguard.*`, and `ping` while `answerPings`) or a malformed frame (answered with error
+   * 4000). A returned Promise is awaited before the next frame of the session and before the frame
+   * is acknowledged. A throw or rejection goes to `onError`; the frame still counts as processed.
+   */
+  readonly onMessage: (envelope: Envelope, session: Session, socket: S) => void | Promise<void>;
+  /** Where caught failures go. @default console.error */
+  readonly onError?: ((error: SessionError) => void) | undefined;
+  /**
+   * A session is forgotten: `sessionTtlMs` after its last connection closed (delivery), when its
+   * connection closed (plain), or when the store no longer knows it.
+   */
+  readonly onSessionEnd?: ((session: Session) => void) | undefined;
+  /** Where sessions, counters and histories live. @default createMemoryHistory() */
+  readonly history?: HistoryStore | undefined;
+  /** Acks are batched for this long after a frame is processed (the protocol allows 100). @default 10 */
+  readonly ackDelayMs?: number | undefined;
+  /** How long a session is kept after its connection closed. @default 120_000 */
+  readonly sessionTtlMs?: number | undefined;
+  /** Answer `{"type":"ping"}` with `{"type":"pong"}` in the layer (not passed to `onMessage`). @default true */
+  readonly answerPings?: boolean | undefined;
+  /** New session ids. @default crypto.randomUUID */
+  readonly newSessionId?: (() => string) | undefined;
+  /** Frames longer than this are malformed (error 4000). @default 1_048_576 (parseFrame's) */
+  readonly maxFrameChars?: number | undefined;
+  /** Frames nested deeper than this are malformed. @default 64 */
+  readonly maxDepth?: number | undefined;
+}
+
+/** The session layer over your `ws` server. */
+export interface SessionServer<S extends SessionSocket = SessionSocket> {
+  /** Serves one connection: call it from `wss.on('connection')` (after your authentication). */
+  accept(socket: S): void;
+  /** A delivery session this instance holds (connected, or detached within its TTL). */
+  get(id: string): Session | undefined;
+  /** How many delivery sessions this instance holds. */
+  readonly size: number;
+  /**
+   * Stops: clears every timer, sends pending acks, closes every connection with 1001 (clients
+   * resume elsewhere) and tells the store to expire the sessions that had one. Idempotent.
+   */
+  close(): void;
+}
