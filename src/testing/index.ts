@@ -3,6 +3,7 @@
  * page offline or hide the tab. Works under fake timers. Needs `msw` 2 (an optional peer).
  */
 export { AppErrorCode, closeCodeForAppCode } from '../protocol/app-codes.js';
+export type { ResumeFailure, WelcomeData } from '../protocol/delivery.js';
 export type { WireEnvelope, WireMeta } from '../protocol/envelope.js';
 export {
   type OnlineTarget,
@@ -11,6 +12,7 @@ export {
   setVisibility,
   type Visibility,
 } from './browser.js';
+export type { DeliveryScenarioOptions } from './delivery-sessions.js';
 export { type ErrorReply, errorReply, type ReplyHandler } from './reply.js';
 export {
   createScenario,

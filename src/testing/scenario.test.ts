@@ -209,6 +209,20 @@ describe('createScenario', () => {
     expect(probe.frames).toHaveLength(2);
   });
 
+  it('processed holds the application frames: not pings, not frames that came while silent', async () => {
+    const scenario = use(createScenario(URL));
+    const probe = open();
+    await probe.opened;
+    probe.socket.send(JSON.stringify({ type: 'ping' }));
+    probe.socket.send(JSON.stringify({ type: 'chat', data: 1 }));
+    await scenario.waitForMessage((m) => m.type === 'chat');
+    scenario.goSilent();
+    probe.socket.send(JSON.stringify({ type: 'chat', data: 2 }));
+    await scenario.waitForMessage((m) => m.data === 2);
+    expect(scenario.sent).toHaveLength(3);
+    expect(scenario.processed).toEqual([{ type: 'chat', data: 1 }]);
+  });
+
   it('waitForConnection resolves on the reconnect, not before', async () => {
     const scenario = use(createScenario(URL));
     const first = open();

@@ -1,5 +1,6 @@
 import { type WebSocketHandler, type WebSocketLink, ws } from 'msw';
 import { AppErrorCode, closeCodeForAppCode } from '../protocol/app-codes.js';
+import type { ResumeFailure, WelcomeData } from '../protocol/delivery.js';
 import type { WireEnvelope, WireMeta } from '../protocol/envelope.js';
 import {
   buildEnvelope,
@@ -8,6 +9,11 @@ import {
 } from '../server/envelope.js';
 import { truncateCloseReason } from '../server/reason.js';
 import { abort, closeAfterSends, isLive, type MockClient } from './client-socket.js';
+import {
+  createDeliverySessions,
+  type DeliveryScenarioOptions,
+  type DeliverySessions,
+} from './delivery-sessions.js';
 import { isErrorReply, parseEnvelope, type ReplyHandler } from './reply.js';
 import { Waiters } from './waiters.js';
 
@@ -19,6 +25,12 @@ export interface ScenarioOptions {
   readonly pingType?: string;
   /** Type of the answer. @default 'pong' */
   readonly pongType?: string;
+  /**
+   * Speak the delivery extension (docs/protocol.md "Delivery"), for clients made with
+   * `delivery: delivery()`: welcome each hello, number and keep what the scenario sends, replay
+   * it on resume, acknowledge numbered client frames and drop duplicates. @default false
+   */
+  readonly delivery?: boolean | DeliveryScenarioOptions;
 }
 
 /** Options of {@link Scenario.errorThenClose}. */
@@ -46,7 +58,20 @@ export interface Scenario {
   readonly sent: readonly WireEnvelope[];
   /** Every text frame the client sent, valid or not. Binary frames are not recorded. */
   readonly rawSent: readonly string[];
-  /** Sends an envelope to every open connection. */
+  /**
+   * The client envelopes the server handled as application frames, in order: `sent` without
+   * pings, delivery control frames, duplicates dropped, or frames that came while silent.
+   */
+  readonly processed: readonly WireEnvelope[];
+  /** Delivery: the welcome of every hello answered, in order (`session`, `resumed`, `replay`…). */
+  readonly welcomes: readonly WelcomeData[];
+  /** Delivery: numbered client frames dropped as duplicates (each was acknowledged again). */
+  readonly duplicates: readonly WireEnvelope[];
+  /**
+   * Sends an envelope to every open connection. With delivery, to every session, connected or
+   * not: numbered (`meta.seq`) and kept for replay; a connection that has not said hello yet gets
+   * it after its welcome.
+   */
   send(type: string, data?: unknown, meta?: WireMeta): void;
   /** Sends a text frame as is (for garbage frames). */
   sendRaw(text: string): void;
@@ -66,6 +91,22 @@ export interface Scenario {
   refuseNext(n?: number): void;
   /** Sends error 4003 then closes with 4003, as a server does when a token expires. */
   expireToken(message?: string): void;
+  /**
+   * Delivery: stops acknowledging client frames; they are still processed, and a reconnect's
+   * welcome still says how far (`acked`). Sends stay pending on the client until
+   * {@link Scenario.releaseAcks} or a reconnect.
+   */
+  holdAcks(): void;
+  /** Delivery: acknowledges again, at once with one cumulative ack per connected session. */
+  releaseAcks(): void;
+  /**
+   * Delivery: the next hello that names a known session is welcomed with `resumed: false` and
+   * `reason`: `history_gone` (same session, history cleared), `unknown_session` (a new session),
+   * or `unavailable` (same session). The client reports a `resync` fault. @default 'history_gone'
+   */
+  failNextResume(reason?: ResumeFailure): void;
+  /** Delivery: resolves with the welcome once `welcomes` reaches `count`. @default the next one */
+  waitForWelcome(count?: number): Promise<WelcomeData>;
   /** Answers requests of `type` (by `request_id`) with the handler's result. Returns an undo. */
   reply(type: string, handler: ReplyHandler, options?: { replyType?: string }): () => void;
   /**
@@ -83,6 +124,17 @@ export interface Scenario {
   ): Promise<WireEnvelope>;
 }
 
+const WIRE = {
+  write: (client: MockClient, text: string) => client.send(text),
+  live: isLive,
+  close: (client: MockClient, code: number, reason: string) => client.close(code, reason),
+};
+
+function deliveryOf(option: ScenarioOptions['delivery']): DeliverySessions<MockClient> | null {
+  if (option === undefined || option === false) return null;
+  return createDeliverySessions(WIRE, option === true ? {} : option);
+}
+
 /**
  * Scripts a server for `url` in a test: record what the client sends, and make every failure of the
  * protocol happen on demand. Every wait resolves on events, never on timers, so the scenario works
@@ -95,6 +147,15 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
   const urls: URL[] = [];
   const sent: WireEnvelope[] = [];
   const rawSent: string[] = [];
+  const processed: WireEnvelope[] = [];
+  const delivery = deliveryOf(options.delivery);
+  /** The delivery books, or a throw naming the option a delivery member needs. */
+  const books = (member: string): DeliverySessions<MockClient> => {
+    if (delivery === null) {
+      throw new Error(`scenario.${member} needs createScenario(url, { delivery: true })`);
+    }
+    return delivery;
+  };
   const replies = new Map<string, { handler: ReplyHandler; replyType: string }>();
   const waiters = new Waiters();
   const connectionListeners = new Set<(connection: { index: number; url: URL }) => void>();
@@ -105,11 +166,17 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
   const sendText = (text: string) => {
     for (const client of live()) client.send(text);
   };
+  /** An envelope for each open connection (errors): numbered in its session with delivery. */
+  const textFor = (client: MockClient, envelope: WireEnvelope) =>
+    delivery === null ? JSON.stringify(envelope) : delivery.textFor(client, envelope);
+  const sendEach = (envelope: WireEnvelope) => {
+    for (const client of live()) client.send(textFor(client, envelope));
+  };
   const errorThenClose = (code: number, message: string, opts: ErrorThenCloseOptions = {}) => {
-    const text = JSON.stringify(buildErrorEnvelope(code, message, opts));
+    const envelope = buildErrorEnvelope(code, message, opts);
     const closeCode = closeCodeForAppCode(opts.closeCode ?? code);
     for (const client of live()) {
-      client.send(text);
+      client.send(textFor(client, envelope));
       closeAfterSends(client, closeCode, truncateCloseReason(message));
     }
   };
@@ -118,26 +185,37 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
     const entry = replies.get(request.type);
     if (!entry) return;
     const result: unknown = await entry.handler(request);
-    if (silent || !isLive(client)) return;
+    if (silent) return;
     const envelope = isErrorReply(result)
       ? buildErrorEnvelope(result.code, result.message, { ...result.options, requestId })
       : buildEnvelope(entry.replyType, result, { request_id: requestId });
-    client.send(JSON.stringify(envelope));
+    // With delivery the reply belongs to the session: kept for replay if the link dropped.
+    if (delivery !== null) delivery.reply(client, envelope);
+    else if (isLive(client)) client.send(JSON.stringify(envelope));
+  }
+
+  function handle(client: MockClient, envelope: WireEnvelope) {
+    if (silent) return;
+    if (autoPong && envelope.type === pingType) {
+      client.send(JSON.stringify({ type: pongType }));
+      return;
+    }
+    if (delivery !== null && delivery.inbound(client, envelope) !== 'process') return;
+    processed.push(envelope);
+    const requestId = envelope.meta?.request_id;
+    if (typeof requestId === 'string') void answer(client, envelope, requestId);
   }
 
   function receive(client: MockClient, data: unknown) {
     if (typeof data !== 'string') return;
     rawSent.push(data);
     const envelope = parseEnvelope(data);
-    if (envelope) sent.push(envelope);
-    waiters.notify();
-    if (!envelope || silent) return;
-    if (autoPong && envelope.type === pingType) {
-      client.send(JSON.stringify({ type: pongType }));
-      return;
+    if (envelope) {
+      sent.push(envelope);
+      handle(client, envelope);
     }
-    const requestId = envelope.meta?.request_id;
-    if (typeof requestId === 'string') void answer(client, envelope, requestId);
+    // After handling, so a wait for a welcome or a processed frame sees it.
+    waiters.notify();
   }
 
   const handler = link.addEventListener('connection', ({ client }) => {
@@ -149,9 +227,11 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
       return;
     }
     clients.add(client);
+    delivery?.opened(client);
     client.addEventListener('message', (event) => receive(client, event.data));
     client.addEventListener('close', () => {
       clients.delete(client);
+      delivery?.closed(client);
       waiters.notify();
     });
     const connection = { index: urls.length - 1, url: client.url };
@@ -171,10 +251,16 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
     urls,
     sent,
     rawSent,
-    send: (type, data, meta) => sendText(JSON.stringify(buildEnvelope(type, data, meta))),
+    processed,
+    welcomes: delivery?.welcomes ?? [],
+    duplicates: delivery?.duplicates ?? [],
+    send: (type, data, meta) => {
+      const envelope = buildEnvelope(type, data, meta);
+      if (delivery !== null) delivery.broadcast(envelope);
+      else sendText(JSON.stringify(envelope));
+    },
     sendRaw: sendText,
-    sendError: (code, message, opts) =>
-      sendText(JSON.stringify(buildErrorEnvelope(code, message, opts))),
+    sendError: (code, message, opts) => sendEach(buildErrorEnvelope(code, message, opts)),
     errorThenClose,
     close: (code = 1000, reason = '') => {
       for (const client of live()) client.close(code, truncateCloseReason(reason));
@@ -192,15 +278,20 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
         ...(opts.requestId ? { requestId: opts.requestId } : {}),
       };
       if (opts.close) errorThenClose(AppErrorCode.RateLimited, message, errorOptions);
-      else
-        sendText(
-          JSON.stringify(buildErrorEnvelope(AppErrorCode.RateLimited, message, errorOptions)),
-        );
+      else sendEach(buildErrorEnvelope(AppErrorCode.RateLimited, message, errorOptions));
     },
     refuseNext: (n = 1) => {
       toRefuse += n;
     },
     expireToken: (message = 'Token expired') => errorThenClose(AppErrorCode.Unauthorized, message),
+    holdAcks: () => books('holdAcks()').holdAcks(),
+    releaseAcks: () => books('releaseAcks()').releaseAcks(),
+    failNextResume: (reason = 'history_gone') => books('failNextResume()').failNextResume(reason),
+    waitForWelcome: (count) => {
+      const { welcomes } = books('waitForWelcome()');
+      const wanted = count ?? welcomes.length + 1;
+      return waiters.waitFor(() => (welcomes.length >= wanted ? welcomes[wanted - 1] : undefined));
+    },
     reply: (type, replyHandler, opts = {}) => {
       const entry = { handler: replyHandler, replyType: opts.replyType ?? type };
       replies.set(type, entry);

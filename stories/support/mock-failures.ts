@@ -11,7 +11,7 @@ export const RESTART_REFUSALS = 2;
 export const REFUSALS = 3;
 
 /** Mutes the current connection only: a reconnect gets a server that answers again. */
-function silenceThisConnection(scenario: Scenario): void {
+export function silenceThisConnection(scenario: Scenario): void {
   scenario.goSilent(true);
   const undo = scenario.onConnection(() => {
     scenario.goSilent(false);

@@ -4,7 +4,7 @@
  * functions finish in seconds.
  */
 import type { SocketOptions } from '../../src/index.js';
-import { createScenario, type Scenario } from '../../src/testing/index.js';
+import { createScenario, type Scenario, type ScenarioOptions } from '../../src/testing/index.js';
 
 /** Short timings for stories: a dead link is noticed in about a second, retries come fast. */
 export const FAST_OPTIONS = {
@@ -28,11 +28,12 @@ export interface MockServer {
 
 /**
  * A scenario at `wss://demo.sockguard.test/<name>`. One per story, each at its own path, so a
- * socket of one story can never reach another story's server.
+ * socket of one story can never reach another story's server. `scenarioOptions` go to
+ * `createScenario` (`{ delivery: true }` for a server that speaks delivery).
  */
-export function mockServer(name: string): MockServer {
+export function mockServer(name: string, scenarioOptions?: ScenarioOptions): MockServer {
   const url = `wss://demo.sockguard.test/${name}`;
-  const scenario = createScenario(url);
+  const scenario = createScenario(url, scenarioOptions);
   return {
     url,
     scenario,
