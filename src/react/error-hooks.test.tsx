@@ -115,6 +115,24 @@ describe('useRetryCountdown', () => {
     expect(result.current.seconds).toBeNull();
   });
 
+  it('counts down on the monotonic clock: a wall clock stepped back an hour moves nothing', async () => {
+    let shift = 0;
+    const clock = {
+      now: () => Date.now() + shift,
+      monotonic: () => Date.now(),
+      setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+      clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    };
+    const { result } = renderHook(() => useRetryCountdown(socket, clock), { wrapper: StrictMode });
+    act(() => socket.setSnapshot({ status: 'reconnecting', nextRetryAt: clock.now() + 2500 }));
+    expect(result.current.seconds).toBe(3);
+    shift = -3_600_000;
+    await act(() => vi.advanceTimersByTimeAsync(1000));
+    expect(result.current.seconds).toBe(2);
+    await act(() => vi.advanceTimersByTimeAsync(1500));
+    expect(result.current.seconds).toBe(0);
+  });
+
   it('retryNow asks the socket to reconnect', () => {
     const { result } = renderHook(() => useRetryCountdown(socket), { wrapper: StrictMode });
     result.current.retryNow();

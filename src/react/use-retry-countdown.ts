@@ -1,6 +1,6 @@
 'use client';
-import { useCallback, useEffect, useReducer } from 'react';
-import { type Clock, systemClock } from '../core/clock.js';
+import { useCallback, useEffect, useMemo, useReducer } from 'react';
+import { type Clock, monotonicOf, systemClock } from '../core/clock.js';
 import type { MessageMap } from '../core/types.js';
 import { type SocketSource, useResolvedSocket } from './context.js';
 import { selectNextRetryAt } from './snapshot.js';
@@ -29,11 +29,20 @@ export function useRetryCountdown<M extends MessageMap = MessageMap>(
   const { socket } = useResolvedSocket(source);
   const nextRetryAt = useSocketState(selectNextRetryAt, source);
   const [, tick] = useReducer((n: number) => n + 1, 0);
+  // The wait is read off the wall clock once, when the retry is planned, then counted down on the
+  // monotonic clock: a wall clock stepped back an hour must not show "Reconnecting in 3600 s".
+  const remainingMs = useMemo(() => {
+    if (nextRetryAt === null) return () => 0;
+    const elapsed = monotonicOf(clock);
+    const wait = nextRetryAt - clock.now();
+    const from = elapsed();
+    return () => wait - (elapsed() - from);
+  }, [nextRetryAt, clock]);
   useEffect(() => {
     if (nextRetryAt === null) return;
     let handle: unknown = null;
     const schedule = () => {
-      const remaining = nextRetryAt - clock.now();
+      const remaining = remainingMs();
       if (remaining <= 0) return;
       // Wake exactly when the rounded-up second count changes.
       handle = clock.setTimeout(
@@ -46,9 +55,8 @@ export function useRetryCountdown<M extends MessageMap = MessageMap>(
     };
     schedule();
     return () => clock.clearTimeout(handle);
-  }, [nextRetryAt, clock]);
+  }, [nextRetryAt, clock, remainingMs]);
   const retryNow = useCallback(() => socket.reconnect(), [socket]);
-  const seconds =
-    nextRetryAt === null ? null : Math.max(0, Math.ceil((nextRetryAt - clock.now()) / 1000));
+  const seconds = nextRetryAt === null ? null : Math.max(0, Math.ceil(remainingMs() / 1000));
   return { seconds, nextRetryAt, retryNow };
 }
