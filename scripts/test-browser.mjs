@@ -1,6 +1,6 @@
 // npm run test:browser: browser tests and every Storybook story as a test, in Debian's Chromium.
 import { chromiumPath, hasChromium, installHint } from './chromium.mjs';
-import { banner, summary, vitest } from './run.mjs';
+import { add, banner, summary, vitest } from './run.mjs';
 
 if (!hasChromium()) {
   banner([
@@ -10,4 +10,6 @@ if (!hasChromium()) {
   ]);
   process.exit(1);
 }
-summary('browser tests', vitest('browser', ['--project', 'browser', '--project', 'storybook']));
+const browser = vitest('browser', ['--project', 'browser', '--project', 'storybook']);
+// Several pages of one Chromium driven from Node (test/tabs): one connection for all tabs.
+summary('browser tests', add(browser, vitest('tabs', ['--config', 'test/tabs/vitest.config.ts'])));

@@ -20,6 +20,7 @@ if (process.env.SOCKGUARD_SKIP_BROWSER === '1') {
   );
 } else if (hasChromium()) {
   totals = add(totals, vitest('browser', ['--project', 'browser', '--project', 'storybook']));
+  totals = add(totals, vitest('tabs', ['--config', 'test/tabs/vitest.config.ts']));
 } else {
   banner([
     'BROWSER TESTS WERE NOT RUN',

@@ -5,6 +5,7 @@
 import type { ErrorStore } from '../error-store/error-store.js';
 import type { SocketOptions } from '../options.js';
 import type { Socket } from '../types.js';
+import type { PageTargets } from './lifecycle.js';
 import { createSharedSocket } from './shared-socket.js';
 import type { ChannelLike, LocksLike } from './wire.js';
 
@@ -63,7 +64,7 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
       return createSharedSocket({
         name,
         locks,
-        channel: open(name),
+        openChannel: () => open(name),
         local,
         options: socketOptions,
         random: socketOptions.random ?? Math.random,
@@ -71,8 +72,25 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
         setTimeout: (fn, ms) => (clock ? clock.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms)),
         clearTimeout: (handle) =>
           clock ? clock.clearTimeout(handle) : globalThis.clearTimeout(handle as never),
+        page: pageTargets(socketOptions.environment),
       });
     },
+  };
+}
+
+const eventTarget = (value: unknown): EventTarget | undefined =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof Reflect.get(value, 'addEventListener') === 'function'
+    ? (value as EventTarget)
+    : undefined;
+
+/** The page's window and document, where the socket's `environment` says (none for `false`). */
+function pageTargets(environment: SocketOptions['environment']): PageTargets {
+  if (environment === false) return {};
+  return {
+    window: eventTarget(environment?.window ?? globalThis),
+    document: eventTarget(environment?.document ?? Reflect.get(globalThis, 'document')),
   };
 }
 

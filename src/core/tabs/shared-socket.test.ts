@@ -63,7 +63,9 @@ describe('tabs: one connection', () => {
     await settle();
     b.WebSocket.last().open();
     const seen = b.tabs.map(() => [] as unknown[]);
-    b.tabs.forEach((t, i) => t.on('news', (e) => seen[i]?.push(e.data)));
+    b.tabs.forEach((t, i) => {
+      t.on('news', (e) => seen[i]?.push(e.data));
+    });
     b.WebSocket.last().receive({ type: 'news', data: 1 });
     await settle();
     expect(seen).toEqual([[1], [1], [1]]);
@@ -76,7 +78,9 @@ describe('tabs: one connection', () => {
     const ws = b.WebSocket.last();
     ws.open();
     await settle();
-    b.tabs.forEach((t, i) => t.send('chat', { from: i }));
+    b.tabs.forEach((t, i) => {
+      t.send('chat', { from: i });
+    });
     const reply = b.tabs[2]?.request('ask', 'q');
     await settle();
     const sent = ws.frames();
@@ -89,6 +93,67 @@ describe('tabs: one connection', () => {
     ws.receive({ type: 'answer', data: 42, meta: { request_id: ask?.meta?.request_id } });
     await settle();
     await expect(reply).resolves.toMatchObject({ data: 42 });
+    for (const t of b.tabs) t.close();
+  });
+
+  it('a reply reaches the handlers of the tab that asked only; an unclaimed request_id reaches all', async () => {
+    const b = browser(3);
+    await settle();
+    const ws = b.WebSocket.last();
+    ws.open();
+    await settle();
+    const seen = b.tabs.map(() => [] as unknown[]);
+    b.tabs.forEach((t, i) => {
+      t.on('answer', (e) => seen[i]?.push(e.data));
+    });
+    const fromLeader = b.tabs[0]?.request('ask', 'mine');
+    const fromFollower = b.tabs[2]?.request('ask', 'yours');
+    await settle();
+    const [mine, yours] = ws.frames().map((f) => f.meta?.request_id);
+    ws.receive({ type: 'answer', data: 'to 0', meta: { request_id: mine } });
+    ws.receive({ type: 'answer', data: 'to 2', meta: { request_id: yours } });
+    ws.receive({ type: 'answer', data: 'late', meta: { request_id: 'nobody' } });
+    await settle();
+    await expect(fromLeader).resolves.toMatchObject({ data: 'to 0' });
+    await expect(fromFollower).resolves.toMatchObject({ data: 'to 2' });
+    expect(seen).toEqual([['to 0', 'late'], ['late'], ['to 2', 'late']]);
+    for (const t of b.tabs) t.close();
+  });
+
+  it("a follower's request checks its reply schema and honours its signal in its own tab", async () => {
+    const b = browser(2);
+    await settle();
+    const ws = b.WebSocket.last();
+    ws.open();
+    await settle();
+    // A Standard Schema that doubles numbers and refuses anything else.
+    const doubled = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: (value: unknown) =>
+          typeof value === 'number' ? { value: value * 2 } : { issues: [{ message: 'NaN' }] },
+      },
+    };
+    const follower = b.tabs[1] as Socket;
+    const good = follower.request('ask', 1, { reply: doubled });
+    const bad = follower.request('ask', 2, { reply: doubled }).catch((e: FaultError) => e);
+    const controller = new AbortController();
+    const aborted = follower
+      .request('ask', 3, { signal: controller.signal })
+      .catch((e: FaultError) => e);
+    await settle();
+    const [one, two] = ws.frames().map((f) => f.meta?.request_id);
+    ws.receive({ type: 'answer', data: 21, meta: { request_id: one } });
+    ws.receive({ type: 'answer', data: 'x', meta: { request_id: two } });
+    controller.abort();
+    await settle();
+    await expect(good).resolves.toMatchObject({ data: 42 });
+    expect(((await bad) as FaultError).fault.code).toBe('invalid_envelope');
+    expect(((await aborted) as FaultError).fault.code).toBe('request_aborted');
+    expect(follower.errors.getState().history.some((f) => f.code === 'invalid_envelope')).toBe(
+      true,
+    );
     for (const t of b.tabs) t.close();
   });
 

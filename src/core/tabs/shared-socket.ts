@@ -10,6 +10,7 @@ import { classify } from '../../protocol/classify.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { ClientCode, Fault } from '../../protocol/fault.js';
 import { FaultError } from '../../protocol/fault-error.js';
+import { validateData } from '../../protocol/standard-schema.js';
 import { NO_DELIVERY } from '../delivery/delivery.js';
 import { createErrorStore, type ErrorStore } from '../error-store/error-store.js';
 import { createHandlers } from '../handlers.js';
@@ -22,6 +23,7 @@ import type {
   Socket,
   SocketSnapshot,
 } from '../types.js';
+import { type PageTargets, watchPage } from './lifecycle.js';
 import {
   type ChannelLike,
   type LocksLike,
@@ -34,7 +36,8 @@ import {
 export interface TabsParts {
   readonly name: string;
   readonly locks: LocksLike;
-  readonly channel: ChannelLike;
+  /** Opens the channel of the name (again after the page comes back from the bfcache). */
+  readonly openChannel: () => ChannelLike;
   /** Makes the ordinary socket the leader runs (not connected yet). */
   readonly local: (store: ErrorStore) => Socket;
   readonly options: SocketOptions;
@@ -42,6 +45,8 @@ export interface TabsParts {
   readonly now: () => number;
   readonly setTimeout: (fn: () => void, ms: number) => unknown;
   readonly clearTimeout: (handle: unknown) => void;
+  /** Where the page's bfcache and freeze events arrive (none: never steps down for them). */
+  readonly page?: PageTargets;
 }
 
 interface Pending {
@@ -64,8 +69,15 @@ export function tabRole(socket: object): 'leader' | 'follower' | 'closed' | null
   return roles.get(socket)?.() ?? null;
 }
 
+/**
+ * The socket every tab sharing one connection gets: it leads (runs the real socket) while it
+ * holds the Web Lock, and otherwise mirrors the leader and hands it its work.
+ */
 export function createSharedSocket(parts: TabsParts): Socket {
-  const { options, channel } = parts;
+  const { options } = parts;
+  let channel = parts.openChannel();
+  /** The channel was closed for the bfcache: a new one is opened before it is used again. */
+  let shut = false;
   const tab = `${Math.floor(parts.random() * 36 ** 8).toString(36)}-${parts.now().toString(36)}`;
   const store =
     options.errors && isStore(options.errors)
@@ -80,12 +92,31 @@ export function createSharedSocket(parts: TabsParts): Socket {
   let local: Socket | null = null;
   let joined = false;
   let closed = false;
+  /** The page is in the back/forward cache or frozen: it must neither lead nor wait to. */
+  let away = false;
   let ids = 0;
   const pending = new Map<string, Pending>();
   /** Work of other tabs in progress here (so a repeat after a handover is not done twice). */
   const doing = new Set<string>();
+  /** Ends the leadership: resolves the promise the Web Lock is held by. */
   let release: (() => void) | null = null;
+  /** The lock request of this tab, waiting or held; aborting it leaves the queue. */
   let abort: AbortController | null = null;
+  /** What undoes the leader's subscriptions to its socket and store. */
+  const leading: Array<() => void> = [];
+  /** Other tabs' sends the leader's socket queued: answered when it has written them. */
+  let waiting: Array<() => void> = [];
+  let stopPage: (() => void) | null = null;
+  /**
+   * Replies that settled a request run on the leader's socket, by request id: `here` for this
+   * tab's own requests (its handlers get the reply), `handed` for work handed to the leader (the
+   * tab that asked gets it with the result). Other envelopes go to every tab.
+   */
+  const answered = new Map<string, 'here' | 'handed'>();
+  const noteReply = (envelope: Envelope, whose: 'here' | 'handed') => {
+    const id = envelope.meta?.request_id;
+    if (typeof id === 'string') answered.set(id, whose);
+  };
   /** Faults already passed on, by id (a merged repeat keeps its id). */
   const told = new Set<string>();
   let lastOrigin = '';
@@ -126,12 +157,29 @@ export function createSharedSocket(parts: TabsParts): Socket {
     entry.settle(value, fault);
   };
 
-  /** Runs work on the leader's socket; `done` gets the outcome. */
+  /**
+   * Runs work on the leader's socket; `done` gets the outcome, unless this tab stopped leading
+   * that socket first: then the tab that asked hands the work to the next leader.
+   */
   const perform = (socket: Socket, work: Work, done: (value: unknown, fault?: Fault) => void) => {
+    const finish = (value: unknown, fault?: Fault) => {
+      if (local === socket) done(value, fault);
+    };
     if (work.kind === 'send') {
       const result = socket.send(work.type, work.data as never, work.meta);
-      if (result.status === 'rejected') done(undefined, result.fault);
-      else done({ status: result.status });
+      if (result.status === 'rejected') return finish(undefined, result.fault);
+      const value = { status: result.status };
+      if (result.delivered) {
+        // With delivery on, the work is done when the server acknowledged it.
+        result.delivered.then(
+          () => finish(value),
+          (error: unknown) =>
+            finish(undefined, error instanceof FaultError ? error.fault : undefined),
+        );
+      } else if (result.status === 'queued') {
+        // Not written yet: if this tab goes before it is, the asking tab still holds it.
+        waiting.push(() => finish(value));
+      } else finish(value);
       return;
     }
     const request: RequestOptions = {
@@ -139,9 +187,12 @@ export function createSharedSocket(parts: TabsParts): Socket {
       ...(work.retryOnReconnect === undefined ? {} : { retryOnReconnect: work.retryOnReconnect }),
     };
     socket.request(work.type, work.data as never, request).then(
-      (envelope) => done(envelope),
+      (envelope) => {
+        noteReply(envelope, 'handed');
+        finish(envelope);
+      },
       (error: unknown) =>
-        done(
+        finish(
           undefined,
           error instanceof FaultError ? error.fault : clientFault('request_aborted', String(error)),
         ),
@@ -151,23 +202,39 @@ export function createSharedSocket(parts: TabsParts): Socket {
   const lead = () => {
     const socket = parts.local(store);
     local = socket;
-    socket.subscribe(() => {
-      const next = socket.getSnapshot();
-      post({ k: 'state', from: tab, snapshot: next, origin: '' });
-      setSnapshot(next);
-    });
-    socket.on('*', (envelope) => {
-      post({ k: 'message', from: tab, envelope });
-      handlers.emit(envelope);
-    });
-    // Every fault this tab's socket reports reaches the other tabs' stores once.
-    store.subscribe((state) => {
-      for (const fault of state.history) {
-        if (told.has(fault.id)) break;
-        told.add(fault.id);
-        post({ k: 'fault', from: tab, fault, context: { origin: fault.origin ?? '' } });
-      }
-    });
+    leading.push(
+      socket.subscribe(() => {
+        const next = socket.getSnapshot();
+        post({ k: 'state', from: tab, snapshot: next, origin: '' });
+        // The socket wrote its queue when it opened; a failed one never will (its faults say so).
+        if (next.status === 'open' || next.status === 'failed') {
+          const answers = waiting;
+          waiting = [];
+          for (const answer of answers) answer();
+        }
+        setSnapshot(next);
+      }),
+      socket.on('*', (envelope) => {
+        if (typeof envelope.meta?.request_id !== 'string') return share(envelope);
+        // The socket settles a request before its handlers see the reply, so the reaction that
+        // notes the reply runs before this later one: then it is known whose reply it is.
+        Promise.resolve().then(() => {
+          const id = envelope.meta?.request_id ?? '';
+          const whose = answered.get(id);
+          answered.delete(id);
+          if (whose === 'here') handlers.emit(envelope);
+          else if (whose === undefined) share(envelope);
+        });
+      }),
+      // Every fault this tab's socket reports reaches the other tabs' stores once.
+      store.subscribe((state) => {
+        for (const fault of state.history) {
+          if (told.has(fault.id)) break;
+          told.add(fault.id);
+          post({ k: 'fault', from: tab, fault, context: { origin: fault.origin ?? '' } });
+        }
+      }),
+    );
     for (const fault of store.getState().history) told.add(fault.id);
     post({ k: 'leader', from: tab });
     socket.connect();
@@ -177,24 +244,90 @@ export function createSharedSocket(parts: TabsParts): Socket {
       perform(socket, entry.work, (v, f) => settleHere(id, v, f));
   };
 
+  /** An inbound envelope for every tab: posted to the others and given to this tab's handlers. */
+  const share = (envelope: Envelope) => {
+    post({ k: 'message', from: tab, envelope });
+    handlers.emit(envelope);
+  };
+
+  /** Stops leading: the socket closes quietly (the next leader's snapshots follow) and the lock goes. */
+  const stepDown = () => {
+    const socket = local;
+    if (!socket) return;
+    local = null;
+    for (const stop of leading.splice(0)) stop();
+    waiting = [];
+    doing.clear();
+    socket.close();
+    release?.();
+    release = null;
+  };
+
+  /** Asks for the lock, unless this tab holds it or waits for it already. */
+  const compete = () => {
+    if (abort) return;
+    const controller = new AbortController();
+    abort = controller;
+    parts.locks
+      .request(parts.name, { signal: controller.signal }, () => {
+        // Granted to a request this tab gave up (closed, or went into the bfcache): pass it on.
+        if (closed || away || abort !== controller) return Promise.resolve();
+        return new Promise<void>((resolve) => {
+          release = resolve;
+          lead();
+        });
+      })
+      .catch(() => {
+        // Aborted while waiting in the queue: this tab never led on that request.
+      })
+      .finally(() => {
+        if (abort === controller) abort = null;
+      });
+  };
+
+  /** Hands this tab's unsettled work to the leader (again: a handover may have lost it). */
+  const handAll = () => {
+    for (const [id, entry] of pending) post({ k: 'work', from: tab, id, work: entry.work });
+  };
+
+  const goAway = () => {
+    if (away || !joined) return;
+    away = true;
+    stepDown();
+    // A cached page must not wait in the queue either: granted the lock, it would hold it asleep.
+    abort?.abort();
+    abort = null;
+    // Chromium evicts a cached page that a channel message reaches: closed, the page stays
+    // cached and comes back with its state.
+    channel.removeEventListener('message', onMessage);
+    channel.close();
+    shut = true;
+  };
+
+  const listen = () => {
+    if (shut) channel = parts.openChannel();
+    shut = false;
+    channel.addEventListener('message', onMessage);
+  };
+
+  const comeBack = () => {
+    if (!away) return;
+    away = false;
+    if (!joined || closed) return;
+    listen();
+    compete();
+    post({ k: 'ask', from: tab });
+    handAll();
+  };
+
   const join = () => {
     if (joined) return;
     joined = true;
     closed = false;
-    channel.addEventListener('message', onMessage);
-    abort = new AbortController();
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    parts.locks
-      .request(parts.name, { signal: abort.signal }, () => {
-        if (closed) return Promise.resolve();
-        lead();
-        return held;
-      })
-      .catch(() => {
-        // Aborted by close() while waiting in the queue: this tab never led.
-      });
+    away = false;
+    listen();
+    stopPage = parts.page ? watchPage(parts.page, { away: goAway, back: comeBack }) : null;
+    compete();
     post({ k: 'ask', from: tab });
   };
 
@@ -221,7 +354,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
       case 'leader':
         if (local) return;
         // A new leader: what it never heard of is handed to it again.
-        for (const [id, entry] of pending) post({ k: 'work', from: tab, id, work: entry.work });
+        handAll();
         return;
       case 'ask':
         if (local) post({ k: 'state', from: tab, snapshot: local.getSnapshot(), origin: '' });
@@ -234,9 +367,6 @@ export function createSharedSocket(parts: TabsParts): Socket {
         doing.add(key);
         perform(socket, message.work, (value, fault) => {
           doing.delete(key);
-          // This tab is leaving: the work fails with its socket, not for the tab that asked; that
-          // tab hands it to the next leader.
-          if (closed) return;
           post({
             k: 'done',
             from: tab,
@@ -271,18 +401,61 @@ export function createSharedSocket(parts: TabsParts): Socket {
     }
     if (local) perform(local, work, (v, f) => settleHere(id, v, f));
     else post({ k: 'work', from: tab, id, work });
+    return id;
+  };
+
+  /**
+   * A follower's request, settled here: the `reply` schema and the `signal` stay in this tab
+   * (neither can cross the channel), so the reply is checked and an abort is honoured here.
+   */
+  const requestThroughLeader = (type: string, data: unknown, given: RequestOptions) => {
+    const { reply, signal } = given;
+    if (signal?.aborted) {
+      const fault = clientFault('request_aborted', 'aborted before it was sent');
+      return Promise.reject(new FaultError(fault));
+    }
+    const timeoutMs = given.timeoutMs ?? options.requestTimeoutMs ?? 10_000;
+    const work: Work = {
+      kind: 'request',
+      type,
+      data,
+      timeoutMs,
+      retryOnReconnect: given.retryOnReconnect,
+    };
+    return new Promise<Envelope>((resolve, reject) => {
+      const onAbort = () =>
+        settleHere(id, undefined, clientFault('request_aborted', 'the signal was aborted'));
+      const id = hand(
+        work,
+        (value, fault) => {
+          signal?.removeEventListener('abort', onAbort);
+          if (fault) return reject(new FaultError(fault));
+          const envelope = value as Envelope;
+          const checked = reply ? validateData(reply, envelope.data) : null;
+          if (checked && !checked.ok) {
+            const cause = `reply to "${type}": ${checked.cause}`;
+            reject(new FaultError(store.getState().report(clientFault('invalid_envelope', cause))));
+          } else if (checked && checked.data !== envelope.data) {
+            resolve({ ...envelope, data: checked.data });
+          } else resolve(envelope);
+          // A reply reaches the handlers of the tab that asked only, as on its own socket.
+          handlers.emit(envelope);
+        },
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   };
 
   const leave = () => {
     closed = true;
     joined = false;
     channel.removeEventListener('message', onMessage);
+    stopPage?.();
+    stopPage = null;
+    stepDown();
     abort?.abort();
     abort = null;
-    local?.close();
-    local = null;
-    release?.();
-    release = null;
     for (const id of [...pending.keys()]) {
       settleHere(id, undefined, clientFault('connection_closed', 'close() was called in this tab'));
     }
@@ -318,7 +491,14 @@ export function createSharedSocket(parts: TabsParts): Socket {
       return { status: 'queued' };
     },
     request(type: string, data: unknown, requestOptions: RequestOptions = {}) {
-      if (local) return local.request(type, data as never, requestOptions);
+      if (local) {
+        const promise = local.request(type, data as never, requestOptions);
+        promise.then(
+          (envelope) => noteReply(envelope, 'here'),
+          () => {},
+        );
+        return promise;
+      }
       if (closed || !joined) {
         const fault = clientFault(
           'connection_closed',
@@ -326,20 +506,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
         );
         return Promise.reject(new FaultError(fault));
       }
-      const timeoutMs = requestOptions.timeoutMs ?? options.requestTimeoutMs ?? 10_000;
-      return new Promise<Envelope>((resolve, reject) => {
-        hand(
-          {
-            kind: 'request',
-            type,
-            data,
-            timeoutMs,
-            retryOnReconnect: requestOptions.retryOnReconnect,
-          },
-          (value, fault) => (fault ? reject(new FaultError(fault)) : resolve(value as Envelope)),
-          timeoutMs,
-        );
-      });
+      return requestThroughLeader(type, data, requestOptions);
     },
     on: (type, handler) => handlers.on(type, handler as MessageHandler),
     reconnect() {

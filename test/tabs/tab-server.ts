@@ -1,0 +1,209 @@
+/**
+ * The server of the cross-tab tests and of `npm run demo:tabs`: one HTTP origin that serves the tab
+ * page (test/tabs/page.ts, bundled by esbuild at start) and a `ws` server on the same port that
+ * counts its connections, logs every frame it gets, answers requests, and tells every client the
+ * connection count (`connections`), so each tab can show how many sockets the server holds.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { closeWithError, sendEnvelope } from '../../src/server/index.js';
+
+/** One WebSocket the server accepted. */
+export interface TabConnection {
+  readonly id: number;
+  readonly openedAt: number;
+  closedAt: number | null;
+  readonly socket: WebSocket;
+}
+
+/** One frame a client sent, as parsed JSON. */
+export interface TabFrame {
+  readonly connection: number;
+  readonly at: number;
+  readonly type: string;
+  readonly data: unknown;
+  readonly requestId: string | undefined;
+}
+
+/** A running tab server. */
+export interface TabServer {
+  /** The page: `http://127.0.0.1:<port>/`. */
+  readonly url: string;
+  /** The WebSocket endpoint on the same origin: `ws://127.0.0.1:<port>/ws`. */
+  readonly wsUrl: string;
+  /** Every connection ever accepted, oldest first. */
+  readonly connections: readonly TabConnection[];
+  /** Every frame received, in arrival order. */
+  readonly frames: readonly TabFrame[];
+  /** How many connections are open now. */
+  openCount(): number;
+  /** Sends an envelope to every open connection. */
+  broadcast(type: string, data: unknown): void;
+  /** Sends `error` 4003 then closes 4003 on every open connection, and does so to any new one. */
+  expireAuth(): void;
+  /** Forgets the frames and connections seen so far (open ones stay open and counted). */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sockguard: one connection for all tabs</title>
+<style>
+  body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem; }
+  .role { font-size: 2rem; font-weight: bold; }
+  .leader { color: #0a7d32; } .follower { color: #1f5fbf; } .closed { color: #888; }
+  pre { background: #f4f4f4; padding: .5rem; max-height: 14rem; overflow: auto; }
+</style></head>
+<body><div id="app">loading...</div><script src="/tabs.js"></script></body>
+</html>`;
+
+/** Another page of the same origin, to navigate a tab away (and back, from the bfcache). */
+const OTHER =
+  '<!doctype html><html lang="en"><head><title>elsewhere</title></head><body>elsewhere</body></html>';
+
+async function bundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+/** Options of {@link startTabServer}. */
+export interface TabServerOptions {
+  /** @default 0: a free port */
+  readonly port?: number;
+  /** Gets a line per connection opened or closed (the demo prints them). */
+  readonly log?: (line: string) => void;
+  /** Sends every `chat` a client sends back to every connection (the demo's tabs show them). */
+  readonly relay?: boolean;
+}
+
+/** Starts the server on 127.0.0.1. */
+export async function startTabServer(options: TabServerOptions = {}): Promise<TabServer> {
+  const { port = 0, log, relay = false } = options;
+  const script = await bundle();
+  const connections: TabConnection[] = [];
+  const frames: TabFrame[] = [];
+  const open = new Set<TabConnection>();
+  let ids = 0;
+  let authExpired = false;
+
+  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    const send = (type: string, body: string) => {
+      // no-store keeps each test's page fresh; the bfcache test navigates back, which the
+      // back/forward cache serves from memory regardless.
+      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+      response.end(body);
+    };
+    if (path === '/tabs.js') return send('text/javascript', script);
+    if (path === '/other') return send('text/html', OTHER);
+    if (path === '/') return send('text/html', PAGE);
+    response.writeHead(404).end();
+  });
+  const wss = new WebSocketServer({ server: http, path: '/ws' });
+
+  const tellCount = () => {
+    for (const connection of open) {
+      sendEnvelope(connection.socket, 'connections', { count: open.size });
+    }
+  };
+
+  wss.on('connection', (socket) => {
+    socket.on('error', () => {});
+    const connection: TabConnection = { id: ++ids, openedAt: Date.now(), closedAt: null, socket };
+    connections.push(connection);
+    if (authExpired) {
+      closeWithError(socket, 4003, 'Token expired');
+      connection.closedAt = Date.now();
+      return;
+    }
+    open.add(connection);
+    log?.(`connection ${connection.id} opened: ${open.size} open`);
+    tellCount();
+    socket.on('message', (raw) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw.toString());
+      } catch {
+        return;
+      }
+      const envelope = parsed as {
+        type?: unknown;
+        data?: unknown;
+        meta?: { request_id?: unknown };
+      };
+      const type = typeof envelope.type === 'string' ? envelope.type : '';
+      const requestId =
+        typeof envelope.meta?.request_id === 'string' ? envelope.meta.request_id : undefined;
+      frames.push({
+        connection: connection.id,
+        at: Date.now(),
+        type,
+        data: envelope.data,
+        requestId,
+      });
+      if (type === 'ping') return void sendEnvelope(socket, 'pong', null);
+      if (requestId === undefined) {
+        if (relay && type === 'chat') {
+          for (const other of open) sendEnvelope(other.socket, 'chat', envelope.data);
+        }
+        return;
+      }
+      // `count` is answered with the connection count; any other request with what it carried,
+      // after `delayMs` when asked (to keep it in flight).
+      const delay = (envelope.data as { delayMs?: unknown } | null)?.delayMs;
+      if (type === 'count') {
+        return void sendEnvelope(socket, 'count', { count: open.size }, { request_id: requestId });
+      }
+      const answer = () =>
+        sendEnvelope(socket, 'answer', { echo: envelope.data }, { request_id: requestId });
+      if (typeof delay === 'number' && delay > 0) setTimeout(answer, delay);
+      else answer();
+    });
+    socket.on('close', () => {
+      connection.closedAt = Date.now();
+      open.delete(connection);
+      log?.(`connection ${connection.id} closed: ${open.size} open`);
+      tellCount();
+    });
+  });
+
+  await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
+  const address = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+    connections,
+    frames,
+    openCount: () => open.size,
+    broadcast(type, data) {
+      for (const connection of open) sendEnvelope(connection.socket, type, data);
+    },
+    expireAuth() {
+      authExpired = true;
+      for (const connection of open) closeWithError(connection.socket, 4003, 'Token expired');
+    },
+    reset() {
+      authExpired = false;
+      frames.length = 0;
+      connections.splice(0, connections.length, ...open);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        http.close(() => resolve());
+      }),
+  };
+}
