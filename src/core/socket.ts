@@ -12,7 +12,6 @@ import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
 import type { NumberedFrame } from './delivery/ledger.js';
 import { isDeliveryPlugin } from './delivery/plugin.js';
-import { isTabsPlugin } from './tabs/plugin.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
 import { createHandlers } from './handlers.js';
@@ -33,6 +32,7 @@ import { createReporter, describeError } from './reporter.js';
 import { createRequests } from './requests.js';
 import { createSocketApi } from './socket-api.js';
 import { urlProblem } from './socket-url.js';
+import { isTabsPlugin } from './tabs/plugin.js';
 import { createTimers } from './timers.js';
 import type { Socket, SocketMessages } from './types.js';
 import { isUnauthorized } from './unauthorized.js';
@@ -66,7 +66,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     const { tabs: _shared, ...own } = options;
     const shared = tabs.share(
       options as SocketOptions,
-      (errors) => createSocket({ ...own, errors, autoConnect: false }) as unknown as Socket,
+      (errors, environment) =>
+        createSocket({ ...own, errors, environment, autoConnect: false }) as unknown as Socket,
     );
     if (shared) return shared as unknown as Socket<SocketMessages<S>>;
   }

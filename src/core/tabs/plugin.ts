@@ -2,6 +2,7 @@
  * `shareTabs()`: one connection for all tabs of an origin that ask for the same key. A function to
  * import rather than a flag, so apps that do not share do not ship the code.
  */
+import type { BrowserEnvironment } from '../environment.js';
 import type { ErrorStore } from '../error-store/error-store.js';
 import type { SocketOptions } from '../options.js';
 import type { Socket } from '../types.js';
@@ -28,7 +29,10 @@ export interface TabsPlugin {
    * @internal The shared socket, or null where Web Locks or BroadcastChannel are missing (SSR,
    * Node, old browsers): then each tab keeps its own socket.
    */
-  readonly share: (options: SocketOptions, local: (store: ErrorStore) => Socket) => Socket | null;
+  readonly share: (
+    options: SocketOptions,
+    local: (store: ErrorStore, environment: BrowserEnvironment | false) => Socket,
+  ) => Socket | null;
 }
 
 /**

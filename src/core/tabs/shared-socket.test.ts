@@ -258,3 +258,53 @@ describe('tabs: where it cannot work', () => {
     expect(() => createSocket({ url: URL_, tabs: true as never })).toThrow(/tabs: shareTabs\(\)/);
   });
 });
+
+describe('tabs: visibility', () => {
+  const page = () => {
+    const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
+    const hide = (hidden: boolean) => {
+      document.visibilityState = hidden ? 'hidden' : 'visible';
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    return {
+      environment: { window: new EventTarget(), document, navigator: { onLine: true } },
+      hide,
+    };
+  };
+
+  it('a hidden leader retries while another tab is on screen, and pauses once every tab is hidden', async () => {
+    const locks = memoryLocks();
+    const bus = memoryChannels();
+    const WebSocket = fakeWebSocketClass();
+    const pages = [page(), page()];
+    const tabs = pages.map((p) =>
+      createSocket({
+        url: URL_,
+        WebSocket,
+        random: () => 0.5,
+        heartbeat: false,
+        environment: p.environment,
+        tabs: shareTabs({ locks, channel: bus.open }),
+      }),
+    );
+    await settle();
+    WebSocket.last().open();
+    await settle();
+    pages[0]?.hide(true); // the leader's tab goes to the background; the follower is on screen
+    await settle();
+    WebSocket.last().drop(1006);
+    await settle();
+    const leader = tabs[0]?.getSnapshot();
+    expect(leader?.status).toBe('reconnecting');
+    expect(leader?.status === 'reconnecting' && leader.nextRetryAt).not.toBeNull();
+    pages[1]?.hide(true); // now every tab is hidden: retries wait
+    await settle();
+    const paused = tabs[0]?.getSnapshot();
+    expect(paused?.status === 'reconnecting' && paused.nextRetryAt).toBeNull();
+    pages[1]?.hide(false);
+    await settle();
+    const resumed = tabs[0]?.getSnapshot();
+    expect(resumed?.status === 'reconnecting' && resumed.nextRetryAt).not.toBeNull();
+    for (const t of tabs) t.close();
+  });
+});

@@ -12,6 +12,7 @@ import type { ClientCode, Fault } from '../../protocol/fault.js';
 import { FaultError } from '../../protocol/fault-error.js';
 import { validateData } from '../../protocol/standard-schema.js';
 import { NO_DELIVERY } from '../delivery/delivery.js';
+import type { BrowserEnvironment } from '../environment.js';
 import { createErrorStore, type ErrorStore } from '../error-store/error-store.js';
 import { createHandlers } from '../handlers.js';
 import type { SocketOptions } from '../options.js';
@@ -24,6 +25,7 @@ import type {
   SocketSnapshot,
 } from '../types.js';
 import { type PageTargets, watchPage } from './lifecycle.js';
+import { isVisible, type SharedVisibility, shareVisibility } from './visibility.js';
 import {
   type ChannelLike,
   type LocksLike,
@@ -38,8 +40,11 @@ export interface TabsParts {
   readonly locks: LocksLike;
   /** Opens the channel of the name (again after the page comes back from the bfcache). */
   readonly openChannel: () => ChannelLike;
-  /** Makes the ordinary socket the leader runs (not connected yet). */
-  readonly local: (store: ErrorStore) => Socket;
+  /**
+   * Makes the ordinary socket the leader runs (not connected yet), watching `document` for
+   * visibility: hidden only when every tab is.
+   */
+  readonly local: (store: ErrorStore, environment: BrowserEnvironment | false) => Socket;
   readonly options: SocketOptions;
   readonly random: () => number;
   readonly now: () => number;
@@ -56,6 +61,17 @@ interface Pending {
 }
 
 const isStore = (value: object): value is ErrorStore => 'getState' in value;
+
+/** Shared sockets made in this realm: part of each tab id. */
+let tabsMade = 0;
+const uuid = (): string => {
+  const crypto: unknown = Reflect.get(globalThis, 'crypto');
+  const make =
+    typeof crypto === 'object' && crypto !== null ? Reflect.get(crypto, 'randomUUID') : undefined;
+  return typeof make === 'function'
+    ? String(make.call(crypto))
+    : `${Math.floor(Math.random() * 36 ** 8).toString(36)}${Date.now().toString(36)}`;
+};
 
 /** The role of each shared socket's tab, read by {@link tabRole}. */
 const roles = new WeakMap<object, () => 'leader' | 'follower' | 'closed'>();
@@ -78,7 +94,8 @@ export function createSharedSocket(parts: TabsParts): Socket {
   let channel = parts.openChannel();
   /** The channel was closed for the bfcache: a new one is opened before it is used again. */
   let shut = false;
-  const tab = `${Math.floor(parts.random() * 36 ** 8).toString(36)}-${parts.now().toString(36)}`;
+  // Unique also when two tabs draw the same injected random at the same time (tests, seeded demos).
+  const tab = `${uuid()}-${++tabsMade}`;
   const store =
     options.errors && isStore(options.errors)
       ? options.errors
@@ -120,6 +137,13 @@ export function createSharedSocket(parts: TabsParts): Socket {
   /** Faults already passed on, by id (a merged repeat keeps its id). */
   const told = new Set<string>();
   let lastOrigin = '';
+  /** While leading: which tabs are on screen, behind the document the leader's socket watches. */
+  let visibility: SharedVisibility | null = null;
+  const tellVisibility = () => {
+    if (!local && joined && !closed)
+      post({ k: 'visible', from: tab, visible: isVisible(parts.page?.document) });
+  };
+  parts.page?.document?.addEventListener('visibilitychange', () => tellVisibility());
 
   const clientFault = (code: ClientCode, cause: string, requestId?: string): Fault =>
     classify(
@@ -200,9 +224,17 @@ export function createSharedSocket(parts: TabsParts): Socket {
   };
 
   const lead = () => {
-    const socket = parts.local(store);
+    const shared = shareVisibility(parts.page?.document);
+    visibility = shared;
+    const environment =
+      options.environment === false ? false : { ...options.environment, document: shared.document };
+    const socket = parts.local(store, environment);
     local = socket;
     leading.push(
+      () => {
+        shared.stop();
+        visibility = null;
+      },
       socket.subscribe(() => {
         const next = socket.getSnapshot();
         post({ k: 'state', from: tab, snapshot: next, origin: '' });
@@ -318,6 +350,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
     compete();
     post({ k: 'ask', from: tab });
     handAll();
+    tellVisibility();
   };
 
   const join = () => {
@@ -329,6 +362,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
     stopPage = parts.page ? watchPage(parts.page, { away: goAway, back: comeBack }) : null;
     compete();
     post({ k: 'ask', from: tab });
+    tellVisibility();
   };
 
   // ---- follower --------------------------------------------------------------------------------
@@ -353,8 +387,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
         return;
       case 'leader':
         if (local) return;
-        // A new leader: what it never heard of is handed to it again.
+        // A new leader: what it never heard of is handed to it again, and whether this tab shows.
         handAll();
+        tellVisibility();
         return;
       case 'ask':
         if (local) post({ k: 'state', from: tab, snapshot: local.getSnapshot(), origin: '' });
@@ -383,6 +418,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
         return;
       case 'reconnect':
         local?.reconnect();
+        return;
+      case 'visible':
+        visibility?.set(message.from, message.visible);
         return;
     }
   }
@@ -448,6 +486,8 @@ export function createSharedSocket(parts: TabsParts): Socket {
   };
 
   const leave = () => {
+    // A tab that leaves no longer keeps the leader's retries going.
+    if (!local && joined) post({ k: 'visible', from: tab, visible: false });
     closed = true;
     joined = false;
     channel.removeEventListener('message', onMessage);

@@ -74,9 +74,21 @@ export type TabMessage =
       readonly fault?: Fault;
     }
   /** A follower asks the leader to reconnect the shared socket. */
-  | { readonly k: 'reconnect'; readonly from: string };
+  | { readonly k: 'reconnect'; readonly from: string }
+  /** A tab is on screen or not (also `false` when it leaves): the leader pauses only if none is. */
+  | { readonly k: 'visible'; readonly from: string; readonly visible: boolean };
 
-const KINDS = new Set(['state', 'message', 'fault', 'leader', 'ask', 'work', 'done', 'reconnect']);
+const KINDS = new Set([
+  'state',
+  'message',
+  'fault',
+  'leader',
+  'ask',
+  'work',
+  'done',
+  'reconnect',
+  'visible',
+]);
 
 /** A message of the sharing, or undefined for anything else on the channel. */
 export function readTabMessage(data: unknown): TabMessage | undefined {
