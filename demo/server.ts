@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { SessionServer } from '../src/server/index.js';
-import { closeWithError } from '../src/server/index.js';
+import { closeWithError, createRedisHistory } from '../src/server/index.js';
 import { handleHttp } from './http.js';
 import { createDemoSessions, type DemoSocket, demoSocket } from './sessions.js';
 import { createState, type DemoClient, type DemoOptions, type DemoState } from './state.js';
@@ -107,14 +107,40 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<DemoSe
   };
 }
 
+/**
+ * With `REDIS_URL`, sessions live in Redis (several demo servers behind a load balancer resume
+ * each other's clients). `redis` is imported only here, and only then: `npm start` needs no Redis.
+ */
+async function redisStore(url: string) {
+  const { createClient } = await import('redis');
+  // Commands fail at once while Redis is down (the layer degrades) instead of queueing.
+  const client = createClient({ url, disableOfflineQueue: true });
+  client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
+  await client.connect();
+  const store = createRedisHistory({ client });
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await client.close();
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
-  const server = await startDemoServer({ port, log: true });
+  const redisUrl = process.env.REDIS_URL;
+  const redis = redisUrl ? await redisStore(redisUrl) : undefined;
+  const server = await startDemoServer({ port, log: true, store: redis?.store });
   console.log(
-    `sockguard demo server: ${server.url}/?token=valid-me (controls: ${server.httpUrl}/)`,
+    `sockguard demo server: ${server.url}/?token=valid-me (controls: ${server.httpUrl}/)` +
+      (redis ? ', sessions in Redis' : ''),
   );
   const stop = () => {
-    server.close().then(() => process.exit(0));
+    server
+      .close()
+      .then(() => redis?.close())
+      .then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

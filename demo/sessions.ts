@@ -73,7 +73,7 @@ export function createDemoSessions(state: DemoState): SessionServer<DemoSocket> 
     // The demo answers pings itself, so that `silence` can withhold the pong.
     answerPings: false,
     sessionTtlMs: state.options.sessionTtlMs,
-    history: createMemoryHistory(state.options.history),
+    history: state.options.store ?? createMemoryHistory(state.options.history),
     onMessage: (envelope, session, socket) => {
       if (socket.client.peer === undefined) adopt(state, socket.client, session);
       handleEnvelope(state, socket.client, envelope);

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import {
   type ErrorEnvelopeOptions,
+  type HistoryStore,
   type MemoryHistoryOptions,
   type Session,
   sendEnvelope,
@@ -30,6 +31,8 @@ export interface DemoOptions {
   readonly sessionTtlMs?: number;
   /** Bounds of each session's history (a small `maxMessages` shows a resync). @default {} */
   readonly history?: MemoryHistoryOptions;
+  /** Where sessions live instead of memory (`REDIS_URL` gives a Redis store). @default memory */
+  readonly store?: HistoryStore | undefined;
 }
 
 /** A connected socket and what the demo knows about it. */
@@ -78,6 +81,7 @@ export const defaultOptions: Required<DemoOptions> = {
   log: false,
   sessionTtlMs: 120_000,
   history: {},
+  store: undefined,
 };
 
 export function createState(options: DemoOptions): DemoState {

@@ -14,6 +14,18 @@ export { isSendableCloseCode } from '../protocol/close-code-rules.js';
 export type { ErrorData, WireEnvelope, WireMeta } from '../protocol/envelope.js';
 export { buildEnvelope, buildErrorEnvelope, type ErrorEnvelopeOptions } from './envelope.js';
 export { MAX_CLOSE_REASON_BYTES, truncateCloseReason } from './reason.js';
+// The Redis store imports no Redis client (you pass yours in): this entry stays free of `redis`.
+export {
+  createRedisHistory,
+  type RedisCommandClient,
+  type RedisDuplicableClient,
+  type RedisHistory,
+  type RedisHistoryOptions,
+  type RedisMessageListener,
+  type RedisOwnedSubscriber,
+  type RedisSubscriberClient,
+  RedisTimeoutError,
+} from './redis/index.js';
 export {
   type CloseWithErrorOptions,
   closeWithError,
@@ -25,13 +37,18 @@ export {
   createMemoryHistory,
   createSessionServer,
   type HistoryStore,
+  isUncertain,
+  isUnknownSession,
   type MaybePromise,
   type MemoryHistory,
   type MemoryHistoryOptions,
   type OpenedSession,
   type Session,
   type SessionError,
+  type SessionEvent,
   type SessionServer,
   type SessionServerOptions,
   type SessionSocket,
+  UnknownSessionError,
+  type Unsubscribe,
 } from './session/index.js';

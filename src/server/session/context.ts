@@ -8,7 +8,9 @@ import type { HistoryStore, MaybePromise } from './history-store.js';
 import type { Session, SessionError, SessionSocket } from './types.js';
 
 /** The outcome of a store call: its value, or the failure already reported. */
-export type Attempt<T> = { readonly ok: true; readonly value: T } | { readonly ok: false };
+export type Attempt<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown };
 
 /** A session this instance holds, as the layer's parts see it. */
 export interface HeldSession extends Session {
@@ -37,6 +39,10 @@ export interface LayerContext<S extends SessionSocket> {
   ended(session: Session): void;
   /** A fresh session id, not held yet. */
   newId(): string;
+  /** What every claim token of this layer starts with (unique to the layer). */
+  readonly instance: string;
+  /** A fresh claim token (`owner` of `create`, `open` and `expire`). */
+  claim(): string;
   /** Runs a store call, reporting a throw or a rejection. */
   attempt<T>(session: string, operation: string, call: () => MaybePromise<T>): Promise<Attempt<T>>;
 }
@@ -46,6 +52,18 @@ export function startTimer(callback: () => void, ms: number): unknown {
   const handle: unknown = globalThis.setTimeout(callback, ms);
   (handle as { unref?: () => void }).unref?.();
   return handle;
+}
+
+/** Interval that does not keep the process alive; clear it with {@link stopInterval}. */
+export function startInterval(callback: () => void, ms: number): unknown {
+  const handle: unknown = globalThis.setInterval(callback, ms);
+  (handle as { unref?: () => void }).unref?.();
+  return handle;
+}
+
+/** Clears an interval from {@link startInterval}. */
+export function stopInterval(handle: unknown): void {
+  if (handle !== undefined) globalThis.clearInterval(handle as number);
 }
 
 /** Clears a timer from {@link startTimer}. */

@@ -9,6 +9,10 @@
  * client frames one after the other, the app's Promise included. Inbound tasks may wait for
  * outbound ones (a hello does), never the reverse, so an `onMessage` awaiting `send` cannot
  * deadlock.
+ *
+ * With a store shared by several instances (one with `subscribe`), the connection's frames go
+ * through a {@link LiveFeed}: frames numbered here and on other instances are written once each,
+ * in `seq` order, and a later claim of the session elsewhere ends it here.
  */
 import { closeCodeForAppCode } from '../../protocol/app-codes.js';
 import { ackFrame, seqOf } from '../../protocol/delivery.js';
@@ -19,15 +23,23 @@ import type { CloseWithErrorOptions } from '../send.js';
 import type { Connection, FrameSink } from './connection.js';
 import { type HeldSession, type LayerContext, startTimer, stopTimer } from './context.js';
 import { type FrameEncoder, frameEncoder } from './frame-text.js';
+import { isUncertain, type Unsubscribe } from './history-store.js';
 import { handleInbound, type Inbound, RESERVED_PREFIX, replyMeta } from './inbound.js';
+import type { LiveFeed } from './live-feed.js';
 import { SerialQueue } from './serial-queue.js';
 import type { SessionSocket } from './types.js';
 
 const NOTHING = Promise.resolve(undefined);
 
 /** Control frames: never numbered, never kept, written to the live connection only. */
-const isControlType = (type: string): boolean =>
+export const isControlType = (type: string): boolean =>
   type === 'pong' || type.startsWith(RESERVED_PREFIX);
+
+/** A connection's subscription to its session's frames (stores with `subscribe`). */
+export interface Subscription {
+  readonly feed: LiveFeed;
+  readonly unsubscribe: Unsubscribe;
+}
 
 /** A delivery session held by this instance. */
 export class DeliverySession<S extends SessionSocket> implements HeldSession, FrameSink<S> {
@@ -39,10 +51,13 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   /** Forgotten (expired, unknown to the store, or the layer closed): sends resolve undefined. */
   dead = false;
   exposed = false;
+  /** The token of this instance's latest claim of the session (`owner` in the store). */
+  claim = '';
   readonly inbound = new SerialQueue();
   readonly outbound = new SerialQueue();
   private ackTimer: unknown;
   private ttlTimer: unknown;
+  private subscription: Subscription | undefined;
 
   constructor(
     readonly id: string,
@@ -99,21 +114,30 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   /** Numbers one frame in the store and writes it; on a store failure writes it unnumbered. */
   private async number(encode: FrameEncoder): Promise<number | undefined> {
     if (this.dead) return undefined;
+    // The store may call the encoder more than once (the Redis store splits the text around the
+    // seq): keep the text of the seq it returns, not of the last call.
     let text: string | undefined;
+    let textSeq = 0;
     const appended = await this.context.attempt(this.id, 'append', () =>
       this.context.store.append(this.id, (seq) => {
         text = encode(seq);
+        textSeq = seq;
         return text;
       }),
     );
     if (!appended.ok) {
+      // It may have been numbered all the same (a timeout): then it comes through the feed, and
+      // an unnumbered copy would reach the client's handlers twice.
+      if (this.subscription !== undefined && isUncertain(appended.error)) return undefined;
       // Live traffic goes on without the store: at most once for this frame, no hole in the seqs.
       this.connection?.write(encode());
       return undefined;
     }
     const seq = appended.value;
     if (seq > this.seq) this.seq = seq;
-    this.connection?.write(text ?? encode(seq));
+    const frame = text !== undefined && textSeq === seq ? text : encode(seq);
+    if (this.subscription !== undefined) this.subscription.feed.offer(seq, frame);
+    else this.connection?.write(frame);
     return seq;
   }
 
@@ -123,6 +147,9 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
 
   /** One client frame: a duplicate is re-acked, anything else handled, then counted as processed. */
   private process(item: Inbound, connection: Connection<S>): void | Promise<void> {
+    // Ended or shut down: the client sends unacknowledged frames again to whoever holds the
+    // session now, which processes them once (processing them here could process them twice).
+    if (this.dead) return;
     const seq = item.ok ? seqOf(item.envelope) : undefined;
     if (seq !== undefined && seq <= this.acked) {
       this.scheduleAck();
@@ -161,16 +188,22 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
    * step). An older connection is closed with 1000: one connection per session. A connection that
    * closed while its hello was answered is not attached; the session starts its TTL instead.
    */
-  attach(connection: Connection<S>): void {
+  attach(connection: Connection<S>, claim: string, subscription?: Subscription): void {
     this.exposed = true;
+    // The store's latest claim is this one now, whichever connection keeps the session here.
+    this.claim = claim;
     if (connection.closed) {
+      subscription?.feed.stop();
+      subscription?.unsubscribe();
       if (this.connection === undefined) this.startExpiry();
       return;
     }
     stopTimer(this.ttlTimer);
     this.ttlTimer = undefined;
     const older = this.connection;
+    this.dropSubscription();
     this.connection = connection;
+    this.subscription = subscription;
     connection.session = this;
     if (older !== undefined && older !== connection) {
       older.close(1000, 'Replaced by a newer connection');
@@ -181,7 +214,43 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   detach(connection: Connection<S>): void {
     if (this.connection !== connection) return;
     this.connection = undefined;
+    this.dropSubscription();
     if (!this.dead && !this.context.closed) this.startExpiry();
+  }
+
+  /** The welcome and replay went out up to `seq`: the live feed (if any) starts after it. */
+  started(seq: number): void {
+    this.subscription?.feed.start(seq);
+  }
+
+  /** What the live feed of `connection` asks for; nothing once it is not the session's connection. */
+  feedOwner(connection: Connection<S>) {
+    const current = () => this.connection === connection && !this.dead;
+    return {
+      write: (text: string) => {
+        if (current()) connection.write(text);
+      },
+      wrote: (seq: number) => {
+        if (seq > this.seq) this.seq = seq;
+      },
+      // 1012 (service restart): the client reconnects at once and resumes from the history.
+      resume: (reason: string) => {
+        if (current()) connection.close(1012, reason);
+      },
+      // Claimed later by a connection elsewhere: this instance lets the session go (the claim's
+      // owner expires it when its turn comes; an expire from here would be stale).
+      superseded: () => {
+        if (current()) this.end('Session resumed on another connection');
+      },
+    };
+  }
+
+  private dropSubscription(): void {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    if (subscription === undefined) return;
+    subscription.feed.stop();
+    subscription.unsubscribe();
   }
 
   private startExpiry(): void {
@@ -192,23 +261,25 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
       this.ttlTimer = undefined;
       if (this.connection === undefined) this.end();
     }, ttl);
+    const claim = this.claim;
     void this.outbound.run(() =>
-      context.attempt(id, 'expire', () => context.store.expire(id, ttl)),
+      context.attempt(id, 'expire', () => context.store.expire(id, ttl, claim)),
     );
   }
 
   /** Forgets the session here (the store forgets it by its own expiry) and tells the app. */
-  end(): void {
+  end(reason = 'Session ended'): void {
     if (this.dead) return;
     this.dead = true;
     stopTimer(this.ttlTimer);
     stopTimer(this.ackTimer);
     this.ttlTimer = undefined;
     this.ackTimer = undefined;
+    this.dropSubscription();
     if (this.context.sessions.get(this.id) === this) this.context.sessions.delete(this.id);
     const connection = this.connection;
     this.connection = undefined;
-    connection?.close(1000, 'Session ended');
+    connection?.close(1000, reason);
     if (this.exposed) this.context.ended(this);
   }
 
@@ -221,9 +292,12 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     stopTimer(this.ttlTimer);
     this.ttlTimer = undefined;
     this.dead = true;
+    this.dropSubscription();
     if (this.connection !== undefined) {
-      const { id, context } = this;
-      void context.attempt(id, 'expire', () => context.store.expire(id, context.sessionTtlMs));
+      const { id, context, claim } = this;
+      void context.attempt(id, 'expire', () =>
+        context.store.expire(id, context.sessionTtlMs, claim),
+      );
     }
   }
 }

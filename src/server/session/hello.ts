@@ -10,7 +10,9 @@ import {
 } from '../../protocol/delivery.js';
 import type { Connection } from './connection.js';
 import type { LayerContext } from './context.js';
-import { DeliverySession } from './delivery-session.js';
+import { DeliverySession, type Subscription } from './delivery-session.js';
+import type { Unsubscribe } from './history-store.js';
+import { LiveFeed } from './live-feed.js';
 import type { SessionSocket } from './types.js';
 
 type Outcome = 'attached' | 'unknown' | 'retry';
@@ -28,6 +30,36 @@ function writeWelcome<S extends SessionSocket>(
   for (const text of replay) connection.write(text);
 }
 
+/**
+ * With a shared store: subscribes `connection` to the session's frames before the session is
+ * opened, so nothing numbered elsewhere after the open's snapshot can slip past. The feed holds
+ * what comes until the welcome is out.
+ */
+async function subscribe<S extends SessionSocket>(
+  context: LayerContext<S>,
+  session: DeliverySession<S>,
+  connection: Connection<S>,
+  claim: string,
+): Promise<Subscription | undefined> {
+  const { store } = context;
+  if (store.subscribe === undefined) return undefined;
+  const feed = new LiveFeed(claim, context.instance, session.feedOwner(connection));
+  const subscribed = await context.attempt(session.id, 'subscribe', () =>
+    store.subscribe?.(session.id, feed.listener),
+  );
+  // A store that broke its promise never to reject: frames from other instances are not seen here.
+  if (!subscribed.ok || typeof subscribed.value !== 'function') return undefined;
+  const end = subscribed.value as Unsubscribe;
+  const unsubscribe = () => {
+    try {
+      end();
+    } catch (error) {
+      context.report('store', 'unsubscribe', error, session.id);
+    }
+  };
+  return { feed, unsubscribe };
+}
+
 /** A new session for `connection`, welcomed with `resumed: false` (and `reason` if one was asked for). */
 async function start<S extends SessionSocket>(
   context: LayerContext<S>,
@@ -40,12 +72,19 @@ async function start<S extends SessionSocket>(
   const session = new DeliverySession(id, context);
   context.sessions.set(id, session);
   await session.outbound.run(async () => {
+    const claim = context.claim();
+    const subscription = await subscribe(context, session, connection, claim);
     // A store that cannot create it leaves a live-only session: sends go out unnumbered.
-    await context.attempt(id, 'create', () => context.store.create(id));
-    if (session.dead) return;
-    session.attach(connection);
+    await context.attempt(id, 'create', () => context.store.create(id, claim));
+    if (session.dead) {
+      subscription?.feed.stop();
+      subscription?.unsubscribe();
+      return;
+    }
+    session.attach(connection, claim, subscription);
     const data = { session: id, resumed: false, seq: 0, acked: 0 };
     writeWelcome(connection, reason === undefined ? data : { ...data, reason }, requestId, []);
+    session.started(0);
   });
   return session.dead ? undefined : session;
 }
@@ -60,10 +99,16 @@ async function resume<S extends SessionSocket>(
 ): Promise<Outcome> {
   if (session.dead) return 'retry';
   const { id } = session;
-  const opened = await context.attempt(id, 'open', () => context.store.open(id, hello.last_seq));
-  if (session.dead) return 'retry';
+  const claim = context.claim();
+  const subscription = await subscribe(context, session, connection, claim);
+  const opened = await context.attempt(id, 'open', () =>
+    context.store.open(id, hello.last_seq, claim),
+  );
   const state = opened.ok ? opened.value : null;
-  if (state === undefined) {
+  if (session.dead || state === undefined) {
+    subscription?.feed.stop();
+    subscription?.unsubscribe();
+    if (session.dead) return 'retry';
     session.end();
     return 'unknown';
   }
@@ -79,7 +124,7 @@ async function resume<S extends SessionSocket>(
     if (kept !== undefined && hello.last_seq <= seq) replay = kept;
     else reason = 'history_gone';
   }
-  session.attach(connection);
+  session.attach(connection, claim, subscription);
   const data = { session: id, seq: session.seq, acked: session.acked };
   writeWelcome(
     connection,
@@ -89,6 +134,7 @@ async function resume<S extends SessionSocket>(
     requestId,
     replay,
   );
+  session.started(session.seq);
   return 'attached';
 }
 

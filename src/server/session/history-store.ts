@@ -23,29 +23,89 @@ export interface OpenedSession {
 }
 
 /**
+ * What a store tells a connection's subscription ({@link HistoryStore.subscribe}):
+ * - `frame`: a frame was numbered in the session, on this instance or another (`text` exactly as
+ *   kept, `meta.seq` included).
+ * - `claimed`: a connection claimed the session with {@link HistoryStore.open} or `create`
+ *   (`owner` is the token it passed). Claims reach each subscriber in the order the store took them.
+ * - `lost`: events may have been missed (the store lost its subscription and has it again, or could
+ *   not confirm it): the layer makes the client resume, which serves the gap from the history.
+ */
+export type SessionEvent =
+  | { readonly type: 'frame'; readonly seq: number; readonly text: string }
+  | { readonly type: 'claimed'; readonly owner: string }
+  | { readonly type: 'lost' };
+
+/** Ends a subscription. Never throws. */
+export type Unsubscribe = () => void;
+
+/**
+ * The error a store throws from {@link HistoryStore.append} for a session it does not know (never
+ * created, or expired): the layer treats it as a forgotten session, not as a store failure.
+ */
+export class UnknownSessionError extends Error {
+  override readonly name = 'UnknownSessionError';
+  constructor(
+    /** The session asked for. */
+    readonly session: string,
+  ) {
+    super(`unknown session ${JSON.stringify(session)}`);
+  }
+}
+
+/** True for an {@link UnknownSessionError}, also one from another copy of this module. */
+export const isUnknownSession = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'UnknownSessionError';
+
+/**
+ * True for a store failure that may still have taken effect (a command that timed out may have
+ * run): such an error carries `uncertain: true`. After an uncertain `append` the layer does not
+ * write the frame unnumbered, since the numbered one may follow through the subscription.
+ */
+export const isUncertain = (error: unknown): boolean =>
+  typeof error === 'object' && error !== null && Reflect.get(error, 'uncertain') === true;
+
+/**
  * Where sessions live. The session layer serializes `create`, `open`, `append` and `expire` per
  * session on one instance (each waits for the previous one to settle); `setAcked` may overlap them
  * and must keep the highest value. A method that throws or rejects is reported through the layer's
  * `onError` and the layer degrades (see docs/server.md), it never crashes.
+ *
+ * **Owners.** `create` and `open` pass `owner`, a token unique to that claim of the session by one
+ * connection; `expire` passes the token of the claim it ends. A store shared by several instances
+ * must ignore an `expire` whose owner is not the latest claim: a late `expire` from the instance a
+ * client left must not end the session the client now holds on another one.
  */
 export interface HistoryStore {
-  /** Creates the session with `seq` 0, `acked` 0 and an empty history. */
-  create(session: string): MaybePromise<void>;
+  /** Creates the session with `seq` 0, `acked` 0 and an empty history, claimed by `owner`. */
+  create(session: string, owner: string): MaybePromise<void>;
   /**
-   * A connection now holds the session: cancels a pending {@link expire} and returns its state with
-   * the frames after `afterSeq`, or `undefined` when the store does not know the session.
+   * A connection now holds the session: records `owner` as its latest claim, cancels a pending
+   * {@link expire} and returns its state with the frames after `afterSeq`, or `undefined` when the
+   * store does not know the session.
    */
-  open(session: string, afterSeq: number): MaybePromise<OpenedSession | undefined>;
+  open(session: string, afterSeq: number, owner: string): MaybePromise<OpenedSession | undefined>;
   /**
    * Numbers one application frame: takes the next `seq` (last + 1), keeps `encode(seq)` (the frame
    * text, `meta.seq` included) in the history, trims it to its bounds, and returns that `seq`.
-   * Throws or rejects when the session is unknown.
+   * Throws or rejects with {@link UnknownSessionError} when the session is unknown.
    */
   append(session: string, encode: (seq: number) => string): MaybePromise<number>;
   /** Records that client frames up to `acked` are processed (a lower value than the kept one is ignored). */
   setAcked(session: string, acked: number): MaybePromise<void>;
-  /** No connection holds the session: forget it after `ttlMs` unless {@link open} claims it first. */
-  expire(session: string, ttlMs: number): MaybePromise<void>;
+  /**
+   * No connection holds the session: forget it after `ttlMs` unless {@link open} claims it first.
+   * Ignored when `owner` is not the session's latest claim.
+   */
+  expire(session: string, ttlMs: number, owner: string): MaybePromise<void>;
+  /**
+   * Optional, for a store shared by several instances: calls `listener` with the session's
+   * {@link SessionEvent}s from when the returned Promise resolves until the subscription ends.
+   * The layer subscribes before it opens the session, while one of its connections holds it, so
+   * a frame numbered on another instance reaches that connection. Resolves even when the store
+   * cannot subscribe now; then `lost` follows once it can. Never rejects.
+   */
+  subscribe?(session: string, listener: (event: SessionEvent) => void): MaybePromise<Unsubscribe>;
 }
 
 /** The method names of {@link HistoryStore}, for the option check. */

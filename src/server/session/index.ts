@@ -1,5 +1,14 @@
 /** The session layer of `sockguard/server`: the delivery extension's server side. */
-export type { HistoryStore, MaybePromise, OpenedSession } from './history-store.js';
+export {
+  type HistoryStore,
+  isUncertain,
+  isUnknownSession,
+  type MaybePromise,
+  type OpenedSession,
+  type SessionEvent,
+  UnknownSessionError,
+  type Unsubscribe,
+} from './history-store.js';
 export {
   createMemoryHistory,
   type MemoryHistory,

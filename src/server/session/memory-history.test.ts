@@ -114,4 +114,17 @@ describe('createMemoryHistory', () => {
       /unknown option maxMessage\. Did you mean maxMessages\?/,
     );
   });
+
+  it('ignores an expire from a claim that is not the latest: a layer sharing the store holds it now', () => {
+    const clock = { time: 0 };
+    const history = createMemoryHistory({ now: () => clock.time });
+    history.create('s', 'left');
+    history.open('s', 0, 'now');
+    history.expire('s', 100, 'left');
+    clock.time += 1000;
+    expect(history.open('s', 0, 'now')).toBeDefined();
+    history.expire('s', 100, 'now');
+    clock.time += 1000;
+    expect(history.open('s', 0, 'now')).toBeUndefined();
+  });
 });

@@ -3,7 +3,7 @@
  * age. No timers: ages and expiries are read from the injected monotonic clock when the store is
  * used, so a stepped wall clock neither trims early nor keeps a session forever.
  */
-import type { HistoryStore, OpenedSession } from './history-store.js';
+import { type HistoryStore, type OpenedSession, UnknownSessionError } from './history-store.js';
 import { checkOptions } from './option-checks.js';
 
 /** Options of {@link createMemoryHistory}. */
@@ -28,11 +28,11 @@ export interface MemoryHistoryOptions {
 export interface MemoryHistory extends HistoryStore {
   /** Sessions held, expired ones not yet swept included. */
   readonly size: number;
-  create(session: string): void;
-  open(session: string, afterSeq: number): OpenedSession | undefined;
+  create(session: string, owner?: string): void;
+  open(session: string, afterSeq: number, owner?: string): OpenedSession | undefined;
   append(session: string, encode: (seq: number) => string): number;
   setAcked(session: string, acked: number): void;
-  expire(session: string, ttlMs: number): void;
+  expire(session: string, ttlMs: number, owner?: string): void;
 }
 
 interface Entry {
@@ -51,6 +51,8 @@ interface Record {
   /** The highest `seq` dropped from the history (0: none). */
   trimmed: number;
   expiresAt: number | undefined;
+  /** The latest claim's token (`undefined`: a caller that passes none). */
+  owner: string | undefined;
 }
 
 const SCOPE = 'createMemoryHistory';
@@ -122,7 +124,7 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
     get size() {
       return sessions.size;
     },
-    create(id) {
+    create(id, owner) {
       sweep(now());
       drop(id);
       sessions.set(id, {
@@ -133,11 +135,13 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
         chars: 0,
         trimmed: 0,
         expiresAt: undefined,
+        owner,
       });
     },
-    open(id, afterSeq): OpenedSession | undefined {
+    open(id, afterSeq, owner): OpenedSession | undefined {
       const record = live(id);
       if (record === undefined) return undefined;
+      record.owner = owner;
       record.expiresAt = undefined;
       expiring.delete(id);
       trim(record, now());
@@ -149,7 +153,7 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
     },
     append(id, encode) {
       const record = live(id);
-      if (record === undefined) throw new Error(`${SCOPE}: unknown session ${JSON.stringify(id)}`);
+      if (record === undefined) throw new UnknownSessionError(id);
       const seq = record.seq + 1;
       const text = encode(seq);
       record.seq = seq;
@@ -163,11 +167,13 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
       const record = live(id);
       if (record !== undefined && acked > record.acked) record.acked = acked;
     },
-    expire(id, ttlMs) {
+    expire(id, ttlMs, owner) {
       const time = now();
       sweep(time);
       const record = live(id);
       if (record === undefined) return;
+      // A newer claim holds it (another layer sharing this store): this expiry is stale.
+      if (record.owner !== undefined && owner !== undefined && record.owner !== owner) return;
       record.expiresAt = time + ttlMs;
       expiring.delete(id);
       expiring.set(id, record.expiresAt);

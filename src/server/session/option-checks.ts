@@ -12,6 +12,8 @@ export type OptionRule =
   | { readonly kind: 'integer'; readonly min: number; readonly max: number; readonly unit?: string }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'function' }
+  /** A string of at most `max` characters. */
+  | { readonly kind: 'string'; readonly max: number }
   /** An object with these methods (a history store). */
   | { readonly kind: 'methods'; readonly names: readonly string[] };
 
@@ -38,6 +40,10 @@ function refusal(rule: OptionRule, value: unknown): string | null {
       return typeof value === 'boolean' ? null : 'true or false';
     case 'function':
       return typeof value === 'function' ? null : 'a function';
+    case 'string':
+      return typeof value === 'string' && value.length <= rule.max
+        ? null
+        : `a string of at most ${rule.max} characters`;
     case 'methods': {
       const ok =
         typeof value === 'object' &&

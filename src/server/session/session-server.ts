@@ -4,15 +4,18 @@
  * any other first frame makes it a plain client, served as before.
  */
 import { readHello } from '../../protocol/delivery.js';
-import type { Envelope } from '../../protocol/envelope.js';
+import type { Envelope, WireMeta } from '../../protocol/envelope.js';
 import { Connection } from './connection.js';
 import { type Attempt, type HeldSession, isThenable, type LayerContext } from './context.js';
+import { DeliverySession, isControlType } from './delivery-session.js';
+import { frameEncoder } from './frame-text.js';
 import { welcome } from './hello.js';
-import { HISTORY_STORE_METHODS } from './history-store.js';
+import { HISTORY_STORE_METHODS, isUnknownSession } from './history-store.js';
 import { type Inbound, isHello, isPing, PONG_TEXT, readInbound } from './inbound.js';
 import { createMemoryHistory } from './memory-history.js';
 import { checkOptions, MAX_TIMER_MS } from './option-checks.js';
 import { PlainSession } from './plain-session.js';
+import { SerialQueue } from './serial-queue.js';
 import type {
   Session,
   SessionError,
@@ -23,6 +26,7 @@ import type {
 
 const SCOPE = 'createSessionServer';
 const ignore = (): void => {};
+const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
 /** `onError` by default: the failure is on the console, not lost. */
 const logError = (error: SessionError): void => {
@@ -62,6 +66,10 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
   const onError = options.onError ?? logError;
   const connections = new Set<Connection<S>>();
   const sessions = new Map<string, HeldSession>();
+  const instance = `${randomId()}:`;
+  let claims = 0;
+  // Sends to sessions held elsewhere, one queue per session while it has some in flight.
+  const remote = new Map<string, SerialQueue>();
 
   const report: LayerContext<S>['report'] = (kind, operation, error, session) => {
     try {
@@ -118,14 +126,43 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
       }
     },
     newId,
+    instance,
+    claim: () => `${instance}${++claims}`,
     async attempt<T>(session: string, operation: string, call: () => T | Promise<T>) {
       try {
         return { ok: true, value: await call() } as Attempt<T>;
       } catch (error) {
         report('store', operation, error, session);
-        return { ok: false } as Attempt<T>;
+        return { ok: false, error } as Attempt<T>;
       }
     },
+  };
+
+  /** Numbers a frame for a session this instance does not hold: its holder writes it. */
+  const sendRemote = (id: string, type: string, data: unknown, meta: WireMeta | undefined) => {
+    let encode: (seq: number) => string;
+    try {
+      encode = frameEncoder(type, data, meta);
+    } catch (error) {
+      report('encode', 'send', error, id);
+      return NOTHING;
+    }
+    // Control frames belong to one connection, which is not here.
+    if (isControlType(type) || context.closed) return NOTHING;
+    const queue = remote.get(id) ?? new SerialQueue();
+    remote.set(id, queue);
+    const done = queue.run(async (): Promise<number | undefined> => {
+      try {
+        return await context.store.append(id, encode);
+      } catch (error) {
+        if (!isUnknownSession(error)) report('store', 'append', error, id);
+        return undefined;
+      }
+    });
+    void done.then(() => {
+      if (remote.get(id) === queue && queue.idle) remote.delete(id);
+    });
+    return done;
   };
 
   const becomePlain = (connection: Connection<S>): PlainSession<S> => {
@@ -205,6 +242,12 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     },
     get size() {
       return sessions.size;
+    },
+    send(id, type, data, meta) {
+      const held = sessions.get(id);
+      // A hello still opening it holds a placeholder: the send waits behind the open.
+      if (held instanceof DeliverySession && !held.dead) return held.send(type, data, meta);
+      return sendRemote(id, type, data, meta);
     },
     close() {
       if (context.closed) return;

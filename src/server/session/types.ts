@@ -109,8 +109,20 @@ export interface SessionServer<S extends SessionSocket = SessionSocket> {
   /** How many delivery sessions this instance holds. */
   readonly size: number;
   /**
+   * Sends an application frame to any delivery session, held here or not: a session held here
+   * sends it as {@link Session.send}; any other is numbered through the store, and with a store
+   * shared by several instances (one with `subscribe`) the instance holding its connection writes
+   * it (otherwise it is replayed when the client resumes). Resolves with the `seq`, or `undefined`
+   * when nothing was numbered: a session the store does not know (not reported), a control type
+   * (`pong`, `sockguard.*`: they belong to one connection) for a session not held here, data that
+   * cannot be serialized, a store that failed, or a closed layer. Never rejects.
+   */
+  send(id: string, type: string, data?: unknown, meta?: WireMeta): Promise<number | undefined>;
+  /**
    * Stops: clears every timer, sends pending acks, closes every connection with 1001 (clients
-   * resume elsewhere) and tells the store to expire the sessions that had one. Idempotent.
+   * resume elsewhere) and tells the store to expire the sessions that had one. Client frames not
+   * processed yet are dropped unacknowledged (the client sends them again to the next holder).
+   * Idempotent.
    */
   close(): void;
 }

@@ -1,0 +1,110 @@
+/**
+ * The Lua scripts of the Redis history store. Each runs atomically in Redis, so a session's `seq`
+ * is taken, its frame kept and published in one step whichever instance asks: numbers stay
+ * monotonic per session across instances, and subscribers see frames in `seq` order.
+ *
+ * Keys of a session (one hash tag, so a cluster keeps them in one slot): the hash `KEYS[1]`
+ * (`seq`, `acked`, `bytes`, `owner`) and the stream `KEYS[2]` (entry id `<seq>-0`, fields `t`: the
+ * frame text, `a`: when it was kept, in Redis's clock, ms). Channel messages: `f<seq> <text>` for
+ * a frame, `c<owner>` for a claim.
+ */
+
+/** A script: its name (in errors) and its Lua text. */
+export interface Script {
+  readonly name: string;
+  readonly body: string;
+}
+
+const script = (name: string, body: string): Script => ({ name, body });
+
+const NOW = `local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
+
+/** ARGV: owner, leaseMs, channel. Starts the session afresh, claimed by owner. */
+export const CREATE = script(
+  'create',
+  `redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[1], 'seq', 0, 'acked', 0, 'bytes', 0, 'owner', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PUBLISH', ARGV[3], 'c' .. ARGV[1])
+return 1`,
+);
+
+/**
+ * ARGV: afterSeq, owner, leaseMs, maxAgeMs, channel. Returns 0 for an unknown session, else
+ * {seq, acked, servable, texts...}: servable 1 when the stream holds every frame after afterSeq
+ * and the oldest of them is younger than maxAgeMs.
+ */
+export const OPEN = script(
+  'open',
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PUBLISH', ARGV[5], 'c' .. ARGV[2])
+local seq = tonumber(redis.call('HGET', KEYS[1], 'seq'))
+local acked = tonumber(redis.call('HGET', KEYS[1], 'acked'))
+local after = tonumber(ARGV[1])
+local out = {seq, acked, 0}
+if after > seq then return out end
+if after == seq then out[3] = 1 return out end
+local entries = redis.call('XRANGE', KEYS[2], string.format('%d-0', after + 1), '+')
+if #entries ~= seq - after then return out end
+${NOW}
+if now - tonumber(entries[1][2][4]) >= tonumber(ARGV[4]) then return out end
+out[3] = 1
+for i = 1, #entries do out[3 + i] = entries[i][2][2] end
+return out`,
+);
+
+/**
+ * ARGV: channel, maxMessages, maxBytes, then the frame text in parts: the text is the parts
+ * joined with the new seq. Returns the seq, or -1 for an unknown session.
+ */
+export const APPEND = script(
+  'append',
+  `if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
+local digits = string.format('%d', seq)
+local parts = {}
+for i = 4, #ARGV do parts[#parts + 1] = ARGV[i] end
+local text = table.concat(parts, digits)
+${NOW}
+redis.call('XADD', KEYS[2], digits .. '-0', 't', text, 'a', now)
+local bytes = redis.call('HINCRBY', KEYS[1], 'bytes', #text)
+local length = redis.call('XLEN', KEYS[2])
+local maxMessages = tonumber(ARGV[2])
+local maxBytes = tonumber(ARGV[3])
+while length > 0 and (length > maxMessages or bytes > maxBytes) do
+  local oldest = redis.call('XRANGE', KEYS[2], '-', '+', 'COUNT', 1)[1]
+  redis.call('XDEL', KEYS[2], oldest[1])
+  bytes = bytes - #oldest[2][2]
+  length = length - 1
+end
+redis.call('HSET', KEYS[1], 'bytes', bytes)
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+redis.call('PUBLISH', ARGV[1], 'f' .. digits .. ' ' .. text)
+return seq`,
+);
+
+/** ARGV: acked. Keeps the highest value; never creates a forgotten session. */
+export const SET_ACKED = script(
+  'setAcked',
+  `local current = redis.call('HGET', KEYS[1], 'acked')
+if not current then return 0 end
+if tonumber(ARGV[1]) > tonumber(current) then redis.call('HSET', KEYS[1], 'acked', ARGV[1]) end
+return 1`,
+);
+
+/**
+ * ARGV: owner, ttlMs. Sets the session's time to live when owner is its latest claim (an expiry,
+ * or the refresh of a lease); returns 0 when another claim holds it or it is gone.
+ */
+export const EXPIRE = script(
+  'expire',
+  `if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return 1`,
+);
