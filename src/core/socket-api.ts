@@ -180,13 +180,15 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
     reconnect: parts.reconnect,
     close: (code = 1000, reason = '') => parts.close(code, reason),
     send(type, data, meta) {
-      // Serialized before the state check: a programming error throws even on a closed socket.
-      const plainText = serialize(type, data, meta);
+      // Serialized once, before the state check: a programming error throws even on a closed
+      // socket. A number taken by a send that is then refused leaves a gap, which the protocol
+      // allows (docs/protocol.md, server rule 2).
+      const seq = delivery?.number();
+      const text = serialize(type, data, seq === undefined ? meta : { ...meta, seq });
       const stopped = unusable();
       if (stopped) return { status: 'rejected', fault: stopped };
-      const seq = delivery?.number();
-      if (seq === undefined) return transmit({ text: plainText });
-      const frame = { text: serialize(type, data, { ...meta, seq }), seq };
+      if (seq === undefined) return transmit({ text });
+      const frame = { text, seq };
       // Tracked before it is handed on: the outbox may write it at once.
       const delivered = delivery?.track(frame, true);
       const result = transmit(frame);

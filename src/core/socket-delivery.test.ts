@@ -101,6 +101,20 @@ describe('delivery: acknowledged sends', () => {
     s.socket.close();
   });
 
+  it('a burst of sends notifies delivery listeners once, while reads stay exact', async () => {
+    const s = setup({ heartbeat: false, delivery: delivery(), maxQueue: 1000 });
+    const ws = openLast(s);
+    welcome(ws);
+    const heard = vi.fn();
+    s.socket.delivery.subscribe(heard);
+    for (let i = 0; i < 100; i++) s.socket.send('chat', i);
+    expect(s.socket.delivery.getSnapshot().unacked).toBe(100);
+    await Promise.resolve();
+    expect(heard).toHaveBeenCalledTimes(1);
+    expect(s.socket.delivery.getSnapshot()).toBe(s.socket.delivery.getSnapshot());
+    s.socket.close();
+  });
+
   it('after a drop, unacknowledged sends go again first, in order, with their seq; the acked ones do not', async () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const first = openLast(s);

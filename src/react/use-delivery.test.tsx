@@ -25,19 +25,19 @@ const welcome = (ws: ReturnType<typeof openLast>, data: Record<string, unknown> 
 };
 
 describe('useDelivery', () => {
-  it('shows unacknowledged sends going pending, then delivered on the ack', () => {
+  it('shows unacknowledged sends going pending, then delivered on the ack', async () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const ws = openLast(s);
     const { result } = renderHook(() => ({
       d: useDelivery(s.socket),
       u: useSocket(s.socket).unacked,
     }));
-    act(() => welcome(ws));
+    await act(async () => welcome(ws));
     expect(result.current.d).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
-    act(() => void s.socket.send('chat', 1));
+    await act(async () => void s.socket.send('chat', 1));
     expect(result.current.d.unacked).toBe(1);
     expect(result.current.u).toBe(1);
-    act(() => ws.receive({ type: 'sockguard.ack', data: { seq: 1 } }));
+    await act(async () => ws.receive({ type: 'sockguard.ack', data: { seq: 1 } }));
     expect(result.current.d.unacked).toBe(0);
     expect(result.current.u).toBe(0);
     s.socket.close();
@@ -47,20 +47,20 @@ describe('useDelivery', () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const first = openLast(s);
     const { result } = renderHook(() => useDelivery(s.socket));
-    act(() => welcome(first));
+    await act(async () => welcome(first));
     act(() => first.drop(1006));
     await act(() => vi.advanceTimersByTimeAsync(1000));
     const second = openLast(s);
-    act(() => welcome(second, { reason: 'history_gone', seq: 40 }));
+    await act(async () => welcome(second, { reason: 'history_gone', seq: 40 }));
     expect(result.current.recovery).toMatchObject({ resumed: false, reason: 'history_gone' });
     s.socket.close();
   });
 
-  it("is 'off' for a socket without delivery, and useSocket().unacked stays 0", () => {
+  it("is 'off' for a socket without delivery, and useSocket().unacked stays 0", async () => {
     const s = setup({ heartbeat: false });
     openLast(s);
     const { result } = renderHook(() => ({ d: useDelivery(s.socket), u: useSocket(s.socket) }));
-    act(() => void s.socket.send('chat', 1));
+    await act(async () => void s.socket.send('chat', 1));
     expect(result.current.d.mode).toBe('off');
     expect(result.current.u.unacked).toBe(0);
     s.socket.close();

@@ -124,18 +124,34 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   let recovery: Recovery | null = null;
   let snapshot: DeliverySnapshot = Object.freeze({ mode, session, unacked: 0, recovery });
 
-  const changed = () => {
+  /** The snapshot as the books are now: the same object while nothing it shows changed. */
+  const current = (): DeliverySnapshot => {
     const s = snapshot;
     if (
-      s.mode === mode &&
-      s.session === session &&
-      s.unacked === ledger.size &&
-      s.recovery === recovery
+      s.mode !== mode ||
+      s.session !== session ||
+      s.unacked !== ledger.size ||
+      s.recovery !== recovery
     )
-      return;
-    snapshot = Object.freeze({ mode, session, unacked: ledger.size, recovery });
-    for (const listener of [...listeners])
-      reporter.isolate('a delivery listener', listener, undefined);
+      snapshot = Object.freeze({ mode, session, unacked: ledger.size, recovery });
+    return snapshot;
+  };
+  let told = snapshot;
+  let scheduled = false;
+  /**
+   * Listeners hear of a change once per task, not once per send or ack: a burst of 1,000 sends
+   * is one notification (reads stay exact: getSnapshot builds the snapshot when asked).
+   */
+  const changed = () => {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      if (current() === told) return;
+      told = snapshot;
+      for (const listener of [...listeners])
+        reporter.isolate('a delivery listener', listener, undefined);
+    });
   };
 
   /** The oldest send on the wire is checked when its ack is due. */
@@ -189,7 +205,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     get active() {
       return mode !== 'plain';
     },
-    getSnapshot: () => snapshot,
+    getSnapshot: current,
     subscribe(listener) {
       const own = () => listener();
       listeners.add(own);
