@@ -162,6 +162,11 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   }
 
   private processed(seq: number): void {
+    // The session died while the frame was handled (the layer closed): its reply, if any, was not
+    // kept, so the frame must not count as processed either, or the next instance would welcome
+    // the client with it acknowledged and the request would wait for a reply that is gone. The
+    // client sends it again there (at least once: the handler may run twice).
+    if (this.dead) return;
     if (seq > this.acked) {
       this.acked = seq;
       const { id, context } = this;
