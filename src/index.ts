@@ -22,9 +22,6 @@ export type { Delivered } from './core/delivery/ledger.js';
 export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options.js';
 export { type DeliveryPlugin, delivery } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
-export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './core/tabs/plugin.js';
-export { tabRole } from './core/tabs/shared-socket.js';
-export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export {
   createErrorStore,
   ERROR_STORE_DEFAULTS,
@@ -49,6 +46,9 @@ export {
   type UrlSource,
 } from './core/options.js';
 export { createSocket } from './core/socket.js';
+export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './core/tabs/plugin.js';
+export { tabRole } from './core/tabs/shared-socket.js';
+export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export type {
   DataOf,
   Envelope,

@@ -8,11 +8,11 @@ import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { BackoffFunction, BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
 import type { DeliveryPlugin } from './delivery/plugin.js';
-import type { TabsPlugin } from './tabs/plugin.js';
 import type { BrowserEnvironment } from './environment.js';
 import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import { checkValue, type Rule, rejectUnknownKeys } from './option-checks.js';
+import type { TabsPlugin } from './tabs/plugin.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
