@@ -1,9 +1,9 @@
 /**
  * A vitest reporter for the chaos suite: after the default reporter's summary, prints each chaos
- * test's figures line (`task.meta.chaosFigures`), so the figures are the last lines of the run.
+ * test's figures (`task.meta.chaosFigures`), so the figures are the last lines of the run.
  */
 import type { Reporter, TestModule } from 'vitest/node';
-import './figures.js';
+import './task-meta.js';
 
 export default class FiguresReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {

@@ -1,141 +1,67 @@
 /**
- * The soak's books, reconciled: each numbered send is matched against what `send` returned, the
- * WebSocket it was handed to (and how that one closed) and what the backend received. The figures
- * line is printed by the test and again, last, by `figures-reporter.ts`.
+ * The figures of a soak phase as text: a headline, then one line per direction (delivered once,
+ * twice, lost with a report, lost silently, pending, order), requests, retries and links, and the
+ * claims that failed. Printed by the test and again, last, by `figures-reporter.ts`.
  */
-import type { Backend } from './backend.js';
-import type { RequestBook, SendBook } from './load.js';
-import type { Observations } from './observer.js';
-import type { Recorder } from './recording-websocket.js';
+import type { Direction, Figures } from './books.js';
+import { sum } from './books.js';
+import { type Claim, FROZEN_BOUND_MS, listed } from './claims.js';
+import { type PhaseResult, POLICY } from './phase.js';
+import './task-meta.js';
 
-declare module 'vitest' {
-  interface TaskMeta {
-    /** One line of figures a chaos test reports; the reporter prints it after the summary. */
-    chaosFigures?: string;
-  }
+/** The marker the mutation run looks for: the soak ran to the end and these claims failed. */
+export const FAILED_MARK = 'CHAOS CLAIMS FAILED';
+
+const pct = (part: number, whole: number) =>
+  whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(part === 0 || part === whole ? 0 : 1)}%`;
+
+function directionLine(name: string, unit: string, d: Direction): string {
+  const lost = sum(d.lostReported) + sum(d.lostSilently);
+  const notes = d.notes.size > 0 ? `; ${[...d.notes].map(([k, n]) => `${k} ${n}`).join(', ')}` : '';
+  return (
+    `  ${name}: ${d.total} ${unit}: delivered once ${d.once}, delivered twice ${d.twice}, ` +
+    `lost with a report ${listed(d.lostReported)}, lost silently ${listed(d.lostSilently)}, ` +
+    `pending at the end ${d.pending}, out of order ${d.outOfOrder}; lost ${pct(lost, d.total)}${notes}`
+  );
 }
 
-export interface SendFigures {
-  total: number;
-  delivered: number;
-  rejected: number;
-  /** Never handed to a WebSocket (queued, then given up on). */
-  notSent: number;
-  /** `notSent` minus the `connection_closed` faults reported for queued sends: must be 0. */
-  notSentUnreported: number;
-  /** Handed to a WebSocket that a fault then killed (1006, 4003, ...): lost in flight, at most once. */
-  lostInFlight: number;
-  /** `lostInFlight` by the close code of the WebSocket they were handed to. */
-  lostByCloseCode: Map<string, number>;
-  /** Handed to a WebSocket that closed cleanly (1000) and never arrived: must be 0. */
-  lostSilently: number;
-  duplicates: number;
-  handedTwice: number;
-  rejectedButSent: number;
-  /** The client handed a seq to a WebSocket after a later one: must be 0. */
-  sentOutOfOrder: number;
-  /** A seq arrived on one server connection after a later one on the same connection: must be 0. */
-  outOfOrder: number;
-  /**
-   * A seq arrived after a later one that came over a newer connection: TCP orders nothing across
-   * two connections (frames delayed on a link the client had left), so this is only reported.
-   */
-  acrossConnections: number;
-}
-
-export interface Figures {
-  readonly line: string;
-  readonly sends: SendFigures;
-}
-
-interface Inputs {
-  seconds: number;
-  seed: number;
-  injected: Map<string, number>;
-  requests: RequestBook;
-  sends: SendBook;
-  obs: Observations;
-  recorder: Recorder;
-  backend: Backend;
-}
-
-function reconcile({ sends, recorder, backend, obs }: Inputs): SendFigures {
-  const f: SendFigures = {
-    total: sends.results.size,
-    delivered: 0,
-    rejected: 0,
-    notSent: 0,
-    notSentUnreported: 0,
-    lostInFlight: 0,
-    lostByCloseCode: new Map(),
-    lostSilently: 0,
-    duplicates: 0,
-    handedTwice: 0,
-    rejectedButSent: 0,
-    sentOutOfOrder: 0,
-    outOfOrder: 0,
-    acrossConnections: 0,
-  };
-  for (const [seq, status] of sends.results) {
-    const handed = recorder.handed.get(seq) ?? [];
-    const arrived = backend.arrivals.get(seq) ?? 0;
-    if (status === 'rejected') {
-      if (handed.length > 0 || arrived > 0) f.rejectedButSent += 1;
-      else f.rejected += 1;
-      continue;
-    }
-    if (handed.length > 1) f.handedTwice += 1;
-    if (arrived > 1) f.duplicates += 1;
-    if (arrived > 0) f.delivered += 1;
-    else if (handed.length === 0) f.notSent += 1;
-    else {
-      const code = handed[0]?.closeCode ?? null;
-      if (code === null || code === 1000 || code === 1005) f.lostSilently += 1;
-      else {
-        f.lostInFlight += 1;
-        f.lostByCloseCode.set(String(code), (f.lostByCloseCode.get(String(code)) ?? 0) + 1);
-      }
-    }
-  }
-  f.notSentUnreported = f.notSent - obs.queuedSendsDropped;
-  for (let i = 1; i < recorder.sendOrder.length; i++) {
-    if ((recorder.sendOrder[i] ?? 0) < (recorder.sendOrder[i - 1] ?? 0)) f.sentOutOfOrder += 1;
-  }
-  const lastByConnection = new Map<number, number>();
-  let lastOverall = 0;
-  for (const [connection, seq] of backend.order) {
-    if (seq < (lastByConnection.get(connection) ?? 0)) f.outOfOrder += 1;
-    else if (seq < lastOverall) f.acrossConnections += 1;
-    lastByConnection.set(connection, seq);
-    lastOverall = Math.max(lastOverall, seq);
-  }
-  return f;
-}
-
-const list = (map: Map<string, number>) =>
-  [...map]
+/** The figures of a phase as text (the headline first, failed claims last). */
+export function formatFigures(r: PhaseResult, f: Figures, claims: readonly Claim[]): string {
+  const mode = r.config.delivery ? 'delivery on' : 'delivery off (at most once: the baseline)';
+  const books = r.backend.books;
+  const { obs } = r;
+  const q = f.requests;
+  const t = f.retries;
+  const injected = [...r.injected]
     .sort((a, b) => b[1] - a[1])
-    .map(([key, n]) => `${key} ${n}`)
+    .map(([k, n]) => `${k} ${n}`)
     .join(', ');
-const sum = (map: Map<string, number>) => [...map.values()].reduce((a, b) => a + b, 0);
-
-export function recordFigures(inputs: Inputs): Figures {
-  const { seconds, seed, injected, requests, obs, recorder, backend } = inputs;
-  const sends = reconcile(inputs);
-  const rejected = sum(requests.rejected);
-  const settledCount =
-    requests.replied + requests.mismatched + rejected + requests.otherErrors.length;
-  const r = obs.retries;
-  const line = [
-    `CHAOS SOAK seed=${seed} ${seconds.toFixed(1)} s`,
-    `faults injected ${sum(injected)} (${list(injected)}; plus ${backend.stats.errorReplies} error replies, ${backend.stats.unanswered} unanswered requests)`,
-    `requests ${requests.started}, settled ${settledCount} (replied ${requests.replied}, rejected with FaultError ${rejected}: ${list(requests.rejected)}), other errors ${requests.otherErrors.length}, mismatched ${requests.mismatched}`,
-    `sends ${sends.total}: delivered ${sends.delivered}, not sent ${sends.notSent} / reported failed ${obs.queuedSendsDropped}, rejected ${sends.rejected}, lost in flight on killed links ${sends.lostInFlight} (by close code: ${list(sends.lostByCloseCode)}), lost ${sends.lostSilently + Math.max(0, sends.notSentUnreported)}, duplicates ${sends.duplicates + sends.handedTwice}, out of order ${sends.sentOutOfOrder} sent / ${sends.outOfOrder} on a connection (${sends.acrossConnections} across connections)`,
-    `connection attempts ${recorder.sockets.length}, retries planned ${r.planned} (${Number.isFinite(r.minMs) ? r.minMs.toFixed(0) : 0}-${r.maxMs.toFixed(0)} ms), out of policy ${r.outOfPolicy.length}, early ${r.early}`,
-    `fatal ${obs.fatal.count}, attempts while failed ${obs.fatal.attemptsWhileFailed}, reconnect() ${obs.fatal.reconnects}`,
-    `fault reports ${obs.reports}, leaks ${obs.leaks.length}, store max ${obs.store.maxHistory}/${obs.store.maxToasts} (bound 50)`,
-  ].join(' | ');
-  return { line, sends };
+  const failed = claims.filter((c) => !c.ok);
+  const receipts = r.config.delivery
+    ? (() => {
+        let acked = 0;
+        let rejected = 0;
+        for (const m of r.book.messages.values()) {
+          if (m.kind !== 'send') continue;
+          if (m.fate.kind === 'acknowledged') acked += 1;
+          else if (m.fate.kind === 'fault') rejected += 1;
+        }
+        const lag = f.ackLatency;
+        return `; receipts acknowledged ${acked} (median ${lag.median} ms after processing, 90% within ${lag.p90} ms), rejected ${rejected}, max unacked ${obs.delivery.maxUnacked}`;
+      })()
+    : '';
+  const lines = [
+    `CHAOS SOAK ${mode} seed=${r.seed} ${r.seconds.toFixed(1)} s (drain ${(r.drainMs / 1000).toFixed(1)} s, teardown ${(r.teardownMs / 1000).toFixed(1)} s) | faults injected ${sum(r.injected)} (${injected}; plus ${books.stats.errorReplies} error replies)`,
+    directionLine('client → server', 'messages (sends and requests, by id)', f.c2s) + receipts,
+    directionLine('server → client', 'pushes (by n)', f.s2c),
+    `  requests ${q.started}: replied ${q.replied}, error replies ${listed(q.errorReplies)}, rejected ${listed(q.rejected)}, pending ${q.pending}, left behind by a new link ${q.stuck}, mismatched ${q.mismatched}, not a FaultError ${q.other}${r.config.delivery ? '' : `, left pending on a dead link ${q.leftOnDeadLink}`}`,
+    `  connection attempts ${r.recorder.sockets.length}, a link open ${(f.uptime * 100).toFixed(0)}% of the time; retries ${t.planned} (${Number.isFinite(t.minMs) ? t.minMs.toFixed(0) : 0}-${t.maxMs.toFixed(0)} ms), out of policy ${t.outOfPolicy.length}, early ${t.early}, lateness ${(t.lateRatio * 100).toFixed(1)}% of the announced delays, attempt 3+ over ${POLICY.baseMs} ms ${t.grown.above}/${t.grown.samples}; fatal ${obs.fatal.count}, attempts while failed ${obs.fatal.attemptsWhileFailed}, reconnect() ${obs.fatal.reconnects}`,
+    `  frozen links ${f.frozen.frozen} (tied ${f.frozen.matched}): given up within ${f.frozen.maxLeaveMs} ms at most (bound ${FROZEN_BOUND_MS}), on the late RST ${f.frozen.leftOnRst}; ack timeouts ${obs.faults.get('transport:ack_timeout') ?? 0}; restarts ${books.restarts} (history lost ${books.historyLosses}), resyncs ${obs.delivery.resyncs.length}, resumed ${obs.delivery.resumed}; crashed mid-request ${books.interrupted}, answers refused while closing ${books.refusedWhileClosing}; fault reports ${obs.reports}, leaks ${obs.leaks.length}, store max ${obs.store.maxHistory}/${obs.store.maxToasts}`,
+  ];
+  if (failed.length > 0) {
+    lines.push(
+      `  ${FAILED_MARK} (${mode}): ${failed.map((c) => `${c.name} [${c.detail}]`).join(' | ')}`,
+    );
+  }
+  return lines.join('\n');
 }
-
-export const formatFigures = (figures: Figures): string => figures.line;

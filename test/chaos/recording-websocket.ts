@@ -1,7 +1,9 @@
 /**
- * A `ws` WebSocket wrapped for the chaos suite: it records every connection attempt, every `msg`
- * frame handed to it (by sequence number) and the close code it ended with, so the suite can tell a
- * frame lost on a link a fault killed from one lost silently.
+ * A `ws` WebSocket wrapped for the chaos suite. It is the client's only way to the network, so it
+ * sees every connection attempt as it is made (the constructor: `attempts while failed` is counted
+ * here, not trusted to a wrapper of `reconnect()`), every numbered client message handed to it,
+ * when the library gave the socket up (`close()`), how it ended, and its local port (which ties it
+ * to the proxy's link, so a frozen link's detection time can be measured).
  */
 import { WebSocket } from 'ws';
 import type { SocketEventLike, WebSocketConstructor, WebSocketLike } from '../../src/index.js';
@@ -10,53 +12,85 @@ import type { SocketEventLike, WebSocketConstructor, WebSocketLike } from '../..
 export interface RecordedSocket {
   readonly id: number;
   readonly createdAt: number;
-  /** The close code `ws` reported, or null while not closed. */
+  /** The local TCP port, once the upgrade answered. */
+  localPort: number | null;
+  /** When it opened, or null. */
+  openedAt: number | null;
+  /** When the library called `close()` on it (it gave the link up), or null. */
+  closeCalledAt: number | null;
+  /** When `ws` reported it closed, and with which code; null while not closed. */
+  closedAt: number | null;
   closeCode: number | null;
 }
 
+/** What the recorder saw, and the constructor to give the socket. */
 export interface Recorder {
   /** Pass as `options.WebSocket`. */
   readonly WebSocket: WebSocketConstructor;
   readonly sockets: RecordedSocket[];
-  /** For each `msg` seq, the sockets it was handed to (more than one would be a duplicate send). */
+  /** For each client message id (`data.id`), the sockets it was handed to, in order. */
   readonly handed: Map<number, RecordedSocket[]>;
-  /** Every `msg` seq in the order the client handed it to a WebSocket. */
-  readonly sendOrder: number[];
-  /** Called as each WebSocket is made (a connection attempt). */
+  /** Called as each WebSocket is made: a connection attempt. */
   onCreate: (socket: RecordedSocket) => void;
 }
 
 type Listener = (event: SocketEventLike) => void;
 
+/** The test's number of a client frame (`data.id`), read without parsing every frame. */
+function idOf(text: string): number | undefined {
+  if (!text.includes('"id":')) return undefined;
+  const data = (JSON.parse(text) as { data?: { id?: unknown } | null }).data;
+  return typeof data?.id === 'number' ? data.id : undefined;
+}
+
+/** A recorder with its `WebSocket` constructor. */
 export function createRecorder(): Recorder {
   class RecordingWebSocket implements WebSocketLike {
     readonly #ws: WebSocket;
     readonly #record: RecordedSocket;
 
     constructor(url: string, protocols?: string | string[]) {
-      this.#ws = new WebSocket(url, protocols);
-      this.#record = { id: recorder.sockets.length + 1, createdAt: Date.now(), closeCode: null };
-      const record = this.#record;
+      const record: RecordedSocket = {
+        id: recorder.sockets.length + 1,
+        createdAt: Date.now(),
+        localPort: null,
+        openedAt: null,
+        closeCalledAt: null,
+        closedAt: null,
+        closeCode: null,
+      };
+      this.#record = record;
       recorder.sockets.push(record);
+      recorder.onCreate(record);
+      this.#ws = new WebSocket(url, protocols);
+      this.#ws.on('upgrade', (response) => {
+        record.localPort = response.socket.localPort ?? null;
+      });
+      this.#ws.on('open', () => {
+        record.openedAt = Date.now();
+      });
       this.#ws.on('close', (code) => {
+        record.closedAt = Date.now();
         record.closeCode = code;
       });
-      recorder.onCreate(record);
     }
     get readyState() {
       return this.#ws.readyState;
     }
+    get bufferedAmount() {
+      return this.#ws.bufferedAmount;
+    }
     send(data: string) {
-      if (data.includes('"type":"msg"')) {
-        const seq = (JSON.parse(data) as { data: { seq: number } }).data.seq;
-        const list = recorder.handed.get(seq) ?? [];
+      const id = idOf(data);
+      if (id !== undefined) {
+        const list = recorder.handed.get(id) ?? [];
         list.push(this.#record);
-        recorder.handed.set(seq, list);
-        recorder.sendOrder.push(seq);
+        recorder.handed.set(id, list);
       }
       this.#ws.send(data);
     }
     close(code?: number, reason?: string) {
+      this.#record.closeCalledAt ??= Date.now();
       this.#ws.close(code, reason);
     }
     addEventListener(type: string, listener: Listener) {
@@ -71,7 +105,6 @@ export function createRecorder(): Recorder {
     WebSocket: RecordingWebSocket,
     sockets: [],
     handed: new Map(),
-    sendOrder: [],
     onCreate: () => {},
   };
   return recorder;
