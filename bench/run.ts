@@ -1,7 +1,8 @@
 /**
- * `npm run bench`: runs every benchmark in turn (or those named: `npm run bench -- receive herd`)
+ * `npm run bench`: runs every benchmark in turn (or those named: `npm run bench -- receive herd`, `npm run bench -- delivery`)
  * and ends with one summary line each. Benchmarks report numbers and ratios; none is a test.
  */
+import { benchDelivery } from './delivery.js';
 import { benchHerd } from './herd.js';
 import { benchMemory } from './memory.js';
 import { benchParse } from './parse.js';
@@ -16,6 +17,7 @@ const benches: Array<[string, () => Promise<string>]> = [
   ['size', benchSize],
   ['herd', benchHerd],
   ['memory', benchMemory],
+  ['delivery', benchDelivery],
 ];
 const only = process.argv.slice(2);
 const unknown = only.filter((name) => !benches.some(([known]) => known === name));
