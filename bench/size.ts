@@ -17,11 +17,12 @@ export const OWN_CODE_BUDGET_BYTES = 6 * 1024;
  * options warning, toasts merged and resolved on reopen) measured 17.2 KB. The core redesign (the
  * connection machine as data: +1.4 KB, effect and field names survive minification) and delivery
  * (acks, resend, resume: +1.2 KB in the socket even unused, +1.8 KB for `delivery()`) and tabs
- * (`shareTabs()`: +0.15 KB unused, +1.9 KB used) measured 24.3 KB, everything exported (a typical
- * import without delivery and tabs: 19.6 KB). The 6 KB target above, and the core redesign's 9 KB
- * typical-import budget, are still missed; this catches growth past today.
+ * (`shareTabs()`: +0.15 KB unused, +3.1 KB used) measured 25.5 KB, everything exported (a typical
+ * import without delivery and tabs: 19.6 KB); the budget is that plus about 5 %. The 6 KB target
+ * above, and the core redesign's 9 KB typical-import budget, are still missed; this catches growth
+ * past today.
  */
-export const REGRESSION_BUDGET_BYTES = 25_500;
+export const REGRESSION_BUDGET_BYTES = 26_800;
 
 export interface SizeEntry {
   readonly name: string;
