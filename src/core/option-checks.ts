@@ -3,6 +3,7 @@
  * the option, the value and what is accepted, instead of a socket that retries oddly (a NaN
  * interval pings in a loop; a delay past 2^31-1 ms fires at once; a typo is silently ignored).
  */
+import { nearestName } from '../protocol/nearest-name.js';
 import { MAX_DELAY_MS } from './clock.js';
 
 /** How one option is checked. `never: true` lets `Infinity` through where it means "never". */
@@ -81,38 +82,13 @@ function refusal(rule: Rule, value: unknown): string | null {
   }
 }
 
-/** Edit distance, for "did you mean": options lists are short, so the plain DP is enough. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-/** The known key nearest to `key`. */
-export function nearestKey(key: string, known: readonly string[]): string {
-  let best = known[0] ?? '';
-  for (const candidate of known) {
-    if (distance(key, candidate) < distance(key, best)) best = candidate;
-  }
-  return best;
-}
-
 /** Throws when `options` has a key that `known` does not list, naming the nearest known key. */
 export function rejectUnknownKeys(scope: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const where = scope === '' ? key : `${scope}.${key}`;
     throw new TypeError(
-      `sockguard: unknown option ${where}. Did you mean ${nearestKey(key, known)}? Known: ${known.join(', ')}`,
+      `sockguard: unknown option ${where}. Did you mean ${nearestName(key, known)}? Known: ${known.join(', ')}`,
     );
   }
 }

@@ -1,8 +1,11 @@
 /**
  * Construction-time checks of the session layer's options: a wrong value or a misspelt key throws
  * an error naming the option and what it accepts, instead of a layer that acks late or never
- * forgets a session. Its own small copy: `sockguard/server` depends on the protocol only, not core.
+ * forgets a session. Its own rules: `sockguard/server` depends on the protocol only, not core; the
+ * "did you mean" is the protocol's.
  */
+
+import { nearestName } from '../../protocol/nearest-name.js';
 
 /** The longest delay `setTimeout` holds: a longer one fires after about 1 ms. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -54,29 +57,6 @@ function refusal(rule: OptionRule, value: unknown): string | null {
   }
 }
 
-/** Edit distance, for "did you mean" (option lists are short). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      const cost = a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1;
-      row[j] = Math.min(above + 1, (row[j - 1] as number) + 1, diagonal + cost);
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
-function nearest(key: string, known: readonly string[]): string {
-  let best = known[0] ?? '';
-  for (const candidate of known)
-    if (distance(key, candidate) < distance(key, best)) best = candidate;
-  return best;
-}
-
 /**
  * Checks `options` against `rules`: not an object, an unknown key (the nearest known one named), a
  * missing required key or a value out of its rule throws. A key given as `undefined` is absent.
@@ -94,7 +74,7 @@ export function checkOptions(
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {
       throw new TypeError(
-        `${scope}: unknown option ${key}. Did you mean ${nearest(key, known)}? Known: ${known.join(', ')}`,
+        `${scope}: unknown option ${key}. Did you mean ${nearestName(key, known)}? Known: ${known.join(', ')}`,
       );
     }
   }
