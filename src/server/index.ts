@@ -36,6 +36,8 @@ export {
 export {
   createMemoryHistory,
   createSessionServer,
+  type DrainOptions,
+  type DrainResult,
   type HistoryStore,
   isUncertain,
   isUnknownSession,

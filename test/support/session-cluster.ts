@@ -3,7 +3,8 @@
  * real `ws` server on 127.0.0.1, and the books that follow every message by id in both
  * directions. An instance can crash (its sockets and its Redis connections cut at once, nothing
  * flushed, nothing closed cleanly: what a killed process leaves) or stop as a deploy stops it
- * (sessions.close(): 1001 to every client, then the store and the Redis connections closed).
+ * (sessions.drain(): frames being handled finish, 1001 to every client, then the store and the
+ * Redis connections closed).
  */
 import type { AddressInfo } from 'node:net';
 import type { RedisClientType } from 'redis';
@@ -150,7 +151,8 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     },
     async stop() {
       up = false;
-      sessions.close();
+      // As a deploy should: frames being handled finish and their acks reach Redis first.
+      await sessions.drain({ timeoutMs: 5000 });
       wss.close();
       await store.close();
       await Promise.allSettled([client.close(), subscriber.close()]);

@@ -19,6 +19,11 @@ export interface HeldSession extends Session {
   readonly exposed: boolean;
   /** Stops the session for `close()`: pending ack sent, timers cleared, store told to expire it. */
   shutdown(): void;
+  /**
+   * For `drain()`: settles once the frame being handled (if any), the frames it sent and its
+   * `acked` write to the store are done, then sends the ack at once. Frames not started are left.
+   */
+  settle(): Promise<void>;
 }
 
 /** Shared state of one session layer. */
@@ -32,6 +37,8 @@ export interface LayerContext<S extends SessionSocket> {
   readonly sessions: Map<string, HeldSession>;
   /** Set by `close()`. */
   closed: boolean;
+  /** Set by `drain()`: client frames not started yet are left unprocessed and unacknowledged. */
+  draining: boolean;
   report(kind: SessionError['kind'], operation: string, error: unknown, session?: string): void;
   /** Calls `onMessage`, isolated; a returned Promise is returned never rejecting. */
   deliver(envelope: Envelope, session: Session, socket: S): void | Promise<void>;

@@ -57,6 +57,8 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   readonly outbound = new SerialQueue();
   private ackTimer: unknown;
   private ttlTimer: unknown;
+  /** The `setAcked` store writes not settled yet: `drain()` waits for them. */
+  private ackWrites: Promise<unknown> = NOTHING;
   private subscription: Subscription | undefined;
 
   constructor(
@@ -147,9 +149,9 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
 
   /** One client frame: a duplicate is re-acked, anything else handled, then counted as processed. */
   private process(item: Inbound, connection: Connection<S>): void | Promise<void> {
-    // Ended or shut down: the client sends unacknowledged frames again to whoever holds the
-    // session now, which processes them once (processing them here could process them twice).
-    if (this.dead) return;
+    // Ended, shut down or draining: the client sends unacknowledged frames again to whoever holds
+    // the session now, which processes them once (processing them here could process them twice).
+    if (this.dead || this.context.draining) return;
     const seq = item.ok ? seqOf(item.envelope) : undefined;
     if (seq !== undefined && seq <= this.acked) {
       this.scheduleAck();
@@ -171,7 +173,9 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
       this.acked = seq;
       const { id, context } = this;
       // Not awaited: the store keeps the highest value, and the next frame need not wait for it.
-      void context.attempt(id, 'setAcked', () => context.store.setAcked(id, seq));
+      // `drain()` does wait: the next instance must welcome the client with this `acked`.
+      const write = context.attempt(id, 'setAcked', () => context.store.setAcked(id, seq));
+      this.ackWrites = Promise.all([this.ackWrites, write]);
     }
     this.scheduleAck();
   }
@@ -286,6 +290,19 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     this.connection = undefined;
     connection?.close(1000, reason);
     if (this.exposed) this.context.ended(this);
+  }
+
+  async settle(): Promise<void> {
+    // Queued behind every frame received so far: those not started are skipped (draining).
+    await this.inbound.run(() => {});
+    // The frames the handlers sent (replies) are numbered, kept and written.
+    await this.outbound.run(() => {});
+    await this.ackWrites;
+    if (this.ackTimer !== undefined) {
+      stopTimer(this.ackTimer);
+      this.ackTimer = undefined;
+      this.writeAck();
+    }
   }
 
   shutdown(): void {

@@ -16,6 +16,8 @@ export {
 } from './memory-history.js';
 export { createSessionServer } from './session-server.js';
 export type {
+  DrainOptions,
+  DrainResult,
   Session,
   SessionError,
   SessionServer,

@@ -59,6 +59,14 @@ export class PlainSession<S extends SessionSocket> implements Session, FrameSink
   }
 
   enqueue(item: Inbound, connection: Connection<S>): void {
-    void this.inbound.run(() => handleInbound(this.context, this, connection, item));
+    void this.inbound.run(() =>
+      // Draining: a plain client is at most once, so a frame not started is not started at all.
+      this.context.draining ? undefined : handleInbound(this.context, this, connection, item),
+    );
+  }
+
+  /** For `drain()`: settles once the frame being handled (if any) is done. */
+  async settle(): Promise<void> {
+    await this.inbound.run(() => {});
   }
 }

@@ -6,7 +6,14 @@
 import { readHello } from '../../protocol/delivery.js';
 import type { Envelope, WireMeta } from '../../protocol/envelope.js';
 import { Connection } from './connection.js';
-import { type Attempt, type HeldSession, isThenable, type LayerContext } from './context.js';
+import {
+  type Attempt,
+  type HeldSession,
+  isThenable,
+  type LayerContext,
+  startTimer,
+  stopTimer,
+} from './context.js';
 import { DeliverySession, isControlType } from './delivery-session.js';
 import { frameEncoder } from './frame-text.js';
 import { welcome } from './hello.js';
@@ -17,6 +24,7 @@ import { checkOptions, MAX_TIMER_MS } from './option-checks.js';
 import { PlainSession } from './plain-session.js';
 import { SerialQueue } from './serial-queue.js';
 import type {
+  DrainResult,
   Session,
   SessionError,
   SessionServer,
@@ -68,6 +76,7 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
   const sessions = new Map<string, HeldSession>();
   const instance = `${randomId()}:`;
   let claims = 0;
+  let draining: Promise<DrainResult> | undefined;
   // Sends to sessions held elsewhere, one queue per session while it has some in flight.
   const remote = new Map<string, SerialQueue>();
 
@@ -104,6 +113,7 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     },
     sessions,
     closed: false,
+    draining: false,
     report,
     deliver(envelope: Envelope, session: Session, socket: S) {
       try {
@@ -204,6 +214,11 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
       return;
     }
     if (connection.mode === 'new') {
+      // Draining: a session started now would be closed at once; the client resumes elsewhere.
+      if (context.draining) {
+        connection.close(1001, 'Server shutting down');
+        return;
+      }
       if (isHello(item)) {
         startHello(connection, item.envelope);
         return;
@@ -224,7 +239,7 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     accept(socket) {
       const connection = new Connection(socket);
       socket.on('error', ignore);
-      if (context.closed) {
+      if (context.closed || context.draining) {
         connection.close(1001, 'Server shutting down');
         return;
       }
@@ -249,12 +264,47 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
       if (held instanceof DeliverySession && !held.dead) return held.send(type, data, meta);
       return sendRemote(id, type, data, meta);
     },
-    close() {
-      if (context.closed) return;
-      context.closed = true;
-      for (const session of sessions.values()) session.shutdown();
-      sessions.clear();
-      for (const connection of [...connections]) connection.close(1001, 'Server shutting down');
+    close,
+    drain(drainOptions = {}) {
+      checkOptions(`${SCOPE}(...).drain`, drainOptions, {
+        timeoutMs: { kind: 'integer', min: 0, max: MAX_TIMER_MS, unit: ' (milliseconds)' },
+      });
+      if (draining === undefined) draining = drain(drainOptions.timeoutMs ?? 10_000);
+      return draining;
     },
   };
+
+  function close(): void {
+    if (context.closed) return;
+    context.closed = true;
+    for (const session of sessions.values()) session.shutdown();
+    sessions.clear();
+    for (const connection of [...connections]) connection.close(1001, 'Server shutting down');
+  }
+
+  /**
+   * Lets the frames being handled finish (their replies kept and written, their `acked` in the
+   * store and sent to the client), takes no new one, then closes as `close()` does.
+   */
+  async function drain(timeoutMs: number): Promise<DrainResult> {
+    if (context.closed) return { complete: true };
+    context.draining = true;
+    const sinks = new Set<{ settle(): Promise<void> }>(sessions.values());
+    for (const connection of connections) {
+      if (connection.session instanceof PlainSession) sinks.add(connection.session);
+    }
+    const work = Promise.all([
+      ...[...sinks].map((sink) => sink.settle()),
+      // Sends to sessions held elsewhere: numbered in the store before the layer stops.
+      ...[...remote.values()].map((queue) => queue.run(() => {})),
+    ]).then(() => true);
+    let timer: unknown;
+    const late = new Promise<false>((resolve) => {
+      timer = startTimer(() => resolve(false), timeoutMs);
+    });
+    const complete = await Promise.race([work, late]);
+    stopTimer(timer);
+    close();
+    return { complete };
+  }
 }

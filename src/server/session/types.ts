@@ -125,4 +125,26 @@ export interface SessionServer<S extends SessionSocket = SessionSocket> {
    * Idempotent.
    */
   close(): void;
+  /**
+   * Stops gracefully, for a deploy: takes no new connection or client frame, lets the frames being
+   * handled finish (their replies are kept and written, their `acked` reaches the store and the
+   * client), then closes as {@link close} does. The next instance resumes each session with
+   * nothing processed twice, even with slow async handlers. Frames not started are left
+   * unacknowledged (the client sends them again to the next instance). Past `timeoutMs` (default
+   * 10 000) it closes anyway, and the frames still being handled may be processed again there
+   * (`complete: false`). Calling it again returns the same Promise.
+   */
+  drain(options?: DrainOptions): Promise<DrainResult>;
+}
+
+/** Options of {@link SessionServer.drain}. */
+export interface DrainOptions {
+  /** How long to wait for the frames being handled. @default 10_000 */
+  readonly timeoutMs?: number | undefined;
+}
+
+/** What {@link SessionServer.drain} did. */
+export interface DrainResult {
+  /** False when `timeoutMs` ran out first: handlers still running may see their frame again elsewhere. */
+  readonly complete: boolean;
 }
