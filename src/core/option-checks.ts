@@ -6,6 +6,9 @@
 import { nearestName } from '../protocol/nearest-name.js';
 import { MAX_DELAY_MS } from './clock.js';
 
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
 /** How one option is checked. `never: true` lets `Infinity` through where it means "never". */
 export type Rule =
   | { readonly kind: 'ms'; readonly min: number; readonly never?: boolean }
@@ -43,62 +46,116 @@ const show = (value: unknown): string =>
       ? 'a function'
       : String(value);
 
-/** What a rule accepts, in words, or null when `value` passes. */
-function refusal(rule: Rule, value: unknown): string | null {
+/** Whether `value` meets `rule`. */
+function passes(rule: Rule, value: unknown): boolean {
   switch (rule.kind) {
     case 'ms':
     case 'count': {
-      const never = rule.never === true && value === Number.POSITIVE_INFINITY;
-      const unit = rule.kind === 'ms' ? ' (milliseconds)' : '';
+      if (rule.never === true && value === Number.POSITIVE_INFINITY) return true;
       const integer = rule.kind === 'ms' || Number.isInteger(value);
-      const max = rule.kind === 'ms' ? MAX_DELAY_MS : Number.MAX_SAFE_INTEGER;
-      if (never || (typeof value === 'number' && integer && value >= rule.min && value <= max)) {
-        return null;
-      }
-      const kind = rule.kind === 'count' ? 'an integer' : 'a number';
-      const range = `${kind} from ${rule.min} to ${max}${unit}`;
-      return rule.never ? `${range}, or Infinity for never` : range;
+      return typeof value === 'number' && integer && value >= rule.min && value <= maxOf(rule);
     }
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) && value >= rule.min
-        ? null
-        : `a finite number >= ${rule.min}`;
+      return typeof value === 'number' && Number.isFinite(value) && value >= rule.min;
     case 'text':
-      return typeof value === 'string' && value !== '' ? null : 'a non-empty string';
+      return typeof value === 'string' && value !== '';
     case 'boolean':
-      return typeof value === 'boolean' ? null : 'true or false';
+      return typeof value === 'boolean';
     case 'function':
-      return typeof value === 'function' ? null : 'a function';
+      return typeof value === 'function';
     case 'oneOf':
-      return rule.values.includes(value as string)
-        ? null
-        : `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      return rule.values.includes(value as string);
     case 'signal':
-      return isSignal(value) ? null : 'an AbortSignal';
+      return isSignal(value);
     case 'schema':
-      return isSchema(value) ? null : 'a Standard Schema (with ~standard.validate)';
+      return isSchema(value);
     case 'other':
-      return null;
+      return true;
   }
 }
 
-/** Throws when `options` has a key that `known` does not list, naming the nearest known key. */
+const maxOf = (rule: { readonly kind: 'ms' | 'count' }): number =>
+  rule.kind === 'ms' ? MAX_DELAY_MS : Number.MAX_SAFE_INTEGER;
+
+/**
+ * What a rule accepts, in words: " must be a number from 1 to 2147483647 (milliseconds)".
+ * Development only (production errors name the option and the value), so the prose stays out of
+ * production bundles.
+ */
+function mustBe(rule: Rule): string {
+  let accepted: string;
+  switch (rule.kind) {
+    case 'ms':
+    case 'count': {
+      const kind = rule.kind === 'count' ? 'an integer' : 'a number';
+      const unit = rule.kind === 'ms' ? ' (milliseconds)' : '';
+      const range = `${kind} from ${rule.min} to ${maxOf(rule)}${unit}`;
+      accepted = rule.never ? `${range}, or Infinity for never` : range;
+      break;
+    }
+    case 'number':
+      accepted = `a finite number >= ${rule.min}`;
+      break;
+    case 'text':
+      accepted = 'a non-empty string';
+      break;
+    case 'boolean':
+      accepted = 'true or false';
+      break;
+    case 'function':
+      accepted = 'a function';
+      break;
+    case 'oneOf':
+      accepted = `one of ${rule.values.map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case 'signal':
+      accepted = 'an AbortSignal';
+      break;
+    case 'schema':
+      accepted = 'a Standard Schema (with ~standard.validate)';
+      break;
+    case 'other':
+      accepted = 'valid';
+      break;
+  }
+  return ` must be ${accepted}`;
+}
+
+/** " Did you mean …?": development only, so the edit distance stays out of production bundles. */
+const didYouMean = (key: string, known: readonly string[]): string =>
+  ` Did you mean ${nearestName(key, known)}?`;
+
+/**
+ * Throws when `options` has a key that `known` does not list, naming it and the known keys, and
+ * in development the nearest known key.
+ */
 export function rejectUnknownKeys(scope: string, options: object, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
     const where = scope === '' ? key : `${scope}.${key}`;
-    throw new TypeError(
-      `sockguard: unknown option ${where}. Did you mean ${nearestName(key, known)}? Known: ${known.join(', ')}`,
-    );
+    let hint = '';
+    try {
+      if (process.env.NODE_ENV !== 'production') hint = didYouMean(key, known);
+    } catch {
+      hint = didYouMean(key, known);
+    }
+    throw new TypeError(`sockguard: unknown option ${where}.${hint} Known: ${known.join(', ')}`);
   }
 }
 
-/** Throws a RangeError naming `name`, its value and what is accepted, unless `value` passes. */
+/**
+ * Throws a RangeError naming `name` and its value, and in development what is accepted, unless
+ * `value` passes.
+ */
 export function checkValue(name: string, value: unknown, rule: Rule): void {
-  const accepted = refusal(rule, value);
-  if (accepted !== null) {
-    throw new RangeError(`sockguard: ${name} must be ${accepted}; got ${show(value)}`);
+  if (passes(rule, value)) return;
+  let must = ' is invalid';
+  try {
+    if (process.env.NODE_ENV !== 'production') must = mustBe(rule);
+  } catch {
+    must = mustBe(rule);
   }
+  throw new RangeError(`sockguard: ${name}${must}; got ${show(value)}`);
 }
 
 /**

@@ -70,3 +70,36 @@ describe('createSocketRegistry', () => {
     expect(own.calls).toMatchObject({ connect: 0, close: 0 });
   });
 });
+
+describe('the conflicting-options warning of createSocketRegistry', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  const conflict = () => {
+    const { registry } = setup();
+    registry.resolve({ url: 'ws://a', maxQueue: 1 });
+    registry.resolve({ url: 'ws://a', maxQueue: 2 });
+  };
+
+  it('is silent when NODE_ENV is production', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.stubEnv('NODE_ENV', 'production');
+    conflict();
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('warns once without `process` (a browser without a bundler counts as development)', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const saved = globalThis.process;
+    try {
+      Reflect.set(globalThis, 'process', undefined);
+      conflict();
+    } finally {
+      Reflect.set(globalThis, 'process', saved);
+    }
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toContain('(maxQueue)');
+  });
+});

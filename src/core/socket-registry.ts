@@ -1,8 +1,10 @@
 import { redactUrl } from '../protocol/redact.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
-import { isDevelopment } from './dev.js';
 import type { AnySocket, Socket } from './types.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 /** Options of {@link createSocketRegistry}. */
 export interface SocketRegistryOptions<O> {
@@ -16,7 +18,8 @@ export interface SocketRegistryOptions<O> {
   readonly clock?: Clock;
   /**
    * Names of the options in which a later caller of a held key differs from the first. When given,
-   * the first difference of each key is a development warning (the first options win).
+   * the first difference of each key is a development warning (the first options win); production
+   * builds drop the check.
    */
   readonly compare?: (held: O, asked: O) => readonly string[];
 }
@@ -46,6 +49,26 @@ interface Entry<O> {
   timer: TimerHandle | null;
 }
 
+/**
+ * Warns once per key when a later caller of a held key asks with other options. Called on every
+ * resolve of a held key in development, so it is cheap once warned.
+ */
+function warnOnConflict<O>(
+  compare: SocketRegistryOptions<O>['compare'],
+  warned: Set<string>,
+  entry: Entry<O> | undefined,
+  asked: O,
+): void {
+  if (!compare || !entry || warned.has(entry.key)) return;
+  const names = compare(entry.options, asked);
+  if (names.length === 0) return;
+  warned.add(entry.key);
+  console.warn(
+    `sockguard: two components ask for the shared socket "${redactUrl(entry.key)}" with different ` +
+      `options (${names.join(', ')}). The first options win; give each its own \`key\` for two sockets.`,
+  );
+}
+
 /** Makes a registry. `SocketProvider` makes one per tree; hooks outside any provider share a lazy default. */
 export function createSocketRegistry<O>(options: SocketRegistryOptions<O>): SocketRegistry<O> {
   const { create, keyOf, graceMs = 1000, clock = systemClock, compare } = options;
@@ -53,24 +76,18 @@ export function createSocketRegistry<O>(options: SocketRegistryOptions<O>): Sock
   const owned = new WeakMap<AnySocket, Entry<O>>();
   const warned = new Set<string>();
 
-  /** Called on every resolve of a held key, so it is cheap once warned and in production. */
-  const checkConflict = (entry: Entry<O> | undefined, asked: O) => {
-    if (!compare || !entry || warned.has(entry.key) || !isDevelopment()) return;
-    const names = compare(entry.options, asked);
-    if (names.length === 0) return;
-    warned.add(entry.key);
-    console.warn(
-      `sockguard: two components ask for the shared socket "${redactUrl(entry.key)}" with different ` +
-        `options (${names.join(', ')}). The first options win; give each its own \`key\` for two sockets.`,
-    );
-  };
-
   return {
     resolve(socketOptions) {
       const key = keyOf(socketOptions);
       const existing = byKey.get(key);
       if (existing) {
-        checkConflict(owned.get(existing), socketOptions);
+        // Development only, in the form of dev.ts that bundlers drop from production builds.
+        try {
+          if (process.env.NODE_ENV !== 'production')
+            warnOnConflict(compare, warned, owned.get(existing), socketOptions);
+        } catch {
+          warnOnConflict(compare, warned, owned.get(existing), socketOptions);
+        }
         return existing;
       }
       const socket = create({ ...socketOptions, autoConnect: false });

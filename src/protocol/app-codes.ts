@@ -39,11 +39,13 @@ export function closeCodeForAppCode(code: number): number {
  * `closeCodeForAppCode` sends); a rate limit may close with 1013 "try again later"; auth and
  * permission errors may use the IANA codes (3000, 3003) or the generic 1008.
  */
+// Keyed by number, not through `AppErrorCode`: the client reads this table, and the names object
+// would then ship in every client bundle for four keys (`app-codes.test.ts` ties them together).
 const CLOSES_AFTER: Readonly<Record<number, readonly number[]>> = {
-  [AppErrorCode.Unauthorized]: [3000, 1008],
-  [AppErrorCode.Forbidden]: [3003, 1008],
-  [AppErrorCode.RateLimited]: [1013],
-  [AppErrorCode.Internal]: [INTERNAL_ERROR_CLOSE_CODE],
+  4003: [3000, 1008], // Unauthorized
+  4004: [3003, 1008], // Forbidden
+  4005: [1013], // RateLimited
+  5000: [INTERNAL_ERROR_CLOSE_CODE], // Internal
 };
 
 /** Whether a close with `closeCode` can follow an error envelope of `appCode` as one failure. */

@@ -4,6 +4,7 @@
  */
 
 import { pairsWithError } from './app-codes.js';
+import { clip } from './clip.js';
 import type {
   ClassificationOverride,
   CloseFault,
@@ -37,10 +38,8 @@ const MAX_SERVER_MESSAGE_CHARS = 2000;
 const MAX_CAUSE_CHARS = 500;
 
 /** Redacted, then capped (a cut first could leave half a token the patterns no longer see). */
-function redactCapped(text: string, max: number): string {
-  const redacted = redactText(text.length > max * 4 ? text.slice(0, max * 4) : text);
-  return redacted.length > max ? `${redacted.slice(0, max - 1)}…` : redacted;
-}
+const redactCapped = (text: string, max: number): string =>
+  clip(redactText(text.slice(0, max * 4)), max);
 
 function pick<K extends string | number>(
   table: Readonly<Partial<Record<K, ClassificationOverride>>> | undefined,

@@ -4,6 +4,7 @@
  * over the frame. `schemas.ts` holds the same rules as zod/mini schemas, and a property test proves
  * the two agree.
  */
+import { clip } from './clip.js';
 import { hasMoreOpeners, walk } from './json-walk.js';
 
 /** Envelope metadata (SPEC.md section 1). Unknown keys are kept. */
@@ -83,7 +84,7 @@ const fail = (
 ): ParseResult => ({
   ok: false,
   code,
-  cause: cause.length > MAX_CAUSE_CHARS ? `${cause.slice(0, MAX_CAUSE_CHARS - 1)}…` : cause,
+  cause: clip(cause, MAX_CAUSE_CHARS),
   ...(requestId === undefined ? {} : { requestId }),
 });
 

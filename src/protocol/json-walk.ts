@@ -11,18 +11,15 @@ type Json = Record<string, unknown>;
  */
 export function hasMoreOpeners(raw: string, limit: number): boolean {
   let count = 0;
-  let at = raw.indexOf('{');
-  while (at !== -1) {
-    if (++count > limit) return true;
-    at = raw.indexOf('{', at + 1);
-  }
-  at = raw.indexOf('[');
-  while (at !== -1) {
-    if (++count > limit) return true;
-    at = raw.indexOf('[', at + 1);
+  for (const opener of OPENERS) {
+    for (let at = raw.indexOf(opener); at !== -1; at = raw.indexOf(opener, at + 1)) {
+      if (++count > limit) return true;
+    }
   }
   return false;
 }
+
+const OPENERS = ['{', '['] as const;
 
 /**
  * Iterative walk (a recursive one would overflow the stack on the input it guards against):

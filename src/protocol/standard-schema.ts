@@ -4,6 +4,8 @@
  * importing any schema library at run time. The interface is copied, as the spec recommends.
  */
 
+import { clip } from './clip.js';
+
 /** The Standard Schema V1 interface (copied from the spec, types only). */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
   readonly '~standard': StandardSchemaV1.Props<Input, Output>;
@@ -69,8 +71,7 @@ export type DataCheck =
 const MAX_CAUSE_CHARS = 200;
 const MAX_ISSUES = 3;
 
-const cap = (text: string) =>
-  text.length > MAX_CAUSE_CHARS ? `${text.slice(0, MAX_CAUSE_CHARS - 1)}…` : text;
+const cap = (text: string) => clip(text, MAX_CAUSE_CHARS);
 
 function pathOf(issue: StandardSchemaV1.Issue): string {
   if (!issue.path || issue.path.length === 0) return '';

@@ -63,6 +63,7 @@ const FAILED = 'The request failed.';
 const RETRY = 'Something went wrong. Please try again.';
 const INVALID = 'Received an invalid message.';
 const NO_CONNECT = 'Could not connect.';
+const RESYNC = 'Some updates were missed while offline. Refreshing…';
 
 /** Generic texts of error envelopes (shown when the server text is unusable), by app code. */
 export const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
@@ -97,7 +98,7 @@ const ACTION_TEXTS: Readonly<Record<FaultAction, string>> = {
   backoff: 'The server is busy. Retrying shortly…',
   reauthenticate: SESSION,
   stop: CLOSED,
-  resync: 'Some updates were missed while offline. Refreshing…',
+  resync: RESYNC,
 };
 
 /**
@@ -137,7 +138,7 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
   invalid_url:
     'The connection URL is malformed: it must be a ws:// or wss:// URL (http:// and https:// are mapped to them).',
   unauthorized: SESSION,
-  resync: 'Some updates were missed while offline. Refreshing…',
+  resync: RESYNC,
   not_acknowledged: 'A message could not be confirmed as delivered.',
 };
 

@@ -2,6 +2,9 @@ import { differingOptions } from '../core/options-diff.js';
 import { createSocket } from '../core/socket.js';
 import { createSocketRegistry, type SocketRegistry } from '../core/socket-registry.js';
 
+// The development-only form of core/dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
 /** Options of the core's `createSocket`, as `useSocket` and `SocketProvider` accept them. */
 export type CoreSocketOptions = Parameters<typeof createSocket>[0];
 
@@ -46,10 +49,17 @@ export function conflictingOptions(
 
 /** A registry making sockets with the core's `createSocket`. @default graceMs 1000 */
 export function createReactSocketRegistry(graceMs?: number): ReactSocketRegistry {
+  // The comparison warns in development only: production builds drop it (the form of dev.ts).
+  let compare: typeof conflictingOptions | undefined;
+  try {
+    if (process.env.NODE_ENV !== 'production') compare = conflictingOptions;
+  } catch {
+    compare = conflictingOptions;
+  }
   return createSocketRegistry<ReactSocketOptions>({
     create: ({ key: _key, enabled: _enabled, ...options }) => createSocket(options),
     keyOf: keyOfOptions,
-    compare: conflictingOptions,
+    ...(compare === undefined ? {} : { compare }),
     ...(graceMs === undefined ? {} : { graceMs }),
   });
 }

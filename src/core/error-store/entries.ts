@@ -74,10 +74,9 @@ function isRepeat(entry: StoredFault, fault: Fault, origin: string | undefined):
   );
 }
 
-function without(list: readonly StoredFault[], id: string): readonly StoredFault[] {
-  const index = list.findIndex((entry) => entry.id === id);
-  return index === -1 ? list : [...list.slice(0, index), ...list.slice(index + 1)];
-}
+// Ids are unique within a list (a report with a known id replaces its entry).
+const without = (list: readonly StoredFault[], id: string): readonly StoredFault[] =>
+  keep(list, (entry) => entry.id !== id);
 
 function stored(
   fault: Fault,

@@ -13,8 +13,9 @@ export const readsSame = (a: StoredFault, b: StoredFault): boolean =>
 // The NUL separator cannot occur in a severity, so no message can fake another group's key.
 const keyOf = (fault: StoredFault): string => `${fault.severity}\u0000${fault.message}`;
 
-const sameFaults = (a: readonly StoredFault[], b: readonly StoredFault[]): boolean =>
-  a.length === b.length && a.every((fault, i) => fault === b[i]);
+/** The same items in the same order (by identity). */
+const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean =>
+  a.length === b.length && a.every((item, i) => item === b[i]);
 
 /** One toast from faults that read the same, newest first (`faults` is never empty). */
 function toToast(faults: readonly StoredFault[]): Toast {
@@ -53,9 +54,7 @@ export function mergeToasts(
   const before = new Map(previous.map((toast) => [keyOf(toast), toast]));
   const toasts = [...groups].map(([key, faults]) => {
     const old = before.get(key);
-    return old !== undefined && sameFaults(old.faults, faults) ? old : toToast(faults);
+    return old !== undefined && sameItems(old.faults, faults) ? old : toToast(faults);
   });
-  const unchanged =
-    toasts.length === previous.length && toasts.every((toast, i) => toast === previous[i]);
-  return unchanged ? previous : toasts;
+  return sameItems(toasts, previous) ? previous : toasts;
 }

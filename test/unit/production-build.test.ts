@@ -1,0 +1,31 @@
+/**
+ * Development-only code (see src/core/dev.ts) must leave production bundles: apps ship with
+ * `process.env.NODE_ENV` replaced by "production", and the size budget counts on the bytes it
+ * guards being gone. Built with esbuild as `bench/size.ts` measures (Rolldown, Vite's bundler,
+ * folds the same form).
+ */
+import { describe, expect, it } from 'vitest';
+import { measure, OWN_ENTRY, TYPICAL_ENTRY } from '../../bench/size.js';
+
+/** Texts that only development code holds, one or more per guarded site. */
+const DEVELOPMENT_ONLY = [
+  'Did you mean', // option-checks: the nearest known key
+  '(milliseconds)', // option-checks: the accepted range
+  'Infinity for never',
+  'two components ask for the shared socket', // socket-registry: conflicting options
+];
+
+describe('a production build', () => {
+  it.each([TYPICAL_ENTRY, OWN_ENTRY])(
+    'of the $name drops every development-only text, which a build as is keeps',
+    async (entry) => {
+      const production = await measure(entry, 'production');
+      const asIs = await measure(entry, 'as is');
+      // Booleans, not toContain: a failure would print the whole bundle.
+      const held = (code: string) => DEVELOPMENT_ONLY.filter((text) => code.includes(text));
+      expect(held(production.text)).toEqual([]);
+      expect(held(asIs.text)).toEqual(DEVELOPMENT_ONLY);
+      expect(production.gzip).toBeLessThan(asIs.gzip);
+    },
+  );
+});
