@@ -66,8 +66,14 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     const { tabs: _shared, ...own } = options;
     const shared = tabs.share(
       options as SocketOptions,
-      (errors, environment) =>
-        createSocket({ ...own, errors, environment, autoConnect: false }) as unknown as Socket,
+      (errors, environment, delivery = own.delivery) =>
+        createSocket({
+          ...own,
+          errors,
+          environment,
+          autoConnect: false,
+          ...(delivery && { delivery }),
+        }) as unknown as Socket,
     );
     if (shared) return shared as unknown as Socket<SocketMessages<S>>;
   }

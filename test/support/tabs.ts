@@ -3,6 +3,7 @@
  * tests. Locks are granted in request order; a tab "crashes" by `crash(name)`, which frees its lock
  * without its callback settling (what the browser does when a tab dies). Channel messages are
  * structured clones delivered to the other channels of a name in a later microtask, as browsers do.
+ * `steal` and `ifAvailable` behave as in the Web Locks API.
  */
 import type { ChannelLike, LocksLike } from '../../src/core/tabs/wire.js';
 
@@ -38,10 +39,22 @@ export function memoryLocks(): LocksLike & {
   };
   return {
     request(name, options, callback) {
+      const queue = queues.get(name) ?? [];
+      queues.set(name, queue);
+      // Not free at once: the callback gets null, and nothing waits.
+      if (options.ifAvailable && (held.has(name) || queue.length > 0))
+        return Promise.resolve().then(() => callback(null));
       return new Promise((resolve, reject) => {
         const waiter: Waiter = { callback, resolve, reject };
-        const queue = queues.get(name) ?? [];
-        queues.set(name, queue);
+        if (options.steal) {
+          // The holder's request rejects; its callback runs on, no longer holding the lock.
+          const holder = held.get(name);
+          held.delete(name);
+          holder?.waiter.reject(new DOMException('stolen', 'AbortError'));
+          queue.unshift(waiter);
+          // Granted at once, ahead of the queue.
+          return next(name);
+        }
         queue.push(waiter);
         options.signal?.addEventListener('abort', () => {
           const index = queue.indexOf(waiter);

@@ -91,6 +91,19 @@ describe('five tabs of one origin', () => {
     expect(server.frames.filter((f) => f.type === 'ask')).toHaveLength(1);
   });
 
+  it("a request from tab 3 that times out puts the timeout in tab 3's store only", async () => {
+    const third = pages[2] as Page;
+    await third.evaluate(() => window.tabProbe.request('slow', 'ask', { delayMs: 2000 }, 300));
+    await until(async () => expect((await read(third)).results.slow).toBeDefined());
+    expect((await read(third)).results.slow).toMatchObject({ ok: false, code: 'request_timeout' });
+    // The leader's own timeout of it comes too, and must not reach any store.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const states = await readAll(pages);
+    expect(states.map((s) => s.faults.filter((f) => f.code === 'request_timeout').length)).toEqual([
+      0, 0, 1, 0, 0,
+    ]);
+  });
+
   it("an expired token (error 4003, close 4003) puts one reauthenticate fault in every tab's store, and nothing retries", async () => {
     server.expireAuth();
     await until(async () => {

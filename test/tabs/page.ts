@@ -5,6 +5,7 @@
  */
 import {
   createSocket,
+  delivery,
   type Envelope,
   type SendResult,
   type Socket,
@@ -34,13 +35,23 @@ export interface ProbeState {
     readonly severity: string;
   }>;
   readonly connections: number | null;
+  /** `socket.delivery`'s mode. */
+  readonly delivery: string;
+}
+
+/** How a test page's shared socket is made. */
+export interface StartOptions {
+  /** With `delivery()` (against the server's delivery endpoint). */
+  readonly delivery?: boolean;
+  /** `shareTabs({ hungAfterMs })`. */
+  readonly hungAfterMs?: number;
 }
 
 /** The probe the tests drive with `page.evaluate`. */
 export interface TabProbe {
-  start(url: string, requestTimeoutMs?: number): void;
+  start(url: string, requestTimeoutMs?: number, options?: StartOptions): void;
   send(type: string, data: unknown): SendResult['status'];
-  request(label: string, type: string, data: unknown): void;
+  request(label: string, type: string, data: unknown, timeoutMs?: number): void;
   read(): ProbeState;
   close(): void;
 }
@@ -95,11 +106,14 @@ function render(): void {
 }
 
 window.tabProbe = {
-  start(url, requestTimeoutMs = 5000) {
+  start(url, requestTimeoutMs = 5000, options = {}) {
     if (socket) return;
     const made = createSocket({
       url,
-      tabs: shareTabs(),
+      tabs: shareTabs(
+        options.hungAfterMs === undefined ? {} : { hungAfterMs: options.hungAfterMs },
+      ),
+      ...(options.delivery ? { delivery: delivery() } : {}),
       heartbeat: false,
       requestTimeoutMs,
       backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
@@ -132,9 +146,9 @@ window.tabProbe = {
     render();
   },
   send: (type, data) => requireSocket().send(type, data).status,
-  request(label, type, data) {
+  request(label, type, data, timeoutMs) {
     requireSocket()
-      .request(type, data)
+      .request(type, data, timeoutMs === undefined ? {} : { timeoutMs })
       .then(
         (reply) => {
           results[label] = { at: Date.now(), ok: true, data: reply.data };
@@ -159,6 +173,7 @@ window.tabProbe = {
         severity: f.severity,
       })),
       connections,
+      delivery: s.delivery.getSnapshot().mode,
     };
   },
   close: () => requireSocket().close(),

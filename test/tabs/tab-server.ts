@@ -3,13 +3,17 @@
  * page (test/tabs/page.ts, bundled by esbuild at start) and a `ws` server on the same port that
  * counts its connections, logs every frame it gets, answers requests, and tells every client the
  * connection count (`connections`), so each tab can show how many sockets the server holds.
+ * `/ws-delivery` is the same server with the delivery extension (`createSessionServer`): acks
+ * batched for 100 ms (the most the protocol allows, so sends stay unacknowledged a while), and
+ * `push` numbered in the tabs' session.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { closeWithError, sendEnvelope } from '../../src/server/index.js';
+import type { Envelope } from '../../src/protocol/envelope.js';
+import { closeWithError, createSessionServer, sendEnvelope } from '../../src/server/index.js';
 
 /** One WebSocket the server accepted. */
 export interface TabConnection {
@@ -34,6 +38,10 @@ export interface TabServer {
   readonly url: string;
   /** The WebSocket endpoint on the same origin: `ws://127.0.0.1:<port>/ws`. */
   readonly wsUrl: string;
+  /** The endpoint with delivery on: `ws://127.0.0.1:<port>/ws-delivery`. */
+  readonly deliveryUrl: string;
+  /** Sends an envelope in the delivery session the server saw last (numbered, kept, replayed). */
+  push(type: string, data: unknown): Promise<number | undefined>;
   /** Every connection ever accepted, oldest first. */
   readonly connections: readonly TabConnection[];
   /** Every frame received, in arrival order. */
@@ -111,10 +119,63 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
     if (path === '/') return send('text/html', PAGE);
     response.writeHead(404).end();
   });
-  const wss = new WebSocketServer({ server: http, path: '/ws' });
+  const wss = new WebSocketServer({ noServer: true });
+  const delivering = new WebSocketServer({ noServer: true });
+  const byPath = new Map([
+    ['/ws', wss],
+    ['/ws-delivery', delivering],
+  ]);
+  http.on('upgrade', (request, socket, head) => {
+    const target = byPath.get(new URL(request.url ?? '/', 'http://localhost').pathname);
+    if (!target) return void socket.destroy();
+    target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
+  });
+  const ofSocket = new WeakMap<WebSocket, TabConnection>();
+  /** The delivery session of the last frame: the tabs share one. */
+  let lastSession: string | undefined;
+  const log1 = (connection: number, envelope: Envelope) => {
+    const requestId =
+      typeof envelope.meta?.request_id === 'string' ? envelope.meta.request_id : undefined;
+    frames.push({
+      connection,
+      at: Date.now(),
+      type: envelope.type,
+      data: envelope.data,
+      requestId,
+    });
+  };
+  const sessions = createSessionServer<WebSocket>({
+    ackDelayMs: 100,
+    onMessage(envelope, session, socket) {
+      lastSession = session.id ?? lastSession;
+      log1(ofSocket.get(socket)?.id ?? 0, envelope);
+      if (envelope.type === 'count')
+        return void session.reply(envelope, 'count', { count: open.size });
+      if (typeof envelope.meta?.request_id !== 'string') return;
+      const delay = (envelope.data as { delayMs?: unknown } | null)?.delayMs;
+      const answer = () => void session.reply(envelope, 'answer', { echo: envelope.data });
+      if (typeof delay === 'number' && delay > 0) setTimeout(answer, delay);
+      else answer();
+    },
+  });
+  delivering.on('connection', (socket) => {
+    socket.on('error', () => {});
+    const connection: TabConnection = { id: ++ids, openedAt: Date.now(), closedAt: null, socket };
+    connections.push(connection);
+    ofSocket.set(socket, connection);
+    open.add(connection);
+    log?.(`delivery connection ${connection.id} opened: ${open.size} open`);
+    socket.on('close', () => {
+      connection.closedAt = Date.now();
+      open.delete(connection);
+    });
+    sessions.accept(socket);
+  });
 
   const tellCount = () => {
     for (const connection of open) {
+      // Delivery connections ask (`count`): a frame outside the session would jump its order.
+      if (ofSocket.has(connection.socket)) continue;
       sendEnvelope(connection.socket, 'connections', { count: open.size });
     }
   };
@@ -184,11 +245,17 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
   return {
     url: `http://127.0.0.1:${address.port}/`,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
+    deliveryUrl: `ws://127.0.0.1:${address.port}/ws-delivery`,
+    push: (type, data) =>
+      lastSession === undefined
+        ? Promise.resolve(undefined)
+        : sessions.send(lastSession, type, data),
     connections,
     frames,
     openCount: () => open.size,
     broadcast(type, data) {
-      for (const connection of open) sendEnvelope(connection.socket, type, data);
+      for (const connection of open)
+        if (!ofSocket.has(connection.socket)) sendEnvelope(connection.socket, type, data);
     },
     expireAuth() {
       authExpired = true;
@@ -203,6 +270,9 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
         wss.close();
+        sessions.close();
+        for (const client of delivering.clients) client.terminate();
+        delivering.close();
         http.close(() => resolve());
       }),
   };

@@ -5,7 +5,7 @@
  */
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
-import type { ProbeState } from './page.js';
+import type { ProbeState, StartOptions } from './page.js';
 import type { TabServer } from './tab-server.js';
 
 /**
@@ -26,9 +26,11 @@ export async function openTabs(
   server: TabServer,
   count: number,
   requestTimeoutMs?: number,
+  options: StartOptions = {},
 ): Promise<Page[]> {
   const pages: Page[] = [];
-  for (let i = 0; i < count; i += 1) pages.push(await openTab(context, server, requestTimeoutMs));
+  for (let i = 0; i < count; i += 1)
+    pages.push(await openTab(context, server, requestTimeoutMs, options));
   return pages;
 }
 
@@ -37,19 +39,29 @@ export async function openTab(
   context: BrowserContext,
   server: TabServer,
   requestTimeoutMs?: number,
+  options: StartOptions = {},
 ): Promise<Page> {
   const page = await context.newPage();
   await page.goto(`${server.url}?test`);
-  await startProbe(page, server, requestTimeoutMs);
+  await startProbe(page, server, requestTimeoutMs, options);
   return page;
 }
 
-/** Starts the page's shared socket on the server's WebSocket URL. */
-export const startProbe = (page: Page, server: TabServer, requestTimeoutMs?: number) =>
-  page.evaluate(([url, ms]) => window.tabProbe.start(url, ms), [server.wsUrl, requestTimeoutMs] as [
-    string,
-    number | undefined,
-  ]);
+/**
+ * Starts the page's shared socket on the server's WebSocket URL (its delivery endpoint, with
+ * `delivery()`, for `options.delivery`).
+ */
+export const startProbe = (
+  page: Page,
+  server: TabServer,
+  requestTimeoutMs?: number,
+  options: StartOptions = {},
+) =>
+  page.evaluate(([url, ms, given]) => window.tabProbe.start(url, ms, given), [
+    options.delivery ? server.deliveryUrl : server.wsUrl,
+    requestTimeoutMs,
+    options,
+  ] as [string, number | undefined, StartOptions]);
 
 /** What the page's probe saw so far. */
 export const read = (page: Page): Promise<ProbeState> =>

@@ -67,6 +67,29 @@ export interface DeliveryParts {
   readonly unqueue: (frame: NumberedFrame) => void;
   /** Rejects pending requests whose frame matches (their replies are gone with the history). */
   readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
+  /**
+   * @internal Where a socket taking over a session another socket ran starts (a new leader tab,
+   * tabs/delivery-handover.ts).
+   */
+  readonly adoption?: DeliveryAdoption;
+}
+
+/**
+ * @internal A session taken over from another socket (a new leader tab): the session to resume,
+ * the highest server seq any tab's handlers saw, and the number the next new send gets. The
+ * observers let the tabs keep the books they need for the next handover.
+ */
+export interface DeliveryAdoption {
+  readonly seed?: {
+    readonly session: string;
+    readonly lastSeen: number;
+    /** The last number handed out (the next new send gets one more). */
+    readonly lastSeq: number;
+  };
+  /** A number to give the next frame instead of a new one (a frame re-sent under its old seq). */
+  readonly forced?: () => number | undefined;
+  /** A numbered frame is tracked (before it can be written). */
+  readonly tracked?: (frame: NumberedFrame) => void;
 }
 
 export interface Delivery extends DeliveryChannel {
@@ -114,11 +137,12 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const ledger = createLedger();
   const timers = createTimers(parts.clock);
   const listeners = new Set<() => void>();
+  const adoption = parts.adoption;
   let mode: 'negotiating' | 'on' | 'plain' = 'negotiating';
-  let session: string | null = null;
+  let session: string | null = adoption?.seed?.session ?? null;
   /** The highest server seq handlers have seen. */
-  let lastSeen = 0;
-  let nextSeq = 0;
+  let lastSeen = adoption?.seed?.lastSeen ?? 0;
+  let nextSeq = adoption?.seed?.lastSeq ?? 0;
   let hellos = 0;
   let helloId: string | null = null;
   let recovery: Recovery | null = null;
@@ -177,6 +201,9 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     const first = session === null;
     session = w.session;
     mode = 'on';
+    // Another socket of the session (a tab that led before) may have used numbers this one never
+    // heard of: new sends go above everything the server processed.
+    if (w.acked > nextSeq) nextSeq = w.acked;
     acknowledge(w.acked);
     let resync: Fault | null = null;
     if (w.resumed && !first) {
@@ -211,8 +238,12 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       listeners.add(own);
       return () => listeners.delete(own);
     },
-    number: () => (mode === 'plain' ? undefined : ++nextSeq),
+    number() {
+      if (mode === 'plain') return undefined;
+      return adoption?.forced?.() ?? ++nextSeq;
+    },
     track(frame, receipt) {
+      adoption?.tracked?.(frame);
       let promise: Promise<Delivered> | undefined;
       if (receipt) {
         promise = new Promise<Delivered>((resolve, reject) => {

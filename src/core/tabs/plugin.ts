@@ -2,15 +2,25 @@
  * `shareTabs()`: one connection for all tabs of an origin that ask for the same key. A function to
  * import rather than a flag, so apps that do not share do not ship the code.
  */
+import { monotonicOf, systemClock } from '../clock.js';
+import type { DeliveryPlugin } from '../delivery/plugin.js';
 import type { BrowserEnvironment } from '../environment.js';
 import type { ErrorStore } from '../error-store/error-store.js';
+import { checkGiven, type Rule } from '../option-checks.js';
 import type { SocketOptions } from '../options.js';
 import type { Socket } from '../types.js';
 import type { PageTargets } from './lifecycle.js';
-import { createSharedSocket } from './shared-socket.js';
+import { createSharedSocket, HUNG_AFTER_MS } from './shared-socket.js';
 import type { ChannelLike, LocksLike } from './wire.js';
 
 const PLUGIN: unique symbol = Symbol('sockguard.tabs');
+
+const RULES: Readonly<Record<keyof ShareTabsOptions, Rule>> = {
+  key: { kind: 'text' },
+  locks: { kind: 'other' },
+  channel: { kind: 'function' },
+  hungAfterMs: { kind: 'ms', min: 100 },
+};
 
 /** Options of {@link shareTabs}. */
 export interface ShareTabsOptions {
@@ -20,6 +30,11 @@ export interface ShareTabsOptions {
   readonly locks?: LocksLike;
   /** @default (name) => new BroadcastChannel(name) */
   readonly channel?: (name: string) => ChannelLike;
+  /**
+   * A leader that answers no probe of a follower for this long is hung (its page's main thread
+   * blocked): a follower takes the lock from it and leads. @default 5000
+   */
+  readonly hungAfterMs?: number;
 }
 
 /** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
@@ -31,7 +46,11 @@ export interface TabsPlugin {
    */
   readonly share: (
     options: SocketOptions,
-    local: (store: ErrorStore, environment: BrowserEnvironment | false) => Socket,
+    local: (
+      store: ErrorStore,
+      environment: BrowserEnvironment | false,
+      delivery?: DeliveryPlugin,
+    ) => Socket,
   ) => Socket | null;
 }
 
@@ -45,9 +64,8 @@ export interface TabsPlugin {
  * ```
  */
 export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
-  if (options.key !== undefined && (typeof options.key !== 'string' || options.key === '')) {
-    throw new TypeError('sockguard: shareTabs({ key }) must be a non-empty string');
-  }
+  checkGiven('shareTabs', options, RULES);
+  const { hungAfterMs = HUNG_AFTER_MS } = options;
   return {
     [PLUGIN]: true,
     share(socketOptions, local) {
@@ -73,10 +91,12 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
         options: socketOptions,
         random: socketOptions.random ?? Math.random,
         now: () => (clock ? clock.now() : Date.now()),
+        elapsed: monotonicOf(clock ?? systemClock),
         setTimeout: (fn, ms) => (clock ? clock.setTimeout(fn, ms) : globalThis.setTimeout(fn, ms)),
         clearTimeout: (handle) =>
           clock ? clock.clearTimeout(handle) : globalThis.clearTimeout(handle as never),
         page: pageTargets(socketOptions.environment),
+        hungAfterMs,
       });
     },
   };

@@ -4,6 +4,7 @@
  */
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Fault } from '../../protocol/fault.js';
+import type { DeliverySnapshot } from '../delivery/delivery.js';
 import type { FaultContext } from '../error-store/error-store.js';
 import type { SocketSnapshot } from '../types.js';
 
@@ -19,9 +20,28 @@ export interface ChannelLike {
 export interface LocksLike {
   request(
     name: string,
-    options: { readonly signal?: AbortSignal },
+    options: {
+      readonly signal?: AbortSignal;
+      /** Take the lock from its holder (whose request then rejects with an `AbortError`). */
+      readonly steal?: boolean;
+      /** Grant it only if free at once; otherwise the callback gets `null`. */
+      readonly ifAvailable?: boolean;
+    },
     callback: (lock: unknown) => Promise<unknown>,
   ): Promise<unknown>;
+}
+
+/** Who handed a piece of work: the tab and its id for the work. */
+export interface Asker {
+  readonly tab: string;
+  readonly id: string;
+}
+
+/** What the leader said of a handed frame before it could be written: a new leader re-sends it so. */
+export interface Numbered {
+  readonly seq: number;
+  /** The request ids it went out under (a replayed reply comes with the first). */
+  readonly requestIds: readonly string[];
 }
 
 /** Work a follower hands to the leader. */
@@ -63,7 +83,14 @@ export type TabMessage =
   /** A follower asks for the current state. */
   | { readonly k: 'ask'; readonly from: string }
   /** A follower hands work to the leader. */
-  | { readonly k: 'work'; readonly from: string; readonly id: string; readonly work: Work }
+  | {
+      readonly k: 'work';
+      readonly from: string;
+      readonly id: string;
+      readonly work: Work;
+      /** What an earlier leader announced of it. */
+      readonly numbered?: Numbered | undefined;
+    }
   /** The leader settled a follower's work: `value` for a send's result or a reply, or `fault`. */
   | {
       readonly k: 'done';
@@ -72,29 +99,40 @@ export type TabMessage =
       readonly id: string;
       readonly value?: unknown;
       readonly fault?: Fault;
+      /** The leader's socket stored the fault (so): the asking tab stores it, and no other tab. */
+      readonly reported?: FaultContext;
     }
+  /** The leader numbered a handed frame (posted before the frame is written). */
+  | {
+      readonly k: 'numbered';
+      readonly from: string;
+      readonly asker: Asker;
+      readonly work: Work;
+      readonly numbered: Numbered;
+    }
+  /** The leader's delivery: what `socket.delivery` shows, and what a new leader resumes. */
+  | {
+      readonly k: 'delivery';
+      readonly from: string;
+      readonly snapshot: DeliverySnapshot;
+      /** The highest server seq the leader's socket saw. */
+      readonly seen: number;
+      /** The highest client seq it handed out. */
+      readonly high: number;
+    }
+  /** A follower asks whether the leader still runs (answered by its message handler). */
+  | { readonly k: 'probe'; readonly from: string; readonly nonce: number }
+  /** The leader's answer to a probe. */
+  | { readonly k: 'alive'; readonly from: string; readonly nonce: number }
   /** A follower asks the leader to reconnect the shared socket. */
   | { readonly k: 'reconnect'; readonly from: string }
   /** A tab is on screen or not (also `false` when it leaves): the leader pauses only if none is. */
   | { readonly k: 'visible'; readonly from: string; readonly visible: boolean };
 
-const KINDS = new Set([
-  'state',
-  'message',
-  'fault',
-  'leader',
-  'ask',
-  'work',
-  'done',
-  'reconnect',
-  'visible',
-]);
-
 /** A message of the sharing, or undefined for anything else on the channel. */
 export function readTabMessage(data: unknown): TabMessage | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const { k, from } = data as { k?: unknown; from?: unknown };
-  return typeof k === 'string' && KINDS.has(k) && typeof from === 'string'
-    ? (data as TabMessage)
-    : undefined;
+  // An unknown kind (a later version's) falls through every switch on `k`.
+  return typeof k === 'string' && typeof from === 'string' ? (data as TabMessage) : undefined;
 }

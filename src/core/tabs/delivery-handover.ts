@@ -1,0 +1,250 @@
+/**
+ * Delivery across tabs (SPEC.md sections 7 and 8). Every tab keeps what a new leader needs to go
+ * on with the session the tabs share: its name, the highest server seq seen, the highest client
+ * seq handed out, and the number of every handed frame (the leader announces it before the frame
+ * can be written). A new leader's socket resumes that session (so the server replays what was
+ * pushed during the handover), re-sends handed frames under their old numbers first (the server
+ * drops the ones it processed and acks them again), and numbers new sends far above the old
+ * leader's (a gap the protocol allows, over numbers the old leader used but never announced).
+ * Each tab's handlers see each numbered message once. It is also each tab's `socket.delivery`:
+ * the leader's own, mirrored in the followers.
+ */
+import { seqOf } from '../../protocol/delivery.js';
+import type { Envelope } from '../../protocol/envelope.js';
+import type { DeliveryChannel, DeliverySnapshot } from '../delivery/delivery.js';
+import { NO_DELIVERY } from '../delivery/delivery.js';
+import type { DeliveryPlugin } from '../delivery/plugin.js';
+import type { Socket } from '../types.js';
+import type { TabCore } from './tab-core.js';
+import type { Asker, Numbered, TabMessage, Work } from './wire.js';
+
+/** Numbers a new leader skips over the old one's highest announced: ones it never announced. */
+export const SEQ_GAP = 1_000_000;
+
+/** Handed work some leader numbered and no one settled yet. */
+export interface Outstanding {
+  readonly asker: Asker;
+  readonly work: Work;
+  readonly numbered: Numbered;
+}
+
+/** One tab's part in delivery across tabs: its books, its `socket.delivery`, its resume. */
+export interface DeliveryHandover {
+  /** This tab's `socket.delivery`. */
+  readonly channel: DeliveryChannel;
+  /** The delivery plugin for a new leader's socket (undefined: the options' one, or none). */
+  plugin(): DeliveryPlugin | undefined;
+  /** What is known of the asker's work from earlier leaders. */
+  prior(asker: Asker): Numbered | undefined;
+  /** Runs `send`, which numbers one frame for `asker`: under `prior`'s seq when it may. */
+  numbered<T>(asker: Asker, work: Work, prior: Numbered | undefined, send: () => T): T;
+  /** Calls `reply` when the reply to one of `prior`'s request ids comes (a replay). */
+  awaitReply(prior: Numbered | undefined, reply: (envelope: Envelope) => void): void;
+  /** True when the envelope was such a reply (it goes to the asking tab only). */
+  claimReply(envelope: Envelope): boolean;
+  /** False for a numbered message this tab's handlers saw already. */
+  fresh(envelope: Envelope): boolean;
+  /** An envelope the leader's socket passed on (replies to other tabs too). */
+  inbound(envelope: Envelope): void;
+  /** Handed work numbered and unsettled, by seq (a new leader re-sends it first). */
+  outstanding(): Outstanding[];
+  /** Starts telling the other tabs about the leader's delivery; returns the stop. */
+  lead(socket: Socket): () => void;
+  /** Tells the other tabs the leader's delivery state (a tab asked). */
+  announce(): void;
+  /** A channel message of the delivery books; the follower side. */
+  onMessage(message: TabMessage): void;
+  /** Work of `asker` is settled: forgotten. */
+  settled(asker: Asker): void;
+}
+
+const keyOf = (asker: Asker) => `${asker.tab}:${asker.id}`;
+
+/** The delivery books of a tab (inert without `delivery` in the options, but for the mirror). */
+export function createDeliveryHandover(core: TabCore): DeliveryHandover {
+  const plugin = core.parts.options.delivery;
+  const listeners = new Set<() => void>();
+  const book = new Map<string, Outstanding>();
+  /** What this tab knows of the shared session. */
+  let session: string | null = null;
+  /** The highest server seq this tab's handlers saw, or a leader announced. */
+  let seen = 0;
+  let announcedSeen = 0;
+  /** While leading: the highest server seq the socket passed on, whoever it was for. */
+  let passed = 0;
+  let high = 0;
+  let mirrored: DeliverySnapshot = NO_DELIVERY.getSnapshot();
+  /** While leading: the socket's delivery, and whether it handed out a new number yet. */
+  let leading: Socket | null = null;
+  let issuedNew = false;
+  let forced: number | undefined;
+  let asking: { asker: Asker; work: Work; prior: Numbered | undefined } | null = null;
+  /** Request ids of frames re-sent here, to the asker's reply. */
+  const replies = new Map<string, (envelope: Envelope) => void>();
+
+  const notify = () => core.tell(listeners, 'delivery');
+  const snapshot = (): DeliverySnapshot =>
+    leading ? leading.delivery.getSnapshot() : plugin ? mirrored : NO_DELIVERY.getSnapshot();
+  const on = () => snapshot().mode === 'on';
+  const noteSession = (next: string | null) => {
+    // A new session numbers its messages from 1 again.
+    if (next !== null && next !== session) {
+      if (session !== null) {
+        seen = 0;
+        announcedSeen = 0;
+        passed = 0;
+      }
+      session = next;
+    }
+  };
+  const remember = (entry: Outstanding) => {
+    book.set(keyOf(entry.asker), entry);
+    if (entry.numbered.seq > high) high = entry.numbered.seq;
+  };
+
+  let posting = false;
+  /** The leader's delivery state to every tab, once per task. */
+  const tell = () => {
+    if (posting || !leading) return;
+    posting = true;
+    queueMicrotask(() => {
+      posting = false;
+      const socket = leading;
+      if (!socket) return;
+      const now = socket.delivery.getSnapshot();
+      noteSession(now.session);
+      core.post({
+        k: 'delivery',
+        from: core.tab,
+        snapshot: now,
+        seen: Math.max(seen, passed),
+        high,
+      });
+    });
+  };
+
+  return {
+    channel: plugin
+      ? {
+          getSnapshot: snapshot,
+          subscribe(listener) {
+            const own = () => listener();
+            listeners.add(own);
+            return () => listeners.delete(own);
+          },
+        }
+      : NO_DELIVERY,
+    plugin() {
+      if (!plugin) return undefined;
+      issuedNew = false;
+      const resume = Math.max(seen, announcedSeen);
+      return plugin.adopt({
+        ...(session === null
+          ? {}
+          : { seed: { session, lastSeen: resume, lastSeq: high + SEQ_GAP } }),
+        forced: () => {
+          const seq = forced;
+          forced = undefined;
+          if (seq === undefined) issuedNew = true;
+          return seq;
+        },
+        tracked(frame) {
+          if (frame.seq > high) high = frame.seq;
+          const handed = asking;
+          asking = null;
+          if (handed && handed.asker.tab !== core.tab) {
+            const ids = handed.prior?.requestIds ?? [];
+            const requestIds = frame.requestId === undefined ? ids : [...ids, frame.requestId];
+            const numbered: Numbered = { seq: frame.seq, requestIds };
+            const entry = { asker: handed.asker, work: handed.work, numbered };
+            remember(entry);
+            // Before the frame can be written: a frame that reached the server has its number told.
+            core.post({ k: 'numbered', from: core.tab, ...entry });
+          }
+          tell();
+        },
+      });
+    },
+    prior: (asker) => book.get(keyOf(asker))?.numbered,
+    numbered(asker, work, prior, send) {
+      // A lower seq after a higher one would be dropped as a repeat: only before any new number.
+      forced = prior && !issuedNew ? prior.seq : undefined;
+      asking = { asker, work, prior };
+      try {
+        return send();
+      } finally {
+        forced = undefined;
+        asking = null;
+      }
+    },
+    awaitReply(prior, reply) {
+      for (const id of prior?.requestIds ?? []) replies.set(id, reply);
+    },
+    claimReply(envelope) {
+      const id = envelope.meta?.request_id;
+      const reply = typeof id === 'string' ? replies.get(id) : undefined;
+      if (!reply) return false;
+      for (const [key, value] of [...replies]) if (value === reply) replies.delete(key);
+      reply(envelope);
+      return true;
+    },
+    fresh(envelope) {
+      const seq = seqOf(envelope);
+      if (seq === undefined || !on()) return true;
+      if (seq <= seen) return false;
+      seen = seq;
+      return true;
+    },
+    inbound(envelope) {
+      const seq = seqOf(envelope);
+      if (seq !== undefined && seq > passed) passed = seq;
+    },
+    outstanding: () => [...book.values()].sort((a, b) => a.numbered.seq - b.numbered.seq),
+    lead(socket) {
+      leading = socket;
+      passed = Math.max(seen, announcedSeen);
+      replies.clear();
+      notify();
+      const stop = socket.delivery.subscribe(() => {
+        tell();
+        notify();
+      });
+      tell();
+      return () => {
+        stop();
+        leading = null;
+        replies.clear();
+        notify();
+      };
+    },
+    onMessage(message) {
+      switch (message.k) {
+        case 'numbered':
+          return remember(message);
+        case 'done':
+          book.delete(keyOf({ tab: message.to, id: message.id }));
+          return;
+        case 'delivery': {
+          if (leading) return;
+          noteSession(message.snapshot.session);
+          announcedSeen = message.seen;
+          if (message.high > high) high = message.high;
+          const next = message.snapshot;
+          // A copy per message: kept only when it shows something new (one object per state).
+          if (
+            next.mode !== mirrored.mode ||
+            next.session !== mirrored.session ||
+            next.unacked !== mirrored.unacked ||
+            next.recovery?.at !== mirrored.recovery?.at
+          ) {
+            mirrored = Object.freeze(message.snapshot);
+            notify();
+          }
+          return;
+        }
+      }
+    },
+    settled: (asker) => void book.delete(keyOf(asker)),
+    announce: () => tell(),
+  };
+}

@@ -1,0 +1,206 @@
+/**
+ * Delivery in every tab, with Web Locks and BroadcastChannel in memory and a fake WebSocket that
+ * plays the server by hand: a follower's `socket.delivery` mirrors the leader's, and a follower's
+ * send has a receipt settled by the server's ack (or rejected with the fault, in that tab only).
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type FakeWebSocket, fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
+import type { FaultError } from '../../protocol/fault-error.js';
+import { delivery } from '../delivery/plugin.js';
+import { createSocket } from '../socket.js';
+import type { SendResult, Socket } from '../types.js';
+import { SEQ_GAP } from './delivery-handover.js';
+import { shareTabs } from './plugin.js';
+import { tabRole } from './shared-socket.js';
+import type { ChannelLike } from './wire.js';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => vi.useRealTimers());
+
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+const welcome = (ws: FakeWebSocket, session = 's1') => {
+  const hello = ws.frames().find((f) => f.type === 'sockguard.hello');
+  ws.receive({
+    type: 'sockguard.welcome',
+    data: { v: 1, session, resumed: false, seq: 0, acked: 0 },
+    meta: { request_id: hello?.meta?.request_id },
+  });
+};
+
+async function openBrowser(count: number, maxResends = 5) {
+  const locks = memoryLocks();
+  const bus = memoryChannels();
+  const WebSocket = fakeWebSocketClass();
+  const open = () =>
+    createSocket({
+      url: 'wss://chat.test/ws',
+      WebSocket,
+      environment: false,
+      heartbeat: false,
+      delivery: delivery({ maxResends }),
+      tabs: shareTabs({ locks, channel: bus.open }),
+    });
+  const tabs: Socket[] = Array.from({ length: count }, open);
+  await settle();
+  const ws = WebSocket.last();
+  ws.open();
+  welcome(ws);
+  await settle();
+  return { tabs, ws, WebSocket, open, bus };
+}
+
+const receipt = (result: SendResult | undefined) => {
+  if (!result || result.status === 'rejected' || !result.delivered) throw new Error('no receipt');
+  return result.delivered;
+};
+
+describe('tabs with delivery: socket.delivery in every tab', () => {
+  it("a follower's socket.delivery mirrors the leader's mode, session and unacked count", async () => {
+    const { tabs, ws } = await openBrowser(3);
+    const heard = vi.fn();
+    tabs[2]?.delivery.subscribe(heard);
+    expect(tabs.map((t) => t.delivery.getSnapshot().mode)).toEqual(['on', 'on', 'on']);
+    expect(tabs[2]?.delivery.getSnapshot().session).toBe('s1');
+    tabs[2]?.send('chat', 'one');
+    tabs[1]?.send('chat', 'two');
+    await settle();
+    expect(tabs.map((t) => t.delivery.getSnapshot().unacked)).toEqual([2, 2, 2]);
+    expect(heard).toHaveBeenCalled();
+    ws.receive({ type: 'sockguard.ack', data: { seq: 2 } });
+    await settle();
+    expect(tabs.map((t) => t.delivery.getSnapshot().unacked)).toEqual([0, 0, 0]);
+    // The same object while nothing changed (useSyncExternalStore needs it).
+    expect(tabs[2]?.delivery.getSnapshot()).toBe(tabs[2]?.delivery.getSnapshot());
+    for (const t of tabs) t.close();
+  });
+
+  it("a numbered message a tab's handlers saw already is not given to them again", async () => {
+    const { tabs, ws, bus } = await openBrowser(2);
+    const seen: unknown[] = [];
+    tabs[1]?.on('push', (e) => seen.push(e.data));
+    for (const seq of [1, 2]) ws.receive({ type: 'push', data: seq, meta: { seq } });
+    await settle();
+    // A leader that resumed from an older seq passes on what this tab saw already.
+    const other = bus.open('sockguard:wss://chat.test/ws');
+    for (const seq of [2, 3])
+      other.postMessage({
+        k: 'message',
+        from: 'x',
+        envelope: { type: 'push', data: seq, meta: { seq } },
+      });
+    await settle();
+    expect(seen).toEqual([1, 2, 3]);
+    other.close();
+    for (const t of tabs) t.close();
+  });
+
+  it('a tab that joins later gets the delivery state at once', async () => {
+    const { tabs, open } = await openBrowser(1);
+    const late = open();
+    await settle();
+    expect(late.delivery.getSnapshot()).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
+    for (const t of [...tabs, late]) t.close();
+  });
+
+  it("a follower's send returns a receipt that the server's ack settles as acknowledged", async () => {
+    const { tabs, ws } = await openBrowser(2);
+    const result = tabs[1]?.send('chat', 'hi');
+    expect(result?.status).toBe('queued');
+    const delivered = receipt(result);
+    let outcome: unknown = 'pending';
+    delivered.then((value) => {
+      outcome = value;
+    });
+    await settle();
+    const frame = ws.frames().find((f) => f.type === 'chat');
+    expect(frame?.meta?.seq).toBe(1);
+    expect(outcome).toBe('pending');
+    ws.receive({ type: 'sockguard.ack', data: { seq: 1 } });
+    await settle();
+    expect(outcome).toBe('acknowledged');
+    for (const t of tabs) t.close();
+  });
+
+  it("a follower's send the leader gives up on rejects with the fault, in that tab's store only", async () => {
+    const { tabs, ws, WebSocket } = await openBrowser(3, 1);
+    const delivered = receipt(tabs[2]?.send('chat', 'lost')).catch((e: FaultError) => e);
+    await settle();
+    ws.drop(1006); // sent on one connection without an ack: given up (maxResends 1)
+    await settle();
+    const error = (await delivered) as FaultError;
+    expect(error.fault.code).toBe('not_acknowledged');
+    const count = (t: Socket) =>
+      t.errors.getState().history.filter((f) => f.code === 'not_acknowledged').length;
+    expect(tabs.map(count)).toEqual([0, 0, 1]);
+    expect(WebSocket.instances).toHaveLength(1);
+    for (const t of tabs) t.close();
+  });
+});
+
+describe('tabs with delivery: the new leader resumes the session', () => {
+  it('hello names the shared session and the last seq seen; handed sends go again under their seq, new ones far above', async () => {
+    const locks = memoryLocks();
+    const bus = memoryChannels();
+    const classes = [fakeWebSocketClass(), fakeWebSocketClass()];
+    const channels: ChannelLike[] = [];
+    const tabs = classes.map((WebSocket) =>
+      createSocket({
+        url: 'wss://chat.test/ws',
+        WebSocket,
+        environment: false,
+        heartbeat: false,
+        delivery: delivery(),
+        tabs: shareTabs({
+          locks,
+          channel: (name) => {
+            const channel = bus.open(name);
+            channels.push(channel);
+            return channel;
+          },
+        }),
+      }),
+    );
+    await settle();
+    const first = classes[0]?.last() as FakeWebSocket;
+    first.open();
+    welcome(first);
+    await settle();
+    const seen: unknown[] = [];
+    tabs[1]?.on('push', (e) => seen.push(e.data));
+    for (const seq of [1, 2, 3]) first.receive({ type: 'push', data: seq, meta: { seq } });
+    const handed = receipt(tabs[1]?.send('chat', 'handed'));
+    await settle();
+    expect(first.frames().find((f) => f.type === 'chat')?.meta?.seq).toBe(1);
+
+    // The leader's tab crashes: its channel goes quiet and the browser frees its lock.
+    channels[0]?.close();
+    locks.crash('sockguard:wss://chat.test/ws');
+    await settle();
+    const next = classes[1]?.last() as FakeWebSocket;
+    expect(tabRole(tabs[1] as Socket)).toBe('leader');
+    next.open();
+    await settle();
+    const hello = next.frames().find((f) => f.type === 'sockguard.hello');
+    expect(hello?.data).toEqual({ v: 1, session: 's1', last_seq: 3 });
+    next.receive({
+      type: 'sockguard.welcome',
+      data: { v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 1 },
+      meta: { request_id: hello?.meta?.request_id },
+    });
+    next.receive({ type: 'push', data: 4, meta: { seq: 4 } });
+    await settle();
+    const chat = next.frames().filter((f) => f.type === 'chat');
+    expect(chat.map((f) => f.meta?.seq)).toEqual([1]);
+    tabs[1]?.send('chat', 'new');
+    await settle();
+    const newer = next.frames().filter((f) => f.type === 'chat')[1];
+    expect(newer?.meta?.seq).toBe(1 + SEQ_GAP + 1);
+    next.receive({ type: 'sockguard.ack', data: { seq: 1 } });
+    await settle();
+    await expect(handed).resolves.toBe('acknowledged');
+    expect(seen).toEqual([1, 2, 3, 4]);
+    for (const t of tabs) t.close();
+  });
+});

@@ -1,0 +1,87 @@
+/**
+ * A hung leader in real Chromium: the leader page's main thread runs a busy loop (no page event,
+ * no channel message handled, its lock kept). The followers' probes go unanswered: within
+ * `hungAfterMs` and a little one of them takes the lock (`steal`) and opens the connection, the
+ * work handed meanwhile goes out, and when the old leader runs again it steps down (its socket
+ * closes): one connection, one leader.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startTabServer, type TabServer } from './tab-server.js';
+import { launch, leaderOf, openTabs, read, readAll, until } from './tabs-browser.js';
+
+const TABS = 3;
+const HUNG_MS = 1000;
+const BLOCK_MS = 4000;
+
+let server: TabServer;
+let browser: Browser;
+let context: BrowserContext;
+let pages: Page[];
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startTabServer(), launch()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+beforeEach(async () => {
+  server.reset();
+  context = await browser.newContext();
+  pages = await openTabs(context, server, TABS, 8000, { hungAfterMs: HUNG_MS });
+  await until(async () => {
+    expect((await readAll(pages)).map((s) => s.status)).toEqual(Array(TABS).fill('open'));
+  });
+});
+afterEach(async () => {
+  await context.close();
+  await until(() => expect(server.openCount()).toBe(0));
+});
+
+describe('a hung leader', () => {
+  it('a follower takes the connection within about hungAfterMs; the old leader steps down when it runs again', async () => {
+    const leader = await leaderOf(pages);
+    const rest = pages.filter((_, i) => i !== leader);
+    const first = server.connections.find((c) => c.closedAt === null);
+    const since = Date.now();
+    // The busy loop runs in the page; not awaited, as nothing answers until it ends.
+    (pages[leader] as Page)
+      .evaluate((ms) => {
+        const end = Date.now() + ms;
+        while (Date.now() < end) {
+          // busy: the main thread handles nothing else
+        }
+      }, BLOCK_MS)
+      .catch(() => {});
+    await rest[0]?.evaluate(() => window.tabProbe.send('chat', { hung: true }));
+
+    const took = await until(async () => {
+      expect(server.connections.some((c) => c.openedAt >= since && c.closedAt === null)).toBe(true);
+      const roles = (await readAll(rest)).map((s) => s.role);
+      expect(roles.filter((r) => r === 'leader')).toHaveLength(1);
+      return Date.now() - since;
+    }, BLOCK_MS);
+    expect(took).toBeLessThan(BLOCK_MS);
+    await until(() =>
+      expect(server.frames.some((f) => f.type === 'chat' && f.at >= since)).toBe(true),
+    );
+
+    // The old leader runs again: it learns the lock was taken and closes its socket.
+    const back = await until(async () => {
+      const state = await read(pages[leader] as Page);
+      expect(state.role).toBe('follower');
+      return state;
+    }, BLOCK_MS + 3000);
+    expect(back.role).toBe('follower');
+    await until(() => expect(first?.closedAt).not.toBeNull());
+    await until(() => expect(server.openCount()).toBe(1));
+    console.log(
+      `[tabs] hung leader (main thread blocked ${BLOCK_MS} ms, hungAfterMs ${HUNG_MS}): a follower led after ${took} ms`,
+    );
+    await until(async () => {
+      expect((await readAll(pages)).map((s) => s.status)).toEqual(Array(TABS).fill('open'));
+    });
+    await leaderOf(pages);
+  }, 30_000);
+});
