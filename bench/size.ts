@@ -23,10 +23,13 @@ export const TYPICAL_TARGET_BYTES = 9 * 1024;
  * moved plus about 5 %. It was 15,500 (14.7 KB measured); the package round (issue 13) measured
  * 17.2 KB; the core redesign, delivery and tabs measured 25.5 KB (25,470 bytes), and the budget is
  * that plus about 5 %. The size pass of issue 10 (development-only code left out of production
- * builds, shared helpers) took that entry to 24,610 bytes; the budget stays until the tabs work
- * in progress lands. The 6 KB target above is still missed; this catches growth.
+ * builds, shared helpers) took that entry to 24,610 bytes; the rest of issue 14 (exactly once
+ * across a handover with delivery, faults kept in the asking tab, `socket.delivery` in every tab,
+ * the hung-leader probe and steal: +2.7 KB, all inside `shareTabs()`, which apps that do not
+ * import it do not ship) measured 27,371; the budget is that plus about 5 %. The 6 KB target
+ * above is still missed; this catches growth.
  */
-export const REGRESSION_BUDGET_BYTES = 26_800;
+export const REGRESSION_BUDGET_BYTES = 28_700;
 /**
  * What CI enforces on the typical import (production): 18,784 bytes measured after the size pass
  * of issue 10 (19,627 before it), plus about 5 %. The 9 KB target is missed: most of the bytes are
