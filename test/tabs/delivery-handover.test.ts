@@ -6,39 +6,17 @@
  * request settled, and every page's handlers saw each push exactly once, in order (those pushed
  * while no tab held the connection too).
  */
-import type { Browser, BrowserContext, Page } from 'playwright';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
 import { handedOver, type InFlight, putInFlight, requestsSettled, tally } from './handover.js';
-import { startTabServer, type TabServer } from './tab-server.js';
-import { launch, leaderOf, openTabs, readAll, until } from './tabs-browser.js';
+import { leaderOf, readAll, tabsSuite, until } from './tabs-browser.js';
 
 const TABS = 4;
 
-let server: TabServer;
-let browser: Browser;
-let context: BrowserContext;
-let pages: Page[];
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startTabServer(), launch()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-beforeEach(async () => {
-  server.reset();
-  context = await browser.newContext();
-  pages = await openTabs(context, server, TABS, 8000, { delivery: true });
-  await until(async () => {
-    const states = await readAll(pages);
-    expect(states.map((s) => s.status)).toEqual(Array(TABS).fill('open'));
-    expect(states.map((s) => s.delivery)).toEqual(Array(TABS).fill('on'));
-  });
-});
-afterEach(async () => {
-  await context.close();
-  await until(() => expect(server.openCount()).toBe(0));
+const suite = tabsSuite(TABS, {
+  requestTimeoutMs: 8000,
+  start: { delivery: true },
+  ready: (state) => expect(state.delivery).toBe('on'),
 });
 
 const pushesSeen = (received: ReadonlyArray<{ type: string; data: unknown }>) =>
@@ -53,37 +31,37 @@ async function crashWhile(written: boolean, label: string) {
   let pushing = true;
   const pushes = (async () => {
     while (pushing) {
-      await server.push('push', { i: ++pushed });
+      await suite.server.push('push', { i: ++pushed });
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   })();
   await until(async () => {
-    for (const state of await readAll(pages))
+    for (const state of await readAll(suite.pages))
       expect(pushesSeen(state.received).length).toBeGreaterThan(3);
   });
 
-  const leader = await leaderOf(pages);
-  const rest = pages.filter((_, i) => i !== leader);
+  const leader = await leaderOf(suite.pages);
+  const rest = suite.pages.filter((_, i) => i !== leader);
   const since = Date.now();
-  const cdp = await context.newCDPSession(pages[leader] as Page);
+  const cdp = await suite.context.newCDPSession(suite.pages[leader] as Page);
   const crash = async () => {
-    const crashed = (pages[leader] as Page).waitForEvent('crash', { timeout: 5000 });
+    const crashed = (suite.pages[leader] as Page).waitForEvent('crash', { timeout: 5000 });
     // The renderer dies with the call, so it never answers.
     cdp.send('Page.crash').catch(() => {});
     await crashed;
   };
   let flight: InFlight;
   if (written) {
-    flight = await putInFlight(pages, leader);
+    flight = await putInFlight(suite.pages, leader);
     // Every send processed by the server, whose acks wait up to 100 ms: the crash comes first.
-    await until(() => expect(tally(server, flight, since).missing).toEqual([]), 2000);
+    await until(() => expect(tally(suite.server, flight, since).missing).toEqual([]), 2000);
     await crash();
   } else {
     // The work goes out as the leader goes: some written by it, some only by the next leader.
-    [flight] = await Promise.all([putInFlight(pages, leader), crash()]);
+    [flight] = await Promise.all([putInFlight(suite.pages, leader), crash()]);
   }
 
-  const took = await handedOver(server, rest, since);
+  const took = await handedOver(suite.server, rest, since);
   await new Promise((resolve) => setTimeout(resolve, 300));
   pushing = false;
   await pushes;
@@ -96,7 +74,7 @@ async function crashWhile(written: boolean, label: string) {
   });
   // A while more: a repeat would arrive now.
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const { missing, duplicated, viaNew } = tally(server, flight, since);
+  const { missing, duplicated, viaNew } = tally(suite.server, flight, since);
   console.log(
     `[tabs] ${label}: one connection again after ${took} ms; ${flight.sends.length} sends ` +
       `(${viaNew} through the new leader), ${missing.length} missing, ${duplicated.length} ` +

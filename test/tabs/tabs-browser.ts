@@ -4,9 +4,10 @@
  * pages that load the tab page and start the shared socket, and short polls instead of sleeps.
  */
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { chromiumArgs, chromiumPath } from '../../scripts/chromium.mjs';
 import type { ProbeState, StartOptions } from './page.js';
-import type { TabServer } from './tab-server.js';
+import { startTabServer, type TabServer } from './tab-server.js';
 
 /**
  * Launches Chromium. Playwright turns the back/forward cache off by default; `bfcache: true` keeps
@@ -90,4 +91,68 @@ export async function leaderOf(pages: readonly Page[]): Promise<number> {
   const leaders = roles.flatMap((role, i) => (role === 'leader' ? [i] : []));
   if (leaders.length !== 1) throw new Error(`expected one leader, roles are ${roles.join(', ')}`);
   return leaders[0] ?? -1;
+}
+
+/** What {@link tabsSuite} gives each test: read its fields inside the test (they change per test). */
+export interface TabsSuite {
+  readonly server: TabServer;
+  readonly context: BrowserContext;
+  readonly pages: Page[];
+}
+
+/**
+ * The life of a cross-tab test file: one tab server and one Chromium for the file; for each test a
+ * new context with `count` pages whose shared sockets are open (and `ready` holds for every page's
+ * state), and after it no connection left on the server.
+ */
+export function tabsSuite(
+  count: number,
+  options: {
+    readonly bfcache?: boolean;
+    readonly requestTimeoutMs?: number;
+    readonly start?: StartOptions;
+    readonly ready?: (state: ProbeState) => void;
+  } = {},
+): TabsSuite {
+  let server: TabServer | undefined;
+  let browser: Browser | undefined;
+  let context: BrowserContext | undefined;
+  let pages: Page[] = [];
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([
+      startTabServer(),
+      launch(options.bfcache ? { bfcache: true } : {}),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  beforeEach(async () => {
+    const tabs = server as TabServer;
+    tabs.reset();
+    context = await (browser as Browser).newContext();
+    pages = await openTabs(context, tabs, count, options.requestTimeoutMs, options.start);
+    await until(async () => {
+      const states = await readAll(pages);
+      expect(states.map((s) => s.status)).toEqual(Array(count).fill('open'));
+      for (const state of states) options.ready?.(state);
+    });
+  });
+  afterEach(async () => {
+    await context?.close();
+    // The closed pages' socket goes; the next test starts from no connection.
+    await until(() => expect(server?.openCount()).toBe(0));
+  });
+  return {
+    get server() {
+      return server as TabServer;
+    },
+    get context() {
+      return context as BrowserContext;
+    },
+    get pages() {
+      return pages;
+    },
+  };
 }

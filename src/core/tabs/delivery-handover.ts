@@ -46,6 +46,8 @@ export interface DeliveryHandover {
   fresh(envelope: Envelope): boolean;
   /** An envelope the leader's socket passed on (replies to other tabs too). */
   inbound(envelope: Envelope): void;
+  /** True while leading a socket that resumes a session the tabs shared before this leader. */
+  resuming(): boolean;
   /** Handed work numbered and unsettled, by seq (a new leader re-sends it first). */
   outstanding(): Outstanding[];
   /** Starts telling the other tabs about the leader's delivery; returns the stop. */
@@ -77,6 +79,8 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
   /** While leading: the socket's delivery, and whether it handed out a new number yet. */
   let leading: Socket | null = null;
   let issuedNew = false;
+  /** The leading socket was given a session to resume (an earlier leader's). */
+  let adopted = false;
   let forced: number | undefined;
   let asking: { asker: Asker; work: Work; prior: Numbered | undefined } | null = null;
   /** Request ids of frames re-sent here, to the asker's reply. */
@@ -137,6 +141,7 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
     plugin() {
       if (!plugin) return undefined;
       issuedNew = false;
+      adopted = session !== null;
       const resume = Math.max(seen, announcedSeen);
       return plugin.adopt({
         ...(session === null
@@ -199,6 +204,7 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
       const seq = seqOf(envelope);
       if (seq !== undefined && seq > passed) passed = seq;
     },
+    resuming: () => leading !== null && adopted,
     outstanding: () => [...book.values()].sort((a, b) => a.numbered.seq - b.numbered.seq),
     lead(socket) {
       leading = socket;

@@ -203,4 +203,84 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     expect(seen).toEqual([1, 2, 3, 4]);
     for (const t of tabs) t.close();
   });
+
+  it('a number told late, after the new leader took over, is still used: no work takes a new number before the welcome', async () => {
+    const locks = memoryLocks();
+    const bus = memoryChannels();
+    const classes = [fakeWebSocketClass(), fakeWebSocketClass(), fakeWebSocketClass()];
+    const channels: ChannelLike[] = [];
+    /** The old leader's announcements of numbers, on their way to tab 1 still. */
+    const late: Array<() => void> = [];
+    const slow = (channel: ChannelLike): ChannelLike => {
+      const wrapped = new Map<unknown, (event: { data: unknown }) => void>();
+      return {
+        postMessage: (message) => channel.postMessage(message),
+        close: () => channel.close(),
+        addEventListener(type, listener) {
+          const own = (event: { data: unknown }) => {
+            const k = (event.data as { k?: unknown } | null)?.k;
+            if (k === 'numbered') late.push(() => listener(event));
+            else listener(event);
+          };
+          wrapped.set(listener, own);
+          channel.addEventListener(type, own);
+        },
+        removeEventListener(type, listener) {
+          const own = wrapped.get(listener);
+          if (own) channel.removeEventListener(type, own);
+        },
+      };
+    };
+    const tabs = classes.map((WebSocket, index) =>
+      createSocket({
+        url: 'wss://chat.test/ws',
+        WebSocket,
+        environment: false,
+        heartbeat: false,
+        delivery: delivery(),
+        tabs: shareTabs({
+          locks,
+          channel: (name) => {
+            const channel = bus.open(name);
+            channels[index] = channel;
+            return index === 1 ? slow(channel) : channel;
+          },
+        }),
+      }),
+    );
+    await settle();
+    const first = classes[0]?.last() as FakeWebSocket;
+    first.open();
+    welcome(first);
+    await settle();
+    tabs[1]?.send('chat', 'mine');
+    tabs[2]?.send('chat', 'handed');
+    await settle();
+    expect(first.frames().filter((f) => f.type === 'chat').map((f) => f.meta?.seq)).toEqual([1, 2]);
+
+    // The leader crashes; tab 1 leads before it heard the numbers of 'mine' and 'handed'.
+    channels[0]?.close();
+    locks.crash('sockguard:wss://chat.test/ws');
+    await settle();
+    expect(tabRole(tabs[1] as Socket)).toBe('leader');
+    tabs[1]?.send('chat', 'after');
+    const next = classes[1]?.last() as FakeWebSocket;
+    next.open();
+    await settle();
+    for (const deliver of late.splice(0)) deliver();
+    await settle();
+    const hello = next.frames().find((f) => f.type === 'sockguard.hello');
+    next.receive({
+      type: 'sockguard.welcome',
+      data: { v: 1, session: 's1', resumed: true, seq: 0, acked: 0, replay: 0 },
+      meta: { request_id: hello?.meta?.request_id },
+    });
+    await settle();
+    const chat = next.frames().filter((f) => f.type === 'chat');
+    expect(chat.map((f) => f.data)).toEqual(['mine', 'handed', 'after']);
+    const seqs = chat.map((f) => f.meta?.seq ?? 0);
+    expect(seqs.slice(0, 2)).toEqual([1, 2]);
+    expect(seqs[2]).toBeGreaterThan(SEQ_GAP);
+    for (const t of tabs) t.close();
+  });
 });

@@ -34,6 +34,11 @@ export interface Leader {
   /** Another tab handed work (again, maybe: it is run once). */
   onWork(message: Extract<TabMessage, { k: 'work' }>): void;
   onVisible(from: string, visible: boolean): void;
+  /**
+   * True while work waits for a resumed session's welcome: this tab's own sends and requests then
+   * wait with the others' (handed to itself), so that none takes a new number first.
+   */
+  holding(): boolean;
   /** This tab's own request on the leader's socket: its reply and faults stay here. */
   own<T>(request: Promise<T>): Promise<T>;
   /** This tab's own send on the leader's socket: its faults stay here. */
@@ -82,9 +87,36 @@ export function createLeader(
     if (context) store.getState().report(fault, context);
   };
 
+  /**
+   * Work held while a resumed session's welcome is awaited (nothing is written before it anyway),
+   * then run in the order of the numbers earlier leaders gave it, new work last: a lower seq after
+   * a higher one would be dropped by the server as a repeat, and an old leader's announcement or a
+   * follower's re-hand can still be on its way over the channel when this tab starts leading.
+   */
+  let held: Array<{ readonly again: (given?: Numbered) => void; readonly numbered: () => number }> =
+    [];
+  const resuming = (socket: Socket) =>
+    handover.resuming() && socket.delivery.getSnapshot().mode === 'negotiating';
+  const release = (socket: Socket) => {
+    if (held.length === 0 || core.local !== socket || resuming(socket)) return;
+    const due = held
+      .map((entry, index) => ({ entry, index, seq: entry.numbered() }))
+      .sort((a, b) => a.seq - b.seq || a.index - b.index);
+    held = [];
+    for (const { entry } of due) entry.again();
+  };
+
   const perform: Leader['perform'] = (work, asker, done, given) => {
     const socket = core.local;
     if (!socket) return;
+    if (resuming(socket)) {
+      held.push({
+        again: () => perform(work, asker, done, given),
+        // Looked up when released: a late announcement may have told it meanwhile.
+        numbered: () => (given ?? handover.prior(asker))?.seq ?? Number.POSITIVE_INFINITY,
+      });
+      return;
+    }
     let over = false;
     const finish = (value: unknown, fault?: Fault) => {
       // Once: a replayed reply settles it, and the request it aborts then rejects.
@@ -165,7 +197,9 @@ export function createLeader(
         routed.stop();
         router = null;
       },
+      socket.delivery.subscribe(() => release(socket)),
       socket.subscribe(() => {
+        release(socket);
         const next = socket.getSnapshot();
         core.post({ k: 'state', from: core.tab, snapshot: next, origin: '' });
         // The socket wrote its queue when it opened; a failed one never will (its faults say so).
@@ -208,6 +242,8 @@ export function createLeader(
     core.local = null;
     for (const stop of leading.splice(0)) stop();
     waiting = [];
+    // The asking tabs still hold it: they hand it to the next leader.
+    held = [];
     doing.clear();
     socket.close();
     hooks.release();
@@ -242,6 +278,7 @@ export function createLeader(
       perform(message.work, asker, done, message.numbered);
     },
     onVisible: (from, visible) => visibility?.set(from, visible),
+    holding: () => core.local !== null && resuming(core.local),
     own(request) {
       request.then(
         (envelope) => noteReply(envelope as Envelope, 'here'),

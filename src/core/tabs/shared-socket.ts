@@ -189,7 +189,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
     },
     connect: join,
     send(type, data, meta) {
-      if (core.local) return leader.ownSend(core.local.send(type, data as never, meta));
+      if (core.local && !leader.holding()) {
+        return leader.ownSend(core.local.send(type, data as never, meta));
+      }
       if (typeof type !== 'string' || type === '') {
         throw new TypeError('sockguard: send(type, data) needs a non-empty string type');
       }
@@ -197,7 +199,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
       return handOff.send(type, data, meta);
     },
     request(type: string, data: unknown, requestOptions: RequestOptions = {}) {
-      if (core.local) return leader.own(core.local.request(type, data as never, requestOptions));
+      if (core.local && !leader.holding()) {
+        return leader.own(core.local.request(type, data as never, requestOptions));
+      }
       if (core.closed || !core.joined) return Promise.reject(new FaultError(closedFault()));
       return handOff.request(type, data, requestOptions) as Promise<Envelope>;
     },
