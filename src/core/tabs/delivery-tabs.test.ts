@@ -256,7 +256,12 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     tabs[1]?.send('chat', 'mine');
     tabs[2]?.send('chat', 'handed');
     await settle();
-    expect(first.frames().filter((f) => f.type === 'chat').map((f) => f.meta?.seq)).toEqual([1, 2]);
+    expect(
+      first
+        .frames()
+        .filter((f) => f.type === 'chat')
+        .map((f) => f.meta?.seq),
+    ).toEqual([1, 2]);
 
     // The leader crashes; tab 1 leads before it heard the numbers of 'mine' and 'handed'.
     channels[0]?.close();
