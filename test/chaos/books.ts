@@ -240,9 +240,11 @@ function retryFigures(r: PhaseResult, policy: Policy): RetryFigures {
   const outOfPolicy: string[] = [];
   for (const s of samples) {
     const { low, high } = boundsOf(policy, s.attempt, s.hintMs);
-    // The listener reads the clock a moment after the step that announced the retry (a GC pause
-    // may fall between): 20 ms of slack below, 2 ms above.
-    if (s.announcedMs < low - 20 || s.announcedMs > high + 2) {
+    // The listener reads the clock a moment after the step that announced the retry: 20 ms of
+    // slack below, 2 ms above. A longer pause between the two (a GC, a busy core: -23 ms seen once
+    // in CI) is told apart by the delay from the fault's own timestamp, taken in that step.
+    const paused = s.sinceFaultMs >= low - 2 && s.sinceFaultMs <= high + 2;
+    if ((s.announcedMs < low - 20 && !paused) || s.announcedMs > high + 2) {
       outOfPolicy.push(`attempt ${s.attempt}: ${s.announcedMs} ms not in [${low}, ${high}]`);
     }
   }

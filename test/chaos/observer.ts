@@ -28,6 +28,12 @@ export interface RetrySample {
   readonly attempt: number;
   /** The delay the snapshot announced, read when it was announced. */
   readonly announcedMs: number;
+  /**
+   * The same delay measured from the drop's fault, whose timestamp the socket took in the step
+   * that announced the retry: immune to a pause (GC, a busy core) before the listener reads the
+   * clock, but later than the drop when the fault merged an earlier error envelope.
+   */
+  readonly sinceFaultMs: number;
   /** When it is due (the snapshot's `nextRetryAt`). */
   readonly due: number;
   /** The retry hint in force (0: none), from the fault. */
@@ -171,6 +177,7 @@ export function watch(
       const sample: RetrySample = {
         attempt: snapshot.attempt,
         announcedMs: snapshot.nextRetryAt - Date.now(),
+        sinceFaultMs: snapshot.nextRetryAt - (snapshot.lastFault?.timestamp ?? Number.NaN),
         due: snapshot.nextRetryAt,
         hintMs: hintOf(options.policy, snapshot.lastFault),
         madeAt: null,
