@@ -125,8 +125,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   );
   const requests = createRequests(clock);
   const outbox = createOutbox(clock, n.maxQueue, requests, reporter, (frame) => {
-    // With delivery on, nothing goes out before the welcome says what the server has.
-    if (control.awaiting || !conn?.send(frame.text, frame)) return false;
+    // With delivery on, nothing goes out before the welcome says what the server has; a frame
+    // whose number another tab must hear first (tabs) waits, and everything behind it.
+    const waits = control.awaiting || (frame.seq !== undefined && delivery?.held(frame.seq));
+    if (waits || !conn?.send(frame.text, frame)) return false;
     if (frame.seq !== undefined) delivery?.written(frame as NumberedFrame);
     return true;
   });
@@ -141,6 +143,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         else dispatch({ type: signal.type, attemptId });
       },
       unqueue: (frame) => outbox.remove(frame),
+      flush: () => outbox.flush(),
       rejectRequests: (match, fault) => requests.rejectSent(match, fault),
     }) ?? null;
   const handlers = createHandlers((error, envelope) => {

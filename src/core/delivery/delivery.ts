@@ -65,6 +65,8 @@ export interface DeliveryParts {
   readonly signal: (signal: DeliverySignal) => void;
   /** Takes acknowledged frames out of the send queue. */
   readonly unqueue: (frame: NumberedFrame) => void;
+  /** Writes what the send queue can write now (a held frame was let go). */
+  readonly flush?: () => void;
   /** Rejects pending requests whose frame matches (their replies are gone with the history). */
   readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
   /**
@@ -90,6 +92,10 @@ export interface DeliveryAdoption {
   readonly forced?: () => number | undefined;
   /** A numbered frame is tracked (before it can be written). */
   readonly tracked?: (frame: NumberedFrame) => void;
+  /** True while the frame of `seq` may not be written yet (another tab must hear its number). */
+  readonly held?: (seq: number) => boolean;
+  /** Given the socket's flush, to call once a held frame may go. */
+  readonly bind?: (flush: () => void) => void;
 }
 
 export interface Delivery extends DeliveryChannel {
@@ -102,6 +108,8 @@ export interface Delivery extends DeliveryChannel {
   forget(seq: number): void;
   /** A numbered frame was written to the connection. */
   written(frame: NumberedFrame): void;
+  /** True while the frame of `seq` may not be written yet (see {@link DeliveryAdoption.held}). */
+  held(seq: number): boolean;
   /** Sends the hello of a new connection. */
   hello(send: (text: string) => void): void;
   /** Handles delivery frames and duplicates; true when the envelope goes no further. */
@@ -138,6 +146,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const timers = createTimers(parts.clock);
   const listeners = new Set<() => void>();
   const adoption = parts.adoption;
+  adoption?.bind?.(() => parts.flush?.());
   let mode: 'negotiating' | 'on' | 'plain' = 'negotiating';
   let session: string | null = adoption?.seed?.session ?? null;
   /** The highest server seq handlers have seen. */
@@ -238,6 +247,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       listeners.add(own);
       return () => listeners.delete(own);
     },
+    held: (seq) => adoption?.held?.(seq) === true,
     number() {
       if (mode === 'plain') return undefined;
       return adoption?.forced?.() ?? ++nextSeq;

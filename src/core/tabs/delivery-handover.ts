@@ -21,6 +21,13 @@ import type { Asker, Numbered, TabMessage, Work } from './wire.js';
 /** Numbers a new leader skips over the old one's highest announced: ones it never announced. */
 export const SEQ_GAP = 1_000_000;
 
+/**
+ * How long a handed frame waits for its asking tab to say it heard the frame's number. A tab
+ * that is gone or frozen never says it; the frame then goes (and one crash in that window could
+ * make it arrive twice).
+ */
+export const NOTED_WAIT_MS = 500;
+
 /** Handed work some leader numbered and no one settled yet. */
 export interface Outstanding {
   readonly asker: Asker;
@@ -85,6 +92,22 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
   let asking: { asker: Asker; work: Work; prior: Numbered | undefined } | null = null;
   /** Request ids of frames re-sent here, to the asker's reply. */
   const replies = new Map<string, (envelope: Envelope) => void>();
+  /**
+   * While leading: handed frames with a new number, held until the asking tab says it heard it
+   * (a channel message posted just before a crash can be lost while the frame is not), by seq.
+   */
+  const unheard = new Map<number, unknown>();
+  let flushSocket: (() => void) | null = null;
+  const heard = (seq: number) => {
+    if (!unheard.has(seq)) return;
+    core.parts.clearTimeout(unheard.get(seq));
+    unheard.delete(seq);
+    flushSocket?.();
+  };
+  const forgetUnheard = () => {
+    for (const timer of unheard.values()) core.parts.clearTimeout(timer);
+    unheard.clear();
+  };
 
   const notify = () => core.tell(listeners, 'delivery');
   const snapshot = (): DeliverySnapshot =>
@@ -158,6 +181,15 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
           const handed = asking;
           asking = null;
           if (handed && handed.asker.tab !== core.tab) {
+            // A new number only the asking tab can keep for the next leader: it must hear it
+            // before the frame may reach the server. An old number it knows already.
+            if (frame.seq !== handed.prior?.seq) {
+              const { seq } = frame;
+              unheard.set(
+                seq,
+                core.parts.setTimeout(() => heard(seq), NOTED_WAIT_MS),
+              );
+            }
             const ids = handed.prior?.requestIds ?? [];
             const requestIds = frame.requestId === undefined ? ids : [...ids, frame.requestId];
             const numbered: Numbered = { seq: frame.seq, requestIds };
@@ -167,6 +199,10 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
             core.post({ k: 'numbered', from: core.tab, ...entry });
           }
           tell();
+        },
+        held: (seq) => unheard.has(seq),
+        bind(flush) {
+          flushSocket = flush;
         },
       });
     },
@@ -218,6 +254,8 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
       tell();
       return () => {
         stop();
+        forgetUnheard();
+        flushSocket = null;
         leading = null;
         replies.clear();
         notify();
@@ -226,7 +264,15 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
     onMessage(message) {
       switch (message.k) {
         case 'numbered':
-          return remember(message);
+          remember(message);
+          // This tab asked: the leader may write the frame now that its number is kept here.
+          if (message.asker.tab === core.tab) {
+            core.post({ k: 'noted', from: core.tab, to: message.from, seq: message.numbered.seq });
+          }
+          return;
+        case 'noted':
+          if (leading && message.to === core.tab) heard(message.seq);
+          return;
         case 'done':
           book.delete(keyOf({ tab: message.to, id: message.id }));
           return;

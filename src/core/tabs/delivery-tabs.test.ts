@@ -10,7 +10,7 @@ import type { FaultError } from '../../protocol/fault-error.js';
 import { delivery } from '../delivery/plugin.js';
 import { createSocket } from '../socket.js';
 import type { SendResult, Socket } from '../types.js';
-import { SEQ_GAP } from './delivery-handover.js';
+import { NOTED_WAIT_MS, SEQ_GAP } from './delivery-handover.js';
 import { shareTabs } from './plugin.js';
 import { tabRole } from './shared-socket.js';
 import type { ChannelLike } from './wire.js';
@@ -256,6 +256,10 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     tabs[1]?.send('chat', 'mine');
     tabs[2]?.send('chat', 'handed');
     await settle();
+    // Tab 1 has not heard the number of 'mine': the leader writes it (and 'handed' behind it)
+    // once it has waited long enough for tab 1 to say so.
+    expect(first.frames().filter((f) => f.type === 'chat')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(NOTED_WAIT_MS);
     expect(
       first
         .frames()
@@ -286,6 +290,65 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     const seqs = chat.map((f) => f.meta?.seq ?? 0);
     expect(seqs.slice(0, 2)).toEqual([1, 2]);
     expect(seqs[2]).toBeGreaterThan(SEQ_GAP);
+    for (const t of tabs) t.close();
+  });
+
+  it("a handed frame is written only once the asking tab said it heard the frame's number", async () => {
+    const locks = memoryLocks();
+    const bus = memoryChannels();
+    const WebSocket = fakeWebSocketClass();
+    /** Tab 1's 'noted' messages, held back until released. */
+    const heldBack: Array<() => void> = [];
+    const tabs = [0, 1].map((index) =>
+      createSocket({
+        url: 'wss://chat.test/ws',
+        WebSocket,
+        environment: false,
+        heartbeat: false,
+        delivery: delivery(),
+        tabs: shareTabs({
+          locks,
+          channel: (name) => {
+            const channel = bus.open(name);
+            if (index === 0) return channel;
+            return {
+              postMessage(message: unknown) {
+                if ((message as { k?: unknown }).k === 'noted')
+                  heldBack.push(() => channel.postMessage(message));
+                else channel.postMessage(message);
+              },
+              addEventListener: (type, listener) => channel.addEventListener(type, listener),
+              removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
+              close: () => channel.close(),
+            } satisfies ChannelLike;
+          },
+        }),
+      }),
+    );
+    await settle();
+    const ws = WebSocket.last();
+    ws.open();
+    welcome(ws);
+    await settle();
+    const chat = () => ws.frames().filter((f) => f.type === 'chat');
+    tabs[1]?.send('chat', 'first');
+    await settle();
+    // Numbered, announced, but the asking tab has not said it heard: not on the wire.
+    expect(heldBack).toHaveLength(1);
+    expect(chat()).toEqual([]);
+    // The leader's own send waits behind it (the order on the wire is the order of the numbers).
+    tabs[0]?.send('chat', 'own');
+    await settle();
+    expect(chat()).toEqual([]);
+    for (const release of heldBack.splice(0)) release();
+    await settle();
+    expect(chat().map((f) => f.data)).toEqual(['first', 'own']);
+    // An asking tab that never answers only delays its frame, by NOTED_WAIT_MS.
+    tabs[1]?.send('chat', 'second');
+    await settle();
+    expect(chat()).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(NOTED_WAIT_MS);
+    expect(chat().map((f) => f.data)).toEqual(['first', 'own', 'second']);
     for (const t of tabs) t.close();
   });
 });

@@ -110,6 +110,11 @@ export type TabMessage =
       readonly work: Work;
       readonly numbered: Numbered;
     }
+  /**
+   * The asking tab heard the number of its frame (`to`: the leader that numbered it), which may
+   * be written now: a frame is never on the wire with a number only a crashed leader knew.
+   */
+  | { readonly k: 'noted'; readonly from: string; readonly to: string; readonly seq: number }
   /** The leader's delivery: what `socket.delivery` shows, and what a new leader resumes. */
   | {
       readonly k: 'delivery';
