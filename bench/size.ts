@@ -26,7 +26,8 @@ export const TYPICAL_TARGET_BYTES = 9 * 1024;
  * builds, shared helpers) took that entry to 24,610 bytes; the rest of issue 14 (exactly once
  * across a handover with delivery, faults kept in the asking tab, `socket.delivery` in every tab,
  * the hung-leader probe and steal: +2.7 KB, all inside `shareTabs()`, which apps that do not
- * import it do not ship) measured 27,371; the budget is that plus about 5 %. The 6 KB target
+ * import it do not ship) measured 27,371 (27,790 once handed frames wait for their number to be
+ * heard); the budget is 27,371 plus about 5 %. The 6 KB target
  * above is still missed; this catches growth.
  */
 export const REGRESSION_BUDGET_BYTES = 28_700;
