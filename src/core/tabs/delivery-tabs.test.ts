@@ -139,29 +139,41 @@ describe('tabs with delivery: socket.delivery in every tab', () => {
   });
 });
 
+/**
+ * One tab per WebSocket class (the same class twice: one fake server for all), delivery on,
+ * sharing in-memory locks and channels; `wrap` can stand between a tab and its channel.
+ */
+function tabsOver(
+  classes: ReadonlyArray<ReturnType<typeof fakeWebSocketClass>>,
+  wrap: (channel: ChannelLike, index: number) => ChannelLike = (channel) => channel,
+) {
+  const locks = memoryLocks();
+  const bus = memoryChannels();
+  const channels: ChannelLike[] = [];
+  const tabs = classes.map((WebSocket, index) =>
+    createSocket({
+      url: 'wss://chat.test/ws',
+      WebSocket,
+      environment: false,
+      heartbeat: false,
+      delivery: delivery(),
+      tabs: shareTabs({
+        locks,
+        channel: (name) => {
+          const channel = bus.open(name);
+          channels[index] = channel;
+          return wrap(channel, index);
+        },
+      }),
+    }),
+  );
+  return { tabs, locks, channels };
+}
+
 describe('tabs with delivery: the new leader resumes the session', () => {
   it('hello names the shared session and the last seq seen; handed sends go again under their seq, new ones far above', async () => {
-    const locks = memoryLocks();
-    const bus = memoryChannels();
     const classes = [fakeWebSocketClass(), fakeWebSocketClass()];
-    const channels: ChannelLike[] = [];
-    const tabs = classes.map((WebSocket) =>
-      createSocket({
-        url: 'wss://chat.test/ws',
-        WebSocket,
-        environment: false,
-        heartbeat: false,
-        delivery: delivery(),
-        tabs: shareTabs({
-          locks,
-          channel: (name) => {
-            const channel = bus.open(name);
-            channels.push(channel);
-            return channel;
-          },
-        }),
-      }),
-    );
+    const { tabs, locks, channels } = tabsOver(classes);
     await settle();
     const first = classes[0]?.last() as FakeWebSocket;
     first.open();
@@ -205,10 +217,7 @@ describe('tabs with delivery: the new leader resumes the session', () => {
   });
 
   it('a number told late, after the new leader took over, is still used: no work takes a new number before the welcome', async () => {
-    const locks = memoryLocks();
-    const bus = memoryChannels();
     const classes = [fakeWebSocketClass(), fakeWebSocketClass(), fakeWebSocketClass()];
-    const channels: ChannelLike[] = [];
     /** The old leader's announcements of numbers, on their way to tab 1 still. */
     const late: Array<() => void> = [];
     const slow = (channel: ChannelLike): ChannelLike => {
@@ -231,22 +240,8 @@ describe('tabs with delivery: the new leader resumes the session', () => {
         },
       };
     };
-    const tabs = classes.map((WebSocket, index) =>
-      createSocket({
-        url: 'wss://chat.test/ws',
-        WebSocket,
-        environment: false,
-        heartbeat: false,
-        delivery: delivery(),
-        tabs: shareTabs({
-          locks,
-          channel: (name) => {
-            const channel = bus.open(name);
-            channels[index] = channel;
-            return index === 1 ? slow(channel) : channel;
-          },
-        }),
-      }),
+    const { tabs, locks, channels } = tabsOver(classes, (channel, index) =>
+      index === 1 ? slow(channel) : channel,
     );
     await settle();
     const first = classes[0]?.last() as FakeWebSocket;
@@ -294,37 +289,22 @@ describe('tabs with delivery: the new leader resumes the session', () => {
   });
 
   it("a handed frame is written only once the asking tab said it heard the frame's number", async () => {
-    const locks = memoryLocks();
-    const bus = memoryChannels();
     const WebSocket = fakeWebSocketClass();
     /** Tab 1's 'noted' messages, held back until released. */
     const heldBack: Array<() => void> = [];
-    const tabs = [0, 1].map((index) =>
-      createSocket({
-        url: 'wss://chat.test/ws',
-        WebSocket,
-        environment: false,
-        heartbeat: false,
-        delivery: delivery(),
-        tabs: shareTabs({
-          locks,
-          channel: (name) => {
-            const channel = bus.open(name);
-            if (index === 0) return channel;
-            return {
-              postMessage(message: unknown) {
-                if ((message as { k?: unknown }).k === 'noted')
-                  heldBack.push(() => channel.postMessage(message));
-                else channel.postMessage(message);
-              },
-              addEventListener: (type, listener) => channel.addEventListener(type, listener),
-              removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
-              close: () => channel.close(),
-            } satisfies ChannelLike;
-          },
-        }),
-      }),
-    );
+    const { tabs } = tabsOver([WebSocket, WebSocket], (channel, index): ChannelLike => {
+      if (index === 0) return channel;
+      return {
+        postMessage(message: unknown) {
+          if ((message as { k?: unknown }).k === 'noted')
+            heldBack.push(() => channel.postMessage(message));
+          else channel.postMessage(message);
+        },
+        addEventListener: (type, listener) => channel.addEventListener(type, listener),
+        removeEventListener: (type, listener) => channel.removeEventListener(type, listener),
+        close: () => channel.close(),
+      };
+    });
     await settle();
     const ws = WebSocket.last();
     ws.open();
