@@ -36,7 +36,7 @@ const welcome = (
 ) =>
   ws.receive({
     type: 'sockguard.welcome',
-    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, ...data },
+    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'k1', ...data },
     meta: { request_id: hello(ws).meta?.request_id },
   });
 const ack = (ws: FakeWebSocket, seq: number) =>

@@ -22,8 +22,18 @@ export type ResumeFailure =
   | 'unknown_session'
   /** The session is known but messages after `last_seq` are no longer in its history. */
   | 'history_gone'
-  /** The history store cannot be read right now (Redis down, say). */
-  | 'unavailable';
+  /**
+   * The history store cannot be read right now (Redis down, say): nothing was resumed and nothing
+   * of the session is served on this connection, which the server closes (1013). Try again later:
+   * it does not mean "start over".
+   */
+  | 'unavailable'
+  /**
+   * The session belongs to another principal (a user switch in the same tab): nothing of it is
+   * resumed, replayed or disturbed; this connection got a new session. What the client kept for
+   * the old session must not be sent in the new one.
+   */
+  | 'other_principal';
 
 /** `data` of `sockguard.hello`, the first frame of every connection with delivery on. */
 export interface HelloData {
@@ -32,6 +42,11 @@ export interface HelloData {
   readonly session: string | null;
   /** The highest server `seq` the client's handlers have seen in that session (0: none). */
   readonly last_seq: number;
+  /**
+   * The session's resume secret, from its welcome: a session id alone (it may be logged) never
+   * resumes a session. Absent on the first connection.
+   */
+  readonly secret?: string;
 }
 
 /** `data` of `sockguard.welcome`, the server's reply to a hello (same `meta.request_id`). */
@@ -52,6 +67,11 @@ export interface WelcomeData {
   readonly replay?: number;
   /** Why the session was not resumed, when the client asked for one. */
   readonly reason?: ResumeFailure;
+  /**
+   * The session's resume secret: the client sends it back in every later hello. Never logged,
+   * never shown; the server keeps only a hash of it.
+   */
+  readonly secret: string;
 }
 
 /** `data` of `sockguard.ack`: every client frame with `seq` up to this one is processed. */
@@ -63,7 +83,15 @@ const isSeq = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
-const FAILURES: readonly string[] = ['unknown_session', 'history_gone', 'unavailable'];
+const FAILURES: readonly string[] = [
+  'unknown_session',
+  'history_gone',
+  'unavailable',
+  'other_principal',
+];
+/** A secret is an opaque printable string of a sane length. */
+const isSecret = (value: unknown): value is string =>
+  typeof value === 'string' && value.length >= 1 && value.length <= 512;
 
 /** `meta.seq` of an envelope when it is a positive safe integer, else undefined. */
 export function seqOf(envelope: Envelope): number | undefined {
@@ -76,14 +104,21 @@ export function readHello(data: unknown): HelloData | undefined {
   if (!isObject(data) || !isSeq(data.v) || !isSeq(data.last_seq)) return undefined;
   const session = data.session ?? null;
   if (session !== null && (typeof session !== 'string' || session === '')) return undefined;
-  return { v: data.v, session, last_seq: data.last_seq };
+  const secret = data.secret;
+  if (secret !== undefined && !isSecret(secret)) return undefined;
+  return {
+    v: data.v,
+    session,
+    last_seq: data.last_seq,
+    ...(secret === undefined ? {} : { secret }),
+  };
 }
 
 /** Reads the `data` of a welcome, or undefined when it is malformed. */
 export function readWelcome(data: unknown): WelcomeData | undefined {
   if (!isObject(data) || !isSeq(data.v) || typeof data.session !== 'string') return undefined;
   if (data.session === '' || typeof data.resumed !== 'boolean') return undefined;
-  if (!isSeq(data.seq) || !isSeq(data.acked)) return undefined;
+  if (!isSeq(data.seq) || !isSeq(data.acked) || !isSecret(data.secret)) return undefined;
   const replay = isSeq(data.replay) ? data.replay : undefined;
   const reason =
     typeof data.reason === 'string' && FAILURES.includes(data.reason)
@@ -95,6 +130,7 @@ export function readWelcome(data: unknown): WelcomeData | undefined {
     resumed: data.resumed,
     seq: data.seq,
     acked: data.acked,
+    secret: data.secret,
     ...(replay === undefined ? {} : { replay }),
     ...(reason === undefined ? {} : { reason }),
   };
@@ -105,9 +141,20 @@ export function readAck(data: unknown): AckData | undefined {
   return isObject(data) && isSeq(data.seq) ? { seq: data.seq } : undefined;
 }
 
-/** The hello frame (JSON text) a client sends first on every connection. */
-export function helloFrame(session: string | null, lastSeq: number, requestId: string): string {
-  const data: HelloData = { v: DELIVERY_VERSION, session, last_seq: lastSeq };
+/**
+ * The hello frame (JSON text) a client sends first on every connection; `secret` is the resume
+ * secret of `session` (from its welcome).
+ */
+export function helloFrame(
+  session: string | null,
+  lastSeq: number,
+  requestId: string,
+  secret?: string,
+): string {
+  const data: HelloData =
+    session === null || secret === undefined
+      ? { v: DELIVERY_VERSION, session, last_seq: lastSeq }
+      : { v: DELIVERY_VERSION, session, last_seq: lastSeq, secret };
   return JSON.stringify({ type: DeliveryType.hello, data, meta: { request_id: requestId } });
 }
 

@@ -19,7 +19,7 @@ const welcome = (ws: ReturnType<typeof openLast>, data: Record<string, unknown> 
   const hello = ws.frames().find((f) => f.type === 'sockguard.hello');
   ws.receive({
     type: 'sockguard.welcome',
-    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, ...data },
+    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'k1', ...data },
     meta: { request_id: hello?.meta?.request_id },
   });
 };

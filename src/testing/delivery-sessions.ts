@@ -54,6 +54,7 @@ interface Session<C> {
   /** Numbered messages as first sent, oldest first, at most `historyLimit`. */
   history: Array<{ readonly seq: number; readonly text: string }>;
   connection: C | null;
+  readonly secret: string;
 }
 
 /** A connection before its first frame (application sends wait), plain, or in a session. */
@@ -178,10 +179,11 @@ export function createDeliverySessions<C extends object>(
       ackSent: 0,
       history: [],
       connection: null,
+      secret: `secret-${sessionCount}`,
     };
     sessions.set(session.id, session);
     attach(connection, session);
-    const data = { session: session.id, resumed: false, seq: 0, acked: 0 };
+    const data = { session: session.id, resumed: false, seq: 0, acked: 0, secret: session.secret };
     welcome(connection, reason === undefined ? data : { ...data, reason }, requestId);
     // What was sent before this client said who it is belongs to its new session.
     for (const envelope of backlog) sendToSession(session, envelope);
@@ -214,7 +216,7 @@ export function createDeliverySessions<C extends object>(
     if (reason === 'history_gone') known.history = [];
     if (reason === undefined && !canReplay(known, read.last_seq)) reason = 'history_gone';
     attach(connection, known);
-    const data = { session: known.id, seq: known.seq, acked: known.acked };
+    const data = { session: known.id, seq: known.seq, acked: known.acked, secret: known.secret };
     if (reason !== undefined) {
       welcome(connection, { ...data, resumed: false, reason }, requestId);
       return;

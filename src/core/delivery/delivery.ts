@@ -84,6 +84,8 @@ export interface DeliveryParts {
 export interface DeliveryAdoption {
   readonly seed?: {
     readonly session: string;
+    /** The session's resume secret. */
+    readonly secret?: string;
     readonly lastSeen: number;
     /** The last number handed out (the next new send gets one more). */
     readonly lastSeq: number;
@@ -149,6 +151,8 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   adoption?.bind?.(() => parts.flush?.());
   let mode: 'negotiating' | 'on' | 'plain' = 'negotiating';
   let session: string | null = adoption?.seed?.session ?? null;
+  /** The resume secret of `session`, from its welcome (never logged, never in a snapshot). */
+  let secret: string | undefined = adoption?.seed?.secret;
   /** The highest server seq handlers have seen. */
   let lastSeen = adoption?.seed?.lastSeen ?? 0;
   let nextSeq = adoption?.seed?.lastSeq ?? 0;
@@ -209,6 +213,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const welcome = (w: WelcomeData) => {
     const first = session === null;
     session = w.session;
+    secret = w.secret;
     mode = 'on';
     // Another socket of the session (a tab that led before) may have used numbers this one never
     // heard of: new sends go above everything the server processed.
@@ -280,7 +285,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     },
     hello(send) {
       helloId = `sockguard.hello.${++hellos}`;
-      send(helloFrame(session, lastSeen, helloId));
+      send(helloFrame(session, lastSeen, helloId, secret));
     },
     inbound(envelope) {
       const { type } = envelope;

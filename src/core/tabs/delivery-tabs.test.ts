@@ -24,7 +24,7 @@ const welcome = (ws: FakeWebSocket, session = 's1') => {
   const hello = ws.frames().find((f) => f.type === 'sockguard.hello');
   ws.receive({
     type: 'sockguard.welcome',
-    data: { v: 1, session, resumed: false, seq: 0, acked: 0 },
+    data: { v: 1, session, resumed: false, seq: 0, acked: 0, secret: 'k1' },
     meta: { request_id: hello?.meta?.request_id },
   });
 };
@@ -198,7 +198,7 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     expect(hello?.data).toEqual({ v: 1, session: 's1', last_seq: 3 });
     next.receive({
       type: 'sockguard.welcome',
-      data: { v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 1 },
+      data: { v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 1, secret: 'k1' },
       meta: { request_id: hello?.meta?.request_id },
     });
     next.receive({ type: 'push', data: 4, meta: { seq: 4 } });
@@ -276,7 +276,7 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     const hello = next.frames().find((f) => f.type === 'sockguard.hello');
     next.receive({
       type: 'sockguard.welcome',
-      data: { v: 1, session: 's1', resumed: true, seq: 0, acked: 0, replay: 0 },
+      data: { v: 1, session: 's1', resumed: true, seq: 0, acked: 0, replay: 0, secret: 'k1' },
       meta: { request_id: hello?.meta?.request_id },
     });
     await settle();

@@ -51,6 +51,10 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   /** Forgotten (expired, unknown to the store, or the layer closed): sends resolve undefined. */
   dead = false;
   exposed = false;
+  /**
+   * The resume secret (interim: made here and not yet checked or stored; the trust work binds it).
+   */
+  secret: string = globalThis.crypto.randomUUID();
   /** The token of this instance's latest claim of the session (`owner` in the store). */
   claim = '';
   readonly inbound = new SerialQueue();

@@ -82,7 +82,7 @@ async function start<S extends SessionSocket>(
       return;
     }
     session.attach(connection, claim, subscription);
-    const data = { session: id, resumed: false, seq: 0, acked: 0 };
+    const data = { session: id, resumed: false, seq: 0, acked: 0, secret: session.secret };
     writeWelcome(connection, reason === undefined ? data : { ...data, reason }, requestId, []);
     session.started(0);
   });
@@ -125,7 +125,7 @@ async function resume<S extends SessionSocket>(
     else reason = 'history_gone';
   }
   session.attach(connection, claim, subscription);
-  const data = { session: id, seq: session.seq, acked: session.acked };
+  const data = { session: id, seq: session.seq, acked: session.acked, secret: session.secret };
   writeWelcome(
     connection,
     reason === undefined
