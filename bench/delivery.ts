@@ -19,6 +19,8 @@ import { type Socket as IoSocket, io } from 'socket.io-client';
 import { WebSocket } from 'ws';
 import { createSocket, delivery, type Socket, type WebSocketConstructor } from '../src/index.js';
 import { int, median, rotation, sleep } from './stats.js';
+import { request } from '../src/request/request.js';
+import { deliveryOf } from '../src/core/delivery/plugin.js';
 
 const COUNT = Number(process.env.BENCH_DELIVERY_RECEIVE_COUNT ?? 200_000);
 const SEND_COUNT = Number(process.env.BENCH_DELIVERY_SEND_COUNT ?? 20_000);
@@ -70,7 +72,7 @@ async function sockguard(port: number, withDelivery: boolean): Promise<Socket> {
   });
   const ready = () =>
     socket.getSnapshot().status === 'open' &&
-    (!withDelivery || socket.delivery.getSnapshot().mode === 'on');
+    (!withDelivery || deliveryOf(socket).getSnapshot().mode === 'on');
   await new Promise<void>((resolve) => {
     const check = () => {
       if (!ready()) return;
@@ -79,10 +81,10 @@ async function sockguard(port: number, withDelivery: boolean): Promise<Socket> {
       resolve();
     };
     const offStatus = socket.subscribe(check);
-    const offDelivery = socket.delivery.subscribe(check);
+    const offDelivery = deliveryOf(socket).subscribe(check);
     check();
   });
-  if (withDelivery && socket.delivery.getSnapshot().mode !== 'on') {
+  if (withDelivery && deliveryOf(socket).getSnapshot().mode !== 'on') {
     throw new Error('delivery: the session server did not welcome the client');
   }
   return socket;
@@ -278,7 +280,7 @@ const SOCKET_IO_RETRIES = 3;
 
 /** The session server's ack count for this socket's session (a request, after the run). */
 async function acksOf(socket: Socket): Promise<{ acks: number; processed: number }> {
-  const reply = await socket.request('stats', null, { timeoutMs: 5000 });
+  const reply = await request(socket, 'stats', null, { timeoutMs: 5000 });
   return reply.data as { acks: number; processed: number };
 }
 

@@ -14,6 +14,7 @@ import * as z from 'zod/mini';
 import { createSocket, type WebSocketConstructor } from '../src/index.js';
 import { tickFrame } from './frames.js';
 import { int, median, rotation } from './stats.js';
+import { validate } from '../src/validate/validate.js';
 
 const COUNT = Number(process.env.BENCH_RECEIVE_COUNT ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -60,7 +61,7 @@ function sockguard(withSchema: boolean) {
       url,
       WebSocket: Ws,
       environment: false,
-      ...(withSchema ? { schemas: { tick: tickSchema } } : {}),
+      ...(withSchema ? { schemas: validate({ tick: tickSchema }) } : {}),
     });
     return {
       opened: new Promise((resolve) => {

@@ -18,9 +18,8 @@ export type {
   DeliverySnapshot,
   Recovery,
 } from './core/delivery/delivery.js';
-export type { Delivered } from './core/delivery/ledger.js';
 export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options.js';
-export { type DeliveryPlugin, delivery } from './core/delivery/plugin.js';
+export { type DeliveryPlugin, delivery, deliveryOf } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
 export {
   createErrorStore,
@@ -37,6 +36,7 @@ export {
   selectToasts,
   type Toast,
 } from './core/error-store/error-store.js';
+export type { ExtensionFactory, SocketWrapper } from './core/extension.js';
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './core/heartbeat.js';
 export {
   type ClassificationOptions,
@@ -51,12 +51,12 @@ export { tabRole } from './core/tabs/shared-socket.js';
 export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export type {
   DataOf,
+  Delivered,
   Envelope,
   EnvelopeMeta,
   EnvelopeOf,
   MessageHandler,
   MessageMap,
-  RequestOptions,
   SendDataOf,
   SendResult,
   Socket,
@@ -69,6 +69,7 @@ export type { SocketEventLike, WebSocketConstructor, WebSocketLike } from './cor
 // The protocol types an app names (its faults, the option types of `classification` and `parse`,
 // the schema types of `schemas`); the rest of the protocol is `sockguard/protocol`.
 export type { FaultMessages, FaultOverrides } from './protocol/classify.js';
+export { type EnglishTextOptions, englishTexts } from './protocol/english.js';
 export type { ParseOptions } from './protocol/envelope.js';
 // fault.ts holds the public fault types and nothing else.
 export type * from './protocol/fault.js';
@@ -81,3 +82,5 @@ export type {
   MessagesOf,
   StandardSchemaV1,
 } from './protocol/standard-schema.js';
+export { type RequestOptions, request } from './request/request.js';
+export { type Validation, validate } from './validate/validate.js';

@@ -2,7 +2,7 @@
  * One WebSocket and its listeners. Once the socket abandons it (timeout, dead link, close) its
  * listeners are removed first, so a late event from an old WebSocket can never touch the new one.
  */
-import type { OutboundFrame } from './requests.js';
+import type { Frame as OutboundFrame } from './extension.js';
 import { OPEN, type SocketEventLike, type WebSocketConstructor } from './websocket.js';
 
 export interface CloseInfo {

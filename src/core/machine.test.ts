@@ -1,24 +1,26 @@
 /**
- * The connection machine as a table (SPEC.md sections 2 and 3): each row starts from the control
- * reached by a few events, steps one more event, and checks the control and the effects. No timer,
- * no socket, no app callback: time, online state and the backoff are the row's inputs.
+ * The connection machine as a table (SPEC.md sections 2 and 3). First every cell: each phase
+ * steps every event, and a cell the table leaves empty changes nothing; a filled cell goes where
+ * its row below says. Then the rules, one row each: a few events from the start, one more, and
+ * the state and effects it must give. No timer, no socket, no app callback.
  */
 import { describe, expect, it } from 'vitest';
-import { classify } from '../protocol/classify.js';
-import type { ClassificationOverride, Fault } from '../protocol/fault.js';
-import type { FaultInput } from '../protocol/fault-input.js';
+import type { Fault } from '../protocol/fault.js';
 import { MAX_DELAY_MS } from './clock.js';
 import {
-  type Control,
+  type Config,
   type Effect,
-  INITIAL_CONTROL,
-  type MachineConfig,
-  type MachineEvent,
-  type StepContext,
+  type Event,
+  type EventType,
+  INITIAL_STATE,
+  type Now,
+  type PhaseName,
+  type State,
   step,
+  TABLE,
 } from './machine.js';
 
-const config: MachineConfig = {
+const config: Config = {
   connectTimeoutMs: 10_000,
   minUptimeMs: 5000,
   lostAfterMs: 5000,
@@ -29,7 +31,9 @@ const config: MachineConfig = {
   canRefresh: false,
   capMs: 30_000,
   throttleFloorMs: 5000,
-  delivery: null,
+  holdMs: 1000,
+  gated: false,
+  prefix: 't',
 };
 
 interface Inputs {
@@ -37,58 +41,48 @@ interface Inputs {
   wall?: number;
   online?: boolean;
   hidden?: boolean;
-  canRefresh?: boolean;
-  /** The backoff's answer for every retry. */
-  delay?: number | null;
+  config?: Partial<Config>;
 }
 
-function contextOf(inputs: Inputs): StepContext {
-  let ids = 0;
-  return {
-    mono: inputs.mono ?? 0,
-    wall: inputs.wall ?? 1_000_000,
-    online: inputs.online ?? true,
-    hidden: inputs.hidden ?? false,
-    config: { ...config, canRefresh: inputs.canRefresh ?? false },
-    fault: (input: FaultInput, forced?: ClassificationOverride) =>
-      classify(input, {
-        id: `f${++ids}`,
-        now: 0,
-        ...(forced ? { overrides: { [input.source]: { [input.code]: forced } } } : {}),
-      }),
-    delay: () => (inputs.delay === undefined ? 1000 : inputs.delay),
-  };
-}
+const nowOf = (i: Inputs): Now => ({
+  mono: i.mono ?? 0,
+  wall: i.wall ?? 1_000_000,
+  online: i.online ?? true,
+  hidden: i.hidden ?? false,
+});
 
-/** Folds events through `step`; returns the last control and the last step's effects. */
-function drive(events: readonly MachineEvent[], inputs: Inputs = {}) {
-  let control: Control = INITIAL_CONTROL;
+/** Folds events through `step` (each aimed at the current attempt); the last step's effects. */
+function drive(events: readonly Event[], inputs: Inputs = {}, from: State = INITIAL_STATE) {
+  let state = from;
   let effects: readonly Effect[] = [];
   for (const event of events) {
-    const result = step(control, event, contextOf(inputs));
-    control = result.control;
-    effects = result.effects;
+    const aimed =
+      'attempt' in event && event.attempt === 0 ? { ...event, attempt: state.attempt } : event;
+    ({ state, effects } = step(state, aimed as Event, nowOf(inputs), {
+      ...config,
+      ...inputs.config,
+    }));
   }
-  return { control, effects };
+  return { state, effects };
 }
 
-const connect: MachineEvent = { type: 'connect' };
-const opening = (attemptId = 1): MachineEvent => ({ type: 'opening', attemptId, asked: [] });
-const opened = (attemptId = 1): MachineEvent => ({ type: 'opened', attemptId });
-const closed = (code: number, attemptId = 1): MachineEvent => ({
+// Attempt 0 means "the current attempt" (see `drive`).
+const connect: Event = { type: 'connect' };
+const opening: Event = { type: 'opening', attempt: 0, asked: [], url: 'wss://h/ws' };
+const opened: Event = { type: 'opened', attempt: 0 };
+const closed = (code: number): Event => ({
   type: 'closed',
-  attemptId,
-  info: { code, reason: '', wasClean: code !== 1006 },
+  attempt: 0,
+  code,
+  reason: '',
+  wasClean: code !== 1006,
 });
-const errorEnvelope = (code: number, meta?: Record<string, unknown>): MachineEvent => ({
-  type: 'error-envelope',
+const error = (code: number, meta?: Record<string, unknown>): Event => ({
+  type: 'error',
   envelope: { type: 'error', data: { code, message: 'server says' }, ...(meta ? { meta } : {}) },
 });
-const timer = (name: Extract<MachineEvent, { type: 'timer' }>['name']): MachineEvent => ({
-  type: 'timer',
-  name,
-});
-const OPEN = [connect, opening(), opened()];
+const delay = (ms: number | null): Event => ({ type: 'delay', ms });
+const OPEN = [connect, opening, opened];
 
 const types = (effects: readonly Effect[]) => effects.map((e) => e.type);
 const armed = (effects: readonly Effect[], name: string) =>
@@ -96,304 +90,478 @@ const armed = (effects: readonly Effect[], name: string) =>
 const reported = (effects: readonly Effect[]): Fault[] =>
   effects.flatMap((e) => (e.type === 'report' ? [e.fault] : []));
 
+// ---- every cell -------------------------------------------------------------------------------
+
+/** A state in each phase, reached the way a socket reaches it. */
+const AT: Record<PhaseName, State> = {
+  idle: INITIAL_STATE,
+  pending: drive([connect]).state,
+  opening: drive([connect, opening]).state,
+  open: drive(OPEN).state,
+  waiting: drive([...OPEN, closed(1006), delay(1000)]).state,
+  refreshing: drive([...OPEN, closed(4003)], { config: { canRefresh: true } }).state,
+  failed: drive([...OPEN, closed(1008)]).state,
+  closed: drive([connect, { type: 'close' }]).state,
+};
+
+/** One event of each type, aimed at the current attempt and run. */
+function eventOf(type: EventType, s: State): Event {
+  const attempt = s.attempt;
+  switch (type) {
+    case 'setup-failed':
+      return { type, attempt, input: { source: 'client', code: 'url_failed', cause: 'x' } };
+    case 'opening':
+      return { type, attempt, asked: [], url: 'wss://h/ws' };
+    case 'opened':
+    case 'ready':
+      return { type, attempt };
+    case 'closed':
+      return { type, attempt, code: 1006, reason: '', wasClean: false };
+    case 'error':
+      return error(4001);
+    case 'dead':
+      return { type, attempt, ms: 10 };
+    case 'refreshed':
+      return { type, run: s.run };
+    case 'delay':
+      return { type, ms: 500 };
+    case 'drop':
+      return { type, attempt, input: { source: 'transport', code: 'ack_timeout' }, dead: true };
+    case 'close':
+      return { type };
+    default:
+      return { type } as Event;
+  }
+}
+
+const EVENTS: EventType[] = [
+  'connect',
+  'reconnect',
+  'close',
+  'setup-failed',
+  'opening',
+  'opened',
+  'closed',
+  'error',
+  'dead',
+  'connect-timeout',
+  'stable',
+  'auth-wait',
+  'lost',
+  'suspend',
+  'refresh-timeout',
+  'retry',
+  'refreshed',
+  'delay',
+  'ready',
+  'drop',
+  'online',
+  'offline',
+  'hidden',
+  'visible',
+  'frozen',
+  'restored',
+];
+
+/**
+ * Where each filled cell goes from the states above: the next phase (`=`: stays). Cells whose
+ * guard turns this event away in this state (an auth wait with no lone auth envelope, a welcome
+ * the open does not wait for) stay too; their rules have rows below.
+ */
+const GOES: { readonly [P in PhaseName]: Partial<Record<EventType, PhaseName | '='>> } = {
+  idle: { connect: 'pending', reconnect: 'pending', close: 'closed' },
+  pending: {
+    reconnect: 'pending',
+    close: 'closed',
+    'setup-failed': 'waiting',
+    opening: 'opening',
+    'connect-timeout': 'waiting',
+    lost: '=',
+    suspend: '=',
+    frozen: 'waiting',
+    restored: '=',
+  },
+  opening: {
+    reconnect: 'pending',
+    close: 'closed',
+    opened: 'open',
+    closed: 'waiting',
+    'connect-timeout': 'waiting',
+    lost: '=',
+    suspend: '=',
+    frozen: 'waiting',
+    restored: '=',
+  },
+  open: {
+    reconnect: 'pending',
+    close: 'closed',
+    closed: 'waiting',
+    error: '=',
+    dead: 'waiting',
+    stable: '=',
+    'auth-wait': '=',
+    ready: '=',
+    drop: 'waiting',
+    online: '=',
+    offline: '=',
+    visible: '=',
+    frozen: 'waiting',
+    restored: '=',
+  },
+  waiting: {
+    reconnect: 'pending',
+    close: 'closed',
+    lost: '=',
+    suspend: '=',
+    retry: 'pending',
+    delay: '=',
+    online: 'pending',
+    offline: '=',
+    hidden: '=',
+    visible: '=',
+    frozen: '=',
+    restored: 'pending',
+  },
+  refreshing: {
+    reconnect: 'pending',
+    close: 'closed',
+    lost: '=',
+    suspend: '=',
+    refreshed: 'waiting',
+    // This state refreshes for a 4003: a refresh that does not settle makes it final. (One for
+    // failed handshakes retries instead: a row below.)
+    'refresh-timeout': 'failed',
+    frozen: '=',
+    restored: '=',
+  },
+  failed: { reconnect: 'pending', close: 'closed' },
+  closed: { connect: 'pending', reconnect: 'pending' },
+};
+
+describe('machine: every (phase, event) cell', () => {
+  const cells = (Object.keys(AT) as PhaseName[]).flatMap((phase) =>
+    EVENTS.map((event) => [phase, event] as const),
+  );
+
+  it('the table and this test know the same cells', () => {
+    for (const phase of Object.keys(TABLE) as PhaseName[])
+      expect(Object.keys(TABLE[phase]).sort()).toEqual(Object.keys(GOES[phase]).sort());
+  });
+
+  it.each(cells)('%s x %s', (phase, event) => {
+    const from = AT[phase];
+    expect(from.phase.name).toBe(phase);
+    const { state, effects } = step(from, eventOf(event, from), nowOf({}), config);
+    const goes = GOES[phase][event];
+    if (goes === undefined) {
+      expect(state).toBe(from);
+      expect(effects).toEqual([]);
+    } else expect(state.phase.name).toBe(goes === '=' ? phase : goes);
+  });
+
+  it('an event of a superseded attempt changes nothing', () => {
+    for (const phase of ['pending', 'opening', 'open'] as const) {
+      const from = AT[phase];
+      for (const type of [
+        'setup-failed',
+        'opening',
+        'opened',
+        'closed',
+        'dead',
+        'ready',
+        'drop',
+      ] as const) {
+        const stale = { ...eventOf(type, from), attempt: from.attempt - 1 } as Event;
+        const { state, effects } = step(from, stale, nowOf({}), config);
+        expect(state).toBe(from);
+        expect(effects).toEqual([]);
+      }
+    }
+  });
+});
+
+// ---- the rules --------------------------------------------------------------------------------
+
 describe('machine: starting and opening', () => {
   it('connect from idle watches the browser, arms the down and connect timers, then connects', () => {
-    const { control, effects } = drive([connect]);
-    expect(control.snapshot.status).toBe('connecting');
-    expect(control.link).toBe('pending');
-    expect(types(effects)).toEqual(['watch', 'clear', 'notify', 'arm', 'arm', 'arm', 'connect']);
+    const { state, effects } = drive([connect]);
+    expect(state.snapshot.status).toBe('connecting');
+    expect(types(effects)).toEqual(['watch', 'clear', 'arm', 'arm', 'arm', 'connect']);
     expect(armed(effects, 'lost')?.ms).toBe(5000);
     expect(armed(effects, 'suspend')?.ms).toBe(120_000);
-    expect(armed(effects, 'connect')?.ms).toBe(10_000);
+    expect(armed(effects, 'connect-timeout')?.ms).toBe(10_000);
   });
 
-  it('connect while connecting does nothing', () => {
-    const { control, effects } = drive([connect, connect]);
-    expect(effects).toEqual([]);
-    expect(control.attemptId).toBe(1);
+  it('an open clears the down timers, resolves the store, starts the heartbeat, tells extensions, flushes', () => {
+    const { state, effects } = drive(OPEN);
+    expect(state.snapshot).toMatchObject({ status: 'open', openedAt: 1_000_000 });
+    expect(types(effects)).toEqual(['clear', 'resolve', 'arm', 'beat', 'opened', 'flush']);
+    expect(effects[0]).toEqual({ type: 'clear', timers: ['connect-timeout', 'lost', 'suspend'] });
   });
 
-  it('an open clears the down timers, resolves the store, then starts the heartbeat and flushes', () => {
-    const { control, effects } = drive(OPEN);
-    expect(control.snapshot.status).toBe('open');
-    expect(types(effects)).toEqual([
-      'clear',
-      'notify',
-      'resolve-store',
-      'arm',
-      'heartbeat',
-      'flush',
-    ]);
-    expect(effects[0]).toEqual({ type: 'clear', timers: ['connect', 'lost', 'suspend'] });
-  });
-
-  it('events of a superseded attempt are ignored', () => {
-    const { control, effects } = drive([connect, opening(), opened(7)]);
-    expect(control.link).toBe('opening');
-    expect(effects).toEqual([]);
+  it('with a gating extension, an open holds the queue until it is ready, and a fault it hands is shown', () => {
+    const gated = { config: { gated: true } };
+    const { state, effects } = drive(OPEN, gated);
+    expect(types(effects)).not.toContain('flush');
+    const resync = drive([], gated).state;
+    expect(resync.phase.name).toBe('idle');
+    const fault = { ...(reported(drive([...OPEN, closed(1006)], gated).effects)[0] as Fault) };
+    const ready = step(state, { type: 'ready', attempt: state.attempt, fault }, nowOf({}), {
+      ...config,
+      gated: true,
+    });
+    expect(types(ready.effects)).toEqual(['report', 'flush']);
+    expect(ready.state.snapshot.lastFault).toBe(fault);
   });
 
   it('the connect timeout while url() is pending says so, and counts as a failed handshake', () => {
-    const { control, effects } = drive([connect, timer('connect')]);
+    const { state, effects } = drive([connect, { type: 'connect-timeout' }, delay(100)]);
     const [fault] = reported(effects);
     expect(fault?.code).toBe('connect_timeout');
     expect(fault?.detail.cause).toContain('url/protocols did not settle within 10000 ms');
-    expect(control.handshakeFailures).toBe(1);
-    expect(control.snapshot.status).toBe('reconnecting');
+    expect(state.failures).toBe(1);
+    expect(state.snapshot.status).toBe('reconnecting');
   });
 
   it('staying open minUptimeMs resets the attempt counter and the auth strike', () => {
-    const { control } = drive([
+    const { state } = drive([
       connect,
-      opening(),
+      opening,
       closed(1006),
-      timer('retry'),
-      opening(2),
-      opened(2),
-      timer('stable'),
+      delay(100),
+      { type: 'retry' },
+      opening,
+      opened,
+      { type: 'stable' },
     ]);
-    expect(control.snapshot.attempt).toBe(0);
-    expect(control.authFailed).toBe(false);
+    expect(state.snapshot.attempt).toBe(0);
+    expect(state.authFailed).toBe(false);
   });
 });
 
 describe('machine: drops and retries', () => {
-  it('a soft close reports once, settles requests on the wire, and arms the retry', () => {
-    const { control, effects } = drive([...OPEN, closed(1006)], { wall: 5000 });
-    expect(reported(effects).map((f) => f.code)).toEqual([1006]);
-    expect(types(effects).slice(0, 3)).toEqual(['abandon', 'clear', 'report']);
-    expect(effects).toContainEqual({ type: 'abandon', linkDead: true, resend: true });
-    expect(types(effects)).toContain('drop-requests');
-    expect(armed(effects, 'retry')?.ms).toBe(1000);
-    expect(control.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: 6000 });
+  it('a soft close asks the backoff, and reports nothing until it answers', () => {
+    const { state, effects } = drive([...OPEN, closed(1006)]);
+    expect(effects).toContainEqual({ type: 'abandon', dead: true, stop: false });
+    expect(effects.at(-1)).toMatchObject({ type: 'backoff', attempt: 1, hint: 0 });
+    expect(reported(effects)).toEqual([]);
+    expect(state.phase).toMatchObject({ name: 'waiting', due: null });
   });
 
-  it('a fatal close fails: requests rejected with it, queue discarded, no retry, no watch', () => {
-    const { control, effects } = drive([...OPEN, closed(1008)]);
-    expect(control.snapshot.status).toBe('failed');
+  it('the answer reports the drop once, settles the wire, and arms the retry', () => {
+    const { state, effects } = drive([...OPEN, closed(1006), delay(1000)], { wall: 5000 });
+    expect(reported(effects).map((f) => f.code)).toEqual([1006]);
+    expect(types(effects)).toContain('lost');
+    expect(armed(effects, 'retry')?.ms).toBe(1000);
+    expect(state.snapshot).toMatchObject({ status: 'reconnecting', attempt: 1, nextRetryAt: 6000 });
+  });
+
+  it('a fatal close fails: work settled with it, no retry, no watch, the fault kept', () => {
+    const { state, effects } = drive([...OPEN, closed(1008)]);
+    expect(state.snapshot.status).toBe('failed');
     expect(types(effects)).toEqual(
-      expect.arrayContaining(['clear-all', 'unwatch', 'reject-requests', 'discard', 'report']),
+      expect.arrayContaining(['clear-all', 'unwatch', 'settle', 'report']),
     );
     expect(armed(effects, 'retry')).toBeUndefined();
-    expect(control.fatalId).toBe(reported(effects)[0]?.id);
+    expect(state.fatal).toBe(reported(effects)[0]?.id);
   });
 
-  it('a backoff that gives up (null) fails with unreachable, the one report of that drop', () => {
-    const { control, effects } = drive([...OPEN, closed(1006)], { delay: null });
-    expect(control.snapshot.status).toBe('failed');
+  it('a backoff that gives up (null) fails with unreachable, the one report, with the last failure in it', () => {
+    const { state, effects } = drive([...OPEN, closed(1006), delay(null)]);
+    expect(state.snapshot.status).toBe('failed');
     expect(reported(effects)).toHaveLength(1);
     const [fault] = reported(effects);
     expect(fault).toMatchObject({ code: 'unreachable', severity: 'fatal' });
     expect(fault?.detail.cause).toBe('gave up after 0 retries (last: close 1006)');
+    expect(fault?.detail.last).toMatchObject({
+      source: 'close',
+      code: 1006,
+      closeCode: 1006,
+      wasClean: false,
+    });
   });
 
   it('a delay beyond what timers hold is clamped, and the UI is shown the clamped time', () => {
-    const { control, effects } = drive([...OPEN, closed(1006)], { delay: 2.2e9, wall: 0 });
+    const { state, effects } = drive([...OPEN, closed(1006), delay(2.2e9)], { wall: 0 });
     expect(armed(effects, 'retry')?.ms).toBe(MAX_DELAY_MS);
-    expect(control.snapshot).toMatchObject({ nextRetryAt: MAX_DELAY_MS });
+    expect(state.snapshot).toMatchObject({ nextRetryAt: MAX_DELAY_MS });
   });
 
   it('the retry is due on the monotonic clock: a wall clock stepped back moves nothing', () => {
-    let { control } = drive([...OPEN, closed(1006)], { mono: 0, wall: 10_000_000 });
+    const down = drive([...OPEN, closed(1006), delay(1000)], { mono: 0, wall: 10_000_000 }).state;
     // 400 ms later by the monotonic clock, one hour earlier by the wall clock.
-    const later = contextOf({ mono: 400, wall: 10_000_000 - 3_600_000 });
-    ({ control } = step(control, { type: 'hidden' }, { ...later, hidden: true }));
-    const { effects } = step(control, { type: 'visible' }, later);
+    const later = { mono: 400, wall: 10_000_000 - 3_600_000 };
+    const hidden = step(down, { type: 'hidden' }, { ...nowOf(later), hidden: true }, config).state;
+    const { effects } = step(hidden, { type: 'visible' }, nowOf(later), config);
     expect(armed(effects, 'retry')?.ms).toBe(600);
   });
 
   it('handshake failures in a row become unreachable on the third', () => {
-    const { effects } = drive([
-      connect,
-      opening(),
-      closed(1006, 1),
-      timer('retry'),
-      opening(2),
-      closed(1006, 2),
-      timer('retry'),
-      opening(3),
-      closed(1006, 3),
-    ]);
+    const again = [closed(1006), delay(10), { type: 'retry' }, opening] as Event[];
+    const { effects } = drive([connect, opening, ...again, ...again, closed(1006), delay(10)]);
     expect(reported(effects)[0]?.code).toBe('unreachable');
   });
 
   it('with a refresher, the third failed handshake refreshes first and then retries at once', () => {
-    const events = [
-      connect,
-      opening(),
-      closed(1006, 1),
-      timer('retry'),
-      opening(2),
-      closed(1006, 2),
-      timer('retry'),
-      opening(3),
-      closed(1006, 3),
-    ];
-    let { control, effects } = drive(events, { canRefresh: true });
+    const again = [closed(1006), delay(10), { type: 'retry' }, opening] as Event[];
+    const inputs = { config: { canRefresh: true } };
+    const { state, effects } = drive([connect, opening, ...again, ...again, closed(1006)], inputs);
     expect(types(effects)).toContain('refresh');
-    expect(control.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: null });
-    ({ control, effects } = step(control, { type: 'refreshed', run: 0 }, contextOf({})));
-    expect(armed(effects, 'retry')?.ms).toBe(0);
+    expect(state.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: null });
+    const after = step(state, { type: 'refreshed', run: state.run }, nowOf({}), config);
+    expect(armed(after.effects, 'retry')?.ms).toBe(0);
   });
 
-  it('down longer than lostAfterMs says lost; suspended fails queued work and retries slow', () => {
-    let { control, effects } = drive([...OPEN, closed(1006), timer('lost')]);
-    expect(control.snapshot.lost).toBe(true);
-    ({ control, effects } = step(control, timer('suspend'), contextOf({})));
-    expect(control.snapshot.suspended).toBe(true);
-    expect(types(effects)).toEqual(expect.arrayContaining(['discard', 'reject-requests']));
-    ({ control, effects } = step(control, timer('retry'), contextOf({})));
-    ({ control, effects } = step(control, opening(2), contextOf({})));
-    ({ effects } = step(control, closed(1006, 2), contextOf({})));
+  it('down longer than lostAfterMs says lost; suspended settles queued work and retries slow', () => {
+    let { state, effects } = drive([...OPEN, closed(1006), delay(1000), { type: 'lost' }]);
+    expect(state.snapshot.lost).toBe(true);
+    ({ state, effects } = drive([{ type: 'suspend' }], {}, state));
+    expect(state.snapshot.suspended).toBe(true);
+    expect(effects[0]).toMatchObject({ type: 'settle', fault: { code: 'connection_closed' } });
+    ({ effects } = drive([{ type: 'retry' }, opening, closed(1006), delay(100)], {}, state));
     expect(armed(effects, 'retry')?.ms).toBe(config.capMs);
   });
 
-  it('a retry hint raises the delay (close 1013 with the throttle floor)', () => {
-    const { effects } = drive([...OPEN, closed(1013)], { delay: 0 });
-    expect(armed(effects, 'retry')?.ms).toBe(0);
-    // The backoff is asked with the hint; its answer stands (it saw hintMs = the floor).
+  it('a close that asks to come back later gives the backoff the throttle floor as a hint', () => {
+    const { effects } = drive([...OPEN, closed(1013)]);
+    expect(effects.at(-1)).toMatchObject({ type: 'backoff', hint: 5000 });
   });
 });
 
 describe('machine: auth', () => {
+  const refresher = { config: { canRefresh: true } };
+
   it('close 4003 with a refresher: one refresh, retries held until it settles, then at once', () => {
-    let { control, effects } = drive([...OPEN, closed(4003)], { canRefresh: true });
+    const { state, effects } = drive([...OPEN, closed(4003)], refresher);
     expect(reported(effects)[0]).toMatchObject({ code: 4003, severity: 'recoverable' });
-    expect(armed(effects, 'refresh')?.ms).toBe(15_000);
+    expect(armed(effects, 'refresh-timeout')?.ms).toBe(15_000);
     expect(types(effects)).toContain('refresh');
-    expect(armed(effects, 'retry')).toBeUndefined();
-    ({ control, effects } = step(control, { type: 'refreshed', run: 0 }, contextOf({})));
-    expect(armed(effects, 'retry')?.ms).toBe(0);
+    expect(effects.filter((e) => e.type === 'arm' && e.timer === 'retry')).toHaveLength(1);
+    expect(effects.at(-1)).toEqual({ type: 'refresh', run: state.run });
+    const after = drive([{ type: 'refreshed', run: state.run }], {}, state);
+    expect(armed(after.effects, 'retry')?.ms).toBe(0);
   });
 
   it('close 4003 without a refresher fails with reauthenticate', () => {
-    const { control } = drive([...OPEN, closed(4003)]);
-    expect(control.snapshot).toMatchObject({ status: 'failed' });
-    expect(control.snapshot.lastFault?.action).toBe('reauthenticate');
+    const { state } = drive([...OPEN, closed(4003)]);
+    expect(state.snapshot).toMatchObject({ status: 'failed' });
+    expect(state.snapshot.lastFault?.action).toBe('reauthenticate');
   });
 
   it('a second auth failure before the connection is stable is final', () => {
-    const { control } = drive(
-      [
-        ...OPEN,
-        closed(4003),
-        { type: 'refreshed', run: 0 },
-        timer('retry'),
-        opening(2),
-        opened(2),
-        closed(4003, 2),
-      ],
-      { canRefresh: true },
-    );
-    expect(control.snapshot.status).toBe('failed');
+    let { state } = drive([...OPEN, closed(4003)], refresher);
+    ({ state } = drive(
+      [{ type: 'refreshed', run: state.run }, { type: 'retry' }, opening, opened, closed(4003)],
+      refresher,
+      state,
+    ));
+    expect(state.snapshot.status).toBe('failed');
   });
 
   it('error 4003 then close 1008 is one auth fault: the refresher is called', () => {
-    const { control, effects } = drive([...OPEN, errorEnvelope(4003), closed(1008)], {
-      canRefresh: true,
-    });
+    const { state, effects } = drive([...OPEN, error(4003), closed(1008)], refresher);
     expect(reported(effects)).toHaveLength(1);
     expect(reported(effects)[0]).toMatchObject({ action: 'reauthenticate' });
     expect(types(effects)).toContain('refresh');
-    expect(control.snapshot.status).toBe('reconnecting');
+    expect(state.snapshot.status).toBe('reconnecting');
   });
 
   it('a lone 4003 envelope with a refresher leaves the connection for a refresh', () => {
-    const { effects } = drive([...OPEN, errorEnvelope(4003), timer('auth')], { canRefresh: true });
+    const { effects } = drive([...OPEN, error(4003), { type: 'auth-wait' }], refresher);
     expect(effects[0]).toEqual({
       type: 'abandon',
       code: 1000,
       reason: 'reauthenticate',
-      linkDead: false,
-      resend: true,
+      dead: false,
+      stop: false,
     });
     expect(types(effects)).toContain('refresh');
   });
 
   it('a refresh that does not settle in time fails the auth fault', () => {
-    const { control } = drive([...OPEN, closed(4003), timer('refresh')], { canRefresh: true });
-    expect(control.snapshot.status).toBe('failed');
-    const fault = control.snapshot.status === 'failed' ? control.snapshot.fault : null;
+    const { state } = drive([...OPEN, closed(4003), { type: 'refresh-timeout' }], refresher);
+    expect(state.snapshot.status).toBe('failed');
+    const fault = state.snapshot.status === 'failed' ? state.snapshot.fault : null;
     expect(fault?.detail.cause).toContain('did not settle within 15000 ms');
   });
 
   it('a refresh result of an older run is ignored', () => {
-    const { control, effects } = drive(
-      [...OPEN, closed(4003), { type: 'reconnect' }, { type: 'refreshed', run: 0 }],
-      { canRefresh: true },
+    const { state: refreshing } = drive([...OPEN, closed(4003)], refresher);
+    const { state, effects } = drive(
+      [{ type: 'reconnect' }, { type: 'refreshed', run: refreshing.run }],
+      refresher,
+      refreshing,
     );
     expect(effects).toEqual([]);
-    expect(control.snapshot.status).toBe('connecting');
+    expect(state.snapshot.status).toBe('connecting');
   });
 
   it('a fatal setup failure (no WebSocket) fails at once, without a refresh', () => {
-    const noWs = contextOf({}).fault({ source: 'client', code: 'no_websocket' });
-    const { control, effects } = drive(
-      [connect, { type: 'setup-failed', attemptId: 1, fault: noWs }],
-      { canRefresh: true },
+    const { state, effects } = drive(
+      [
+        connect,
+        { type: 'setup-failed', attempt: 0, input: { source: 'client', code: 'no_websocket' } },
+      ],
+      refresher,
     );
-    expect(control.snapshot.status).toBe('failed');
+    expect(state.snapshot.status).toBe('failed');
     expect(types(effects)).not.toContain('refresh');
   });
 });
 
 describe('machine: application errors', () => {
   it('a rate limit holds the queue for the hint and changes the snapshot once per burst', () => {
-    let { control, effects } = drive([...OPEN, errorEnvelope(4005, { retry_after_ms: 2500 })]);
+    const { state, effects } = drive([...OPEN, error(4005, { retry_after_ms: 2500 })]);
     expect(effects).toContainEqual({ type: 'hold', ms: 2500 });
-    expect(control.snapshot.status).toBe('open');
-    const before = control.snapshot;
-    ({ control, effects } = step(
-      control,
-      errorEnvelope(4005, { retry_after_ms: 2500 }),
-      contextOf({}),
-    ));
-    expect(control.snapshot).toBe(before);
+    expect(state.snapshot.status).toBe('open');
+    const again = drive([error(4005, { retry_after_ms: 2500 })], {}, state);
+    expect(again.state.snapshot).toBe(state.snapshot);
   });
 
-  it('an error envelope with a request_id rejects that request before it is reported', () => {
-    const { effects } = drive([...OPEN, errorEnvelope(4001, { request_id: 'r1' })]);
-    expect(types(effects).slice(0, 2)).toEqual(['reject-request', 'report']);
+  it('a rate limit without a hint holds the queue for the policy first delay', () => {
+    const { effects } = drive([...OPEN, error(4005)]);
+    expect(effects).toContainEqual({ type: 'hold', ms: 1000 });
+  });
+
+  it('an error envelope with a request_id is reported with it (the request settles by that id)', () => {
+    const { effects } = drive([...OPEN, error(4001, { request_id: 'r1' })]);
+    expect(reported(effects)[0]).toMatchObject({ code: 4001, requestId: 'r1' });
   });
 });
 
 describe('machine: browser life', () => {
-  const down = [...OPEN, closed(1006)];
+  const down = [...OPEN, closed(1006), delay(1000)];
 
   it('offline holds the retry; online retries at once', () => {
-    let { control, effects } = drive([...down, { type: 'offline' }], { online: false });
+    let { state, effects } = drive([...down, { type: 'offline' }], { online: false });
     expect(effects).toContainEqual({ type: 'clear', timers: ['retry'] });
-    expect(control.snapshot).toMatchObject({ nextRetryAt: null });
-    ({ control, effects } = step(control, { type: 'online' }, contextOf({})));
+    expect(state.snapshot).toMatchObject({ nextRetryAt: null });
+    ({ state, effects } = drive([{ type: 'online' }], {}, state));
     expect(types(effects)).toContain('connect');
   });
 
   it('online with the socket open sends a probe instead', () => {
-    const { effects } = drive([...OPEN, { type: 'online' }]);
-    expect(effects).toEqual([{ type: 'probe' }]);
+    expect(drive([...OPEN, { type: 'online' }]).effects).toEqual([{ type: 'probe' }]);
   });
 
   it('a heartbeat timeout while offline says offline, not connection lost', () => {
-    const { effects } = drive(
-      [...OPEN, { type: 'heartbeat-timeout', attemptId: 1, timeoutMs: 5 }],
-      {
-        online: false,
-      },
-    );
+    const { effects } = drive([...OPEN, { type: 'dead', attempt: 0, ms: 5 }, delay(10)], {
+      online: false,
+    });
     expect(reported(effects)[0]?.code).toBe('offline');
   });
 
   it('a frozen page closes cleanly and waits; restored reconnects', () => {
-    let { control, effects } = drive([...OPEN, { type: 'frozen' }]);
+    let { state, effects } = drive([...OPEN, { type: 'frozen' }]);
     expect(effects[0]).toEqual({
       type: 'abandon',
       code: 1000,
       reason: 'page frozen',
-      linkDead: false,
-      resend: true,
+      dead: false,
+      stop: false,
     });
-    expect(control.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: null });
-    ({ control, effects } = step(control, { type: 'restored' }, contextOf({})));
+    expect(state.snapshot).toMatchObject({ status: 'reconnecting', nextRetryAt: null });
+    ({ state, effects } = drive([{ type: 'restored' }], {}, state));
     expect(types(effects)).toContain('connect');
   });
 
@@ -405,108 +573,63 @@ describe('machine: browser life', () => {
 
 describe('machine: stopping', () => {
   it('close() stops everything and settles all work; later events of the old attempt do nothing', () => {
-    let { control, effects } = drive([...OPEN, { type: 'close', code: 1000, reason: 'bye' }]);
-    expect(control.snapshot.status).toBe('closed');
+    const { state, effects } = drive([...OPEN, { type: 'close', code: 1000, reason: 'bye' }]);
+    expect(state.snapshot.status).toBe('closed');
     expect(effects[0]).toEqual({
       type: 'abandon',
       code: 1000,
       reason: 'bye',
-      linkDead: false,
-      resend: false,
+      dead: false,
+      stop: true,
     });
-    expect(types(effects)).toEqual(
-      expect.arrayContaining(['clear-all', 'unwatch', 'reject-requests', 'discard']),
-    );
-    ({ control, effects } = step(control, closed(1006, 1), contextOf({})));
-    expect(effects).toEqual([]);
-    ({ effects } = step(control, timer('retry'), contextOf({})));
-    expect(effects).toEqual([]);
+    expect(types(effects)).toEqual(expect.arrayContaining(['clear-all', 'unwatch', 'settle']));
+    const old = {
+      type: 'closed',
+      attempt: state.attempt - 1,
+      code: 1006,
+      reason: '',
+      wasClean: false,
+    } as const;
+    expect(step(state, old, nowOf({}), config).effects).toEqual([]);
+    expect(step(state, { type: 'retry' }, nowOf({}), config).effects).toEqual([]);
   });
 
-  it('reconnect() of a live socket drops its requests on the wire and starts over at attempt 0', () => {
-    const { control, effects } = drive([
+  it('reconnect() of a live socket settles its wire and starts over at attempt 0, keeping sends for the next', () => {
+    const { state, effects } = drive([
       ...OPEN,
       closed(1006),
-      timer('retry'),
-      opening(2),
-      opened(2),
+      delay(10),
+      { type: 'retry' },
+      opening,
+      opened,
       { type: 'reconnect' },
     ]);
-    expect(effects).toContainEqual({
-      type: 'drop-requests',
-      cause: 'connection lost (reconnect() was called)',
-    });
-    expect(control.snapshot).toMatchObject({ status: 'connecting', attempt: 0 });
+    expect(effects[0]).toMatchObject({ type: 'abandon', stop: false });
+    expect(effects).toContainEqual(expect.objectContaining({ type: 'lost' }));
+    expect(state.snapshot).toMatchObject({ status: 'connecting', attempt: 0 });
     expect(types(effects).at(-1)).toBe('connect');
   });
 
-  it('reconnect() leaves failed', () => {
-    const { control } = drive([...OPEN, closed(1008), { type: 'reconnect' }]);
-    expect(control.snapshot.status).toBe('connecting');
-    expect(control.watching).toBe(true);
+  it('reconnect() leaves failed and watches again', () => {
+    const { state, effects } = drive([...OPEN, closed(1008), { type: 'reconnect' }]);
+    expect(state.snapshot.status).toBe('connecting');
+    expect(types(effects)).toContain('watch');
   });
 });
 
-describe('machine: delivery', () => {
-  const on = { delivery: { helloTimeoutMs: 5000, ackTimeoutMs: 10_000 } } as const;
-  const run = (events: readonly MachineEvent[]) => {
-    let control: Control = INITIAL_CONTROL;
-    let effects: readonly Effect[] = [];
-    const ctx = { ...contextOf({}), config: { ...config, ...on } };
-    for (const event of events) ({ control, effects } = step(control, event, ctx));
-    return { control, effects };
-  };
-
-  it('an open says hello and holds the queue for the welcome (no flush)', () => {
-    const { control, effects } = run(OPEN);
-    expect(control.awaiting).toBe(true);
-    expect(types(effects)).toContain('hello');
-    expect(types(effects)).not.toContain('flush');
-    expect(armed(effects, 'hello')?.ms).toBe(5000);
-  });
-
-  it('the welcome releases the queue; a resync it carries is reported once and shown', () => {
-    const resync = contextOf({}).fault({ source: 'client', code: 'resync' });
-    const { control, effects } = run([...OPEN, { type: 'welcome', attemptId: 1, resync }]);
-    expect(control.awaiting).toBe(false);
-    expect(types(effects)).toEqual(['clear', 'report', 'notify', 'flush']);
-    expect(control.snapshot.lastFault).toBe(resync);
-  });
-
-  it('no welcome in time: plain for the life of the socket, and the next open flushes at once', () => {
-    let { control, effects } = run([...OPEN, timer('hello')]);
-    expect(types(effects)).toEqual(['clear', 'plain', 'flush']);
-    expect(control.plain).toBe(true);
-    ({ control, effects } = run([
-      ...OPEN,
-      timer('hello'),
-      closed(1006),
-      timer('retry'),
-      opening(2),
-      opened(2),
-    ]));
-    expect(types(effects)).toContain('flush');
-    expect(types(effects)).not.toContain('hello');
-  });
-
-  it('a welcome of a superseded attempt is ignored', () => {
-    const { effects } = run([...OPEN, { type: 'welcome', attemptId: 9, resync: null }]);
-    expect(effects).toEqual([]);
-  });
-
+describe('machine: an extension drops the connection', () => {
   it('an ack timeout leaves the link (its sends go again) and retries', () => {
-    const { control, effects } = run([
+    const { state, effects } = drive([
       ...OPEN,
-      { type: 'welcome', attemptId: 1, resync: null },
-      { type: 'ack-timeout', attemptId: 1 },
+      { type: 'drop', attempt: 0, input: { source: 'transport', code: 'ack_timeout' }, dead: true },
+      delay(10),
     ]);
-    expect(effects[0]).toMatchObject({ type: 'abandon', linkDead: true, resend: true });
     expect(reported(effects)[0]?.code).toBe('ack_timeout');
-    expect(control.snapshot.status).toBe('reconnecting');
-  });
-
-  it('close() abandons without resending (the discard tells each send its fate); reconnect() resends', () => {
-    expect(run([...OPEN, { type: 'close' }]).effects[0]).toMatchObject({ resend: false });
-    expect(run([...OPEN, { type: 'reconnect' }]).effects[0]).toMatchObject({ resend: true });
+    expect(state.snapshot.status).toBe('reconnecting');
+    const first = drive([
+      ...OPEN,
+      { type: 'drop', attempt: 0, input: { source: 'transport', code: 'ack_timeout' }, dead: true },
+    ]);
+    expect(first.effects[0]).toMatchObject({ type: 'abandon', dead: true, stop: false });
   });
 });

@@ -1,81 +1,83 @@
 /**
- * The connection's control state as one value and one step function (SPEC.md sections 2 and 3):
- * `step(control, event, ctx)` returns the next control and the effects to perform, as plain data.
- * No timer, socket or app callback is touched here; `socket.ts` runs the effects. Every rule of
- * the connection (when to retry, refresh, fail, pause, give up) is decided in this file, so each
- * one is a row of `machine.test.ts`.
- *
- * `ctx` carries what the step reads from outside: the time of the event (monotonic for delays and
- * windows, wall for what users see), whether the browser is online and visible, and the socket's
- * policy as two functions (classification, which names the fault, and backoff).
+ * The connection's control as data (SPEC.md sections 2 and 3): a phase union and one handler per
+ * (phase, event) cell of {@link TABLE}. `step(state, event, now, config)` returns the next state
+ * and the effects to perform; it reads nothing else. Time and the browser's state come in `now`,
+ * fault ids from a counter in the state, the backoff's answer as a `delay` event; classification
+ * is the pure `classify` with the app's options from `config`. No timer, socket or app callback
+ * is touched here: the runner (`socket.ts`) performs the effects and decides nothing.
  */
-import { closesAfterError, mergeErrorThenClose } from '../protocol/classify.js';
+import { classify, closesAfterError, mergeErrorThenClose } from '../protocol/classify.js';
 import type { ErrorEnvelope } from '../protocol/envelope.js';
 import type {
   ClassificationOverride,
   CloseFault,
   EnvelopeFault,
   Fault,
-  TransportCode,
 } from '../protocol/fault.js';
-import type { FaultInput } from '../protocol/fault-input.js';
+import type { FaultInput, FaultMessages, FaultOverrides } from '../protocol/fault-input.js';
 import { clampDelay } from './clock.js';
-import type { CloseInfo } from './connection.js';
 import { decideFault, type FaultContext, softenAuth } from './fault-policy.js';
-import { INITIAL_SNAPSHOT, type SocketEvent, transition } from './state.js';
-import type { SocketSnapshot } from './types.js';
+import type { SocketSnapshot, SocketStatus } from './types.js';
+import { why } from './why.js';
 
-/** Timers the machine arms by name. Arming a name again replaces it. */
+/** Timers the machine arms by name; when one fires, the runner steps the event of that name. */
 export type TimerName =
-  | 'connect'
+  | 'connect-timeout'
   | 'stable'
-  | 'auth'
+  | 'auth-wait'
   | 'lost'
   | 'suspend'
-  | 'refresh'
-  | 'retry'
-  | 'hello';
+  | 'refresh-timeout'
+  | 'retry';
 
-/** Where the current attempt is: no link, URL/protocols resolving, WebSocket handshaking, open. */
-export type Link = 'none' | 'pending' | 'opening' | 'open';
+/**
+ * Where the socket is. `pending`: the URL and protocols resolve; `opening`: the WebSocket
+ * handshakes; `open` (`gated`: an extension holds sends until it says ready, e.g. delivery's
+ * welcome; `auth`: a lone auth error envelope waiting for its close); `waiting`: a retry is planned
+ * at `due` on the monotonic clock (null: the backoff's answer is awaited) after `fault`;
+ * `refreshing`: `refreshAuth` runs for `fault`, the next attempt follows it.
+ */
+export type Phase =
+  | { readonly name: 'idle' }
+  | { readonly name: 'pending' }
+  | { readonly name: 'opening'; readonly asked: readonly string[] }
+  | { readonly name: 'open'; readonly gated: boolean; readonly auth: EnvelopeFault | null }
+  | { readonly name: 'waiting'; readonly due: number | null; readonly fault: Fault }
+  | { readonly name: 'refreshing'; readonly fault: Fault }
+  | { readonly name: 'failed' }
+  | { readonly name: 'closed' };
+
+export type PhaseName = Phase['name'];
 
 /** All control state of one socket. */
-export interface Control {
+export interface State {
+  readonly phase: Phase;
+  /** What subscribers see; a new object only when something in it changed. */
   readonly snapshot: SocketSnapshot;
-  /** Bumped by close(), reconnect() and a fatal fault: async results of an older run are stale. */
+  /** Bumped by close(), reconnect() and a fatal fault: a `refreshed` of an older run is stale. */
   readonly run: number;
-  /** Bumped by every attempt (and with `run`): events of an older attempt are stale. */
-  readonly attemptId: number;
-  readonly link: Link;
-  /** The environment (browser events) is being watched. */
-  readonly watching: boolean;
-  /** In the back/forward cache: retries wait for `pageshow`. */
-  readonly frozen: boolean;
-  /** `refreshAuth` runs for this fault; retries wait for it. */
-  readonly refreshing: Fault | null;
-  /** When the planned retry is due, on the monotonic clock; null when none is planned. */
-  readonly retryDue: number | null;
-  /** The `lost` and `suspend` timers run (armed at the first drop, cleared on open). */
-  readonly downTimers: boolean;
-  readonly handshakeFailures: number;
+  /** The current attempt: events of an older one are stale. */
+  readonly attempt: number;
+  /** Faults made so far (their ids). */
+  readonly ids: number;
+  /** Handshakes failed in a row. */
+  readonly failures: number;
   /** An auth failure happened since the last stable open: the next one is final. */
   readonly authFailed: boolean;
-  /** The id of the fatal fault the store shows until the next open. */
-  readonly fatalId: string | null;
+  /** In the back/forward cache: retries wait for `restored`. */
+  readonly frozen: boolean;
+  /** The `lost` and `suspend` timers run (from the first drop until an open). */
+  readonly down: boolean;
+  /** The fatal fault the store shows until the next open. */
+  readonly fatal: string | null;
   /** The last error envelope, kept a short while to merge with the close that follows it. */
   readonly lastError: { readonly fault: EnvelopeFault; readonly at: number } | null;
-  /** A lone auth error envelope: the connection is left for a refresh when no close follows. */
-  readonly authPending: EnvelopeFault | null;
-  /** Subprotocols the current attempt asked for (a server that selects none fails every handshake). */
-  readonly asked: readonly string[];
-  /** Delivery: the hello is out and sends wait for the welcome. */
-  readonly awaiting: boolean;
-  /** Delivery: the server does not speak it (for the life of the socket). */
-  readonly plain: boolean;
+  /** The URL of the current attempt (faults redact it). */
+  readonly url: string | undefined;
 }
 
 /** Fixed settings of the machine, from the socket's options. */
-export interface MachineConfig {
+export interface Config {
   readonly connectTimeoutMs: number;
   readonly minUptimeMs: number;
   readonly lostAfterMs: number;
@@ -84,556 +86,656 @@ export interface MachineConfig {
   readonly refreshAuthTimeoutMs: number;
   readonly maxHandshakeFailures: number;
   readonly canRefresh: boolean;
-  /** The backoff's cap and rate-limit floor (0 with a function policy). */
+  /** The backoff's cap (a suspended socket retries at it) and rate-limit floor; 0 with a function. */
   readonly capMs: number;
   readonly throttleFloorMs: number;
-  /** Delivery on: how long to wait for the welcome. */
-  readonly delivery: { readonly helloTimeoutMs: number; readonly ackTimeoutMs: number } | null;
+  /** How long a rate limit without a hint holds sends (the policy's first delay). */
+  readonly holdMs: number;
+  /** An extension holds sends after each open until it says ready. */
+  readonly gated: boolean;
+  /** The socket's fault id prefix. */
+  readonly prefix: string;
+  readonly overrides?: FaultOverrides | undefined;
+  readonly messages?: FaultMessages | undefined;
+  readonly maxMessageLength?: number | undefined;
+  /** Exact strings (tokens) to redact from every fault, whatever the server echoes. */
+  readonly secrets?: () => readonly string[];
 }
 
-/** What a step reads from outside. */
-export interface StepContext {
-  /** Monotonic time of the event: delays and windows. */
+/** What the step reads of the world: the time of the event and the browser's state. */
+export interface Now {
+  /** Monotonic ms: delays and windows. */
   readonly mono: number;
-  /** Wall time of the event: what users see (openedAt, nextRetryAt). */
+  /** Epoch ms: what users see. */
   readonly wall: number;
   readonly online: boolean;
   readonly hidden: boolean;
-  readonly config: MachineConfig;
-  /** Classifies a fault (with the app's overrides); names it with a fresh id. */
-  readonly fault: (input: FaultInput, forced?: ClassificationOverride) => Fault;
-  /** The backoff delay of a retry, or null to give up. */
-  readonly delay: (attempt: number, fault: Fault | null, hintMs: number) => number | null;
 }
 
+type Attempted = { readonly attempt: number };
+
 /** Something that happened to the socket. */
-export type MachineEvent =
+export type Event =
+  /** `connect()` */
   | { readonly type: 'connect' }
+  /** `reconnect()` */
   | { readonly type: 'reconnect' }
-  | {
-      readonly type: 'close';
-      readonly code?: number | undefined;
-      readonly reason?: string | undefined;
-    }
-  /** Attempt `attemptId` could not start (no WebSocket, a bad URL, a failing url()). */
-  | { readonly type: 'setup-failed'; readonly attemptId: number; readonly fault: Fault }
-  /** Attempt `attemptId` created its WebSocket, asking for these subprotocols. */
-  | { readonly type: 'opening'; readonly attemptId: number; readonly asked: readonly string[] }
-  | { readonly type: 'opened'; readonly attemptId: number }
-  | { readonly type: 'closed'; readonly attemptId: number; readonly info: CloseInfo }
-  | { readonly type: 'error-envelope'; readonly envelope: ErrorEnvelope }
-  | { readonly type: 'heartbeat-timeout'; readonly attemptId: number; readonly timeoutMs: number }
-  | { readonly type: 'timer'; readonly name: TimerName }
-  /** `refreshAuth` of run `run` settled: `cause` is set when it failed. */
+  /** `close(code, reason)` */
+  | { readonly type: 'close'; readonly code?: number | undefined; readonly reason?: string }
+  /** The attempt could not start (no WebSocket, a bad URL, a failing url()). */
+  | (Attempted & {
+      readonly type: 'setup-failed';
+      readonly input: FaultInput;
+      readonly forced?: ClassificationOverride;
+      readonly url?: string | undefined;
+    })
+  /** The attempt made its WebSocket for `url`, asking for these subprotocols. */
+  | (Attempted & {
+      readonly type: 'opening';
+      readonly asked: readonly string[];
+      readonly url: string;
+    })
+  | (Attempted & { readonly type: 'opened' })
+  | (Attempted & {
+      readonly type: 'closed';
+      readonly code: number;
+      readonly reason: string;
+      readonly wasClean: boolean;
+    })
+  | { readonly type: 'error'; readonly envelope: ErrorEnvelope }
+  /** The heartbeat judged the link dead (`ms`: the timeout it waited). */
+  | (Attempted & { readonly type: 'dead'; readonly ms: number })
+  | { readonly type: TimerName }
+  /** `refreshAuth` of run `run` settled; `failure` when it threw or rejected. */
   | {
       readonly type: 'refreshed';
       readonly run: number;
       readonly failure?: { readonly cause: string; readonly unauthorized: boolean };
     }
-  | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' }
-  /** Delivery: the welcome of attempt `attemptId` was applied; `resync` when a gap was lost. */
-  | { readonly type: 'welcome'; readonly attemptId: number; readonly resync: Fault | null }
-  /** Delivery: the server answered the hello with something else: it does not speak it. */
-  | { readonly type: 'plain'; readonly attemptId: number }
-  /** Delivery: a send on the open link went unacknowledged too long. */
-  | { readonly type: 'ack-timeout'; readonly attemptId: number };
+  /** The backoff's answer for the planned retry: a delay, or null to give up. */
+  | { readonly type: 'delay'; readonly ms: number | null }
+  /** An extension lets the gated sends go (`fault`: one to report and show). */
+  | (Attempted & { readonly type: 'ready'; readonly fault?: Fault | undefined })
+  /** An extension found the connection unusable: it is left with this fault (`dead`: nothing more
+   * was written on it). */
+  | (Attempted & { readonly type: 'drop'; readonly input: FaultInput; readonly dead: boolean })
+  | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' };
 
-/** What the runner does. The runner stops a step's effects when one of them ran a nested step. */
+export type EventType = Event['type'];
+
+/** What the runner does. */
 export type Effect =
-  /** Tell subscribe listeners, if the snapshot changed since they were last told. */
-  | { readonly type: 'notify' }
-  | { readonly type: 'report'; readonly fault: Fault }
   | { readonly type: 'watch' }
   | { readonly type: 'unwatch' }
-  /** Start attempt `attemptId`: find the WebSocket, resolve URL and protocols, open. */
-  | { readonly type: 'connect'; readonly attemptId: number }
+  /** Start attempt `attempt`: find the WebSocket, resolve URL and protocols, open. */
+  | (Attempted & { readonly type: 'connect' })
   /**
-   * Leave the connection. `linkDead`: the link broke, so frames still in the WebSocket's buffer go
-   * back to the head of the queue.
+   * Leave the connection. `dead`: the link broke (frames in its buffer never left); `stop`: the
+   * socket stops, nothing will be sent again.
    */
   | {
       readonly type: 'abandon';
       readonly code?: number | undefined;
       readonly reason?: string | undefined;
-      readonly linkDead: boolean;
-      /** Delivery: the session goes on, so unacknowledged sends go again on the next connection. */
-      readonly resend: boolean;
+      readonly dead: boolean;
+      readonly stop: boolean;
     }
   | { readonly type: 'arm'; readonly timer: TimerName; readonly ms: number }
   | { readonly type: 'clear'; readonly timers: readonly TimerName[] }
   | { readonly type: 'clear-all' }
-  | { readonly type: 'heartbeat' }
+  | { readonly type: 'beat' }
   | { readonly type: 'probe' }
+  /** The connection opened: extensions see it (a gated one says hello). */
+  | { readonly type: 'opened' }
   | { readonly type: 'flush' }
   | { readonly type: 'hold'; readonly ms: number }
-  | { readonly type: 'reset-outbox' }
-  | { readonly type: 'discard'; readonly cause: string }
-  /** Requests on the wire: queued again (retryOnReconnect) or rejected `connection_closed`. */
-  | { readonly type: 'drop-requests'; readonly cause: string }
-  /** Every pending request rejects: with `fault`, or a `connection_closed` fault per request. */
-  | { readonly type: 'reject-requests'; readonly fault?: Fault; readonly cause?: string }
-  | { readonly type: 'reject-request'; readonly requestId: string; readonly fault: Fault }
+  | { readonly type: 'report'; readonly fault: Fault }
+  /** The link was lost with `fault`: work on the wire settles by its own rule (requests). */
+  | { readonly type: 'lost'; readonly fault: Fault }
+  /** Work will not go out: queued sends and pending work fail with `fault`. */
+  | { readonly type: 'settle'; readonly fault: Fault }
   | { readonly type: 'refresh'; readonly run: number }
-  /** Delivery: send the hello of this connection. */
-  | { readonly type: 'hello' }
-  /** Delivery: the server does not speak it; sends are at most once from now on. */
-  | { readonly type: 'plain' }
-  /** The socket opened: its connection faults are resolved, and the fatal one is dismissed. */
-  | { readonly type: 'resolve-store'; readonly dismiss: string | null };
+  /** Ask the backoff policy for the delay of retry `attempt`; the answer is a `delay` event. */
+  | {
+      readonly type: 'backoff';
+      readonly attempt: number;
+      readonly fault: Fault;
+      readonly hint: number;
+    }
+  /** The socket opened: its connection faults are resolved, and `dismiss` (a fatal one) closed. */
+  | { readonly type: 'resolve'; readonly dismiss: string | null };
 
 export interface StepResult {
-  readonly control: Control;
+  readonly state: State;
   readonly effects: readonly Effect[];
 }
 
-export const INITIAL_CONTROL: Control = {
-  snapshot: INITIAL_SNAPSHOT,
+const IDLE: SocketSnapshot = Object.freeze({
+  status: 'idle',
+  attempt: 0,
+  lastFault: null,
+  lost: false,
+  suspended: false,
+});
+
+export const INITIAL_STATE: State = {
+  phase: { name: 'idle' },
+  snapshot: IDLE,
   run: 0,
-  attemptId: 0,
-  link: 'none',
-  watching: false,
-  frozen: false,
-  refreshing: null,
-  retryDue: null,
-  downTimers: false,
-  handshakeFailures: 0,
+  attempt: 0,
+  ids: 0,
+  failures: 0,
   authFailed: false,
-  fatalId: null,
+  frozen: false,
+  down: false,
+  fatal: null,
   lastError: null,
-  authPending: null,
-  asked: [],
-  awaiting: false,
-  plain: false,
+  url: undefined,
 };
 
-const FATAL = { severity: 'fatal', action: 'stop' } as const;
-const NOTIFY: Effect = { type: 'notify' };
+// The step under way. Module scope, not a closure per step: the step is synchronous and calls
+// nothing that could step again, so one set of working variables serves every socket.
+let c: State;
+let fx: Effect[];
+let now: Now;
+let k: Config;
 
-/** A step under construction: the control so far and the effects in order. */
-class Step {
-  effects: Effect[] = [];
-  constructor(
-    public c: Control,
-    readonly ctx: StepContext,
-  ) {}
-  set(patch: Partial<Control>) {
-    this.c = { ...this.c, ...patch };
-  }
-  do(...effects: Effect[]) {
-    this.effects.push(...effects);
-  }
-  to(event: SocketEvent) {
-    const snapshot = transition(this.c.snapshot, event);
-    if (snapshot !== this.c.snapshot) this.set({ snapshot });
-    this.do(NOTIFY);
-  }
-  transport(code: TransportCode, cause: string, forced?: ClassificationOverride): Fault {
-    return this.ctx.fault({ source: 'transport', code, cause }, forced);
-  }
+const set = (patch: Partial<State>): void => {
+  c = { ...c, ...patch };
+};
+const act = (...effects: Effect[]): void => {
+  fx.push(...effects);
+};
+const clear = (...timers: TimerName[]): void => act({ type: 'clear', timers });
+const arm = (timer: TimerName, ms: number): void => act({ type: 'arm', timer, ms });
+
+/** A new snapshot of `status` (its own fields in `extra`), the common fields patched by `common`. */
+function show(status: SocketStatus, extra?: object, common?: Partial<SocketSnapshot>): void {
+  const { attempt, lastFault, lost, suspended } = c.snapshot;
+  const snapshot = { status, attempt, lastFault, lost, suspended, ...common, ...extra };
+  set({ snapshot: Object.freeze(snapshot) as SocketSnapshot });
 }
 
-/** Retries wait while a refresh runs, in the back/forward cache, offline and in a hidden tab. */
-const paused = (s: Step) => s.c.refreshing !== null || s.c.frozen || !s.ctx.online || s.ctx.hidden;
-
-/** Arms (or holds) the planned retry; returns the wall time it is due, null when none or held. */
-function arm(s: Step): number | null {
-  if (s.c.retryDue === null || paused(s)) {
-    s.do({ type: 'clear', timers: ['retry'] });
-    return null;
-  }
-  const remaining = clampDelay(s.c.retryDue - s.ctx.mono);
-  s.do({ type: 'arm', timer: 'retry', ms: remaining });
-  return s.ctx.wall + remaining;
+/** The snapshot with `patch`, when it changes something. */
+function patch(fields: Partial<Record<'attempt' | 'lost' | 'suspended' | 'nextRetryAt', unknown>> & {
+  lastFault?: Fault | null;
+}): void {
+  const s = c.snapshot as unknown as Record<string, unknown>;
+  if (Object.entries(fields).every(([key, value]) => s[key] === value)) return;
+  set({ snapshot: Object.freeze({ ...c.snapshot, ...fields }) as SocketSnapshot });
 }
 
-const reschedule = (s: Step) => s.to({ type: 'schedule', retryAt: arm(s) });
-
-function startDownTimers(s: Step) {
-  if (s.c.downTimers) return;
-  const { lostAfterMs, suspendAfterMs } = s.ctx.config;
-  s.set({ downTimers: true });
-  s.do({ type: 'arm', timer: 'lost', ms: lostAfterMs });
-  s.do({ type: 'arm', timer: 'suspend', ms: suspendAfterMs });
-}
-
-function abandon(s: Step, linkDead: boolean, code?: number, reason?: string) {
-  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead, resend: true });
-  s.set({ link: 'none', awaiting: false });
-  s.do({ type: 'clear', timers: ['connect', 'stable', 'auth', 'hello'] });
-}
-
-/**
- * Stops everything of the current run: no socket, no timer, no watch, no hold. `resend`: the
- * session goes on (reconnect()), so unacknowledged sends go again.
- */
-function shutdown(s: Step, code?: number, reason?: string, resend = false) {
-  if (s.c.link !== 'none') s.do({ type: 'abandon', code, reason, linkDead: false, resend });
-  s.set({
-    awaiting: false,
-    run: s.c.run + 1,
-    attemptId: s.c.attemptId + 1,
-    link: 'none',
-    retryDue: null,
-    downTimers: false,
-    refreshing: null,
-    lastError: null,
-    authPending: null,
-    watching: false,
+/** Classifies one failure under a fresh id (the app's overrides and texts applied). */
+function make(input: FaultInput, forced?: ClassificationOverride): Fault {
+  const ids = c.ids + 1;
+  set({ ids });
+  const overrides = forced
+    ? ({
+        ...k.overrides,
+        [input.source]: { ...k.overrides?.[input.source], [input.code]: forced },
+      } as FaultOverrides)
+    : k.overrides;
+  return classify(input, {
+    id: `${k.prefix}-${ids}`,
+    now: now.wall,
+    url: c.url,
+    overrides,
+    messages: k.messages,
+    maxMessageLength: k.maxMessageLength,
+    secrets: k.secrets?.(),
   });
-  s.do({ type: 'clear-all' }, { type: 'reset-outbox' }, { type: 'unwatch' });
 }
 
-function fail(s: Step, f: Fault) {
-  shutdown(s);
-  s.do(
-    { type: 'reject-requests', fault: f },
-    { type: 'discard', cause: `the connection failed: ${f.message}` },
-    { type: 'report', fault: f },
-  );
-  s.set({ fatalId: f.id });
-  s.to({ type: 'fail', fault: f });
+const hasLink = (p: Phase): boolean =>
+  p.name === 'pending' || p.name === 'opening' || p.name === 'open';
+
+/** Retries wait in the back/forward cache, offline and in a hidden tab. */
+const paused = (): boolean => c.frozen || !now.online || now.hidden;
+
+const isWaiting = (p: Phase): p is Extract<Phase, { name: 'waiting' }> => p.name === 'waiting';
+
+/** Arms (or holds) the planned retry and shows when it is due (null: paused or not planned). */
+function schedule(): void {
+  const p = c.phase;
+  let at: number | null = null;
+  if (isWaiting(p) && p.due !== null && !paused()) {
+    const ms = clampDelay(p.due - now.mono);
+    arm('retry', ms);
+    at = now.wall + ms;
+  } else clear('retry');
+  if (c.snapshot.status === 'reconnecting') patch({ nextRetryAt: at });
 }
 
-function attempt(s: Step) {
-  const attemptId = s.c.attemptId + 1;
-  s.set({ retryDue: null, attemptId, link: 'pending', asked: [] });
-  s.do({ type: 'clear', timers: ['retry'] });
-  s.to({ type: 'attempt' });
-  startDownTimers(s);
-  // The connect timeout runs from the start of an attempt: it bounds a url()/protocols() that
-  // never settles as well as a handshake that hangs.
-  s.do({ type: 'arm', timer: 'connect', ms: s.ctx.config.connectTimeoutMs });
-  s.do({ type: 'connect', attemptId });
+function startDown(): void {
+  if (c.down) return;
+  set({ down: true });
+  arm('lost', k.lostAfterMs);
+  arm('suspend', k.suspendAfterMs);
 }
 
-function policyContext(s: Step, handshake: boolean): FaultContext {
-  const { config } = s.ctx;
+/** A new attempt (`fresh`: after idle, close or a failure, the counters start over). */
+function attempt(): void {
+  const id = c.attempt + 1;
+  const { status } = c.snapshot;
+  const fresh = status === 'idle' || status === 'closed' || status === 'failed';
+  set({ attempt: id, phase: { name: 'pending' } });
+  clear('retry');
+  if (status !== 'connecting')
+    show('connecting', {}, fresh ? { attempt: 0, lost: false, suspended: false } : {});
+  startDown();
+  // From the start of the attempt: it bounds a url() that never settles as well as a handshake.
+  arm('connect-timeout', k.connectTimeoutMs);
+  act({ type: 'connect', attempt: id });
+}
+
+/** Leaves the current link (if any). */
+function abandon(dead: boolean, code?: number, reason?: string): void {
+  if (hasLink(c.phase)) act({ type: 'abandon', code, reason, dead, stop: false });
+  clear('connect-timeout', 'stable', 'auth-wait');
+}
+
+/** Stops everything of this run: no link, no timer, no watch. `stop`: nothing goes out again. */
+function shutdown(stop: boolean, code?: number, reason?: string): void {
+  if (hasLink(c.phase)) act({ type: 'abandon', code, reason, dead: false, stop });
+  set({ run: c.run + 1, attempt: c.attempt + 1, down: false, lastError: null });
+  act({ type: 'clear-all' }, { type: 'unwatch' });
+}
+
+function fail(f: Fault): void {
+  shutdown(true);
+  act({ type: 'settle', fault: f }, { type: 'report', fault: f });
+  set({ fatal: f.id, phase: { name: 'failed' } });
+  show('failed', { fault: f }, { lastFault: f });
+}
+
+function policy(handshake: boolean): FaultContext {
   return {
     handshake,
-    online: s.ctx.online,
-    handshakeFailures: s.c.handshakeFailures,
-    maxHandshakeFailures: config.maxHandshakeFailures,
-    authFailed: s.c.authFailed,
-    canRefresh: config.canRefresh,
+    online: now.online,
+    handshakeFailures: c.failures,
+    maxHandshakeFailures: k.maxHandshakeFailures,
+    authFailed: c.authFailed,
+    canRefresh: k.canRefresh,
   };
-}
-
-/** The subprotocols asked, on an `unreachable` fault: a mismatch shows only as failed handshakes. */
-function withProtocolHint(s: Step, input: FaultInput): FaultInput {
-  if (input.source !== 'transport' || input.code !== 'unreachable' || s.c.asked.length === 0)
-    return input;
-  const asked = s.c.asked.join(', ');
-  const cause = `${input.cause ?? ''}; subprotocols asked: ${asked} (a server that selects none of them fails every handshake)`;
-  return { ...input, cause };
 }
 
 /**
  * A fault that ended the connection (`handshake`: before it ever opened): the policy decides once,
- * and this is its one report.
+ * and the fault this makes is the one report of the failure.
  */
-function onFault(s: Step, f: Fault, handshake: boolean) {
-  const decision = decideFault(f, policyContext(s, handshake));
-  s.set({ handshakeFailures: decision.handshakeFailures, authFailed: decision.authFailed });
+function onFault(f: Fault, handshake: boolean, asked: readonly string[] = []): void {
+  const decision = decideFault(f, policy(handshake));
+  set({ failures: decision.handshakeFailures, authFailed: decision.authFailed });
   const { plan } = decision;
-  const made =
-    'make' in plan.fault ? s.ctx.fault(withProtocolHint(s, plan.fault.make)) : plan.fault;
+  let made: Fault;
+  if ('make' in plan.fault) {
+    const input = plan.fault.make;
+    // A server that selects none of the subprotocols asked fails every handshake: say which.
+    const hint =
+      input.source === 'transport' && input.code === 'unreachable' && asked.length > 0
+        ? { ...input, cause: why('protocols', input.cause ?? '', asked.join(', ')) }
+        : input;
+    made = make(hint);
+  } else made = plan.fault;
   // An app override can make even a fault the policy would retry fatal.
-  if (plan.do === 'fail' || made.severity === 'fatal') return fail(s, made);
-  retry(s, made, plan.refreshFirst, plan.immediate);
+  if (plan.do === 'fail' || made.severity === 'fatal') return fail(made);
+  retry(made, plan.refreshFirst, plan.immediate);
 }
 
-/**
- * A recoverable drop: plan the next attempt, report the fault (the one report of this failure:
- * when the backoff gives up, that is the `unreachable` one), settle what was on the wire.
- */
-function retry(s: Step, f: Fault, refreshFirst: boolean, immediate: boolean) {
-  const { config } = s.ctx;
-  const attemptNo = s.c.snapshot.attempt + 1;
-  const hint = f.retryAfterMs ?? (f.action === 'backoff' ? config.throttleFloorMs : 0);
-  // A suspended socket retries at the slow end of the backoff.
-  const delay = immediate
-    ? 0
-    : s.c.snapshot.suspended
-      ? Math.max(hint, config.capMs, s.ctx.delay(attemptNo, f, hint) ?? 0)
-      : s.ctx.delay(attemptNo, f, hint);
-  if (delay === null) {
-    const cause = `gave up after ${attemptNo - 1} retries (last: ${f.source} ${f.code})`;
-    return fail(s, s.transport('unreachable', cause, FATAL));
-  }
-  s.do({ type: 'report', fault: f });
-  s.do({ type: 'drop-requests', cause: `connection lost (${f.source} ${f.code}: ${f.message})` });
-  // A custom backoff may say NaN or a hint of 2.2e9 ms: what the timer holds is what is shown.
-  s.set({ retryDue: s.ctx.mono + clampDelay(delay), refreshing: refreshFirst ? f : null });
-  s.to({ type: 'drop', fault: f, retryAt: arm(s) });
-  startDownTimers(s);
+/** Reports the drop and settles the wire: the first half of every retry. */
+function dropped(f: Fault, due: number | null): void {
+  act({ type: 'report', fault: f }, { type: 'lost', fault: f });
+  set({ phase: { name: 'waiting', due, fault: f } });
+  const { status, attempt: n } = c.snapshot;
+  const attempts = status === 'open' || status === 'connecting' ? n + 1 : n;
+  show('reconnecting', { nextRetryAt: null }, { attempt: attempts, lastFault: f });
+  startDown();
+  schedule();
+}
+
+/** A recoverable drop: refresh first, retry at once, or ask the backoff when. */
+function retry(f: Fault, refreshFirst: boolean, immediate: boolean): void {
   if (refreshFirst) {
+    dropped(f, now.mono);
+    set({ phase: { name: 'refreshing', fault: f } });
+    schedule();
     // A refresher that never settles must not hold the socket in `reconnecting` forever.
-    s.do({ type: 'arm', timer: 'refresh', ms: config.refreshAuthTimeoutMs });
-    s.do({ type: 'refresh', run: s.c.run });
+    arm('refresh-timeout', k.refreshAuthTimeoutMs);
+    return act({ type: 'refresh', run: c.run });
   }
+  if (immediate) return dropped(f, now.mono);
+  const hint = f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
+  // Nothing is reported until the policy answers: when it gives up, `unreachable` is the report.
+  set({ phase: { name: 'waiting', due: null, fault: f } });
+  act({ type: 'backoff', attempt: c.snapshot.attempt + 1, fault: f, hint });
 }
 
-function onRefreshFailed(s: Step, failure: { cause: string; unauthorized: boolean }) {
-  const f = s.c.refreshing as Fault;
-  s.set({ refreshing: null });
-  s.do({ type: 'clear', timers: ['refresh'] });
-  const cause = `refreshAuth failed: ${failure.cause}`;
-  if (f.action === 'reauthenticate') {
-    return fail(s, { ...f, severity: 'fatal', detail: { ...f.detail, cause } });
+/** The backoff's answer. */
+function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>): void {
+  const f = p.fault;
+  if (ms === null) {
+    // The last failure's facts stay in the fault, structured: the close, its reason, the cause.
+    const last = { ...f.detail, source: f.source, code: f.code };
+    const gaveUp = make(
+      { source: 'transport', code: 'unreachable', cause: why('gave_up', c.snapshot.attempt, `${f.source} ${f.code}`) },
+      FATAL,
+    );
+    return fail({ ...gaveUp, detail: { ...gaveUp.detail, last } });
   }
+  const hint = f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
+  // A suspended socket retries at the slow end of the policy.
+  const delay = c.snapshot.suspended ? Math.max(hint, k.capMs, ms) : ms;
+  dropped(f, now.mono + clampDelay(delay));
+}
+
+const FATAL: ClassificationOverride = { severity: 'fatal', action: 'stop' };
+
+function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: Fault): void {
+  clear('refresh-timeout');
+  const cause = why('refresh_failed', failure.cause);
+  if (f.action === 'reauthenticate')
+    return fail({ ...f, severity: 'fatal', detail: { ...f.detail, cause } });
   // The app says the credentials are gone: retrying the handshake cannot help.
-  if (failure.unauthorized) {
-    return fail(s, s.ctx.fault({ source: 'client', code: 'unauthorized', cause }));
-  }
-  s.do({ type: 'report', fault: s.transport('unreachable', cause) });
-  reschedule(s);
+  if (failure.unauthorized) return fail(make({ source: 'client', code: 'unauthorized', cause }));
+  act({ type: 'report', fault: make({ source: 'transport', code: 'unreachable', cause }) });
+  set({ phase: { name: 'waiting', due: now.mono, fault: f } });
+  schedule();
 }
 
-function onErrorEnvelope(s: Step, envelope: ErrorEnvelope) {
+function onOpened(): void {
+  const dismiss = c.fatal;
+  set({
+    phase: { name: 'open', gated: k.gated, auth: null },
+    failures: 0,
+    down: false,
+    fatal: null,
+  });
+  clear('connect-timeout', 'lost', 'suspend');
+  show('open', { openedAt: now.wall }, { lost: false, suspended: false });
+  act({ type: 'resolve', dismiss });
+  arm('stable', k.minUptimeMs);
+  act({ type: 'beat' }, { type: 'opened' });
+  if (!k.gated) act({ type: 'flush' });
+}
+
+function onClosed(e: Extract<Event, { type: 'closed' }>): void {
+  const p = c.phase;
+  abandon(true);
+  const input = { source: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean, requested: false } as const;
+  const closed = make(input) as CloseFault;
+  const last = c.lastError;
+  const recent = last !== null && now.mono - last.at <= k.errorCloseWindowMs;
+  const f: Fault =
+    last && recent && closesAfterError(last.fault, closed)
+      ? mergeErrorThenClose(last.fault, closed)
+      : closed;
+  set({ lastError: null });
+  onFault(f, p.name !== 'open', p.name === 'opening' ? p.asked : []);
+}
+
+function onError(envelope: ErrorEnvelope, p: Extract<Phase, { name: 'open' }>): void {
   const requestId = envelope.meta?.request_id;
-  let f = s.ctx.fault({
+  let f = make({
     source: 'envelope',
     code: envelope.data.code,
     message: envelope.data.message,
     requestId,
     retryAfterMs: envelope.meta?.retry_after_ms,
   }) as EnvelopeFault;
-  if (f.action === 'reauthenticate') f = softenAuth(f, policyContext(s, false));
-  if (requestId !== undefined) s.do({ type: 'reject-request', requestId, fault: f });
-  s.do({ type: 'report', fault: f });
-  s.set({ lastError: { fault: f, at: s.ctx.mono } });
+  if (f.action === 'reauthenticate') f = softenAuth(f, policy(false));
+  act({ type: 'report', fault: f });
+  set({ lastError: { fault: f, at: now.mono } });
   if (f.action === 'backoff') {
-    s.do({ type: 'hold', ms: f.retryAfterMs ?? s.ctx.delay(1, f, 0) ?? 1000 });
-    // One snapshot for a burst of rate limits, not one per envelope: status consumers would
-    // re-render per message (SPEC.md section 5). The store counts the repeats.
-    const last = s.c.snapshot.lastFault;
-    if (last?.source !== f.source || last.code !== f.code) s.to({ type: 'fault', fault: f });
+    act({ type: 'hold', ms: f.retryAfterMs ?? k.holdMs });
+    // One snapshot for a burst of rate limits, not one per envelope (SPEC.md section 5).
+    const shown = c.snapshot.lastFault;
+    if (shown?.source !== f.source || shown.code !== f.code) patch({ lastFault: f });
   } else if (f.action === 'reauthenticate' && f.severity === 'recoverable') {
     // Usually a close follows (SPEC.md section 1) and handles it; a lone envelope with a
     // refresher means: refresh, and come back with the new token.
-    s.set({ authPending: f });
-    s.do({ type: 'arm', timer: 'auth', ms: s.ctx.config.errorCloseWindowMs });
+    set({ phase: { ...p, auth: f } });
+    arm('auth-wait', k.errorCloseWindowMs);
   }
 }
 
-function onClosed(s: Step, info: CloseInfo) {
-  const opened = s.c.link === 'open';
-  abandon(s, true);
-  const closed = s.ctx.fault({ source: 'close', ...info, requested: false }) as CloseFault;
-  const last = s.c.lastError;
-  const recent = last !== null && s.ctx.mono - last.at <= s.ctx.config.errorCloseWindowMs;
-  const f: Fault =
-    last && recent && closesAfterError(last.fault, closed)
-      ? mergeErrorThenClose(last.fault, closed)
-      : closed;
-  s.set({ lastError: null, authPending: null });
-  onFault(s, f, !opened);
+/** A transport fault that ends the link (`handshake`: it never opened). */
+function linkFault(
+  code: 'connect_timeout' | 'heartbeat_timeout' | 'offline',
+  cause: string,
+  handshake: boolean,
+  dead: boolean,
+  reason: string,
+): void {
+  const p = c.phase;
+  abandon(dead, 1000, reason);
+  onFault(make({ source: 'transport', code, cause }), handshake, p.name === 'opening' ? p.asked : []);
 }
 
-function onOpened(s: Step) {
-  s.set({ link: 'open', handshakeFailures: 0, downTimers: false, fatalId: null });
-  s.do({ type: 'clear', timers: ['connect', 'lost', 'suspend'] });
-  const dismiss = s.c.fatalId;
-  s.to({ type: 'open', at: s.ctx.wall });
-  s.do({ type: 'resolve-store', dismiss });
-  s.do({ type: 'arm', timer: 'stable', ms: s.ctx.config.minUptimeMs });
-  s.do({ type: 'heartbeat' });
-  const { delivery } = s.ctx.config;
-  if (delivery === null || s.c.plain) return s.do({ type: 'flush' });
-  // Sends wait for the welcome: it says which of the kept ones the server has already.
-  s.set({ awaiting: true });
-  s.do({ type: 'hello' }, { type: 'arm', timer: 'hello', ms: delivery.helloTimeoutMs });
-}
+// ---- the table -------------------------------------------------------------------------------
 
-/** Delivery: the server does not speak it. Sends go out at most once from now on. */
-function goPlain(s: Step) {
-  s.set({ awaiting: false, plain: true });
-  s.do({ type: 'clear', timers: ['hello'] }, { type: 'plain' }, { type: 'flush' });
-}
+type Cell<E extends Event = Event> = (e: E, p: Phase) => void;
+type Row = { readonly [T in EventType]?: Cell<Extract<Event, { type: T }>> };
 
-function onTimer(s: Step, name: TimerName) {
-  const { c } = s;
-  switch (name) {
-    case 'retry':
-      if (c.retryDue !== null) attempt(s);
-      return;
-    case 'connect': {
-      if (c.link !== 'pending' && c.link !== 'opening') return;
-      const pending = c.link === 'pending';
-      const { connectTimeoutMs } = s.ctx.config;
-      abandon(s, false, 1000, 'connect timeout');
-      const cause = pending
-        ? `url/protocols did not settle within ${connectTimeoutMs} ms`
-        : `no open within ${connectTimeoutMs} ms`;
-      return onFault(s, s.transport('connect_timeout', cause), true);
-    }
-    case 'stable':
-      if (c.link !== 'open') return;
-      s.set({ authFailed: false });
-      return s.to({ type: 'stable' });
-    case 'auth': {
-      const f = c.authPending;
-      s.set({ authPending: null });
-      if (f === null || c.lastError?.fault !== f || c.link === 'none') return;
-      abandon(s, false, 1000, 'reauthenticate');
-      return onFault(s, f, false);
-    }
-    case 'lost':
-      return s.to({ type: 'lost' });
-    case 'suspend': {
-      const cause = `suspended: down for ${s.ctx.config.suspendAfterMs} ms`;
-      s.do({ type: 'discard', cause }, { type: 'reject-requests', cause });
-      return s.to({ type: 'suspend' });
-    }
-    case 'hello':
-      if (c.awaiting) goPlain(s);
-      return;
-    case 'refresh':
-      if (c.refreshing === null) return;
-      return onRefreshFailed(s, {
-        cause: `Error: it did not settle within ${s.ctx.config.refreshAuthTimeoutMs} ms`,
-        unauthorized: false,
-      });
+const start: Cell = () => {
+  act({ type: 'watch' });
+  attempt();
+};
+
+const restart: Cell = (_e, p) => {
+  shutdown(false);
+  set({ authFailed: false, failures: 0, frozen: false });
+  if (p.name === 'opening' || p.name === 'open') {
+    const f = make({ source: 'client', code: 'connection_closed', cause: why('reconnect_called') });
+    act({ type: 'lost', fault: f });
   }
-}
+  patch({ attempt: 0 });
+  act({ type: 'watch' });
+  attempt();
+};
 
-function onBrowser(
-  s: Step,
-  type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored',
-) {
-  const { c } = s;
-  switch (type) {
-    case 'online':
-      if (c.refreshing === null && c.retryDue !== null) return attempt(s);
-      if (c.link === 'open') s.do({ type: 'probe' });
-      return;
-    case 'offline':
-    case 'visible':
-      reschedule(s);
-      if (c.link === 'open') s.do({ type: 'probe' });
-      return;
-    case 'hidden':
-      return reschedule(s);
-    case 'frozen': {
-      // Chrome closes sockets entering the back/forward cache anyway; closing cleanly first lets
-      // the server know, and pageshow reconnects.
-      s.set({ frozen: true });
-      const { status } = c.snapshot;
-      if (status !== 'open' && status !== 'connecting') return reschedule(s);
-      abandon(s, false, 1000, 'page frozen');
-      const why = 'the page entered the back/forward cache';
-      const f = s.ctx.fault({ source: 'client', code: 'connection_closed', cause: why });
-      s.do({ type: 'drop-requests', cause: `connection lost (${why})` });
-      s.set({ retryDue: s.ctx.mono });
-      return s.to({ type: 'drop', fault: f, retryAt: arm(s) });
-    }
-    case 'restored':
-      s.set({ frozen: false });
-      if (c.retryDue !== null) attempt(s);
-      return;
-  }
-}
+const stop: Cell<Extract<Event, { type: 'close' }>> = (e) => {
+  shutdown(true, e.code, e.reason);
+  const f = make({ source: 'client', code: 'connection_closed', cause: why('close_called') });
+  act({ type: 'settle', fault: f });
+  set({ phase: { name: 'closed' } });
+  show('closed', {}, { lost: false });
+};
 
-/** The next control state and the effects that carry it out. Pure: same input, same output. */
-export function step(control: Control, event: MachineEvent, ctx: StepContext): StepResult {
-  const s = new Step(control, ctx);
-  const { c } = s;
-  const live = 'attemptId' in event ? event.attemptId === c.attemptId : true;
-  switch (event.type) {
-    case 'connect':
-      if (c.snapshot.status !== 'idle' && c.snapshot.status !== 'closed') break;
-      if (!c.watching) {
-        s.set({ watching: true });
-        s.do({ type: 'watch' });
+const live = (e: Attempted): boolean => e.attempt === c.attempt;
+
+const setupFailed: Cell<Extract<Event, { type: 'setup-failed' }>> = (e) => {
+  if (!live(e)) return;
+  if (e.url !== undefined) set({ url: e.url });
+  const f = make(e.input, e.forced);
+  // A failure of the socket's own setup (no WebSocket, a malformed URL, credentials gone) is fatal
+  // by default, so it fails at once without the auth refresh the policy would try first.
+  if (f.severity === 'fatal') fail(f);
+  else onFault(f, false);
+};
+
+const heartbeatDead: Cell<Extract<Event, { type: 'dead' }>> = (e) => {
+  if (!live(e)) return;
+  // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`).
+  if (now.online) linkFault('heartbeat_timeout', why('no_pong', e.ms), false, true, 'heartbeat timeout');
+  else linkFault('offline', why('offline_probe'), false, true, 'heartbeat timeout');
+};
+
+const connectTimeout: Cell = (_e, p) => {
+  const cause =
+    p.name === 'pending'
+      ? why('url_timeout', k.connectTimeoutMs)
+      : why('open_timeout', k.connectTimeoutMs);
+  linkFault('connect_timeout', cause, true, false, 'connect timeout');
+};
+
+const closed: Cell<Extract<Event, { type: 'closed' }>> = (e) => {
+  if (live(e)) onClosed(e);
+};
+
+const markLost: Cell = () => patch({ lost: true });
+
+const suspend: Cell = () => {
+  const f = make({ source: 'client', code: 'connection_closed', cause: why('suspended', k.suspendAfterMs) });
+  act({ type: 'settle', fault: f });
+  patch({ suspended: true });
+};
+
+/** Browser events while a retry waits: re-arm, paused or not. */
+const reschedule: Cell = () => schedule();
+const probe: Cell = () => act({ type: 'probe' });
+
+const freeze: Cell = (_e, p) => {
+  set({ frozen: true });
+  if (!hasLink(p)) return schedule();
+  // Chrome closes sockets entering the back/forward cache anyway; closing cleanly first lets the
+  // server know, and pageshow reconnects.
+  abandon(false, 1000, 'page frozen');
+  const f = make({ source: 'client', code: 'connection_closed', cause: why('frozen') });
+  act({ type: 'lost', fault: f });
+  set({ phase: { name: 'waiting', due: now.mono, fault: f } });
+  show('reconnecting', { nextRetryAt: null }, { attempt: c.snapshot.attempt + 1, lastFault: f });
+  schedule();
+};
+
+const thaw: Cell = (_e, p) => {
+  set({ frozen: false });
+  if (isWaiting(p) && p.due !== null) attempt();
+};
+
+const onlineWaiting: Cell = (_e, p) => {
+  if (isWaiting(p) && p.due !== null) attempt();
+};
+
+const refreshedCell: Cell<Extract<Event, { type: 'refreshed' }>> = (e, p) => {
+  if (e.run !== c.run || p.name !== 'refreshing') return;
+  if (e.failure) return onRefreshFailed(e.failure, p.fault);
+  clear('refresh-timeout');
+  set({ phase: { name: 'waiting', due: now.mono, fault: p.fault } });
+  schedule();
+};
+
+const refreshTimeout: Cell = (_e, p) => {
+  if (p.name !== 'refreshing') return;
+  onRefreshFailed({ cause: why('refresh_timeout', k.refreshAuthTimeoutMs), unauthorized: false }, p.fault);
+};
+
+const ext: Cell<Extract<Event, { type: 'drop' }>> = (e, p) => {
+  if (!live(e)) return;
+  abandon(e.dead, 1000, 'dropped');
+  onFault(make(e.input), false, p.name === 'opening' ? p.asked : []);
+};
+
+const unfreeze: Cell = () => set({ frozen: false });
+
+/** Browser events while open: the link is probed (a zombie after sleep or a network switch). */
+const watching: Row = {
+  online: probe,
+  offline: probe,
+  visible: probe,
+  frozen: freeze,
+  restored: unfreeze,
+};
+
+const down: Row = {
+  reconnect: restart,
+  close: stop,
+  lost: markLost,
+  suspend,
+};
+
+/**
+ * One row per phase, one cell per event the phase answers; every other event changes nothing
+ * (`machine.test.ts` enumerates every cell).
+ */
+export const TABLE: { readonly [P in PhaseName]: Row } = {
+  idle: { connect: start, reconnect: restart, close: stop },
+  closed: { connect: start, reconnect: restart },
+  failed: { reconnect: restart, close: stop },
+  pending: {
+    ...down,
+    'setup-failed': setupFailed,
+    opening: (e) => {
+      if (live(e)) set({ phase: { name: 'opening', asked: e.asked }, url: e.url });
+    },
+    'connect-timeout': connectTimeout,
+    frozen: freeze,
+    restored: unfreeze,
+  },
+  opening: {
+    ...down,
+    opened: (e) => {
+      if (live(e)) onOpened();
+    },
+    closed,
+    'connect-timeout': connectTimeout,
+    frozen: freeze,
+    restored: unfreeze,
+  },
+  open: {
+    reconnect: restart,
+    close: stop,
+    closed,
+    error: (e, p) => onError(e.envelope, p as Extract<Phase, { name: 'open' }>),
+    dead: heartbeatDead,
+    stable: () => {
+      set({ authFailed: false });
+      patch({ attempt: 0 });
+    },
+    'auth-wait': (_e, p) => {
+      const auth = p.name === 'open' ? p.auth : null;
+      if (auth === null || c.lastError?.fault !== auth) return;
+      abandon(false, 1000, 'reauthenticate');
+      onFault(auth, false);
+    },
+    ready: (e, p) => {
+      if (!live(e) || p.name !== 'open' || !p.gated) return;
+      set({ phase: { ...p, gated: false } });
+      if (e.fault) {
+        act({ type: 'report', fault: e.fault });
+        patch({ lastFault: e.fault });
       }
-      attempt(s);
-      break;
-    case 'reconnect': {
-      const wasLive = c.link === 'opening' || c.link === 'open';
-      shutdown(s, undefined, undefined, true);
-      s.set({ authFailed: false, handshakeFailures: 0, frozen: false });
-      if (wasLive)
-        s.do({ type: 'drop-requests', cause: 'connection lost (reconnect() was called)' });
-      s.to({ type: 'reset' });
-      s.set({ watching: true });
-      s.do({ type: 'watch' });
-      attempt(s);
-      break;
-    }
-    case 'close':
-      if (c.snapshot.status === 'closed') break;
-      shutdown(s, event.code, event.reason);
-      s.do(
-        { type: 'reject-requests', cause: 'close() was called' },
-        { type: 'discard', cause: 'close() was called before it was sent' },
-      );
-      s.to({ type: 'close' });
-      break;
-    case 'setup-failed':
-      if (!live || c.link !== 'pending') break;
-      // A failure of the socket's own setup (no WebSocket, a malformed URL, credentials gone) is
-      // fatal by default, so it fails at once without the auth refresh the policy would try first.
-      if (event.fault.severity === 'fatal') fail(s, event.fault);
-      else onFault(s, event.fault, false);
-      break;
-    case 'opening':
-      if (live && c.link === 'pending') s.set({ link: 'opening', asked: event.asked });
-      break;
-    case 'opened':
-      if (live && c.link === 'opening') onOpened(s);
-      break;
-    case 'closed':
-      if (live && (c.link === 'opening' || c.link === 'open')) onClosed(s, event.info);
-      break;
-    case 'error-envelope':
-      if (c.link !== 'none') onErrorEnvelope(s, event.envelope);
-      break;
-    case 'heartbeat-timeout': {
-      if (!live || c.link !== 'open') break;
-      abandon(s, true, 1000, 'heartbeat timeout');
-      // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`),
-      // not "Connection lost. Reconnecting..." while nothing is retried.
-      const cause = ctx.online
-        ? `no frame within ${event.timeoutMs} ms of a ping`
-        : 'went offline with the socket open; the probe got no answer';
-      onFault(s, s.transport(ctx.online ? 'heartbeat_timeout' : 'offline', cause), false);
-      break;
-    }
-    case 'timer':
-      onTimer(s, event.name);
-      break;
-    case 'refreshed':
-      if (event.run !== c.run || c.refreshing === null) break;
-      if (event.failure) onRefreshFailed(s, event.failure);
-      else {
-        s.set({ refreshing: null });
-        s.do({ type: 'clear', timers: ['refresh'] });
-        reschedule(s);
-      }
-      break;
-    case 'welcome':
-      if (!live || !c.awaiting) break;
-      s.set({ awaiting: false });
-      s.do({ type: 'clear', timers: ['hello'] });
-      if (event.resync) {
-        s.do({ type: 'report', fault: event.resync });
-        s.to({ type: 'fault', fault: event.resync });
-      }
-      s.do({ type: 'flush' });
-      break;
-    case 'plain':
-      if (live && c.awaiting) goPlain(s);
-      break;
-    case 'ack-timeout': {
-      if (!live || c.link !== 'open' || c.awaiting) break;
-      abandon(s, true, 1000, 'ack timeout');
-      const ms = ctx.config.delivery?.ackTimeoutMs ?? 0;
-      const cause = `a send got no acknowledgement within ${ms} ms`;
-      onFault(s, s.transport('ack_timeout', cause), false);
-      break;
-    }
-    default:
-      if (c.watching) onBrowser(s, event.type);
-  }
-  return { control: s.c, effects: s.effects };
+      act({ type: 'flush' });
+    },
+    drop: ext,
+    ...watching,
+  },
+  waiting: {
+    ...down,
+    retry: (_e, p) => {
+      if (isWaiting(p) && p.due !== null) attempt();
+    },
+    delay: (e, p) => {
+      if (isWaiting(p) && p.due === null) onDelay(e.ms, p);
+    },
+    online: onlineWaiting,
+    offline: reschedule,
+    hidden: reschedule,
+    visible: reschedule,
+    frozen: freeze,
+    restored: thaw,
+  },
+  refreshing: {
+    ...down,
+    refreshed: refreshedCell,
+    'refresh-timeout': refreshTimeout,
+    frozen: (_e) => set({ frozen: true }),
+    restored: unfreeze,
+  },
+};
+
+/** The next state and the effects that carry it out. Pure: the same input, the same output. */
+export function step(state: State, event: Event, at: Now, config: Config): StepResult {
+  c = state;
+  fx = [];
+  now = at;
+  k = config;
+  const cell = TABLE[state.phase.name][event.type] as Cell | undefined;
+  cell?.(event, state.phase);
+  const result = { state: c, effects: fx };
+  fx = [];
+  return result;
 }
+
+/** Whether a frame may be written now: open, and no extension holds sends. */
+export const writable = (state: State): boolean =>
+  state.phase.name === 'open' && !state.phase.gated;

@@ -7,12 +7,11 @@ import type { ParseOptions } from '../protocol/envelope.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import type { BackoffFunction, BackoffPolicy } from './backoff.js';
 import type { Clock } from './clock.js';
-import type { DeliveryPlugin } from './delivery/plugin.js';
 import type { BrowserEnvironment } from './environment.js';
 import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
+import type { ExtensionFactory, SocketWrapper } from './extension.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import { checkValue, type Rule, rejectUnknownKeys } from './option-checks.js';
-import type { TabsPlugin } from './tabs/plugin.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -43,10 +42,11 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
   /** Connect on creation. The React layer passes `false` and connects in an effect. @default true */
   readonly autoConnect?: boolean;
   /**
-   * Standard Schema validators (zod, valibot, ...) per message type: `data` of that type is
-   * validated and typed; a frame that fails is reported as `invalid_envelope` and not delivered.
+   * Standard Schema validators (zod, valibot, ...) per message type, as `validate({...})` from
+   * `sockguard/schemas` returns them: `data` of that type is validated and typed; a frame that
+   * fails is reported as `invalid_envelope` and not delivered.
    */
-  readonly schemas?: S;
+  readonly schemas?: ExtensionFactory & { readonly schemas: S };
   /** Reconnection delays: the default policy's knobs, or a function. */
   readonly backoff?: BackoffPolicy | BackoffFunction;
   /** The attempt counter resets only after the connection stayed open this long. @default 5000 */
@@ -97,13 +97,13 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
    * `delivery` imported from `sockguard`. Against a server that does not speak it, the socket
    * stays at most once and warns once. @default off
    */
-  readonly delivery?: DeliveryPlugin;
+  readonly delivery?: ExtensionFactory;
   /**
    * One connection for all tabs of this origin asking for the same key: `tabs: shareTabs()`, with
    * `shareTabs` imported from `sockguard`. Without Web Locks or BroadcastChannel (SSR, Node, old
    * browsers) each tab keeps its own socket. @default off
    */
-  readonly tabs?: TabsPlugin;
+  readonly tabs?: SocketWrapper;
 }
 
 export const SOCKET_DEFAULTS = {

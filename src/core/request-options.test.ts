@@ -10,6 +10,7 @@ import { openLast, setup } from '../../test/support/socket-setup.js';
 import { faultOf, track } from '../../test/support/track.js';
 import { MAX_DELAY_MS } from './clock.js';
 import type { RequestOptions } from './types.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -24,7 +25,7 @@ function requestWith(options: unknown) {
   const timersBefore = vi.getTimerCount();
   let promise: Promise<unknown> | undefined;
   expect(() => {
-    promise = s.socket.request('join', { room: 'a' }, options as RequestOptions);
+    promise = request(s.socket, 'join', { room: 'a' }, options as RequestOptions);
   }).not.toThrow();
   return { s, ws, timersBefore, reply: track(promise as Promise<unknown>) };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import { faultOf, track } from '../../test/support/track.js';
 import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -13,7 +14,7 @@ const joined = z.object({ room: z.string(), members: z.number() });
 async function answer(data: unknown, reply: StandardSchemaV1) {
   const s = setup();
   const ws = openLast(s);
-  const result = track(s.socket.request('join', { room: 'general' }, { reply, timeoutMs: 5000 }));
+  const result = track(request(s.socket, 'join', { room: 'general' }, { reply, timeoutMs: 5000 }));
   const id = ws.frames()[0]?.meta?.request_id;
   ws.receive({ type: 'joined', data, meta: { request_id: id } });
   await vi.advanceTimersByTimeAsync(0);
@@ -59,7 +60,7 @@ describe('request with a reply schema', () => {
   it('an error envelope still rejects with its own fault', async () => {
     const s = setup();
     const ws = openLast(s);
-    const result = track(s.socket.request('join', {}, { reply: joined }));
+    const result = track(request(s.socket, 'join', {}, { reply: joined }));
     const id = ws.frames()[0]?.meta?.request_id;
     ws.receive({
       type: 'error',
@@ -73,7 +74,7 @@ describe('request with a reply schema', () => {
   it('without a reply schema, any reply data resolves unchanged', async () => {
     const s = setup();
     const ws = openLast(s);
-    const result = track(s.socket.request('join', {}));
+    const result = track(request(s.socket, 'join', {}));
     const id = ws.frames()[0]?.meta?.request_id;
     ws.receive({ type: 'joined', data: { members: 'three' }, meta: { request_id: id } });
     await vi.advanceTimersByTimeAsync(0);

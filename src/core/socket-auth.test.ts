@@ -4,6 +4,7 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { englishTexts } from '../protocol/english.js';
 import { createScenario } from '../testing/scenario.js';
 import { createSocket } from './socket.js';
 
@@ -23,6 +24,7 @@ function start(refreshAuth?: () => Promise<void>) {
   let token = 1;
   const urls: string[] = [];
   const socket = createSocket({
+    classification: { messages: englishTexts() },
     url: () => `${BASE}?token=t${token}`,
     random: () => 0.5,
     environment: false,
@@ -163,6 +165,7 @@ describe('auth failures', () => {
     const scenario = createScenario(BASE);
     server.use(scenario.handler);
     const socket = createSocket({
+      classification: { messages: englishTexts() },
       url: `${BASE}?token=supersecret`,
       environment: false,
       heartbeat: false,

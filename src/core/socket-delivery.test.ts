@@ -10,6 +10,8 @@ import { FaultError } from '../protocol/fault-error.js';
 import type { Delivered } from './delivery/ledger.js';
 import { delivery } from './delivery/plugin.js';
 import type { SendResult } from './types.js';
+import { request } from '../request/request.js';
+import { deliveryOf } from './delivery/plugin.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => {
@@ -66,7 +68,7 @@ describe('delivery: hello and welcome', () => {
     expect(hello(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
     welcome(ws);
     expect(appFrames(ws)).toEqual([{ type: 'chat', data: { text: 'a' }, meta: { seq: 1 } }]);
-    expect(s.socket.delivery.getSnapshot()).toMatchObject({
+    expect(deliveryOf(s.socket).getSnapshot()).toMatchObject({
       mode: 'on',
       session: 's1',
       unacked: 1,
@@ -93,11 +95,11 @@ describe('delivery: acknowledged sends', () => {
     welcome(ws);
     const one = s.socket.send('chat', 1);
     const two = s.socket.send('chat', 2);
-    expect(s.socket.delivery.getSnapshot().unacked).toBe(2);
+    expect(deliveryOf(s.socket).getSnapshot().unacked).toBe(2);
     ack(ws, 2);
     await expect(one.status !== 'rejected' && one.delivered).resolves.toBe('acknowledged');
     await expect(two.status !== 'rejected' && two.delivered).resolves.toBe('acknowledged');
-    expect(s.socket.delivery.getSnapshot().unacked).toBe(0);
+    expect(deliveryOf(s.socket).getSnapshot().unacked).toBe(0);
     s.socket.close();
   });
 
@@ -106,12 +108,12 @@ describe('delivery: acknowledged sends', () => {
     const ws = openLast(s);
     welcome(ws);
     const heard = vi.fn();
-    s.socket.delivery.subscribe(heard);
+    deliveryOf(s.socket).subscribe(heard);
     for (let i = 0; i < 100; i++) s.socket.send('chat', i);
-    expect(s.socket.delivery.getSnapshot().unacked).toBe(100);
+    expect(deliveryOf(s.socket).getSnapshot().unacked).toBe(100);
     await Promise.resolve();
     expect(heard).toHaveBeenCalledTimes(1);
-    expect(s.socket.delivery.getSnapshot()).toBe(s.socket.delivery.getSnapshot());
+    expect(deliveryOf(s.socket).getSnapshot()).toBe(deliveryOf(s.socket).getSnapshot());
     s.socket.close();
   });
 
@@ -137,7 +139,7 @@ describe('delivery: acknowledged sends', () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const first = openLast(s);
     welcome(first);
-    const reply = s.socket.request('ask', 1);
+    const reply = request(s.socket, 'ask', 1);
     const sent = appFrames(first)[0];
     const second = await reconnectAfterDrop(s);
     welcome(second, { resumed: true });
@@ -209,7 +211,7 @@ describe('delivery: server messages', () => {
     second.receive({ type: 'news', data: 'b', meta: { seq: 2 } }); // a server that replays too much
     second.receive({ type: 'news', data: 'c', meta: { seq: 3 } });
     expect(seen).toEqual(['a', 'b', 'c']);
-    expect(s.socket.delivery.getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 1 });
+    expect(deliveryOf(s.socket).getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 1 });
     s.socket.close();
   });
 
@@ -217,7 +219,7 @@ describe('delivery: server messages', () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const first = openLast(s);
     welcome(first);
-    const pending = s.socket.request('ask', 1).catch((e: unknown) => e);
+    const pending = request(s.socket, 'ask', 1).catch((e: unknown) => e);
     ack(first, 1); // processed; its reply is lost with the link
     const second = await reconnectAfterDrop(s);
     welcome(second, { session: 's2', resumed: false, reason: 'unknown_session', seq: 0 });
@@ -228,7 +230,7 @@ describe('delivery: server messages', () => {
       severity: 'recoverable',
     });
     expect(s.socket.getSnapshot().lastFault?.code).toBe('resync');
-    expect(s.socket.delivery.getSnapshot()).toMatchObject({
+    expect(deliveryOf(s.socket).getSnapshot()).toMatchObject({
       session: 's2',
       recovery: { resumed: false, reason: 'unknown_session' },
     });
@@ -240,7 +242,7 @@ describe('delivery: server messages', () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     welcome(openLast(s), { seq: 7 });
     expect(s.socket.getSnapshot().lastFault).toBeNull();
-    expect(s.socket.delivery.getSnapshot().recovery).toBeNull();
+    expect(deliveryOf(s.socket).getSnapshot().recovery).toBeNull();
     s.socket.close();
   });
 });
@@ -258,7 +260,7 @@ describe('delivery: a server that does not speak it', () => {
     });
     expect(appFrames(ws).map((f) => f.data)).toEqual([1]);
     await expect(queued.status !== 'rejected' && queued.delivered).resolves.toBe('unconfirmed');
-    expect(s.socket.delivery.getSnapshot().mode).toBe('plain');
+    expect(deliveryOf(s.socket).getSnapshot().mode).toBe('plain');
     expect(s.socket.errors.getState().history).toHaveLength(0);
     expect(warn.mock.calls.length).toBeLessThanOrEqual(1);
     // The next connection says no hello, and sends are at most once.
@@ -277,7 +279,7 @@ describe('delivery: a server that does not speak it', () => {
     expect(appFrames(ws)).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(appFrames(ws)).toHaveLength(1);
-    expect(s.socket.delivery.getSnapshot().mode).toBe('plain');
+    expect(deliveryOf(s.socket).getSnapshot().mode).toBe('plain');
     s.socket.close();
   });
 

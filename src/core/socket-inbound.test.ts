@@ -4,6 +4,8 @@ import { z } from 'zod';
 import * as zm from 'zod/mini';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import type { Envelope } from '../protocol/envelope.js';
+import { request } from '../request/request.js';
+import { validate } from '../validate/validate.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -122,7 +124,7 @@ describe('schemas', () => {
   };
 
   it('validates data per type and delivers the schema output (zod classic and zod/mini)', () => {
-    const s = setup({ schemas });
+    const s = setup({ schemas: validate(schemas) });
     const chats: Array<Envelope<'chat', { text: string; at: Date }>> = [];
     const online: number[] = [];
     s.socket.on('chat', (e) => chats.push(e));
@@ -135,7 +137,7 @@ describe('schemas', () => {
   });
 
   it('data that fails its schema is an invalid_envelope fault naming the field, never delivered', () => {
-    const s = setup({ schemas });
+    const s = setup({ schemas: validate(schemas) });
     const handler = vi.fn();
     s.socket.on('presence', handler);
     openLast(s).receive({ type: 'presence', data: { online: 'many' } });
@@ -146,10 +148,10 @@ describe('schemas', () => {
   });
 
   it('a reply that fails its schema rejects the request with invalid_envelope, not a timeout', async () => {
-    const s = setup({ schemas });
+    const s = setup({ schemas: validate(schemas) });
     const ws = openLast(s);
-    const reply = s.socket
-      .request('presence', { online: 1 }, { timeoutMs: 100 })
+    const reply = request(
+      s.socket, 'presence', { online: 1 }, { timeoutMs: 100 })
       .catch((e: unknown) => e);
     ws.receive({
       type: 'presence',
@@ -161,7 +163,7 @@ describe('schemas', () => {
   });
 
   it('types unregistered messages as unknown and registered ones from the schema', () => {
-    const s = setup({ schemas });
+    const s = setup({ schemas: validate(schemas) });
     s.socket.on('chat', (e) => {
       const text: string = e.data.text;
       void text;

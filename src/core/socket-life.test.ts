@@ -1,6 +1,7 @@
 /** Timing rules of the connection with a hand-driven WebSocket and fake timers. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -316,16 +317,16 @@ describe('lost and suspended', () => {
   it('after suspendAfterMs queued sends and pending requests fail, later sends are rejected, retries slow down', async () => {
     const s = setup({ suspendAfterMs: 10_000, maxHandshakeFailures: 1000, heartbeat: false });
     openLast(s);
-    const request = s.socket.request('r', 1).catch((e: unknown) => e);
+    const asked = request(s.socket, 'r', 1).catch((e: unknown) => e);
     s.ws().drop(1006);
     s.socket.send('queued', 1);
-    const queuedRequest = s.socket.request('r', 2).catch((e: unknown) => e);
+    const queuedRequest = request(s.socket, 'r', 2).catch((e: unknown) => e);
     for (let t = 0; t < 10_000; t += 1000) {
       await vi.advanceTimersByTimeAsync(1000);
       if (s.status() === 'connecting') s.ws().drop(1006);
     }
     expect(s.socket.getSnapshot().suspended).toBe(true);
-    expect(await request).toMatchObject({ fault: { code: 'connection_closed' } });
+    expect(await asked).toMatchObject({ fault: { code: 'connection_closed' } });
     expect(await queuedRequest).toMatchObject({ fault: { code: 'connection_closed' } });
     expect(s.socket.send('late', 1).status).toBe('rejected');
     while (s.status() !== 'connecting') await vi.advanceTimersByTimeAsync(1000);

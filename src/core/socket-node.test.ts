@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
 import { openLast, setup, TEST_URL } from '../../test/support/socket-setup.js';
+import { englishTexts } from '../protocol/english.js';
 import type { Fault } from '../protocol/fault.js';
 import { createSocket } from './socket.js';
 
@@ -21,6 +22,7 @@ const TEN_MINUTES = 10 * 60_000;
 function bare(extra: { autoConnect?: boolean; url?: string | (() => string) } = {}) {
   const logged: Fault[] = [];
   const socket = createSocket({
+    classification: { messages: englishTexts() },
     url: TEST_URL,
     environment: false,
     random: () => 0.5,

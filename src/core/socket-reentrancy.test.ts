@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLast, setup } from '../../test/support/socket-setup.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -101,7 +102,7 @@ describe('throwing app callbacks', () => {
   it('an error store subscriber that throws during a fatal close: status failed, the request rejected', async () => {
     const s = setup({ heartbeat: false });
     const ws = openLast(s);
-    const reply = s.socket.request('join', { room: 'a' }).catch((error: unknown) => error);
+    const reply = request(s.socket, 'join', { room: 'a' }).catch((error: unknown) => error);
     s.socket.errors.subscribe(() => {
       throw new Error('store subscriber bug');
     });

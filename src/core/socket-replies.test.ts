@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod/mini';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import { isFaultError } from '../protocol/fault-error.js';
+import { request } from '../request/request.js';
+import { validate } from '../validate/validate.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -18,9 +20,9 @@ async function settleNow<T>(promise: Promise<T>): Promise<unknown> {
 
 describe('malformed replies', () => {
   it('a reply whose data fails its registered schema rejects the request at once', async () => {
-    const s = setup({ heartbeat: false, schemas: { joined: z.object({ room: z.string() }) } });
+    const s = setup({ heartbeat: false, schemas: validate({ joined: z.object({ room: z.string() }) }) });
     const ws = openLast(s);
-    const reply = s.socket.request('join', { room: 'a' }, { timeoutMs: 10_000 });
+    const reply = request(s.socket, 'join', { room: 'a' }, { timeoutMs: 10_000 });
     const id = ws.frames()[0]?.meta?.request_id;
     ws.receive({ type: 'joined', data: { room: 42 }, meta: { request_id: id } });
     const error = await settleNow(reply);
@@ -33,7 +35,7 @@ describe('malformed replies', () => {
   it('an error reply with malformed data rejects the request at once', async () => {
     const s = setup({ heartbeat: false });
     const ws = openLast(s);
-    const reply = s.socket.request('join', { room: 'a' }, { timeoutMs: 10_000 });
+    const reply = request(s.socket, 'join', { room: 'a' }, { timeoutMs: 10_000 });
     const id = ws.frames()[0]?.meta?.request_id;
     ws.receive({ type: 'error', data: { code: 'nope' }, meta: { request_id: id } });
     const error = await settleNow(reply);

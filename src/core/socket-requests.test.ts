@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 import { faultOf, track } from '../../test/support/track.js';
 import { FaultError, isFaultError } from '../protocol/fault-error.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -10,11 +11,11 @@ describe('request', () => {
   it('sets a fresh meta.request_id and resolves with the reply carrying it', async () => {
     const s = setup();
     const ws = openLast(s);
-    const reply = track(s.socket.request('join', { room: 'general' }));
+    const reply = track(request(s.socket, 'join', { room: 'general' }));
     const a = ws.frames()[0];
     const id = a?.meta?.request_id;
     expect(typeof id).toBe('string');
-    s.socket.request('join', { room: 'random' }).catch(() => {});
+    request(s.socket, 'join', { room: 'random' }).catch(() => {});
     expect(ws.frames()[1]?.meta?.request_id).not.toBe(id);
     ws.receive({ type: 'joined', data: { room: 'general' }, meta: { request_id: id } });
     await vi.advanceTimersByTimeAsync(0);
@@ -29,7 +30,7 @@ describe('request', () => {
   it('rejects with the classified fault of an error envelope with its request_id', async () => {
     const s = setup();
     const ws = openLast(s);
-    const reply = track(s.socket.request('join', { room: 'nope' }));
+    const reply = track(request(s.socket, 'join', { room: 'nope' }));
     const id = ws.frames()[0]?.meta?.request_id;
     ws.receive({
       type: 'error',
@@ -50,7 +51,7 @@ describe('request', () => {
   it('rejects with request_timeout after timeoutMs, and a late reply is ignored', async () => {
     const s = setup();
     const ws = openLast(s);
-    const reply = track(s.socket.request('slow', null, { timeoutMs: 500 }));
+    const reply = track(request(s.socket, 'slow', null, { timeoutMs: 500 }));
     await vi.advanceTimersByTimeAsync(499);
     expect(reply.settled).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
@@ -66,7 +67,7 @@ describe('request', () => {
   it('rejects with request_aborted when its signal aborts, and never sends a queued one', async () => {
     const s = setup();
     const controller = new AbortController();
-    const reply = track(s.socket.request('x', 1, { signal: controller.signal }));
+    const reply = track(request(s.socket, 'x', 1, { signal: controller.signal }));
     controller.abort();
     await vi.advanceTimersByTimeAsync(0);
     expect(faultOf(reply.error)).toMatchObject({ code: 'request_aborted' });
@@ -76,7 +77,7 @@ describe('request', () => {
   it('rejects at once when the signal was already aborted', async () => {
     const s = setup();
     openLast(s);
-    const reply = track(s.socket.request('x', 1, { signal: AbortSignal.abort() }));
+    const reply = track(request(s.socket, 'x', 1, { signal: AbortSignal.abort() }));
     await vi.advanceTimersByTimeAsync(0);
     expect(faultOf(reply.error)).toMatchObject({ code: 'request_aborted' });
     expect(s.ws().sent).toEqual([]);
@@ -84,7 +85,7 @@ describe('request', () => {
 
   it('a timed-out request still in the queue is never sent later', async () => {
     const s = setup();
-    const reply = track(s.socket.request('x', 1, { timeoutMs: 100 }));
+    const reply = track(request(s.socket, 'x', 1, { timeoutMs: 100 }));
     await vi.advanceTimersByTimeAsync(100);
     expect(faultOf(reply.error)?.code).toBe('request_timeout');
     expect(openLast(s).frames()).toEqual([]);
@@ -93,7 +94,7 @@ describe('request', () => {
   it('rejects with connection_closed when the connection drops after it was sent', async () => {
     const s = setup();
     const ws = openLast(s);
-    const reply = track(s.socket.request('x', 1));
+    const reply = track(request(s.socket, 'x', 1));
     ws.drop(1006);
     await vi.advanceTimersByTimeAsync(0);
     expect(faultOf(reply.error)).toMatchObject({ source: 'client', code: 'connection_closed' });
@@ -102,7 +103,7 @@ describe('request', () => {
   it('with retryOnReconnect, is sent again after the reconnect and resolves once', async () => {
     const s = setup();
     const first = openLast(s);
-    const reply = track(s.socket.request('x', 1, { retryOnReconnect: true }));
+    const reply = track(request(s.socket, 'x', 1, { retryOnReconnect: true }));
     const id = first.frames()[0]?.meta?.request_id;
     first.drop(1006);
     await vi.advanceTimersByTimeAsync(FIRST_RETRY_MS);
@@ -116,7 +117,7 @@ describe('request', () => {
 
   it('a queued request waits for the open and is sent once', async () => {
     const s = setup();
-    const reply = track(s.socket.request('x', 1));
+    const reply = track(request(s.socket, 'x', 1));
     const ws = openLast(s);
     expect(ws.frames()).toHaveLength(1);
     ws.receive({ type: 'x', data: 2, meta: { request_id: ws.frames()[0]?.meta?.request_id } });
@@ -127,9 +128,9 @@ describe('request', () => {
   it('close() settles every pending and queued request', async () => {
     const s = setup();
     const ws = openLast(s);
-    const sent = track(s.socket.request('a', 1));
+    const sent = track(request(s.socket, 'a', 1));
     ws.drop(1006);
-    const queued = track(s.socket.request('b', 2));
+    const queued = track(request(s.socket, 'b', 2));
     s.socket.close();
     await vi.advanceTimersByTimeAsync(0);
     expect(faultOf(sent.error)?.code).toBe('connection_closed');
@@ -143,7 +144,7 @@ describe('request', () => {
   it('a fatal failure rejects pending requests with the fatal fault', async () => {
     const s = setup();
     const ws = openLast(s);
-    const reply = track(s.socket.request('a', 1, { retryOnReconnect: true }));
+    const reply = track(request(s.socket, 'a', 1, { retryOnReconnect: true }));
     ws.drop(1008, 'policy');
     await vi.advanceTimersByTimeAsync(0);
     expect(faultOf(reply.error)).toMatchObject({ code: 1008, severity: 'fatal' });
@@ -152,7 +153,7 @@ describe('request', () => {
   it('rejects (not throws) on a closed socket, with a FaultError carrying the request id', async () => {
     const s = setup();
     s.socket.close();
-    const error: unknown = await s.socket.request('a', 1).catch((e: unknown) => e);
+    const error: unknown = await request(s.socket, 'a', 1).catch((e: unknown) => e);
     expect(isFaultError(error)).toBe(true);
     if (isFaultError(error)) {
       expect(error.fault).toMatchObject({ code: 'connection_closed' });
@@ -165,7 +166,7 @@ describe('request', () => {
     const replies: Array<ReturnType<typeof track>> = [];
     let ws = openLast(s);
     for (let i = 0; i < 200; i++) {
-      replies.push(track(s.socket.request('r', i, { retryOnReconnect: i % 3 === 0 })));
+      replies.push(track(request(s.socket, 'r', i, { retryOnReconnect: i % 3 === 0 })));
       if (i % 50 === 49) {
         ws.drop(1006);
         await vi.advanceTimersByTimeAsync(2000);

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { setup } from '../../test/support/socket-setup.js';
 import type { SendResult, Socket } from './types.js';
+import { request } from '../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -88,7 +89,7 @@ function react(socket: Socket, action: Reentry, settled: Promise<unknown>[], sen
       return off();
     }
     case 'request':
-      return void settled.push(socket.request('ask', 1, { timeoutMs: 2000 }).catch(() => {}));
+      return void settled.push(request(socket, 'ask', 1, { timeoutMs: 2000 }).catch(() => {}));
     case 'throw':
       throw new Error('app bug');
   }
@@ -161,8 +162,8 @@ async function run(commands: readonly Command[]) {
         break;
       case 'request':
         settled.push(
-          s.socket
-            .request('ask', 1, { retryOnReconnect: c.retry, timeoutMs: 2000 })
+          request(
+            s.socket, 'ask', 1, { retryOnReconnect: c.retry, timeoutMs: 2000 })
             .catch(() => {}),
         );
         break;

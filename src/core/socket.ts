@@ -1,51 +1,60 @@
 /**
  * `createSocket`: the framework-free connection client (SPEC.md section 3). This file is the
- * runner: it feeds events to the pure step function of `machine.ts` and performs the effects it
- * returns with the mechanisms (connection, timers, heartbeat, outbox, requests, inbox, browser
- * watch). It decides nothing about faults or retries itself, and owns nothing a test cannot inject.
+ * runner: it puts the time and the browser's state into each event, steps the machine
+ * (`machine.ts`), and performs the effects it returns with the mechanisms (connection, timers,
+ * heartbeat, send queue, browser watch). App code (subscribers, store listeners) runs once the
+ * step and its follow-ups are done, in one batch. Features plug in through `extension.ts`.
  */
+import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
+import type { FaultInput } from '../protocol/fault-input.js';
+import { classify } from '../protocol/classify.js';
 import { redactUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
-import type { NumberedFrame } from './delivery/ledger.js';
-import { isDeliveryPlugin } from './delivery/plugin.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
+import {
+  attachHost,
+  type Extension,
+  type ExtensionFactory,
+  type Frame,
+  type Host,
+} from './extension.js';
 import { createHandlers } from './handlers.js';
 import { type Heartbeat, resolveHeartbeat, startHeartbeat } from './heartbeat.js';
-import { createInbox } from './inbox.js';
+import { receiver } from './inbox.js';
 import {
-  type Control,
+  type Config,
   type Effect,
-  INITIAL_CONTROL,
-  type MachineConfig,
-  type MachineEvent,
-  type StepContext,
+  type Event,
+  INITIAL_STATE,
+  type State,
   step,
+  writable,
 } from './machine.js';
 import { resolveNumbers, type SocketOptions } from './options.js';
-import { createOutbox } from './outbox.js';
-import { createReporter, describeError } from './reporter.js';
-import { createRequests } from './requests.js';
-import { createSocketApi } from './socket-api.js';
 import { urlProblem } from './socket-url.js';
-import { isTabsPlugin } from './tabs/plugin.js';
 import { createTimers } from './timers.js';
-import type { Socket, SocketMessages } from './types.js';
+import type { Delivered, SendResult, Socket, SocketMessages } from './types.js';
 import { isUnauthorized } from './unauthorized.js';
 import { findWebSocket, type WebSocketConstructor } from './websocket.js';
+import { why } from './why.js';
 
 const FATAL = { severity: 'fatal', action: 'stop' } as const;
-const isStore = (value: object): value is ErrorStore => 'getState' in value;
-const hrefOf = (url: unknown): string | undefined => {
-  const href: unknown = typeof url === 'object' && url !== null ? Reflect.get(url, 'href') : null;
-  return typeof href === 'string' ? href : undefined;
-};
-const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
+const SENT: SendResult = { status: 'sent' };
+const QUEUED: SendResult = { status: 'queued' };
+const isThenable = (value: unknown): value is Promise<unknown> =>
   typeof (value as { then?: unknown } | null)?.then === 'function';
+
+/** A short description of anything thrown, for a fault's cause (classify redacts it). */
+export const describeError = (error: unknown): string =>
+  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
+
+/** Sockets made in this realm: part of each one's id prefix (two sockets, one seeded random). */
+let made = 0;
 
 /**
  * Creates a connection client. It connects at once unless `autoConnect: false`; every failure
@@ -54,325 +63,387 @@ const isThenable = <T>(value: T | Promise<T>): value is Promise<T> =>
 export function createSocket<S extends DataSchemas = DataSchemas>(
   options: SocketOptions<S>,
 ): Socket<SocketMessages<S>> {
+  // Tab sharing wraps the socket from outside: the core only hands it its own factory.
+  const shared = options.tabs?.wrap(options, (o) => createSocket(o as SocketOptions));
+  if (shared) return shared as unknown as Socket<SocketMessages<S>>;
   const n = resolveNumbers(options);
-  const { tabs } = options;
-  if (tabs !== undefined) {
-    if (!isTabsPlugin(tabs)) {
-      throw new TypeError(
-        "sockguard: tabs must be what shareTabs() returns: import { shareTabs } from 'sockguard' and pass tabs: shareTabs()",
-      );
-    }
-    // The leader tab runs an ordinary socket of these options, on the tab's store.
-    const { tabs: _shared, ...own } = options;
-    const shared = tabs.share(
-      options as SocketOptions,
-      (errors, environment, delivery = own.delivery) =>
-        createSocket({
-          ...own,
-          errors,
-          environment,
-          autoConnect: false,
-          ...(delivery && { delivery }),
-        }) as unknown as Socket,
-    );
-    if (shared) return shared as unknown as Socket<SocketMessages<S>>;
-  }
   const clock = options.clock ?? systemClock;
-  /** Delays and windows are measured here; `clock.now()` only stamps what users see. */
   const elapsed = monotonicOf(clock);
   const random = options.random ?? Math.random;
-  const policy = typeof options.backoff === 'function' ? null : resolveBackoff(options.backoff);
+  const backoff = options.backoff;
+  const policy = typeof backoff === 'function' ? null : resolveBackoff(backoff);
   const beat = resolveHeartbeat(options.heartbeat);
-  const plugin = options.delivery;
-  if (plugin !== undefined && !isDeliveryPlugin(plugin)) {
-    throw new TypeError(
-      "sockguard: delivery must be what delivery() returns: import { delivery } from 'sockguard' and pass delivery: delivery()",
-    );
-  }
-  const deliveryOptions = plugin?.options ?? null;
-  const store =
-    options.errors && isStore(options.errors)
-      ? options.errors
-      : createErrorStore({ clock, ...options.errors });
-  const config: MachineConfig = {
-    connectTimeoutMs: n.connectTimeoutMs,
-    minUptimeMs: n.minUptimeMs,
-    lostAfterMs: n.lostAfterMs,
-    suspendAfterMs: n.suspendAfterMs,
-    errorCloseWindowMs: n.errorCloseWindowMs,
-    refreshAuthTimeoutMs: n.refreshAuthTimeoutMs,
-    maxHandshakeFailures: n.maxHandshakeFailures,
+  const given = options.errors;
+  const store: ErrorStore =
+    given && 'getState' in given ? given : createErrorStore({ clock, ...given });
+  const prefix = `${Math.floor(random() * 36 ** 6).toString(36)}${(++made).toString(36)}`;
+  const factories = [options.delivery, options.schemas].filter(
+    (f): f is ExtensionFactory => f !== undefined,
+  );
+  for (const name of ['delivery', 'schemas'] as const)
+    if (options[name] !== undefined && typeof options[name]?.create !== 'function')
+      throw new TypeError(`sockguard: ${why(`not_${name}`)}`);
+  const exts: Extension[] = [];
+  /** Exact strings of the current attempt's URL query (tokens): redacted from every fault. */
+  let secrets: readonly string[] = [];
+  const { classification } = options;
+  const config: Config = {
+    ...n,
     canRefresh: options.refreshAuth !== undefined,
     capMs: policy?.capMs ?? 0,
     throttleFloorMs: policy?.throttleFloorMs ?? 0,
-    delivery: deliveryOptions,
+    holdMs: policy?.baseMs ?? 1000,
+    gated: factories.some((f) => f.gates === true),
+    prefix,
+    overrides: classification?.overrides,
+    messages: classification?.messages,
+    maxMessageLength: classification?.maxMessageLength,
+    secrets: () => secrets,
   };
 
-  let control: Control = INITIAL_CONTROL;
-  let told = control.snapshot;
+  let state: State = INITIAL_STATE;
+  let told = state.snapshot;
   const listeners = new Set<() => void>();
   let conn: Connection | null = null;
   let heartbeat: Heartbeat | null = null;
   let env: EnvironmentWatch | null = null;
-
   const timers = createTimers(clock);
-  const reporter = createReporter(
-    store,
-    clock,
-    random,
-    options.classification,
-    () => control.snapshot,
-  );
-  const requests = createRequests(clock);
-  const outbox = createOutbox(clock, n.maxQueue, requests, reporter, (frame) => {
-    // With delivery on, nothing goes out before the welcome says what the server has; a frame
-    // whose number another tab must hear first (tabs) waits, and everything behind it.
-    const waits = control.awaiting || (frame.seq !== undefined && delivery?.held(frame.seq));
-    if (waits || !conn?.send(frame.text, frame)) return false;
-    if (frame.seq !== undefined) delivery?.written(frame as NumberedFrame);
-    return true;
-  });
-  const delivery =
-    plugin?.create({
-      clock,
-      elapsed,
-      reporter,
-      signal: (signal) => {
-        const { attemptId } = control;
-        if (signal.type === 'welcome') dispatch({ ...signal, attemptId });
-        else dispatch({ type: signal.type, attemptId });
-      },
-      unqueue: (frame) => outbox.remove(frame),
-      flush: () => outbox.flush(),
-      rejectRequests: (match, fault) => requests.rejectSent(match, fault),
-    }) ?? null;
-  const handlers = createHandlers((error, envelope) => {
-    const cause = `handler of "${envelope.type}" threw ${describeError(error)}`;
-    reporter.report(reporter.client('handler_error', cause));
-  });
+  const queue: Frame[] = [];
+  let held = false;
+  let ids = 0;
+  const nextId = () => `${prefix}-r${++ids}`;
 
-  /** Throws of the backoff function during a step, reported once the step is done. */
-  let thrown: unknown[] = [];
-  const delayFor = (attempt: number, fault: Fault | null, hintMs: number) => {
-    const input = { attempt, fault, hintMs, random: random() };
-    const backoff = options.backoff;
-    if (typeof backoff !== 'function')
-      return backoffDelay(policy as NonNullable<typeof policy>, input);
+  const events: Event[] = [];
+  /** Store work of the steps, run once they are done (app code runs after the state is whole). */
+  let after: Array<() => void> = [];
+  let later: Array<() => void> = [];
+  let busy = false;
+
+  // ---- faults ---------------------------------------------------------------------------------
+
+  /** A fault made outside a step (a frame, a send, a callback): the same classification. */
+  const fault = (input: FaultInput, forced?: typeof FATAL): Fault =>
+    classify(input, {
+      id: nextId(),
+      now: clock.now(),
+      url: state.url,
+      overrides: forced ? { [input.source]: { [input.code]: forced } } : classification?.overrides,
+      messages: classification?.messages,
+      maxMessageLength: classification?.maxMessageLength,
+      secrets,
+    });
+
+  let reporting = false;
+  /**
+   * Sends a fault to the store with the socket's context, and tells the extensions; during a step
+   * it waits for the step to finish (store listeners are app code).
+   */
+  const report = (f: Fault): Fault => {
+    if (busy) after.push(() => deliver(f));
+    else deliver(f);
+    return f;
+  };
+  const deliver = (f: Fault): void => {
+    const { attempt, status } = state.snapshot;
+    const url = state.url;
     try {
-      return backoff(input);
+      store.getState().report(f, { attempt, status, origin: prefix, ...(url ? { url } : {}) });
     } catch (error) {
-      // A throwing policy falls back to the default one for this retry.
-      thrown.push(error);
-      return backoffDelay(resolveBackoff(), input);
+      // The store changed before its subscribers ran: the fault is kept; only a subscriber threw.
+      thrown('an error store subscriber', error);
+    }
+    for (const e of exts) e.reported?.(f);
+  };
+  /** Reports an app callback's throw once (a subscriber throwing again on this report is not). */
+  const thrown = (what: string, error: unknown): void => {
+    if (reporting) return;
+    reporting = true;
+    try {
+      report(fault({ source: 'client', code: 'callback_error', cause: why('callback_threw', what, describeError(error)) }));
+    } finally {
+      reporting = false;
     }
   };
-  const context = (): StepContext => ({
-    mono: elapsed(),
-    wall: clock.now(),
-    online: env === null || env.isOnline(),
-    hidden: env?.isHidden() ?? false,
-    config,
-    fault: reporter.fault,
-    delay: delayFor,
-  });
-
-  /** Steps that changed something: an effect that ran a nested step ends its own step's effects. */
-  let steps = 0;
-  const dispatch = (event: MachineEvent) => {
-    const result = step(control, event, context());
-    if (result.control === control && result.effects.length === 0) return;
-    control = result.control;
-    const mine = ++steps;
-    const caught = thrown;
-    thrown = [];
-    for (const error of caught) reporter.thrown('the backoff function', error);
-    for (const effect of result.effects) {
-      // App code run by an effect (a listener, a store subscriber) called close(), reconnect() or
-      // connect(): that step decided, and what is left of this one belongs to a superseded plan.
-      if (steps !== mine) return;
-      perform(effect);
+  const isolate = <T>(what: string, callback: () => T, fallback: T): T => {
+    try {
+      return callback();
+    } catch (error) {
+      thrown(what, error);
+      return fallback;
     }
   };
 
-  const notify = () => {
-    if (control.snapshot === told) return;
-    told = control.snapshot;
-    // A listener that throws must not stop the others, nor the step that changed the state.
-    for (const listener of [...listeners])
-      reporter.isolate('a subscribe listener', listener, undefined);
+  // ---- stepping -------------------------------------------------------------------------------
+
+
+  const dispatch = (event: Event): void => {
+    events.push(event);
+    if (busy) return;
+    busy = true;
+    try {
+      for (let e = events.shift(); e !== undefined; e = events.shift()) {
+        const now = {
+          mono: elapsed(),
+          wall: clock.now(),
+          online: env?.isOnline() ?? true,
+          hidden: env?.isHidden() ?? false,
+        };
+        const result = step(state, e, now, config);
+        state = result.state;
+        for (const effect of result.effects) perform(effect);
+      }
+    } finally {
+      busy = false;
+    }
+    const work = after;
+    after = [];
+    for (const job of work) job();
+    if (state.snapshot !== told) {
+      told = state.snapshot;
+      // A listener that throws must not stop the others.
+      for (const listener of [...listeners]) isolate('a subscribe listener', listener, undefined);
+    }
+    // An attempt starts once everyone has seen the state it starts in: a listener that closes the
+    // socket on `connecting` makes it stale, and no WebSocket is made for it.
+    const starts = later;
+    later = [];
+    for (const start of starts) start();
   };
 
-  const receive = createInbox({
-    parse: options.parse,
-    schemas: options.schemas ?? {},
-    heartbeat: beat,
-    handlers,
-    requests,
-    reporter,
-    pong: () => beat && conn?.send(JSON.stringify({ type: beat.pongType })),
-    error: (envelope) => dispatch({ type: 'error-envelope', envelope }),
-    control: delivery ? (envelope) => delivery.inbound(envelope) : undefined,
-  });
-
-  // ---- effects -------------------------------------------------------------------------------
-
-  function perform(effect: Effect) {
+  function perform(effect: Effect): void {
     switch (effect.type) {
-      case 'notify':
-        return notify();
-      case 'report':
-        return void reporter.report(effect.fault);
       case 'watch':
-        return watch();
+        env ??= watchEnvironment(options.environment ?? {}, {
+          online: () => dispatch({ type: 'online' }),
+          offline: () => dispatch({ type: 'offline' }),
+          hidden: () => dispatch({ type: 'hidden' }),
+          visible: () => dispatch({ type: 'visible' }),
+          frozen: () => dispatch({ type: 'frozen' }),
+          restored: () => dispatch({ type: 'restored' }),
+        });
+        return;
       case 'unwatch':
         env?.stop();
         env = null;
         return;
-      case 'connect':
-        return connect(effect.attemptId);
+      case 'connect': {
+        const { attempt } = effect;
+        later.push(() => connect(attempt));
+        return;
+      }
       case 'abandon': {
         heartbeat?.stop();
         heartbeat = null;
-        // Sends still in the WebSocket's buffer of a dead link never reached the server: they go
-        // back to the head of the queue, in order (requests follow their own rule). On a clean
-        // close the closing handshake still sends them.
-        // With delivery, every unacknowledged send on the wire goes again (the server drops the
-        // ones it has), unless the socket stops: then `discard` tells each its fate.
-        const unsent = delivery?.active
-          ? effect.resend
-            ? delivery.lift()
-            : []
-          : effect.linkDead
-            ? (conn?.unsent().filter((frame) => frame.requestId === undefined) ?? [])
-            : [];
+        const again: Frame[] = [];
+        for (const e of exts) again.push(...(e.closed?.(effect.dead, effect.stop) ?? []));
+        // Frames still in the WebSocket's buffer of a dead link never reached the server: they go
+        // back to the head of the queue (requests and numbered frames follow their own rules).
+        if (effect.dead && !effect.stop && conn)
+          for (const frame of conn.unsent())
+            if (frame.requestId === undefined && frame.seq === undefined) again.push(frame);
         conn?.abandon(effect.code, effect.reason);
         conn = null;
-        if (unsent.length > 0) outbox.requeue(unsent);
+        queue.unshift(...again);
         return;
       }
       case 'arm': {
         const { timer } = effect;
-        return timers.set(timer, effect.ms, () => dispatch({ type: 'timer', name: timer }));
+        return timers.set(timer, effect.ms, () => dispatch({ type: timer }));
       }
       case 'clear':
         return timers.clear(...effect.timers);
       case 'clear-all':
+        held = false;
         return timers.clearAll();
-      case 'heartbeat':
-        return startBeat();
+      case 'beat': {
+        if (!beat || !conn) return;
+        const { attempt } = state;
+        const ping = JSON.stringify({ type: beat.pingType });
+        heartbeat = startHeartbeat(
+          clock,
+          beat,
+          () => conn?.send(ping),
+          () => dispatch({ type: 'dead', attempt, ms: beat.timeoutMs }),
+        );
+        return;
+      }
       case 'probe':
         return heartbeat?.probe();
+      case 'opened':
+        for (const e of exts) e.open?.();
+        return;
       case 'flush':
-        return outbox.flush();
+        return flush();
       case 'hold':
-        return outbox.hold(effect.ms);
-      case 'reset-outbox':
-        return outbox.reset();
-      case 'discard': {
-        for (const { frame, fault } of outbox.discard(effect.cause))
-          if (frame.seq !== undefined) delivery?.reject(frame.seq, fault);
-        return delivery?.discardAll(effect.cause);
+        held = true;
+        return timers.set('hold', effect.ms, () => {
+          held = false;
+          flush();
+        });
+      case 'report':
+        return void report(effect.fault);
+      case 'lost':
+        for (const e of exts) e.lost?.(effect.fault);
+        return;
+      case 'settle': {
+        const f = effect.fault;
+        for (const frame of queue.splice(0)) {
+          // Numbered frames are the numbering extension's to settle (and to report).
+          if (frame.seq !== undefined) continue;
+          const cause = why('not_sent', f.detail.cause ?? f.message);
+          report(fault({ source: 'client', code: 'connection_closed', cause, requestId: frame.requestId }));
+        }
+        for (const e of exts) e.settle?.(f);
+        return;
       }
-      case 'hello':
-        return delivery?.hello((text) => conn?.send(text));
-      case 'plain':
-        return delivery?.plain();
-      case 'drop-requests': {
-        // With delivery, requests stay pending: unacknowledged ones go again with their seq, and
-        // the replies of acknowledged ones come in the replay (or reject with the resync).
-        if (delivery?.active) return;
-        const { cause } = effect;
-        return outbox.requeue(
-          requests.drop((id) => reporter.client('connection_closed', cause, id)),
-        );
+      case 'refresh': {
+        const { run } = effect;
+        Promise.resolve()
+          .then(() => options.refreshAuth?.())
+          .then(
+            () => dispatch({ type: 'refreshed', run }),
+            (error: unknown) =>
+              dispatch({
+                type: 'refreshed',
+                run,
+                failure: { cause: describeError(error), unauthorized: isUnauthorized(error) },
+              }),
+          );
+        return;
       }
-      case 'reject-requests': {
-        const { fault, cause } = effect;
-        return requests.rejectAll(
-          fault ?? ((id) => reporter.client('connection_closed', cause, id)),
-        );
+      case 'backoff': {
+        const input = {
+          attempt: effect.attempt,
+          fault: effect.fault,
+          hintMs: effect.hint,
+          random: random(),
+        };
+        let ms: number | null;
+        if (typeof backoff !== 'function')
+          ms = backoffDelay(policy as NonNullable<typeof policy>, input);
+        else {
+          try {
+            ms = backoff(input);
+          } catch (error) {
+            // A throwing policy falls back to the default one for this retry.
+            after.push(() => thrown('the backoff function', error));
+            ms = backoffDelay(resolveBackoff(), input);
+          }
+        }
+        return dispatch({ type: 'delay', ms });
       }
-      case 'reject-request':
-        return void requests.reject(effect.requestId, effect.fault);
-      case 'refresh':
-        return refresh(effect.run);
-      case 'resolve-store': {
+      case 'resolve': {
         const { dismiss } = effect;
-        return reporter.isolate(
-          'an error store subscriber',
-          () => {
-            store.getState().resolveConnection(reporter.origin);
-            if (dismiss !== null) store.getState().dismiss(dismiss);
-          },
-          undefined,
+        after.push(() =>
+          isolate(
+            'an error store subscriber',
+            () => {
+              store.getState().resolveConnection(prefix);
+              if (dismiss !== null) store.getState().dismiss(dismiss);
+            },
+            undefined,
+          ),
         );
+        return;
       }
     }
   }
 
-  const startBeat = () => {
-    if (!beat || !conn) return;
-    const { attemptId } = control;
-    const ping = JSON.stringify({ type: beat.pingType });
-    heartbeat = startHeartbeat(
-      clock,
-      beat,
-      () => conn?.send(ping),
-      () => dispatch({ type: 'heartbeat-timeout', attemptId, timeoutMs: beat.timeoutMs }),
-    );
+  // ---- the send queue -------------------------------------------------------------------------
+
+  const put = (frame: Frame): boolean => {
+    if (held || !writable(state) || exts.some((e) => e.held?.(frame))) return false;
+    if (!conn?.send(frame.text, frame)) return false;
+    for (const e of exts) e.written?.(frame);
+    return true;
+  };
+  const flush = (): void => {
+    while (queue.length > 0 && put(queue[0] as Frame)) queue.shift();
+  };
+  /** Sends now when it can (open, nothing queued before it), else queues, bounded. */
+  const transmit = (frame: Frame): SendResult => {
+    if (queue.length > 0) flush();
+    if (queue.length === 0 && put(frame)) return SENT;
+    if (queue.length >= n.maxQueue) {
+      const cause = why('queue_full', n.maxQueue);
+      const f = report(fault({ source: 'client', code: 'queue_overflow', cause, requestId: frame.requestId }));
+      return { status: 'rejected', fault: f };
+    }
+    queue.push(frame);
+    return QUEUED;
   };
 
-  const refresh = (run: number) => {
-    Promise.resolve()
-      .then(() => options.refreshAuth?.())
-      .then(
-        () => dispatch({ type: 'refreshed', run }),
-        (error: unknown) =>
-          dispatch({
-            type: 'refreshed',
-            run,
-            failure: { cause: describeError(error), unauthorized: isUnauthorized(error) },
-          }),
+  /** `send` for the app and the extensions: check, number (extensions), serialize once, send. */
+  const send: Host['send'] = (type, data, meta) => {
+    if (typeof type !== 'string' || type === '') throw new TypeError(`sockguard: ${why('send_type')}`);
+    const m: Record<string, unknown> = { ...meta };
+    const { status, suspended } = state.snapshot;
+    let rejected: Fault | undefined;
+    // Not reported: the app closed the socket, or its failure was reported already.
+    if (status === 'closed' || status === 'failed') {
+      const cause = why('socket_stopped', status, status === 'closed' ? 'connect()' : 'reconnect()');
+      rejected = fault({ source: 'client', code: 'connection_closed', cause, requestId: m.request_id as string | undefined });
+    } else if (suspended) {
+      const cause = why('suspended_send');
+      rejected = report(fault({ source: 'client', code: 'connection_closed', cause, requestId: m.request_id as string | undefined }));
+    }
+    const accepted = rejected ? [] : exts.map((e) => e.outbound?.(m));
+    let text: string;
+    try {
+      text = JSON.stringify(
+        meta === undefined && Object.keys(m).length === 0 ? { type, data } : { type, data, meta: m },
       );
+    } catch (error) {
+      throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
+    }
+    if (rejected) return { result: { status: 'rejected', fault: rejected } };
+    const frame: Frame = {
+      text,
+      ...(typeof m.request_id === 'string' ? { requestId: m.request_id } : {}),
+      ...(typeof m.seq === 'number' ? { seq: m.seq } : {}),
+    };
+    // Tracked before it is handed on: the queue may write it at once.
+    let delivered: Promise<Delivered> | undefined;
+    for (const then of accepted) delivered = then?.(frame) ?? delivered;
+    const result = transmit(frame);
+    if (result.status === 'rejected') {
+      for (const e of exts) e.refused?.(frame);
+      return { result, frame };
+    }
+    return { result: delivered ? { ...result, delivered } : result, frame };
   };
 
-  const watch = () => {
-    env ??= watchEnvironment(options.environment ?? {}, {
-      online: () => dispatch({ type: 'online' }),
-      offline: () => dispatch({ type: 'offline' }),
-      hidden: () => dispatch({ type: 'hidden' }),
-      visible: () => dispatch({ type: 'visible' }),
-      frozen: () => dispatch({ type: 'frozen' }),
-      restored: () => dispatch({ type: 'restored' }),
-    });
-  };
+  // ---- one attempt ----------------------------------------------------------------------------
 
-  // ---- one attempt ---------------------------------------------------------------------------
-
-  /** Starts attempt `attemptId`; everything async checks it is still the current attempt. */
-  const connect = (attemptId: number) => {
-    const current = () => control.attemptId === attemptId && control.link === 'pending';
-    const failed = (fault: Fault) => dispatch({ type: 'setup-failed', attemptId, fault });
+  const connect = (attempt: number): void => {
+    const current = () => state.attempt === attempt && state.phase.name === 'pending';
+    if (!current()) return;
+    const failed = (input: FaultInput, url?: string, forced?: typeof FATAL) =>
+      dispatch({
+        type: 'setup-failed',
+        attempt,
+        input,
+        ...(forced ? { forced } : {}),
+        ...(url === undefined ? {} : { url }),
+      });
     // Checked before the URL function runs: no point fetching a token nothing can use.
     const WebSocket = findWebSocket(options.WebSocket);
     if (WebSocket === undefined) {
-      if (typeof options.url !== 'function') reporter.url = redactUrl(String(options.url));
-      const cause = 'neither options.WebSocket nor globalThis.WebSocket is a constructor';
-      return failed(reporter.client('no_websocket', cause));
+      const url = typeof options.url === 'function' ? undefined : redactUrl(String(options.url));
+      return failed({ source: 'client', code: 'no_websocket', cause: why('no_websocket') }, url);
     }
     const urlFailed = (error: unknown) => {
       if (!current()) return;
-      const cause = `url/protocols function failed: ${describeError(error)}`;
-      failed(reporter.client(isUnauthorized(error) ? 'unauthorized' : 'url_failed', cause));
+      const cause = why('url_failed', describeError(error));
+      failed({ source: 'client', code: isUnauthorized(error) ? 'unauthorized' : 'url_failed', cause });
     };
     try {
       const url = typeof options.url === 'function' ? options.url() : options.url;
-      const protocols =
-        typeof options.protocols === 'function' ? options.protocols() : options.protocols;
+      const protocols = typeof options.protocols === 'function' ? options.protocols() : options.protocols;
       if (!isThenable(url) && !isThenable(protocols))
-        return open(attemptId, WebSocket, url, protocols);
+        return open(attempt, WebSocket, url, protocols, failed);
       Promise.all([url, protocols]).then(([u, p]) => {
-        if (current()) open(attemptId, WebSocket, u, p);
+        if (current()) open(attempt, WebSocket, u, p, failed);
       }, urlFailed);
     } catch (error) {
       urlFailed(error);
@@ -380,61 +451,118 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   };
 
   const open = (
-    attemptId: number,
+    attempt: number,
     WebSocket: WebSocketConstructor,
     url: unknown,
-    protocols: string | readonly string[] | null | undefined,
-  ) => {
-    const failed = (fault: Fault) => dispatch({ type: 'setup-failed', attemptId, fault });
-    // A URL function may return anything at runtime; `String(undefined)` would pass as relative.
-    // A URL object is read by its `href`, so one from another realm (an iframe, jsdom) works too.
-    const href = typeof url === 'string' ? url : hrefOf(url);
-    reporter.url = href === undefined ? '' : redactUrl(href);
-    const problem =
-      href === undefined ? `the URL is a ${typeof url}, not a string` : urlProblem(href);
-    if (href === undefined || problem !== undefined) {
-      return failed(reporter.client('invalid_url', problem));
+    protocols: unknown,
+    failed: (input: FaultInput, url?: string, forced?: typeof FATAL) => void,
+  ): void => {
+    // A URL function may return anything at runtime; a URL object (of any realm) by its `href`.
+    const href = typeof url === 'string' ? url : (url as { href?: unknown } | null)?.href;
+    if (typeof href !== 'string') {
+      return failed({ source: 'client', code: 'invalid_url', cause: why('not_text_url', typeof url) });
     }
-    // `null` (plain JS, or a protocols() with nothing to say) means none, not a constructor throw.
-    const list =
-      protocols === null || protocols === undefined
-        ? undefined
-        : typeof protocols === 'object'
-          ? [...protocols]
-          : protocols;
+    const redacted = redactUrl(href);
+    secrets = queryValues(href);
+    const problem = urlProblem(href);
+    if (problem !== undefined) return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
+    // `null` means none; anything but a string or an array of strings can never work: fatal.
+    const list = protocols ?? undefined;
+    if (
+      list !== undefined &&
+      typeof list !== 'string' &&
+      !(Array.isArray(list) && list.every((p) => typeof p === 'string'))
+    ) {
+      const cause = why('bad_protocols', Array.isArray(list) ? 'an array with a non-string' : typeof list);
+      return failed({ source: 'client', code: 'invalid_protocols', cause }, redacted);
+    }
     try {
-      conn = openConnection(WebSocket, href, list, {
-        open: () => dispatch({ type: 'opened', attemptId }),
+      conn = openConnection(WebSocket, href, typeof list === 'string' ? list : list && [...list], {
+        open: () => dispatch({ type: 'opened', attempt }),
         message: (data) => {
           heartbeat?.seen();
           receive(data);
         },
-        close: (info) => dispatch({ type: 'closed', attemptId, info }),
+        close: (info) => dispatch({ type: 'closed', attempt, ...info }),
       });
     } catch (error) {
-      // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses (an
-      // older browser and a relative or http: URL). Every retry would throw the same.
-      const cause = `WebSocket constructor threw ${describeError(error)}`;
-      return failed(reporter.fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
+      // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses.
+      const cause = why('constructor_threw', describeError(error));
+      return failed({ source: 'transport', code: 'unreachable', cause }, redacted, FATAL);
     }
-    const asked = list === undefined ? [] : typeof list === 'string' ? [list] : list;
-    dispatch({ type: 'opening', attemptId, asked });
+    const asked = list === undefined ? [] : typeof list === 'string' ? [list] : [...list];
+    dispatch({ type: 'opening', attempt, asked, url: redacted });
   };
 
-  const socket = createSocketApi<SocketMessages<S>>({
-    store,
-    snapshot: () => control.snapshot,
-    listeners,
-    handlers,
-    outbox,
-    requests,
-    reporter,
-    requestTimeoutMs: n.requestTimeoutMs,
+  // ---- the socket -----------------------------------------------------------------------------
+
+  const handlers = createHandlers((error, envelope) => {
+    const cause = why('handler_threw', envelope.type, describeError(error));
+    report(fault({ source: 'client', code: 'handler_error', cause }));
+  });
+
+  const receive = receiver({
+    parse: options.parse,
+    heartbeat: beat,
+    exts,
+    fault,
+    report,
+    pong: () => beat && conn?.send(JSON.stringify({ type: beat.pongType })),
+    error: (envelope) => dispatch({ type: 'error', envelope }),
+    emit: (envelope: Envelope) => handlers.emit(envelope),
+  });
+
+  const socket: Socket = {
+    errors: store,
+    getSnapshot: () => state.snapshot,
+    subscribe(listener) {
+      // A wrapper per call: the same listener subscribed twice is two subscriptions.
+      const own = () => listener();
+      listeners.add(own);
+      return () => listeners.delete(own);
+    },
     connect: () => dispatch({ type: 'connect' }),
     reconnect: () => dispatch({ type: 'reconnect' }),
-    close: (code, reason) => dispatch({ type: 'close', code, reason }),
-    delivery,
-  });
+    close: (code = 1000, reason = '') => dispatch({ type: 'close', code, reason }),
+    send: (type: string, data: unknown, meta?: EnvelopeMeta) => send(type, data, meta).result,
+    on: (type, handler) => handlers.on(type, handler as (envelope: Envelope) => void),
+  };
+
+  const host: Host = {
+    clock,
+    elapsed,
+    socket,
+    options,
+    send,
+    write: (text) => conn?.send(text) === true,
+    fault,
+    report,
+    ready: (f) => dispatch({ type: 'ready', attempt: state.attempt, fault: f }),
+    drop: (input, dead) => dispatch({ type: 'drop', attempt: state.attempt, input, dead }),
+    flush,
+    requeue: (frames) => void queue.unshift(...frames),
+    unqueue(frame) {
+      const at = queue.indexOf(frame);
+      if (at !== -1) queue.splice(at, 1);
+      for (const e of exts) e.refused?.(frame);
+    },
+    queued: (frame) => queue.includes(frame),
+    snapshot: () => state.snapshot,
+    id: nextId,
+    isolate,
+    use: (extension) => void exts.push(extension),
+  };
+  for (const factory of factories) exts.push(factory.create(host));
+  attachHost(socket, host);
   if (options.autoConnect ?? true) socket.connect();
-  return socket;
+  return socket as unknown as Socket<SocketMessages<S>>;
+}
+
+/** The values of a URL's query: the exact token strings the app put there. */
+function queryValues(href: string): string[] {
+  try {
+    return [...new URL(href, 'ws://x').searchParams.values()].filter((v) => v.length >= 4);
+  } catch {
+    return [];
+  }
 }

@@ -3,15 +3,7 @@
  */
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
-import type {
-  DataSchemas,
-  InferOutput,
-  InputsOf,
-  MessagesOf,
-  StandardSchemaV1,
-} from '../protocol/standard-schema.js';
-import type { DeliveryChannel } from './delivery/delivery.js';
-import type { Delivered } from './delivery/ledger.js';
+import type { DataSchemas, InputsOf, MessagesOf } from '../protocol/standard-schema.js';
 import type { ErrorStore } from './error-store/error-store.js';
 
 export type { Envelope, EnvelopeMeta };
@@ -47,10 +39,17 @@ export type SocketSnapshot =
   | (SnapshotCommon & { readonly status: 'failed'; readonly fault: Fault });
 
 /**
+ * What a send's receipt resolves with (delivery on): `'acknowledged'` when the server has
+ * processed the message, `'unconfirmed'` when it was written to a server that does not speak
+ * delivery.
+ */
+export type Delivered = 'acknowledged' | 'unconfirmed';
+
+/**
  * What `send` did with a message. With delivery on, `delivered` is the receipt: it resolves
- * `'acknowledged'` when the server has processed the message (`'unconfirmed'`: written to a server
- * that does not speak delivery), and rejects with a `FaultError` once it is known not delivered
- * (close(), a fatal fault, suspension, or `maxResends` connections without an ack).
+ * when the server has processed the message (or, on a plain server, once written), and rejects
+ * with a `FaultError` once it is known not delivered (close(), a fatal fault, suspension, or
+ * `maxResends` connections without an ack).
  */
 export type SendResult =
   | { readonly status: 'sent'; readonly delivered?: Promise<Delivered> }
@@ -59,21 +58,6 @@ export type SendResult =
 
 /** Map of message type to its `data` type, inferred from registered schemas. */
 export type MessageMap = object;
-
-/** Options of one request. */
-export interface RequestOptions {
-  /** Reject with a `request_timeout` fault after this long. @default 10_000 */
-  readonly timeoutMs?: number;
-  /** Abort the request: it rejects with a `request_aborted` fault. */
-  readonly signal?: AbortSignal;
-  /** Re-send after a reconnect instead of rejecting when the connection drops. @default false */
-  readonly retryOnReconnect?: boolean;
-  /**
-   * A Standard Schema (zod, valibot, ...) for the reply's `data`: the promise resolves with its
-   * output (typed by it), and a reply that fails it rejects at once with an `invalid_envelope` fault.
-   */
-  readonly reply?: StandardSchemaV1;
-}
 
 /** Handler of inbound messages of one type (or of all with `'*'`). */
 export type MessageHandler<E extends Envelope = Envelope> = (envelope: E) => void;
@@ -89,18 +73,6 @@ export interface Socket<M extends MessageMap = MessageMap> {
   connect(): void;
   /** `data` is the schema's INPUT type (what its transforms start from). */
   send<T extends string>(type: T, data: SendDataOf<M, T>, meta?: EnvelopeMeta): SendResult;
-  /** With a `reply` schema the reply's `data` is that schema's output, validated. */
-  request<T extends string, S extends StandardSchemaV1>(
-    type: T,
-    data: SendDataOf<M, T>,
-    options: RequestOptions & { readonly reply: S },
-  ): Promise<Envelope<string, InferOutput<S>>>;
-  /** Without a `reply` schema the reply's `data` is `R` (unchecked), `unknown` by default. */
-  request<T extends string, R = unknown>(
-    type: T,
-    data: SendDataOf<M, T>,
-    options?: RequestOptions,
-  ): Promise<Envelope<string, R>>;
   on<T extends string>(type: T, handler: MessageHandler<EnvelopeOf<M, T>>): () => void;
   /** Retry now and reset the attempt counter (also leaves `failed`). */
   reconnect(): void;
@@ -108,8 +80,6 @@ export interface Socket<M extends MessageMap = MessageMap> {
   close(code?: number, reason?: string): void;
   /** The error store every fault of this socket goes to. */
   readonly errors: ErrorStore;
-  /** Delivery state (unacknowledged sends, session, last recovery), for `useSyncExternalStore`. */
-  readonly delivery: DeliveryChannel;
 }
 
 /**
@@ -118,7 +88,7 @@ export interface Socket<M extends MessageMap = MessageMap> {
  */
 export type AnySocket = Pick<
   Socket,
-  'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors' | 'delivery'
+  'getSnapshot' | 'subscribe' | 'connect' | 'reconnect' | 'close' | 'errors'
 >;
 
 /** Where a message map made from schemas records their input types. Types only: no value has it. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { close, ctx, envelope, JWT } from '../../test/support/classify-inputs.js';
 import { classify, type FaultInput, mergeErrorThenClose } from './classify.js';
+import { englishTexts } from './english.js';
 import type { CloseFault, EnvelopeFault } from './fault.js';
 
 describe('classify: requestId, retryAfterMs and detail', () => {
@@ -82,6 +83,7 @@ describe('mergeErrorThenClose: an error envelope then a close is one fault', () 
     id: 'e1',
     now: 5,
     url: 'wss://h/ws?token=x',
+    messages: englishTexts(),
   }) as EnvelopeFault;
   const closed = classify(close(4003, `bye token=${JWT}`), { id: 'c1', now: 6 }) as CloseFault;
 
@@ -89,6 +91,7 @@ describe('mergeErrorThenClose: an error envelope then a close is one fault', () 
     const limited = classify(envelope(4005, 'Slow down', { requestId: 'r1', retryAfterMs: 100 }), {
       id: 'e1',
       now: 5,
+      messages: englishTexts(),
     }) as EnvelopeFault;
     const merged = mergeErrorThenClose(limited, {
       ...(classify(close(1013, 'later'), { id: 'c1', now: 6 }) as CloseFault),
@@ -119,11 +122,11 @@ describe('mergeErrorThenClose: an error envelope then a close is one fault', () 
     });
   });
 
-  it('adds closeCode, the redacted closeReason and wasClean to the detail', () => {
-    const merged = mergeErrorThenClose(error, {
-      ...closed,
-      detail: { ...closed.detail, closeReason: `x ${JWT}` },
-    });
+  it('adds closeCode, the closeReason (redacted once, by classify) and wasClean to the detail', () => {
+    const merged = mergeErrorThenClose(
+      error,
+      classify(close(4003, `x ${JWT}`), { id: 'c1', now: 6 }) as CloseFault,
+    );
     expect(merged.detail).toEqual({
       url: 'wss://h/ws?[redacted]',
       serverMessage: 'Token expired',

@@ -1,6 +1,7 @@
 /**
  * `classify`: every failure, whatever its source, becomes one {@link Fault} (SPEC.md section 2).
- * One function over the table in `policy.ts`; the app can override any row and any text.
+ * One function over the table in `policy.ts`; the app can override any row and any text. Every
+ * string a fault keeps for logs is redacted here, once: where faults are made.
  */
 
 import { pairsWithError } from './app-codes.js';
@@ -11,7 +12,7 @@ import type {
   EnvelopeFault,
   Fault,
   FaultDetail,
-  FaultKind,
+  FaultSource,
 } from './fault.js';
 import type { ClassifyContext, FaultInput, FaultMessages } from './fault-input.js';
 import {
@@ -20,33 +21,12 @@ import {
   closeKind,
   closeRow,
   envelopeRow,
-  type Row,
   TRANSPORT_ROW,
 } from './policy.js';
 import { redactText, redactUrl } from './redact.js';
-import {
-  CLIENT_TEXTS,
-  closeText,
-  envelopeText,
-  safeServerText,
-  transportText,
-} from './user-texts.js';
+import { defaultText } from './texts.js';
 
 export type { ClassifyContext, FaultInput, FaultMessages, FaultOverrides } from './fault-input.js';
-
-const MAX_SERVER_MESSAGE_CHARS = 2000;
-const MAX_CAUSE_CHARS = 500;
-
-/** Redacted, then capped (a cut first could leave half a token the patterns no longer see). */
-const redactCapped = (text: string, max: number): string =>
-  clip(redactText(text.slice(0, max * 4)), max);
-
-function pick<K extends string | number>(
-  table: Readonly<Partial<Record<K, ClassificationOverride>>> | undefined,
-  code: K,
-): ClassificationOverride | undefined {
-  return table !== undefined && Object.hasOwn(table, code) ? table[code] : undefined;
-}
 
 const validRetry = (ms: number | undefined): ms is number =>
   typeof ms === 'number' && Number.isFinite(ms) && ms >= 0;
@@ -67,92 +47,79 @@ function appMessage(fault: Fault, messages: FaultMessages | undefined): string |
   }
 }
 
+/**
+ * Text made safe to keep: the exact secrets the client knows replaced (even bare), then anything
+ * that looks like a credential, then capped (a cut first could leave half a token unseen).
+ */
+function redact(text: string, max: number, secrets: readonly string[] | undefined): string {
+  let out = text.slice(0, max * 4);
+  for (const secret of secrets ?? []) out = out.split(secret).join('[redacted]');
+  return clip(redactText(out), max);
+}
+
 /** Classifies one failure into a fault: table row, overrides, user text, redacted detail. */
 export function classify(input: FaultInput, context: ClassifyContext): Fault {
-  const overrides = context.overrides;
-  let row: Row;
-  let kind: FaultKind;
-  let override: ClassificationOverride | undefined;
-  if (input.source === 'envelope') {
-    row = envelopeRow(input.code);
-    kind = 'application';
-    override = pick(overrides?.envelope, input.code);
-  } else if (input.source === 'close') {
-    row = closeRow(input.code, input.requested);
-    kind = closeKind(input.code, input.requested);
-    override = input.requested ? undefined : pick(overrides?.close, input.code);
-  } else if (input.source === 'transport') {
-    row = TRANSPORT_ROW;
-    kind = 'transport';
-    override = pick(overrides?.transport, input.code);
-  } else {
-    row = clientRow(input.code);
-    kind = clientKind(input.code);
-    override = pick(overrides?.client, input.code);
-  }
-  const severity = override?.severity ?? row[0];
-  const action = override?.action ?? row[1];
-  const url = context.url === undefined ? {} : { url: redactUrl(context.url) };
-  const common = { id: context.id, kind, severity, action, timestamp: context.now };
-  let fault: Fault;
-  if (input.source === 'envelope') {
-    const { code, message, requestId, retryAfterMs } = input;
-    // 5000 is a server bug: its text is for the log, never for the user.
-    const shown = code === 5000 ? undefined : safeServerText(message, context.maxMessageLength);
-    const detail: FaultDetail =
-      typeof message === 'string'
-        ? { ...url, serverMessage: redactCapped(message, MAX_SERVER_MESSAGE_CHARS) }
-        : url;
-    fault = {
-      ...common,
-      source: 'envelope',
-      code,
-      message: shown ?? envelopeText(code),
-      detail,
-      ...(requestId === undefined ? {} : { requestId }),
-      ...(validRetry(retryAfterMs) ? { retryAfterMs } : {}),
-    };
-  } else if (input.source === 'close') {
-    const { code, reason, wasClean, requested } = input;
-    const closeReason = redactCapped(String(reason), MAX_SERVER_MESSAGE_CHARS);
-    fault = {
-      ...common,
-      source: 'close',
-      code,
-      message: closeText(code, action, requested),
-      detail: { ...url, closeCode: code, closeReason, wasClean },
-    };
-  } else {
-    const cause =
-      input.cause === undefined ? {} : { cause: redactCapped(input.cause, MAX_CAUSE_CHARS) };
-    const detail: FaultDetail = { ...url, ...cause };
-    fault =
-      input.source === 'transport'
-        ? {
-            ...common,
-            source: 'transport',
-            code: input.code,
-            message: transportText(input.code, action),
-            detail,
-          }
-        : {
-            ...common,
-            source: 'client',
-            code: input.code,
-            message: CLIENT_TEXTS[input.code],
-            detail,
-            ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
-          };
-  }
-  const text = appMessage(fault, context.messages);
-  return text === undefined ? fault : { ...fault, message: text };
+  const { source, code } = input;
+  const requested = source === 'close' && input.requested;
+  const [rowSeverity, rowAction] =
+    source === 'envelope'
+      ? envelopeRow(code)
+      : source === 'close'
+        ? closeRow(code, requested)
+        : source === 'transport'
+          ? TRANSPORT_ROW
+          : clientRow(code);
+  const table = context.overrides?.[source] as
+    | Readonly<Record<string | number, ClassificationOverride>>
+    | undefined;
+  const override = !requested && table && Object.hasOwn(table, code) ? table[code] : undefined;
+  const severity = override?.severity ?? rowSeverity;
+  const action = override?.action ?? rowAction;
+  const secrets = context.secrets;
+  const detail: Record<string, unknown> = {};
+  if (context.url !== undefined) detail.url = redactUrl(context.url);
+  const extra: { requestId?: string; retryAfterMs?: number } = {};
+  if (source === 'envelope') {
+    if (typeof input.message === 'string')
+      detail.serverMessage = redact(input.message, 2000, secrets);
+    if (validRetry(input.retryAfterMs)) extra.retryAfterMs = input.retryAfterMs;
+  } else if (source === 'close') {
+    detail.closeCode = code;
+    detail.closeReason = redact(String(input.reason), 2000, secrets);
+    detail.wasClean = input.wasClean;
+  } else if (input.cause !== undefined) detail.cause = redact(input.cause, 500, secrets);
+  if (source !== 'transport' && source !== 'close' && input.requestId !== undefined)
+    extra.requestId = input.requestId;
+  const kind =
+    source === 'envelope'
+      ? 'application'
+      : source === 'close'
+        ? closeKind(code, requested)
+        : source === 'transport'
+          ? 'transport'
+          : clientKind(input.code);
+  const fault = {
+    id: context.id,
+    source,
+    code,
+    kind,
+    severity,
+    action,
+    timestamp: context.now,
+    detail: detail as FaultDetail,
+    ...extra,
+    message: '',
+  } as Fault;
+  const text =
+    appMessage(fault, context.messages) ??
+    defaultText(source as FaultSource, code, action, requested);
+  return { ...fault, message: text } as Fault;
 }
 
 /**
  * Whether a close is the second half of an error-then-close pair (SPEC.md section 1): its code
  * matches the envelope's (`pairsWithError` in `app-codes.ts`). An unrelated close soon after a
- * request error (a restart, a dead link) stays its own fault, so the restart is not reported as
- * "room not found".
+ * request error (a restart, a dead link) stays its own fault.
  */
 export function closesAfterError(envelope: EnvelopeFault, close: CloseFault): boolean {
   return pairsWithError(envelope.code, close.code);
@@ -161,10 +128,9 @@ export function closesAfterError(envelope: EnvelopeFault, close: CloseFault): bo
 /**
  * SPEC.md section 1: an error envelope followed by a close is ONE fault: the envelope's id, code,
  * message and requestId; the close's severity and action; kind `connection`; `detail` gains
- * closeCode, closeReason (redacted) and wasClean; `retryAfterMs` is the larger of both.
- * One exception: an envelope asking to re-authenticate (4003) keeps `reauthenticate` whatever the
- * close: a generic policy close (1008) after "token expired" still means "get a new token", and
- * `stop` would skip both the refresh and the auth redirect.
+ * closeCode, closeReason and wasClean (both already redacted); `retryAfterMs` is the larger of
+ * both. One exception: an envelope asking to re-authenticate (4003) keeps `reauthenticate` whatever
+ * the close: a generic policy close (1008) after "token expired" still means "get a new token".
  */
 export function mergeErrorThenClose(envelope: EnvelopeFault, close: CloseFault): EnvelopeFault {
   const hints = [envelope.retryAfterMs, close.retryAfterMs].filter(validRetry);
@@ -179,8 +145,7 @@ export function mergeErrorThenClose(envelope: EnvelopeFault, close: CloseFault):
     detail: {
       ...envelope.detail,
       closeCode: close.code,
-      // Redacted again: cheap, and safe when the close fault was not built by `classify`.
-      closeReason: redactText(closeReason ?? ''),
+      ...(closeReason === undefined ? {} : { closeReason }),
       ...(wasClean === undefined ? {} : { wasClean }),
     },
   };

@@ -61,4 +61,9 @@ export interface ClassifyContext {
   readonly messages?: FaultMessages | undefined;
   /** Longest server text shown as `message`. @default 200 */
   readonly maxMessageLength?: number | undefined;
+  /**
+   * Exact strings to redact wherever they appear (the tokens the client put in its URL), even
+   * when a server echoes them bare.
+   */
+  readonly secrets?: readonly string[] | undefined;
 }

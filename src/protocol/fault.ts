@@ -56,6 +56,8 @@ export type ClientCode =
   | 'no_websocket'
   /** The URL (static or from the URL function) does not parse, or is not ws(s):// or http(s)://. */
   | 'invalid_url'
+  /** The protocols function returned something other than a string or an array of strings. */
+  | 'invalid_protocols'
   /**
    * The URL, protocols or `refreshAuth` function threw `unauthorized()`: the credentials are gone,
    * so the socket fails with `reauthenticate` (redirect to login) instead of retrying.
@@ -103,6 +105,11 @@ export interface FaultDetail {
   readonly url?: string;
   /** A short, redacted description of the underlying error (e.g. a parse error). */
   readonly cause?: string;
+  /**
+   * When the socket gave up (`unreachable` after the backoff's last retry): the failure before it,
+   * with its facts (close code, reason, `wasClean`, cause).
+   */
+  readonly last?: FaultDetail & { readonly source: FaultSource; readonly code: number | string };
 }
 
 /**

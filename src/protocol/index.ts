@@ -29,6 +29,7 @@ export {
   seqOf,
   welcomeFrame,
 } from './delivery.js';
+export { type EnglishTextOptions, englishTexts, safeServerText } from './english.js';
 export type {
   Envelope,
   EnvelopeMeta,
@@ -49,4 +50,3 @@ export {
 export type * from './fault.js';
 export { redactText, redactUrl } from './redact.js';
 export { type DataCheck, validateData } from './standard-schema.js';
-export { safeServerText } from './user-texts.js';

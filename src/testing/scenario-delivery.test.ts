@@ -8,6 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createSocket, type Delivered, delivery, type SendResult } from '../index.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { createScenario, type ScenarioOptions } from './scenario.js';
+import { request } from '../request/request.js';
+import { deliveryOf } from '../core/delivery/plugin.js';
 
 const URL = 'wss://delivery.test/ws';
 const server = setupServer();
@@ -79,12 +81,12 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
     const started = await start();
     const { scenario, socket } = started;
     expect(scenario.welcomes).toEqual([{ v: 1, session: 's1', resumed: false, seq: 0, acked: 0 }]);
-    expect(socket.delivery.getSnapshot()).toMatchObject({ mode: 'on', session: 's1' });
+    expect(deliveryOf(socket).getSnapshot()).toMatchObject({ mode: 'on', session: 's1' });
     const result = socket.send('note', { text: 'a' });
     await tick();
     await expect(receipt(result)).resolves.toBe('acknowledged');
     expect(scenario.processed).toEqual([{ type: 'note', data: { text: 'a' }, meta: { seq: 1 } }]);
-    expect(socket.delivery.getSnapshot().unacked).toBe(0);
+    expect(deliveryOf(socket).getSnapshot().unacked).toBe(0);
     socket.close();
   });
 
@@ -95,13 +97,13 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
     const two = receipt(socket.send('note', 2));
     await tick();
     expect(scenario.processed.map((e) => e.data)).toEqual([1, 2]);
-    expect(socket.delivery.getSnapshot().unacked).toBe(2);
+    expect(deliveryOf(socket).getSnapshot().unacked).toBe(2);
     expect(one.settled).toBe(false);
     scenario.releaseAcks();
     await tick();
     await expect(two).resolves.toBe('acknowledged');
     expect(one.settled).toBe(true);
-    expect(socket.delivery.getSnapshot().unacked).toBe(0);
+    expect(deliveryOf(socket).getSnapshot().unacked).toBe(0);
     socket.close();
   });
 
@@ -111,7 +113,7 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
     scenario.holdAcks();
     const sent = receipt(socket.send('note', 'kept'));
     await tick();
-    expect(socket.delivery.getSnapshot().unacked).toBe(1);
+    expect(deliveryOf(socket).getSnapshot().unacked).toBe(1);
     const welcome = await dropAndReconnect(started);
     expect(welcome).toMatchObject({ session: 's1', resumed: true, acked: 1 });
     await expect(sent).resolves.toBe('acknowledged');
@@ -145,7 +147,7 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
     const answer = vi.fn(() => 42);
     scenario.reply('ask', answer);
     scenario.goSilent();
-    const reply = socket.request('ask', 1);
+    const reply = request(socket, 'ask', 1);
     await tick();
     expect(scenario.processed).toEqual([]);
     scenario.drop();
@@ -176,7 +178,7 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
     });
     expect(welcome).toEqual({ v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 2 });
     expect(seen).toEqual([1, 2, 3, 4]);
-    expect(socket.delivery.getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 2 });
+    expect(deliveryOf(socket).getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 2 });
     scenario.send('news', 5);
     await tick();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
@@ -188,7 +190,7 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
     const { scenario, socket } = started;
     let answer: (value: number) => void = () => {};
     scenario.reply('ask', () => new Promise<number>((resolve) => (answer = resolve)));
-    const reply = socket.request('ask', 1);
+    const reply = request(socket, 'ask', 1);
     await tick();
     expect(scenario.processed).toHaveLength(1);
     const welcome = await dropAndReconnect(started, () => answer(42));
@@ -214,7 +216,7 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
       seq: 2,
     });
     expect(socket.getSnapshot().lastFault).toMatchObject({ code: 'resync', action: 'resync' });
-    expect(socket.delivery.getSnapshot().recovery).toMatchObject({
+    expect(deliveryOf(socket).getSnapshot().recovery).toMatchObject({
       resumed: false,
       reason: 'history_gone',
     });
@@ -230,7 +232,7 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
     scenario.failNextResume('unknown_session');
     const welcome = await dropAndReconnect(started);
     expect(welcome).toMatchObject({ session: 's2', resumed: false, reason: 'unknown_session' });
-    expect(socket.delivery.getSnapshot()).toMatchObject({
+    expect(deliveryOf(socket).getSnapshot()).toMatchObject({
       session: 's2',
       recovery: { resumed: false, reason: 'unknown_session' },
     });

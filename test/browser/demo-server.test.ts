@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { createSocket, type Socket, type SocketOptions } from '../../src/index.js';
+import { request } from '../../src/request/request.js';
 
 // The real demo server (demo/server.ts) from global-setup.ts, reached by Chromium's own WebSocket:
 // no msw here. Its restart refuses upgrades for 1.5 s.
@@ -42,7 +43,7 @@ describe('the library core against the real demo server (native WebSocket)', () 
       received.push(String((data as { text?: unknown }).text));
     });
     await vi.waitFor(() => expect(status(socket)).toBe('open'), PATIENCE);
-    await socket.request('join', { room: 'general' });
+    await request(socket, 'join', { room: 'general' });
 
     await fetch(`${httpUrl}/control/restart`, { method: 'POST' });
     await vi.waitFor(() => expect(status(socket)).not.toBe('open'), PATIENCE);
@@ -53,7 +54,7 @@ describe('the library core against the real demo server (native WebSocket)', () 
     await vi.waitFor(() => expect(received).toContain('sent while down'), PATIENCE);
     expect(status(socket)).toBe('open');
     // A marker sent after it arrives after any duplicate would have: frames keep their order.
-    await socket.request('chat', { room: 'general', text: 'marker' });
+    await request(socket, 'chat', { room: 'general', text: 'marker' });
     expect(received.filter((text) => text === 'sent while down')).toHaveLength(1);
 
     const faults = history(socket);

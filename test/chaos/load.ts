@@ -8,6 +8,7 @@
  * loop, or a hang would hang the run instead of failing it.
  */
 import { FaultError, type SendResult, type Socket } from '../../src/index.js';
+import { request } from '../../src/request/request.js';
 
 /** How a client message ended, as the client saw it. */
 export type Fate =
@@ -110,7 +111,7 @@ export async function requestWorkers(
       // No timeoutMs: the socket's request timeout is longer than the run, so only the library
       // (a reply, an error, a drop, a fault) can settle a request.
       try {
-        const reply = await socket.request('req', { id }, { retryOnReconnect: retried });
+        const reply = await request(socket, 'req', { id }, { retryOnReconnect: retried });
         const data = reply.data as { id?: unknown } | null;
         if (data?.id !== id) book.mismatched += 1;
         settle(message, { kind: 'reply' });

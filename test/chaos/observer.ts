@@ -19,6 +19,7 @@ import type {
   StoredFault,
 } from '../../src/index.js';
 import type { Recorder } from './recording-websocket.js';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** A credential or a stack frame: neither may reach a user-facing message. */
 export const LEAK = /SECRET123|\n\s*at\s|\bat .+:\d+:\d+/;
@@ -216,10 +217,10 @@ export function watch(
 
   // Every session the client held, in order: a welcome may show the new session one snapshot
   // before the recovery that explains it.
-  const sessions: Array<string | null> = [socket.delivery.getSnapshot().session];
-  let recovery = socket.delivery.getSnapshot().recovery;
-  const offDelivery = socket.delivery.subscribe(() => {
-    const snapshot = socket.delivery.getSnapshot();
+  const sessions: Array<string | null> = [deliveryOf(socket).getSnapshot().session];
+  let recovery = deliveryOf(socket).getSnapshot().recovery;
+  const offDelivery = deliveryOf(socket).subscribe(() => {
+    const snapshot = deliveryOf(socket).getSnapshot();
     if (snapshot.mode === 'plain') obs.delivery.wentPlain = true;
     obs.delivery.maxUnacked = Math.max(obs.delivery.maxUnacked, snapshot.unacked);
     if (snapshot.session !== sessions.at(-1)) sessions.push(snapshot.session);

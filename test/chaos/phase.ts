@@ -19,6 +19,7 @@ import {
 import { type FaultProxy, startProxy } from './proxy.js';
 import type { Random } from './random.js';
 import { createRecorder, type Recorder } from './recording-websocket.js';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** The soak's backoff: fast, and far enough from the cap that growth shows by attempt 3. */
 export const POLICY: Policy = {
@@ -296,7 +297,7 @@ export async function runPhase(config: PhaseConfig, random: Random): Promise<Pha
   const settledAll = () =>
     socket.getSnapshot().status === 'open' &&
     unsettled(book, config.delivery) === 0 &&
-    (!config.delivery || (socket.delivery.getSnapshot().unacked === 0 && unseen() === 0));
+    (!config.delivery || (deliveryOf(socket).getSnapshot().unacked === 0 && unseen() === 0));
   const drainStarted = Date.now();
   const drained = await until(settledAll, DRAIN_MS);
   const drainMs = Date.now() - drainStarted;
@@ -304,7 +305,7 @@ export async function runPhase(config: PhaseConfig, random: Random): Promise<Pha
   await sleep(300);
   const unsettledAtEnd = unsettled(book, config.delivery);
   const unseenAtEnd = config.delivery ? unseen() : 0;
-  const finalSession = socket.delivery.getSnapshot().session;
+  const finalSession = deliveryOf(socket).getSnapshot().session;
   const loadEnded = await within(load, 2000);
   const endedAt = Date.now();
 

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import { createSessionServer, type Session, type SessionServer } from '../../src/server/index.js';
+import { request } from '../../src/request/request.js';
 
 let wss: WebSocketServer | undefined;
 let sessions: SessionServer<WebSocket> | undefined;
@@ -71,7 +72,7 @@ describe('delivery end to end: sockguard client and sockguard/server sessions ov
       const result = client.send('msg', { i });
       expect(result.status).not.toBe('rejected');
       if (result.status !== 'rejected' && result.delivered) receipts.push(result.delivered);
-      if (i % 50 === 0) replies.push(client.request('ask', { i }, { timeoutMs: 30_000 }));
+      if (i % 50 === 0) replies.push(request(client, 'ask', { i }, { timeoutMs: 30_000 }));
       if (session && pushed < PUSHES) void session.send('push', { i: ++pushed });
       // Kill the link every 75 messages: whatever is in flight either way is cut off.
       if (i % 75 === 0) {

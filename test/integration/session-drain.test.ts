@@ -13,6 +13,7 @@ import {
   type MemoryHistory,
   type SessionServer,
 } from '../../src/server/index.js';
+import { request } from '../../src/request/request.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanup: Array<() => void> = [];
@@ -206,7 +207,7 @@ describe('SessionServer.drain(): a graceful stop for deploys', () => {
     const replies: Array<Promise<unknown>> = [];
     const receipts: Array<Promise<unknown>> = [];
     for (let i = 0; i < 60; i++) {
-      replies.push(client.request('req', { n: `q${i}` }, { timeoutMs: 20_000 }));
+      replies.push(request(client, 'req', { n: `q${i}` }, { timeoutMs: 20_000 }));
       const sent = client.send('req', { n: `s${i}` });
       if (sent.status !== 'rejected' && sent.delivered) receipts.push(sent.delivered);
       if (i === 20) {

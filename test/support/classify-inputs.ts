@@ -1,7 +1,9 @@
 /** Test-only: classify inputs and a context shared by the classification tests. */
 import type { ClassifyContext, FaultInput } from '../../src/protocol/classify.js';
+import { englishTexts } from '../../src/protocol/english.js';
 
-export const ctx: ClassifyContext = { id: 'f1', now: 1000 };
+/** With the English texts per code (the default texts, one per action, have their own test). */
+export const ctx: ClassifyContext = { id: 'f1', now: 1000, messages: englishTexts() };
 export const envelope = (code: number, message: unknown, extra: object = {}): FaultInput => ({
   source: 'envelope',
   code,

@@ -6,6 +6,7 @@
 import WebSocket from 'ws';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import type { Books, Instance } from './session-cluster.js';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 export interface FleetClient {
   readonly index: number;
@@ -72,15 +73,15 @@ export function createFleetClient(index: number, url: string, books: Books): Fle
         },
       );
     },
-    session: () => client.socket.delivery.getSnapshot().session,
+    session: () => deliveryOf(client.socket).getSnapshot().session,
     ready: () =>
       client.socket.getSnapshot().status === 'open' &&
-      client.socket.delivery.getSnapshot().mode === 'on',
+      deliveryOf(client.socket).getSnapshot().mode === 'on',
   };
   // A welcome sets the session (the first) or a new recovery (every later one).
-  let last = client.socket.delivery.getSnapshot();
-  client.socket.delivery.subscribe(() => {
-    const now = client.socket.delivery.getSnapshot();
+  let last = deliveryOf(client.socket).getSnapshot();
+  deliveryOf(client.socket).subscribe(() => {
+    const now = deliveryOf(client.socket).getSnapshot();
     if (now.recovery !== last.recovery || (last.session === null && now.session !== null)) {
       client.welcomes++;
     }

@@ -5,6 +5,7 @@
 
 import type { SocketOptions } from '../../src/core/options.js';
 import { createSocket } from '../../src/core/socket.js';
+import { englishTexts } from '../../src/protocol/english.js';
 import type { DataSchemas } from '../../src/protocol/standard-schema.js';
 import { type FakeWebSocket, fakeWebSocketClass } from './fake-websocket.js';
 
@@ -17,6 +18,9 @@ export function setup<S extends DataSchemas = DataSchemas>(extra: Partial<Socket
     WebSocket,
     random: () => 0.5,
     environment: false,
+    // The English texts per code, as most apps that show toasts import them (the default texts,
+    // one per action, have their own test).
+    classification: { messages: englishTexts() },
     ...extra,
   });
   return {

@@ -13,6 +13,7 @@ import {
   shareTabs,
   tabRole,
 } from '../../src/index.js';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** What a request made by the probe ended with. */
 export interface ProbeResult {
@@ -35,7 +36,7 @@ export interface ProbeState {
     readonly severity: string;
   }>;
   readonly connections: number | null;
-  /** `socket.delivery`'s mode. */
+  /** `deliveryOf(socket)`'s mode. */
   readonly delivery: string;
 }
 

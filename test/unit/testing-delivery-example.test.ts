@@ -3,6 +3,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createSocket, delivery } from '../../src/index.js';
 import { createScenario } from '../../src/testing/index.js';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 const server = setupServer();
 beforeAll(() => server.listen());
@@ -18,11 +19,11 @@ it('keeps a note pending until the server acknowledges it', async () => {
   scenario.holdAcks(); // processed, but not acknowledged
   const result = socket.send('note', { text: 'hi' });
   await scenario.waitForMessage((m) => m.type === 'note');
-  expect(socket.delivery.getSnapshot().unacked).toBe(1);
+  expect(deliveryOf(socket).getSnapshot().unacked).toBe(1);
 
   scenario.releaseAcks(); // one cumulative ack
   await expect(result.status !== 'rejected' && result.delivered).resolves.toBe('acknowledged');
-  expect(socket.delivery.getSnapshot().unacked).toBe(0);
+  expect(deliveryOf(socket).getSnapshot().unacked).toBe(0);
   socket.close();
 });
 
@@ -38,7 +39,7 @@ it('replays what the client missed, or asks it to resync when the history is gon
   scenario.send('price', 101); // ...and this is kept for the session, numbered
   await vi.advanceTimersByTimeAsync(1000); // the first retry is at most 1 s away
   expect(scenario.welcomes[1]).toMatchObject({ resumed: true, replay: 1 });
-  expect(socket.delivery.getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 1 });
+  expect(deliveryOf(socket).getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 1 });
 
   scenario.failNextResume(); // the next resume finds the history gone
   scenario.drop();

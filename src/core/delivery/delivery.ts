@@ -15,11 +15,10 @@ import {
   type WelcomeData,
 } from '../../protocol/delivery.js';
 import type { Envelope } from '../../protocol/envelope.js';
-import type { Fault } from '../../protocol/fault.js';
+import type { ClientCode, Fault } from '../../protocol/fault.js';
 import { FaultError } from '../../protocol/fault-error.js';
 import type { Clock } from '../clock.js';
 import { isDevelopment } from '../dev.js';
-import type { Reporter } from '../reporter.js';
 import { createTimers } from '../timers.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
@@ -57,18 +56,23 @@ export type DeliverySignal =
   | { readonly type: 'plain' }
   | { readonly type: 'ack-timeout' };
 
+/** How delivery makes and reports faults (the socket's host). */
+export interface DeliveryReporter {
+  report(fault: Fault): Fault;
+  client(code: ClientCode, cause?: string, requestId?: string): Fault;
+  isolate<T>(what: string, callback: () => T, fallback: T): T;
+}
+
 export interface DeliveryParts {
   readonly options: ResolvedDelivery;
   readonly clock: Clock;
   readonly elapsed: () => number;
-  readonly reporter: Reporter;
+  readonly reporter: DeliveryReporter;
   readonly signal: (signal: DeliverySignal) => void;
   /** Takes acknowledged frames out of the send queue. */
   readonly unqueue: (frame: NumberedFrame) => void;
   /** Writes what the send queue can write now (a held frame was let go). */
   readonly flush?: () => void;
-  /** Rejects pending requests whose frame matches (their replies are gone with the history). */
-  readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
   /**
    * @internal Where a socket taking over a session another socket ran starts (a new leader tab,
    * tabs/delivery-handover.ts).
@@ -229,8 +233,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         const cause = `the server could not replay the messages missed (${reason})`;
         resync = reporter.client('resync', cause);
         recovery = { resumed: false, reason, at: parts.clock.now() };
-        // Requests the server had processed: their replies were in the history that is gone.
-        parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), resync);
       }
     }
     changed();
@@ -319,7 +321,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         const cause = `sent on ${options.maxResends} connections without an acknowledgement; it may have arrived`;
         const fault = reporter.report(reporter.client('not_acknowledged', cause, frame.requestId));
         ledger.reject(frame.seq, fault);
-        parts.rejectRequests((seq) => seq === frame.seq, fault);
       }
       if (given.length > 0) changed();
       return again;

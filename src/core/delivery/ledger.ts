@@ -4,10 +4,10 @@
  * mechanism asks it what to send again and what an ack settles.
  */
 import type { Fault } from '../../protocol/fault.js';
-import type { OutboundFrame } from '../requests.js';
+import type { Frame as OutboundFrame } from '../extension.js';
+import type { Delivered } from '../types.js';
 
-/** What a send's receipt resolves with: the server acknowledged it, or (plain server) it was written. */
-export type Delivered = 'acknowledged' | 'unconfirmed';
+export type { Delivered };
 
 /** A frame with its delivery number. */
 export interface NumberedFrame extends OutboundFrame {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../../test/support/fake-websocket.js';
 import { openLast, setup } from '../../../test/support/socket-setup.js';
 import { createErrorStore, type ErrorStore } from './error-store.js';
+import { request } from '../../request/request.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -96,7 +97,7 @@ describe('an application fault is still true after a reopen', () => {
     });
     const ws = openLast(s);
     ws.receive({ type: 'error', data: { code: 4001, message: 'Room "x" not found' } });
-    s.socket.request('join', { room: 'x' }).catch(() => {});
+    request(s.socket, 'join', { room: 'x' }).catch(() => {});
     await vi.advanceTimersByTimeAsync(1000);
     ws.drop(1006);
     (await reachRetry(s)).open();

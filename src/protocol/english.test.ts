@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { CLIENT_TEXTS, closeText, safeServerText, transportText } from './user-texts.js';
+import { classify, type FaultInput } from './classify.js';
+import { englishTexts, safeServerText } from './english.js';
+import type { FaultOverrides } from './fault-input.js';
+
+const english = englishTexts();
+const text = (input: FaultInput, overrides?: FaultOverrides) =>
+  classify(input, { id: 'f', now: 0, messages: english, ...(overrides ? { overrides } : {}) })
+    .message;
+const close = (code: number, requested = false): FaultInput => ({
+  source: 'close',
+  code,
+  reason: '',
+  wasClean: true,
+  requested,
+});
 
 describe('safeServerText keeps short plain text, cleaned', () => {
   it.each([
@@ -70,27 +84,49 @@ describe('safeServerText returns undefined so the caller shows a generic text', 
 
 describe('generic texts follow the action, so an override never makes them lie', () => {
   it('says "Reconnecting…" only when the action reconnects or backs off', () => {
-    expect(closeText(1006, 'reconnect', false)).toBe('Connection lost. Reconnecting…');
-    expect(closeText(1006, 'stop', false)).toBe('Connection closed.');
-    expect(transportText('network_lost', 'reconnect')).toBe('Connection lost. Reconnecting…');
-    expect(transportText('network_lost', 'stop')).toBe('Connection lost.');
+    expect(text(close(1006))).toBe('Connection lost. Reconnecting…');
+    expect(text(close(1006), { close: { 1006: { action: 'stop' } } })).toBe('Connection closed.');
+    const lost: FaultInput = { source: 'transport', code: 'network_lost' };
+    expect(text(lost)).toBe('Connection lost. Reconnecting…');
+    expect(text(lost, { transport: { network_lost: { action: 'stop' } } })).toBe(
+      'Connection lost.',
+    );
   });
 
   it('never blames the server for a close the client asked for', () => {
-    expect(closeText(4000, 'none', true)).toBe('Connection closed.');
+    expect(text(close(4000, true))).toBe('Connection closed.');
   });
 });
 
 describe('setup faults name the fix, since a developer sees them first', () => {
   it('no_websocket says to pass WebSocket from ws, or to use Node 22', () => {
-    expect(CLIENT_TEXTS.no_websocket).toMatch(/WebSocket from the ws package/);
-    expect(CLIENT_TEXTS.no_websocket).toMatch(/Node 22/);
+    const message = text({ source: 'client', code: 'no_websocket' });
+    expect(message).toMatch(/WebSocket from the ws package/);
+    expect(message).toMatch(/Node 22/);
   });
 
   it('invalid_url names the schemes a WebSocket URL may have', () => {
-    expect(CLIENT_TEXTS.invalid_url).toMatch(/malformed/);
+    const message = text({ source: 'client', code: 'invalid_url' });
+    expect(message).toMatch(/malformed/);
     for (const scheme of ['ws://', 'wss://', 'http://', 'https://']) {
-      expect(CLIENT_TEXTS.invalid_url).toContain(scheme);
+      expect(message).toContain(scheme);
     }
+  });
+});
+
+describe('without englishTexts(), one short text per action (what every bundle ships)', () => {
+  const plain = (input: FaultInput) => classify(input, { id: 'f', now: 0 }).message;
+  it.each([
+    [close(1006), 'Connection lost. Reconnecting…'],
+    [close(1013), 'The server is busy. Retrying shortly…'],
+    [close(4003), 'Your session has expired. Please sign in again.'],
+    [close(1008), 'The connection failed.'],
+    [close(1000, true), 'Connection closed.'],
+    [{ source: 'envelope', code: 4001, message: 'Room not found' }, 'The request failed.'],
+    [{ source: 'transport', code: 'offline' }, 'You are offline.'],
+    [{ source: 'client', code: 'request_timeout' }, 'Something went wrong.'],
+    [{ source: 'client', code: 'resync' }, 'Some updates were missed. Refreshing…'],
+  ] as Array<[FaultInput, string]>)('%o: %s', (input, expected) => {
+    expect(plain(input)).toBe(expected);
   });
 });

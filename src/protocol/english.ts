@@ -1,9 +1,12 @@
 /**
- * Texts safe to show a user: the server's own text when it is short plain prose, else a generic
- * English text per code. Apps replace any of them through `ClassifyContext.messages` (i18n).
- * Strings stay short: they ship in the client bundle.
+ * `englishTexts()`: English user texts per code, and the server's own text when it is short plain
+ * prose (`safeServerText`). An import, so apps that show only the default texts (one per action,
+ * texts.ts) or their own translations do not ship these tables and the sanitiser's patterns:
+ *
+ *     createSocket({ url, classification: { messages: englishTexts() } })
  */
-import type { ClientCode, FaultAction, TransportCode } from './fault.js';
+import type { ClientCode, Fault, FaultAction, TransportCode } from './fault.js';
+import type { FaultMessages } from './fault-input.js';
 import { redactText } from './redact.js';
 
 // C0 and C1 controls, DEL, zero-width characters and bidi overrides (which can make a text read
@@ -52,7 +55,7 @@ export function safeServerText(text: unknown, maxLength = 200): string | undefin
   return clean === '' || clean.length > maxLength ? undefined : clean;
 }
 
-// Few distinct strings, reused: they ship in the client bundle.
+// Few distinct strings, reused.
 const LOST = 'Connection lost.';
 const CLOSED = 'Connection closed.';
 const SESSION = 'Your session has expired. Please sign in again.';
@@ -66,7 +69,7 @@ const NO_CONNECT = 'Could not connect.';
 const RESYNC = 'Some updates were missed while offline. Refreshing…';
 
 /** Generic texts of error envelopes (shown when the server text is unusable), by app code. */
-export const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
+const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
   4003: SESSION,
   4004: FORBIDDEN,
   4005: 'Too many requests. Please wait a moment.',
@@ -74,7 +77,7 @@ export const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
 };
 
 /** Close codes with a text of their own; the others get a text for their action. */
-export const CLOSE_TEXTS: Readonly<Record<number, string>> = {
+const CLOSE_TEXTS: Readonly<Record<number, string>> = {
   1002: BROKEN,
   1003: BROKEN,
   1007: BROKEN,
@@ -101,13 +104,6 @@ const ACTION_TEXTS: Readonly<Record<FaultAction, string>> = {
   resync: RESYNC,
 };
 
-/**
- * Generic text of a close: by code, else by action (so an override never makes it lie). A close the
- * client asked for is never described as the server's doing.
- */
-export const closeText = (code: number, action: FaultAction, requested: boolean): string =>
-  (requested ? undefined : CLOSE_TEXTS[code]) ?? ACTION_TEXTS[action];
-
 const TRANSPORT_TEXTS: Readonly<Record<TransportCode, string>> = {
   connect_timeout: NO_CONNECT,
   heartbeat_timeout: LOST,
@@ -117,12 +113,8 @@ const TRANSPORT_TEXTS: Readonly<Record<TransportCode, string>> = {
   ack_timeout: LOST,
 };
 
-/** Generic text of a transport fault; " Reconnecting…" only when the action does reconnect. */
-export const transportText = (code: TransportCode, action: FaultAction): string =>
-  `${TRANSPORT_TEXTS[code]}${action === 'reconnect' || action === 'backoff' ? ' Reconnecting…' : ''}`;
-
 /** Generic texts of client-side checks. */
-export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
+const CLIENT_TEXTS: Readonly<Partial<Record<ClientCode, string>>> = {
   invalid_frame: INVALID,
   invalid_envelope: INVALID,
   request_timeout: 'The request timed out.',
@@ -137,10 +129,40 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
     'No WebSocket implementation here: pass WebSocket from the ws package to createSocket, or use Node 22 or newer.',
   invalid_url:
     'The connection URL is malformed: it must be a ws:// or wss:// URL (http:// and https:// are mapped to them).',
+  invalid_protocols: 'The connection subprotocols are malformed.',
   unauthorized: SESSION,
   resync: RESYNC,
   not_acknowledged: 'A message could not be confirmed as delivered.',
 };
 
-/** Generic text of an envelope fault: by app code, else "The request failed." */
-export const envelopeText = (code: number): string => ENVELOPE_TEXTS[code] ?? FAILED;
+/** Options of {@link englishTexts}. */
+export interface EnglishTextOptions {
+  /** Server text longer than this is not shown (a generic text is). @default 200 */
+  readonly maxLength?: number;
+}
+
+/**
+ * English user texts per code: the server's own text for an error envelope when it is short
+ * plain prose (never for 5000, a server bug), else a text per code, else one per action. A fault
+ * whose action an override changed gets the text of what the socket does.
+ */
+export function englishTexts(options: EnglishTextOptions = {}): FaultMessages {
+  const max = options.maxLength ?? 200;
+  return (fault: Fault): string | undefined => {
+    const { action } = fault;
+    switch (fault.source) {
+      case 'envelope':
+        return (
+          (fault.code === 5000 ? undefined : safeServerText(fault.detail.serverMessage, max)) ??
+          ENVELOPE_TEXTS[fault.code] ??
+          FAILED
+        );
+      case 'close':
+        return (action === 'none' ? undefined : CLOSE_TEXTS[fault.code]) ?? ACTION_TEXTS[action];
+      case 'transport':
+        return `${TRANSPORT_TEXTS[fault.code]}${action === 'reconnect' || action === 'backoff' ? ' Reconnecting…' : ''}`;
+      case 'client':
+        return CLIENT_TEXTS[fault.code];
+    }
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * The prose of each cause code (`why.ts`), for development builds and docs/protocol.md: `{0}`,
+ * `{1}` stand for the figures. Production builds keep only the code and the figures.
+ */
+const PROSE: Readonly<Record<string, string>> = {
+  url_timeout: 'url/protocols did not settle within {0} ms',
+  open_timeout: 'no open within {0} ms',
+  no_pong: 'no frame within {0} ms of a ping',
+  offline_probe: 'went offline with the socket open; the probe got no answer',
+  gave_up: 'gave up after {0} retries (last: {1})',
+  protocols:
+    '{0}; subprotocols asked: {1} (a server that selects none of them fails every handshake)',
+  refresh_failed: 'refreshAuth failed: {0}',
+  refresh_timeout: 'Error: it did not settle within {0} ms',
+  reconnect_called: 'connection lost (reconnect() was called)',
+  close_called: 'close() was called',
+  suspended: 'suspended: down for {0} ms',
+  frozen: 'the page entered the back/forward cache',
+  no_websocket: 'neither options.WebSocket nor globalThis.WebSocket is a constructor',
+  url_failed: 'url/protocols function failed: {0}',
+  not_text_url: 'the URL is a {0}, not a string',
+  bad_protocols: 'protocols() returned {0}, not a string or an array of strings',
+  constructor_threw: 'WebSocket constructor threw {0}',
+  handler_threw: 'handler of "{0}" threw {1}',
+  callback_threw: '{0} threw {1}',
+  not_sent: '{0} before it was sent',
+  queue_full: 'the send queue is full ({0})',
+  socket_stopped: 'the socket is {0}: nothing is sent until {1} is called',
+  suspended_send: 'suspended: the connection has been down too long',
+  send_type: 'send(type, data) needs a non-empty string type',
+  not_json: 'the data of "{0}" cannot be sent as JSON ({1})',
+  request_lost: 'connection lost ({0}: {1})',
+  aborted_before: 'aborted before it was sent',
+  aborted: 'the signal was aborted',
+  no_reply: 'no reply to "{0}" within {1} ms',
+  bad_reply: 'reply to "{0}": {1}',
+  bad_data: '"{0}" data: {1}',
+  not_delivery:
+    "delivery must be what delivery() returns: import { delivery } from 'sockguard' and pass delivery: delivery()",
+  not_schemas:
+    "schemas must be what validate() returns: import { validate } from 'sockguard' and pass schemas: validate({ ... })",
+  on_type: 'on(type) needs a non-empty type, or "*" for every message',
+  on_handler: 'on("{0}", handler) needs a function',
+};
+
+/** `code`'s prose with its figures, or the code and figures when it has none. */
+export function prose(code: string, args: ReadonlyArray<string | number>): string {
+  const text = PROSE[code];
+  if (text === undefined) return args.length > 0 ? `${code} ${args.join(' ')}` : code;
+  return text.replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+}

@@ -1,0 +1,199 @@
+/**
+ * Request/response by `request_id` (SPEC.md section 3): a function to import, so an app that never
+ * asks pays nothing for it. It plugs into the socket as an extension the first time it is used:
+ * replies settle by the id they carry, a fault that names a request (its error envelope, a
+ * malformed reply) rejects it, and every request settles: reply, error, timeout, abort, drop or
+ * close.
+ */
+import type { Envelope } from '../protocol/envelope.js';
+import type { Fault } from '../protocol/fault.js';
+import { FaultError } from '../protocol/fault-error.js';
+import {
+  type InferOutput,
+  type StandardSchemaV1,
+  validateData,
+} from '../protocol/standard-schema.js';
+import { clampDelay } from '../core/clock.js';
+import { type Extension, type Frame, type Host, hostOf } from '../core/extension.js';
+import type { MessageMap, SendDataOf, Socket } from '../core/types.js';
+import { why } from '../core/why.js';
+import { checkRequestOptions } from './options.js';
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Reject with a `request_timeout` fault after this long. @default the socket's `requestTimeoutMs` (10_000) */
+  readonly timeoutMs?: number;
+  /** Abort the request: it rejects with a `request_aborted` fault. */
+  readonly signal?: AbortSignal;
+  /** Re-send after a reconnect instead of rejecting when the connection drops. @default false */
+  readonly retryOnReconnect?: boolean;
+  /**
+   * A Standard Schema (zod, valibot, ...) for the reply's `data`: the promise resolves with its
+   * output (typed by it), and a reply that fails it rejects at once with an `invalid_envelope` fault.
+   */
+  readonly reply?: StandardSchemaV1;
+}
+
+interface Pending {
+  frame?: Frame | undefined;
+  /** On the wire (not only queued): a drop then loses it unless it is retried. */
+  sent: boolean;
+  readonly retry: boolean;
+  readonly settle: (outcome: Envelope | Fault) => void;
+}
+
+/** The pending requests of one socket, and the extension that settles them. */
+interface Books {
+  readonly pending: Map<string, Pending>;
+}
+
+const books = new WeakMap<Host, Books>();
+
+function booksOf(host: Host): Books {
+  let found = books.get(host);
+  if (found !== undefined) return found;
+  const pending = new Map<string, Pending>();
+  const settle = (id: string, outcome: Envelope | Fault) => pending.get(id)?.settle(outcome);
+  const each = (fn: (id: string, entry: Pending) => void) => {
+    for (const [id, entry] of [...pending]) fn(id, entry);
+  };
+  const extension: Extension = {
+    inbound(envelope) {
+      const id = envelope.meta?.request_id;
+      // An error envelope rejects through its fault (`reported`), classified once by the socket.
+      if (id !== undefined && envelope.type !== 'error') settle(id, envelope);
+      return undefined;
+    },
+    written(frame) {
+      const entry = frame.requestId === undefined ? undefined : pending.get(frame.requestId);
+      if (entry) entry.sent = true;
+    },
+    lost(fault) {
+      const again: Frame[] = [];
+      each((id, entry) => {
+        // A numbered frame is kept and sent again by delivery: its reply comes after the resume.
+        if (!entry.sent || entry.frame?.seq !== undefined) return;
+        if (entry.retry && entry.frame) {
+          entry.sent = false;
+          again.push(entry.frame);
+        } else {
+          const cause = why('request_lost', `${fault.source} ${fault.code}`, fault.message);
+          settle(id, host.fault({ source: 'client', code: 'connection_closed', cause, requestId: id }));
+        }
+      });
+      host.requeue(again);
+    },
+    settle(fault) {
+      each((id) => settle(id, { ...fault, requestId: id }));
+    },
+    reported(fault) {
+      if (fault.requestId !== undefined) settle(fault.requestId, fault);
+      // Missed server messages: the replies of requests the server processed were among them.
+      // A request whose frame waits to go again (not processed) still gets its reply.
+      else if (fault.action === 'resync')
+        each((id, entry) => {
+          if (entry.sent && !(entry.frame && host.queued(entry.frame)))
+            settle(id, { ...fault, requestId: id });
+        });
+    },
+  };
+  found = { pending };
+  books.set(host, found);
+  host.use(extension);
+  return found;
+}
+
+/**
+ * Sends `type` with a fresh `meta.request_id` and resolves with the reply (any envelope carrying
+ * that id); an `"error"` envelope with it rejects with its fault. Rejects with a `FaultError` on a
+ * timeout, an abort, a drop (unless `retryOnReconnect`) or `close()`; never hangs. With delivery
+ * on, a request dropped with the connection is sent again and never processed twice.
+ *
+ * ```ts
+ * const reply = await request(socket, 'get-user', { id: 42 }, { reply: userSchema });
+ * ```
+ */
+export function request<
+  M extends MessageMap,
+  T extends string,
+  S extends StandardSchemaV1,
+>(
+  socket: Socket<M>,
+  type: T,
+  data: SendDataOf<M, T>,
+  options: RequestOptions & { readonly reply: S },
+): Promise<Envelope<string, InferOutput<S>>>;
+export function request<M extends MessageMap, T extends string, R = unknown>(
+  socket: Socket<M>,
+  type: T,
+  data: SendDataOf<M, T>,
+  options?: RequestOptions,
+): Promise<Envelope<string, R>>;
+export function request(
+  socket: Socket,
+  type: string,
+  data: unknown,
+  options: RequestOptions = {},
+): Promise<Envelope> {
+  try {
+    checkRequestOptions(options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  const host = hostOf(socket);
+  const { pending } = booksOf(host);
+  const id = host.id();
+  const { signal, reply, retryOnReconnect = false } = options;
+  const timeoutMs = options.timeoutMs ?? host.options.requestTimeoutMs ?? 10_000;
+  const client = (code: 'request_timeout' | 'request_aborted', cause: string) =>
+    host.fault({ source: 'client', code, cause, requestId: id });
+  if (signal?.aborted) {
+    return Promise.reject(new FaultError(client('request_aborted', why('aborted_before'))));
+  }
+  return new Promise<Envelope>((resolve, reject) => {
+    const onAbort = () => {
+      cancel();
+      entry.settle(client('request_aborted', why('aborted')));
+    };
+    // `Infinity` arms no timer: the request waits for its reply, an abort, a drop or a close.
+    const timer =
+      timeoutMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : host.clock.setTimeout(() => {
+            cancel();
+            const f = client('request_timeout', why('no_reply', type, timeoutMs));
+            entry.settle(f);
+            host.report(f);
+          }, clampDelay(timeoutMs));
+    /** A request that settled without its reply is not sent again. */
+    const cancel = () => {
+      if (entry.frame) host.unqueue(entry.frame);
+    };
+    const entry: Pending = {
+      sent: false,
+      retry: retryOnReconnect,
+      settle(outcome) {
+        if (pending.get(id) !== entry) return;
+        pending.delete(id);
+        if (timer !== undefined) host.clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (!('type' in outcome)) return reject(new FaultError(outcome));
+        if (reply === undefined) return resolve(outcome);
+        const checked = validateData(reply, outcome.data);
+        if (checked.ok) return resolve(checked.data === outcome.data ? outcome : { ...outcome, data: checked.data });
+        const cause = why('bad_reply', type, checked.cause);
+        reject(new FaultError(host.report(host.fault({ source: 'client', code: 'invalid_envelope', cause, requestId: id }))));
+      },
+    };
+    pending.set(id, entry);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const { result, frame } = host.send(type, data, { request_id: id });
+      entry.frame = frame;
+      if (result.status === 'rejected') entry.settle({ ...result.fault, requestId: id });
+    } catch (error) {
+      entry.settle(client('request_aborted', ''));
+      reject(error);
+    }
+  });
+}
