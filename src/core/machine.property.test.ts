@@ -73,14 +73,12 @@ const event: fc.Arbitrary<Event> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc
-      .constantFrom(4000, 4003, 4005, 5000)
-      .map(
-        (code): Event => ({
-          type: 'error',
-          envelope: { type: 'error', data: { code, message: 'm' } },
-        }),
-      ),
+    arbitrary: fc.constantFrom(4000, 4003, 4005, 5000).map(
+      (code): Event => ({
+        type: 'error',
+        envelope: { type: 'error', data: { code, message: 'm' } },
+      }),
+    ),
   },
   { weight: 1, arbitrary: offset.map((run): Event => ({ type: 'refreshed', run })) },
   { weight: 1, arbitrary: offset.map((attempt): Event => ({ type: 'dead', attempt, ms: 1 })) },

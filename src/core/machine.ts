@@ -210,7 +210,8 @@ export interface StepResult {
   readonly effects: readonly Effect[];
 }
 
-const IDLE: SocketSnapshot = Object.freeze({
+/** The snapshot of a socket that never connected. */
+export const IDLE: SocketSnapshot = Object.freeze({
   status: 'idle',
   attempt: 0,
   lastFault: null,
@@ -257,9 +258,11 @@ function show(status: SocketStatus, extra?: object, common?: Partial<SocketSnaps
 }
 
 /** The snapshot with `patch`, when it changes something. */
-function patch(fields: Partial<Record<'attempt' | 'lost' | 'suspended' | 'nextRetryAt', unknown>> & {
-  lastFault?: Fault | null;
-}): void {
+function patch(
+  fields: Partial<Record<'attempt' | 'lost' | 'suspended' | 'nextRetryAt', unknown>> & {
+    lastFault?: Fault | null;
+  },
+): void {
   const s = c.snapshot as unknown as Record<string, unknown>;
   if (Object.entries(fields).every(([key, value]) => s[key] === value)) return;
   set({ snapshot: Object.freeze({ ...c.snapshot, ...fields }) as SocketSnapshot });
@@ -417,7 +420,11 @@ function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>): voi
     // The last failure's facts stay in the fault, structured: the close, its reason, the cause.
     const last = { ...f.detail, source: f.source, code: f.code };
     const gaveUp = make(
-      { source: 'transport', code: 'unreachable', cause: why('gave_up', c.snapshot.attempt, `${f.source} ${f.code}`) },
+      {
+        source: 'transport',
+        code: 'unreachable',
+        cause: why('gave_up', c.snapshot.attempt, `${f.source} ${f.code}`),
+      },
       FATAL,
     );
     return fail({ ...gaveUp, detail: { ...gaveUp.detail, last } });
@@ -461,7 +468,13 @@ function onOpened(): void {
 function onClosed(e: Extract<Event, { type: 'closed' }>): void {
   const p = c.phase;
   abandon(true);
-  const input = { source: 'close', code: e.code, reason: e.reason, wasClean: e.wasClean, requested: false } as const;
+  const input = {
+    source: 'close',
+    code: e.code,
+    reason: e.reason,
+    wasClean: e.wasClean,
+    requested: false,
+  } as const;
   const closed = make(input) as CloseFault;
   const last = c.lastError;
   const recent = last !== null && now.mono - last.at <= k.errorCloseWindowMs;
@@ -508,7 +521,11 @@ function linkFault(
 ): void {
   const p = c.phase;
   abandon(dead, 1000, reason);
-  onFault(make({ source: 'transport', code, cause }), handshake, p.name === 'opening' ? p.asked : []);
+  onFault(
+    make({ source: 'transport', code, cause }),
+    handshake,
+    p.name === 'opening' ? p.asked : [],
+  );
 }
 
 // ---- the table -------------------------------------------------------------------------------
@@ -556,7 +573,8 @@ const setupFailed: Cell<Extract<Event, { type: 'setup-failed' }>> = (e) => {
 const heartbeatDead: Cell<Extract<Event, { type: 'dead' }>> = (e) => {
   if (!live(e)) return;
   // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`).
-  if (now.online) linkFault('heartbeat_timeout', why('no_pong', e.ms), false, true, 'heartbeat timeout');
+  if (now.online)
+    linkFault('heartbeat_timeout', why('no_pong', e.ms), false, true, 'heartbeat timeout');
   else linkFault('offline', why('offline_probe'), false, true, 'heartbeat timeout');
 };
 
@@ -575,7 +593,11 @@ const closed: Cell<Extract<Event, { type: 'closed' }>> = (e) => {
 const markLost: Cell = () => patch({ lost: true });
 
 const suspend: Cell = () => {
-  const f = make({ source: 'client', code: 'connection_closed', cause: why('suspended', k.suspendAfterMs) });
+  const f = make({
+    source: 'client',
+    code: 'connection_closed',
+    cause: why('suspended', k.suspendAfterMs),
+  });
   act({ type: 'settle', fault: f });
   patch({ suspended: true });
 };
@@ -616,7 +638,10 @@ const refreshedCell: Cell<Extract<Event, { type: 'refreshed' }>> = (e, p) => {
 
 const refreshTimeout: Cell = (_e, p) => {
   if (p.name !== 'refreshing') return;
-  onRefreshFailed({ cause: why('refresh_timeout', k.refreshAuthTimeoutMs), unauthorized: false }, p.fault);
+  onRefreshFailed(
+    { cause: why('refresh_timeout', k.refreshAuthTimeoutMs), unauthorized: false },
+    p.fault,
+  );
 };
 
 const ext: Cell<Extract<Event, { type: 'drop' }>> = (e, p) => {

@@ -8,9 +8,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import { faultOf, track } from '../../test/support/track.js';
-import { MAX_DELAY_MS } from './clock.js';
-import type { RequestOptions } from './types.js';
+import type { RequestOptions } from '../request/request.js';
 import { request } from '../request/request.js';
+import { MAX_DELAY_MS } from './clock.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

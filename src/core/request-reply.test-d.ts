@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
+import { request } from '../request/request.js';
 import type { Envelope, Socket, SocketMessages } from './types.js';
 
 const schemas = {
@@ -13,17 +14,17 @@ declare const untyped: Socket;
 describe('request reply types', () => {
   it('infers the reply data from a reply schema, after its transforms', () => {
     const reply = z.object({ room: z.string() }).transform((r) => r.room.length);
-    expectTypeOf(socket.request('join', {}, { reply })).resolves.toEqualTypeOf<
+    expectTypeOf(request(socket, 'join', {}, { reply })).resolves.toEqualTypeOf<
       Envelope<string, number>
     >();
-    expectTypeOf(untyped.request('join', 1, { reply, timeoutMs: 5 })).resolves.toEqualTypeOf<
+    expectTypeOf(request(untyped, 'join', 1, { reply, timeoutMs: 5 })).resolves.toEqualTypeOf<
       Envelope<string, number>
     >();
   });
 
   it('keeps the explicit reply type and unknown without a schema', () => {
-    expectTypeOf(untyped.request('join', 1)).resolves.toEqualTypeOf<Envelope<string, unknown>>();
-    expectTypeOf(untyped.request<'join', { ok: true }>('join', 1)).resolves.toEqualTypeOf<
+    expectTypeOf(request(untyped, 'join', 1)).resolves.toEqualTypeOf<Envelope<string, unknown>>();
+    expectTypeOf(request<object, 'join', { ok: true }>(untyped, 'join', 1)).resolves.toEqualTypeOf<
       Envelope<string, { ok: true }>
     >();
   });
@@ -34,9 +35,9 @@ describe('send takes a schema input, handlers get its output', () => {
     socket.send('count', 'abc');
     // @ts-expect-error: count is sent as a string (its input), not as its parsed length
     socket.send('count', 3);
-    void socket.request('count', 'abc');
+    void request(socket, 'count', 'abc');
     // @ts-expect-error: the request data is the input too
-    void socket.request('count', 3);
+    void request(socket, 'count', 3);
     socket.send('chat', { text: 'hi' });
     // @ts-expect-error: text must be a string
     socket.send('chat', { text: 1 });

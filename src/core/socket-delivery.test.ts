@@ -7,11 +7,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 import { FaultError } from '../protocol/fault-error.js';
-import type { Delivered } from './delivery/ledger.js';
-import { delivery } from './delivery/plugin.js';
-import type { SendResult } from './types.js';
 import { request } from '../request/request.js';
-import { deliveryOf } from './delivery/plugin.js';
+import type { Delivered } from './delivery/ledger.js';
+import { delivery, deliveryOf } from './delivery/plugin.js';
+import type { SendResult } from './types.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => {
@@ -211,7 +210,10 @@ describe('delivery: server messages', () => {
     second.receive({ type: 'news', data: 'b', meta: { seq: 2 } }); // a server that replays too much
     second.receive({ type: 'news', data: 'c', meta: { seq: 3 } });
     expect(seen).toEqual(['a', 'b', 'c']);
-    expect(deliveryOf(s.socket).getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 1 });
+    expect(deliveryOf(s.socket).getSnapshot().recovery).toMatchObject({
+      resumed: true,
+      replayed: 1,
+    });
     s.socket.close();
   });
 

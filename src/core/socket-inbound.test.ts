@@ -150,9 +150,9 @@ describe('schemas', () => {
   it('a reply that fails its schema rejects the request with invalid_envelope, not a timeout', async () => {
     const s = setup({ schemas: validate(schemas) });
     const ws = openLast(s);
-    const reply = request(
-      s.socket, 'presence', { online: 1 }, { timeoutMs: 100 })
-      .catch((e: unknown) => e);
+    const reply = request(s.socket, 'presence', { online: 1 }, { timeoutMs: 100 }).catch(
+      (e: unknown) => e,
+    );
     ws.receive({
       type: 'presence',
       data: { online: 'x' },

@@ -20,7 +20,10 @@ async function settleNow<T>(promise: Promise<T>): Promise<unknown> {
 
 describe('malformed replies', () => {
   it('a reply whose data fails its registered schema rejects the request at once', async () => {
-    const s = setup({ heartbeat: false, schemas: validate({ joined: z.object({ room: z.string() }) }) });
+    const s = setup({
+      heartbeat: false,
+      schemas: validate({ joined: z.object({ room: z.string() }) }),
+    });
     const ws = openLast(s);
     const reply = request(s.socket, 'join', { room: 'a' }, { timeoutMs: 10_000 });
     const id = ws.frames()[0]?.meta?.request_id;

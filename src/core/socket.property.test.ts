@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { setup } from '../../test/support/socket-setup.js';
-import type { SendResult, Socket } from './types.js';
 import { request } from '../request/request.js';
+import type { SendResult, Socket } from './types.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
@@ -162,9 +162,9 @@ async function run(commands: readonly Command[]) {
         break;
       case 'request':
         settled.push(
-          request(
-            s.socket, 'ask', 1, { retryOnReconnect: c.retry, timeoutMs: 2000 })
-            .catch(() => {}),
+          request(s.socket, 'ask', 1, { retryOnReconnect: c.retry, timeoutMs: 2000 }).catch(
+            () => {},
+          ),
         );
         break;
       case 'close':

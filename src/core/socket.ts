@@ -5,10 +5,11 @@
  * heartbeat, send queue, browser watch). App code (subscribers, store listeners) runs once the
  * step and its follow-ups are done, in one batch. Features plug in through `extension.ts`.
  */
+
+import { classify } from '../protocol/classify.js';
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
-import { classify } from '../protocol/classify.js';
 import { redactUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
@@ -64,7 +65,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   options: SocketOptions<S>,
 ): Socket<SocketMessages<S>> {
   // Tab sharing wraps the socket from outside: the core only hands it its own factory.
-  const shared = options.tabs?.wrap(options, (o) => createSocket(o as SocketOptions));
+  const { tabs } = options;
+  if (tabs !== undefined && typeof tabs?.wrap !== 'function')
+    throw new TypeError(`sockguard: ${why('not_tabs')}`);
+  const shared = tabs?.wrap(options, (o) => createSocket(o as SocketOptions));
   if (shared) return shared as unknown as Socket<SocketMessages<S>>;
   const n = resolveNumbers(options);
   const clock = options.clock ?? systemClock;
@@ -159,7 +163,13 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (reporting) return;
     reporting = true;
     try {
-      report(fault({ source: 'client', code: 'callback_error', cause: why('callback_threw', what, describeError(error)) }));
+      report(
+        fault({
+          source: 'client',
+          code: 'callback_error',
+          cause: why('callback_threw', what, describeError(error)),
+        }),
+      );
     } finally {
       reporting = false;
     }
@@ -174,7 +184,6 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   };
 
   // ---- stepping -------------------------------------------------------------------------------
-
 
   const dispatch = (event: Event): void => {
     events.push(event);
@@ -291,7 +300,14 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           // Numbered frames are the numbering extension's to settle (and to report).
           if (frame.seq !== undefined) continue;
           const cause = why('not_sent', f.detail.cause ?? f.message);
-          report(fault({ source: 'client', code: 'connection_closed', cause, requestId: frame.requestId }));
+          report(
+            fault({
+              source: 'client',
+              code: 'connection_closed',
+              cause,
+              requestId: frame.requestId,
+            }),
+          );
         }
         for (const e of exts) e.settle?.(f);
         return;
@@ -366,7 +382,9 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (queue.length === 0 && put(frame)) return SENT;
     if (queue.length >= n.maxQueue) {
       const cause = why('queue_full', n.maxQueue);
-      const f = report(fault({ source: 'client', code: 'queue_overflow', cause, requestId: frame.requestId }));
+      const f = report(
+        fault({ source: 'client', code: 'queue_overflow', cause, requestId: frame.requestId }),
+      );
       return { status: 'rejected', fault: f };
     }
     queue.push(frame);
@@ -375,23 +393,42 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   /** `send` for the app and the extensions: check, number (extensions), serialize once, send. */
   const send: Host['send'] = (type, data, meta) => {
-    if (typeof type !== 'string' || type === '') throw new TypeError(`sockguard: ${why('send_type')}`);
+    if (typeof type !== 'string' || type === '')
+      throw new TypeError(`sockguard: ${why('send_type')}`);
     const m: Record<string, unknown> = { ...meta };
     const { status, suspended } = state.snapshot;
     let rejected: Fault | undefined;
     // Not reported: the app closed the socket, or its failure was reported already.
     if (status === 'closed' || status === 'failed') {
-      const cause = why('socket_stopped', status, status === 'closed' ? 'connect()' : 'reconnect()');
-      rejected = fault({ source: 'client', code: 'connection_closed', cause, requestId: m.request_id as string | undefined });
+      const cause = why(
+        'socket_stopped',
+        status,
+        status === 'closed' ? 'connect()' : 'reconnect()',
+      );
+      rejected = fault({
+        source: 'client',
+        code: 'connection_closed',
+        cause,
+        requestId: m.request_id as string | undefined,
+      });
     } else if (suspended) {
       const cause = why('suspended_send');
-      rejected = report(fault({ source: 'client', code: 'connection_closed', cause, requestId: m.request_id as string | undefined }));
+      rejected = report(
+        fault({
+          source: 'client',
+          code: 'connection_closed',
+          cause,
+          requestId: m.request_id as string | undefined,
+        }),
+      );
     }
     const accepted = rejected ? [] : exts.map((e) => e.outbound?.(m));
     let text: string;
     try {
       text = JSON.stringify(
-        meta === undefined && Object.keys(m).length === 0 ? { type, data } : { type, data, meta: m },
+        meta === undefined && Object.keys(m).length === 0
+          ? { type, data }
+          : { type, data, meta: m },
       );
     } catch (error) {
       throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
@@ -435,11 +472,16 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     const urlFailed = (error: unknown) => {
       if (!current()) return;
       const cause = why('url_failed', describeError(error));
-      failed({ source: 'client', code: isUnauthorized(error) ? 'unauthorized' : 'url_failed', cause });
+      failed({
+        source: 'client',
+        code: isUnauthorized(error) ? 'unauthorized' : 'url_failed',
+        cause,
+      });
     };
     try {
       const url = typeof options.url === 'function' ? options.url() : options.url;
-      const protocols = typeof options.protocols === 'function' ? options.protocols() : options.protocols;
+      const protocols =
+        typeof options.protocols === 'function' ? options.protocols() : options.protocols;
       if (!isThenable(url) && !isThenable(protocols))
         return open(attempt, WebSocket, url, protocols, failed);
       Promise.all([url, protocols]).then(([u, p]) => {
@@ -460,12 +502,17 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     // A URL function may return anything at runtime; a URL object (of any realm) by its `href`.
     const href = typeof url === 'string' ? url : (url as { href?: unknown } | null)?.href;
     if (typeof href !== 'string') {
-      return failed({ source: 'client', code: 'invalid_url', cause: why('not_text_url', typeof url) });
+      return failed({
+        source: 'client',
+        code: 'invalid_url',
+        cause: why('not_text_url', typeof url),
+      });
     }
     const redacted = redactUrl(href);
     secrets = queryValues(href);
     const problem = urlProblem(href);
-    if (problem !== undefined) return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
+    if (problem !== undefined)
+      return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
     // `null` means none; anything but a string or an array of strings can never work: fatal.
     const list = protocols ?? undefined;
     if (
@@ -473,7 +520,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       typeof list !== 'string' &&
       !(Array.isArray(list) && list.every((p) => typeof p === 'string'))
     ) {
-      const cause = why('bad_protocols', Array.isArray(list) ? 'an array with a non-string' : typeof list);
+      const cause = why(
+        'bad_protocols',
+        Array.isArray(list) ? 'an array with a non-string' : typeof list,
+      );
       return failed({ source: 'client', code: 'invalid_protocols', cause }, redacted);
     }
     try {

@@ -37,6 +37,8 @@ const PROSE: Readonly<Record<string, string>> = {
   bad_data: '"{0}" data: {1}',
   not_delivery:
     "delivery must be what delivery() returns: import { delivery } from 'sockguard' and pass delivery: delivery()",
+  not_tabs:
+    "tabs must be what shareTabs() returns: import { shareTabs } from 'sockguard' and pass tabs: shareTabs()",
   not_schemas:
     "schemas must be what validate() returns: import { validate } from 'sockguard' and pass schemas: validate({ ... })",
   on_type: 'on(type) needs a non-empty type, or "*" for every message',

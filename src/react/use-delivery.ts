@@ -1,6 +1,7 @@
 'use client';
 import { useSyncExternalStore } from 'react';
 import { type DeliverySnapshot, NO_DELIVERY } from '../core/delivery/delivery.js';
+import { deliveryOf } from '../core/delivery/plugin.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
 import { useRetainedSocket } from './use-retained-socket.js';
@@ -18,6 +19,6 @@ export function useDelivery<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
 ): DeliverySnapshot {
   const { socket, enabled } = useRetainedSocket(source);
-  const channel = enabled ? socket.delivery : NO_DELIVERY;
+  const channel = enabled ? deliveryOf(socket) : NO_DELIVERY;
   return useSyncExternalStore(channel.subscribe, channel.getSnapshot, getServerSnapshot);
 }

@@ -5,6 +5,11 @@
  * malformed reply) rejects it, and every request settles: reply, error, timeout, abort, drop or
  * close.
  */
+
+import { clampDelay } from '../core/clock.js';
+import { type Extension, type Frame, type Host, hostOf } from '../core/extension.js';
+import type { MessageMap, SendDataOf, Socket } from '../core/types.js';
+import { why } from '../core/why.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
@@ -13,10 +18,6 @@ import {
   type StandardSchemaV1,
   validateData,
 } from '../protocol/standard-schema.js';
-import { clampDelay } from '../core/clock.js';
-import { type Extension, type Frame, type Host, hostOf } from '../core/extension.js';
-import type { MessageMap, SendDataOf, Socket } from '../core/types.js';
-import { why } from '../core/why.js';
 import { checkRequestOptions } from './options.js';
 
 /** Options of one request. */
@@ -49,6 +50,14 @@ interface Books {
 
 const books = new WeakMap<Host, Books>();
 
+/**
+ * @internal A socket that asks in its own way (a follower tab hands requests to the leader's
+ * socket) carries its request function under this key.
+ */
+export const OWN_REQUEST: unique symbol = Symbol.for('sockguard.request');
+
+type OwnRequest = (type: string, data: unknown, options?: RequestOptions) => Promise<Envelope>;
+
 function booksOf(host: Host): Books {
   let found = books.get(host);
   if (found !== undefined) return found;
@@ -78,7 +87,10 @@ function booksOf(host: Host): Books {
           again.push(entry.frame);
         } else {
           const cause = why('request_lost', `${fault.source} ${fault.code}`, fault.message);
-          settle(id, host.fault({ source: 'client', code: 'connection_closed', cause, requestId: id }));
+          settle(
+            id,
+            host.fault({ source: 'client', code: 'connection_closed', cause, requestId: id }),
+          );
         }
       });
       host.requeue(again);
@@ -113,11 +125,7 @@ function booksOf(host: Host): Books {
  * const reply = await request(socket, 'get-user', { id: 42 }, { reply: userSchema });
  * ```
  */
-export function request<
-  M extends MessageMap,
-  T extends string,
-  S extends StandardSchemaV1,
->(
+export function request<M extends MessageMap, T extends string, S extends StandardSchemaV1>(
   socket: Socket<M>,
   type: T,
   data: SendDataOf<M, T>,
@@ -140,6 +148,8 @@ export function request(
   } catch (error) {
     return Promise.reject(error);
   }
+  const own = (socket as { [OWN_REQUEST]?: OwnRequest })[OWN_REQUEST];
+  if (own) return own(type, data, options);
   const host = hostOf(socket);
   const { pending } = booksOf(host);
   const id = host.id();
@@ -180,9 +190,18 @@ export function request(
         if (!('type' in outcome)) return reject(new FaultError(outcome));
         if (reply === undefined) return resolve(outcome);
         const checked = validateData(reply, outcome.data);
-        if (checked.ok) return resolve(checked.data === outcome.data ? outcome : { ...outcome, data: checked.data });
+        if (checked.ok)
+          return resolve(
+            checked.data === outcome.data ? outcome : { ...outcome, data: checked.data },
+          );
         const cause = why('bad_reply', type, checked.cause);
-        reject(new FaultError(host.report(host.fault({ source: 'client', code: 'invalid_envelope', cause, requestId: id }))));
+        reject(
+          new FaultError(
+            host.report(
+              host.fault({ source: 'client', code: 'invalid_envelope', cause, requestId: id }),
+            ),
+          ),
+        );
       },
     };
     pending.set(id, entry);

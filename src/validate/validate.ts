@@ -4,9 +4,10 @@
  * any handler or request sees it; a frame that fails is an `invalid_envelope` fault and goes no
  * further. A function to import: an app without schemas ships none of this.
  */
-import { type DataSchemas, validateData } from '../protocol/standard-schema.js';
+
 import type { ExtensionFactory } from '../core/extension.js';
 import { why } from '../core/why.js';
+import { type DataSchemas, validateData } from '../protocol/standard-schema.js';
 
 /** What `validate` returns: pass it as `createSocket({ schemas })`; it carries the map's types. */
 export interface Validation<S extends DataSchemas> extends ExtensionFactory {

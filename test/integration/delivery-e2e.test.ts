@@ -5,9 +5,10 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
-import { createSessionServer, type Session, type SessionServer } from '../../src/server/index.js';
 import { request } from '../../src/request/request.js';
+import { createSessionServer, type Session, type SessionServer } from '../../src/server/index.js';
 
 let wss: WebSocketServer | undefined;
 let sessions: SessionServer<WebSocket> | undefined;
@@ -60,7 +61,7 @@ describe('delivery end to end: sockguard client and sockguard/server sessions ov
       maxQueue: 2000,
     });
     client.on('push', (e) => seen.push((e.data as { i: number }).i));
-    await until(() => client?.delivery.getSnapshot().mode === 'on');
+    await until(() => client !== undefined && deliveryOf(client).getSnapshot().mode === 'on');
 
     const SENDS = 600;
     const PUSHES = 600;
@@ -87,7 +88,7 @@ describe('delivery end to end: sockguard client and sockguard/server sessions ov
         arrived: arrived.length,
         seen: seen.length,
         status: client?.getSnapshot().status,
-        delivery: client?.delivery.getSnapshot(),
+        delivery: client ? deliveryOf(client).getSnapshot() : undefined,
         faults: client?.errors.getState().history.map((f) => f.code),
       });
     await until(() => seen.length >= PUSHES && arrived.length >= SENDS, 15_000, state);
@@ -97,7 +98,7 @@ describe('delivery end to end: sockguard client and sockguard/server sessions ov
     expect(kills).toBe(8);
     expect(arrived).toEqual(Array.from({ length: SENDS }, (_, k) => k + 1));
     expect(seen).toEqual(Array.from({ length: PUSHES }, (_, k) => k + 1));
-    expect(client.delivery.getSnapshot()).toMatchObject({ mode: 'on', unacked: 0 });
+    expect(deliveryOf(client).getSnapshot()).toMatchObject({ mode: 'on', unacked: 0 });
     expect(client.errors.getState().history.filter((f) => f.code === 'resync')).toHaveLength(0);
   }, 30_000);
 });

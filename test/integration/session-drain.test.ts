@@ -6,14 +6,15 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
+import { request } from '../../src/request/request.js';
 import {
   createMemoryHistory,
   createSessionServer,
   type MemoryHistory,
   type SessionServer,
 } from '../../src/server/index.js';
-import { request } from '../../src/request/request.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanup: Array<() => void> = [];
@@ -203,7 +204,7 @@ describe('SessionServer.drain(): a graceful stop for deploys', () => {
       delivery: delivery({ ackTimeoutMs: 5000 }),
     });
     cleanup.push(() => client.close());
-    await until(() => client.delivery.getSnapshot().mode === 'on');
+    await until(() => deliveryOf(client).getSnapshot().mode === 'on');
     const replies: Array<Promise<unknown>> = [];
     const receipts: Array<Promise<unknown>> = [];
     for (let i = 0; i < 60; i++) {

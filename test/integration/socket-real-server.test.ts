@@ -8,8 +8,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { createSocket } from '../../src/core/socket.js';
 import type { Socket } from '../../src/core/types.js';
-import { sendEnvelope } from '../../src/server/index.js';
 import { request } from '../../src/request/request.js';
+import { sendEnvelope } from '../../src/server/index.js';
 
 interface Server {
   wss: WebSocketServer;
@@ -106,7 +106,8 @@ describe('against a real ws server', () => {
     await vi.waitFor(() => expect(status(socket)).toBe('open'));
     server.wss.removeAllListeners('connection');
     server.wss.on('connection', (s) => s.on('error', () => {})); // this server never answers
-    const reply = request(socket, 
+    const reply = request(
+      socket,
       'join',
       { room: 'a' },
       { retryOnReconnect: true, timeoutMs: 5000 },

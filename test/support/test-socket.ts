@@ -2,7 +2,6 @@
  * Test-only: a hand-driven `Socket` for the hook tests. Snapshots and messages are pushed by the
  * test (`setSnapshot`, `emit`); calls to the socket's actions are recorded.
  */
-import { NO_DELIVERY } from '../../src/core/delivery/delivery.js';
 import type { ErrorStore } from '../../src/core/error-store/error-store.js';
 import type {
   Envelope,
@@ -39,7 +38,6 @@ export function createTestSocket(errors: ErrorStore): TestSocket {
   };
   return {
     errors,
-    delivery: NO_DELIVERY,
     calls,
     getSnapshot: () => snapshot,
     subscribe(listener) {
@@ -53,10 +51,6 @@ export function createTestSocket(errors: ErrorStore): TestSocket {
     send(type, data): SendResult {
       calls.sent.push({ type, data });
       return { status: 'sent' };
-    },
-    request<R>(type: string, data: unknown) {
-      calls.sent.push({ type, data });
-      return Promise.resolve({ type, data: undefined } as Envelope<string, R>);
     },
     on(type, handler) {
       const set = handlers.get(type) ?? new Set();

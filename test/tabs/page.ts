@@ -6,14 +6,15 @@
 import {
   createSocket,
   delivery,
+  deliveryOf,
   type Envelope,
+  request,
   type SendResult,
   type Socket,
   type SocketStatus,
   shareTabs,
   tabRole,
 } from '../../src/index.js';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** What a request made by the probe ended with. */
 export interface ProbeResult {
@@ -98,8 +99,8 @@ function render(): void {
     socket?.send('chat', { text: 'hello', at: new Date().toISOString() });
   });
   document.getElementById('ask')?.addEventListener('click', () => {
-    socket
-      ?.request('ask', { at: new Date().toISOString() })
+    if (!socket) return;
+    request(socket, 'ask', { at: new Date().toISOString() })
       .then((reply) => received.push({ type: `reply`, data: reply.data }))
       .catch((error: unknown) => received.push({ type: 'request failed', data: String(error) }))
       .finally(render);
@@ -127,7 +128,7 @@ window.tabProbe = {
       statuses.push({ status, at: Date.now() });
       // A tab that joins later missed the server's last `connections` push: it asks.
       if (status === 'open') {
-        made.request('count', null).then(
+        request(made, 'count', null).then(
           (reply) => {
             connections = (reply.data as { count: number }).count;
             render();
@@ -148,17 +149,15 @@ window.tabProbe = {
   },
   send: (type, data) => requireSocket().send(type, data).status,
   request(label, type, data, timeoutMs) {
-    requireSocket()
-      .request(type, data, timeoutMs === undefined ? {} : { timeoutMs })
-      .then(
-        (reply) => {
-          results[label] = { at: Date.now(), ok: true, data: reply.data };
-        },
-        (error: unknown) => {
-          const code = (error as { fault?: { code?: string | number } }).fault?.code ?? 'thrown';
-          results[label] = { at: Date.now(), ok: false, code };
-        },
-      );
+    request(requireSocket(), type, data, timeoutMs === undefined ? {} : { timeoutMs }).then(
+      (reply) => {
+        results[label] = { at: Date.now(), ok: true, data: reply.data };
+      },
+      (error: unknown) => {
+        const code = (error as { fault?: { code?: string | number } }).fault?.code ?? 'thrown';
+        results[label] = { at: Date.now(), ok: false, code };
+      },
+    );
   },
   read() {
     const s = requireSocket();
@@ -174,7 +173,7 @@ window.tabProbe = {
         severity: f.severity,
       })),
       connections,
-      delivery: s.delivery.getSnapshot().mode,
+      delivery: deliveryOf(s).getSnapshot().mode,
     };
   },
   close: () => requireSocket().close(),

@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../../test/support/fake-websocket.js';
 import { openLast, setup } from '../../../test/support/socket-setup.js';
-import { createErrorStore, type ErrorStore } from './error-store.js';
 import { request } from '../../request/request.js';
+import { createErrorStore, type ErrorStore } from './error-store.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());

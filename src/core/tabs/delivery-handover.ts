@@ -6,14 +6,14 @@
  * pushed during the handover), re-sends handed frames under their old numbers first (the server
  * drops the ones it processed and acks them again), and numbers new sends far above the old
  * leader's (a gap the protocol allows, over numbers the old leader used but never announced).
- * Each tab's handlers see each numbered message once. It is also each tab's `socket.delivery`:
+ * Each tab's handlers see each numbered message once. It is also each tab's `deliveryOf(socket)`:
  * the leader's own, mirrored in the followers.
  */
 import { seqOf } from '../../protocol/delivery.js';
 import type { Envelope } from '../../protocol/envelope.js';
 import type { DeliveryChannel, DeliverySnapshot } from '../delivery/delivery.js';
 import { NO_DELIVERY } from '../delivery/delivery.js';
-import type { DeliveryPlugin } from '../delivery/plugin.js';
+import { type DeliveryPlugin, deliveryOf, isDeliveryPlugin } from '../delivery/plugin.js';
 import type { Socket } from '../types.js';
 import type { TabCore } from './tab-core.js';
 import type { Asker, Numbered, TabMessage, Work } from './wire.js';
@@ -35,9 +35,9 @@ export interface Outstanding {
   readonly numbered: Numbered;
 }
 
-/** One tab's part in delivery across tabs: its books, its `socket.delivery`, its resume. */
+/** One tab's part in delivery across tabs: its books, its `deliveryOf(socket)`, its resume. */
 export interface DeliveryHandover {
-  /** This tab's `socket.delivery`. */
+  /** This tab's `deliveryOf(socket)`. */
   readonly channel: DeliveryChannel;
   /** The delivery plugin for a new leader's socket (undefined: the options' one, or none). */
   plugin(): DeliveryPlugin | undefined;
@@ -71,7 +71,8 @@ const keyOf = (asker: Asker) => `${asker.tab}:${asker.id}`;
 
 /** The delivery books of a tab (inert without `delivery` in the options, but for the mirror). */
 export function createDeliveryHandover(core: TabCore): DeliveryHandover {
-  const plugin = core.parts.options.delivery;
+  const given = core.parts.options.delivery;
+  const plugin = isDeliveryPlugin(given) ? given : undefined;
   const listeners = new Set<() => void>();
   const book = new Map<string, Outstanding>();
   /** What this tab knows of the shared session. */
@@ -111,7 +112,7 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
 
   const notify = () => core.tell(listeners, 'delivery');
   const snapshot = (): DeliverySnapshot =>
-    leading ? leading.delivery.getSnapshot() : plugin ? mirrored : NO_DELIVERY.getSnapshot();
+    leading ? deliveryOf(leading).getSnapshot() : plugin ? mirrored : NO_DELIVERY.getSnapshot();
   const on = () => snapshot().mode === 'on';
   const noteSession = (next: string | null) => {
     // A new session numbers its messages from 1 again.
@@ -138,7 +139,7 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
       posting = false;
       const socket = leading;
       if (!socket) return;
-      const now = socket.delivery.getSnapshot();
+      const now = deliveryOf(socket).getSnapshot();
       noteSession(now.session);
       core.post({
         k: 'delivery',
@@ -247,7 +248,7 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
       passed = Math.max(seen, announcedSeen);
       replies.clear();
       notify();
-      const stop = socket.delivery.subscribe(() => {
+      const stop = deliveryOf(socket).subscribe(() => {
         tell();
         notify();
       });

@@ -1,13 +1,13 @@
 /**
  * Delivery in every tab, with Web Locks and BroadcastChannel in memory and a fake WebSocket that
- * plays the server by hand: a follower's `socket.delivery` mirrors the leader's, and a follower's
+ * plays the server by hand: a follower's `deliveryOf(socket)` mirrors the leader's, and a follower's
  * send has a receipt settled by the server's ack (or rejected with the fault, in that tab only).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FakeWebSocket, fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
 import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
 import type { FaultError } from '../../protocol/fault-error.js';
-import { delivery } from '../delivery/plugin.js';
+import { delivery, deliveryOf } from '../delivery/plugin.js';
 import { createSocket } from '../socket.js';
 import type { SendResult, Socket } from '../types.js';
 import { NOTED_WAIT_MS, SEQ_GAP } from './delivery-handover.js';
@@ -56,23 +56,25 @@ const receipt = (result: SendResult | undefined) => {
   return result.delivered;
 };
 
-describe('tabs with delivery: socket.delivery in every tab', () => {
-  it("a follower's socket.delivery mirrors the leader's mode, session and unacked count", async () => {
+describe('tabs with delivery: deliveryOf(socket) in every tab', () => {
+  it("a follower's deliveryOf(socket) mirrors the leader's mode, session and unacked count", async () => {
     const { tabs, ws } = await openBrowser(3);
     const heard = vi.fn();
-    tabs[2]?.delivery.subscribe(heard);
-    expect(tabs.map((t) => t.delivery.getSnapshot().mode)).toEqual(['on', 'on', 'on']);
-    expect(tabs[2]?.delivery.getSnapshot().session).toBe('s1');
+    deliveryOf(tabs[2] as Socket).subscribe(heard);
+    expect(tabs.map((t) => deliveryOf(t).getSnapshot().mode)).toEqual(['on', 'on', 'on']);
+    expect(deliveryOf(tabs[2] as Socket).getSnapshot().session).toBe('s1');
     tabs[2]?.send('chat', 'one');
     tabs[1]?.send('chat', 'two');
     await settle();
-    expect(tabs.map((t) => t.delivery.getSnapshot().unacked)).toEqual([2, 2, 2]);
+    expect(tabs.map((t) => deliveryOf(t).getSnapshot().unacked)).toEqual([2, 2, 2]);
     expect(heard).toHaveBeenCalled();
     ws.receive({ type: 'sockguard.ack', data: { seq: 2 } });
     await settle();
-    expect(tabs.map((t) => t.delivery.getSnapshot().unacked)).toEqual([0, 0, 0]);
+    expect(tabs.map((t) => deliveryOf(t).getSnapshot().unacked)).toEqual([0, 0, 0]);
     // The same object while nothing changed (useSyncExternalStore needs it).
-    expect(tabs[2]?.delivery.getSnapshot()).toBe(tabs[2]?.delivery.getSnapshot());
+    expect(deliveryOf(tabs[2] as Socket).getSnapshot()).toBe(
+      deliveryOf(tabs[2] as Socket).getSnapshot(),
+    );
     for (const t of tabs) t.close();
   });
 
@@ -100,7 +102,7 @@ describe('tabs with delivery: socket.delivery in every tab', () => {
     const { tabs, open } = await openBrowser(1);
     const late = open();
     await settle();
-    expect(late.delivery.getSnapshot()).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
+    expect(deliveryOf(late).getSnapshot()).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
     for (const t of [...tabs, late]) t.close();
   });
 

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
 import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
 import type { FaultError } from '../../protocol/fault-error.js';
+import { request } from '../../request/request.js';
 import { createSocket } from '../socket.js';
 import type { Socket } from '../types.js';
 import { shareTabs } from './plugin.js';
@@ -42,7 +43,9 @@ const codes = (tab: Socket | undefined, code: string | number) =>
 describe("tabs: a tab's faults stay in its store", () => {
   it("a follower's request that times out is in the asking tab's store once, in no other", async () => {
     const { tabs } = await openBrowser(3);
-    const asked = tabs[2]?.request('ask', 'q', { timeoutMs: 500 }).catch((e: FaultError) => e);
+    const asked = request(tabs[2] as Socket, 'ask', 'q', { timeoutMs: 500 }).catch(
+      (e: FaultError) => e,
+    );
     await vi.advanceTimersByTimeAsync(600);
     expect(((await asked) as FaultError).fault.code).toBe('request_timeout');
     expect(tabs.map((t) => codes(t, 'request_timeout'))).toEqual([0, 0, 1]);
@@ -51,7 +54,7 @@ describe("tabs: a tab's faults stay in its store", () => {
 
   it("the server's error envelope for a follower's request reaches only that tab's store", async () => {
     const { tabs, ws } = await openBrowser(3);
-    const asked = tabs[1]?.request('ask', 'q').catch((e: FaultError) => e);
+    const asked = request(tabs[1] as Socket, 'ask', 'q').catch((e: FaultError) => e);
     await settle();
     const id = ws.frames().find((f) => f.type === 'ask')?.meta?.request_id;
     ws.receive({
@@ -67,7 +70,7 @@ describe("tabs: a tab's faults stay in its store", () => {
 
   it("the leader's own request fault stays in the leader's store", async () => {
     const { tabs, ws } = await openBrowser(2);
-    const asked = tabs[0]?.request('ask', 'q').catch((e: FaultError) => e);
+    const asked = request(tabs[0] as Socket, 'ask', 'q').catch((e: FaultError) => e);
     await settle();
     const id = ws.frames().find((f) => f.type === 'ask')?.meta?.request_id;
     ws.receive({ type: 'error', data: { code: 4004, message: 'nope' }, meta: { request_id: id } });

@@ -12,8 +12,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
 import type { Envelope } from '../../protocol/envelope.js';
+import { request } from '../../request/request.js';
 import { createSessionServer, type Session, type SessionServer } from '../../server/index.js';
-import { delivery } from '../delivery/plugin.js';
+import { delivery, deliveryOf } from '../delivery/plugin.js';
 import { createSocket } from '../socket.js';
 import type { Socket } from '../types.js';
 import { shareTabs } from './plugin.js';
@@ -119,7 +120,7 @@ describe('tabs with delivery: a leader crash loses nothing and doubles nothing',
       seen[index] = [];
       tab.on('push', (e: Envelope) => seen[index]?.push((e.data as { i: number }).i));
     });
-    await until(() => tabs.every((t) => t.delivery.getSnapshot().mode === 'on'));
+    await until(() => tabs.every((t) => deliveryOf(t).getSnapshot().mode === 'on'));
     expect(tabs.map(tabRole)).toEqual(['leader', 'follower', 'follower']);
     tabs[1]?.send('hi', null); // the server's session object, to push with
     await until(() => session !== undefined);
@@ -140,7 +141,7 @@ describe('tabs with delivery: a leader crash loses nothing and doubles nothing',
         if (result?.status !== 'rejected' && result?.delivered) receipts.push(result.delivered);
       }
     }
-    const answer = tabs[2]?.request('ask', { q: 1 }, { timeoutMs: 8000 });
+    const answer = request(tabs[2] as Socket, 'ask', { q: 1 }, { timeoutMs: 8000 });
     await new Promise((resolve) => setTimeout(resolve, 100));
 
     // The crash: the leader's tab stops at once, no unload, no close frame.

@@ -6,8 +6,10 @@
 import type { Envelope } from '../../protocol/envelope.js';
 import type { Fault } from '../../protocol/fault.js';
 import { FaultError } from '../../protocol/fault-error.js';
+import { type RequestOptions, request } from '../../request/request.js';
+import { deliveryOf } from '../delivery/plugin.js';
 import type { FaultContext } from '../error-store/error-store.js';
-import type { RequestOptions, SendResult, Socket } from '../types.js';
+import type { SendResult, Socket } from '../types.js';
 import type { DeliveryHandover } from './delivery-handover.js';
 import { type FaultRouter, routeFaults } from './fault-routing.js';
 import type { TabCore } from './tab-core.js';
@@ -96,7 +98,7 @@ export function createLeader(
   let held: Array<{ readonly again: (given?: Numbered) => void; readonly numbered: () => number }> =
     [];
   const resuming = (socket: Socket) =>
-    handover.resuming() && socket.delivery.getSnapshot().mode === 'negotiating';
+    handover.resuming() && deliveryOf(socket).getSnapshot().mode === 'negotiating';
   const release = (socket: Socket) => {
     if (held.length === 0 || core.local !== socket || resuming(socket)) return;
     const due = held
@@ -145,13 +147,13 @@ export function createLeader(
       return;
     }
     const controller = new AbortController();
-    const request: RequestOptions = {
+    const asked: RequestOptions = {
       signal: controller.signal,
       ...(work.timeoutMs === undefined ? {} : { timeoutMs: work.timeoutMs }),
       ...(work.retryOnReconnect === undefined ? {} : { retryOnReconnect: work.retryOnReconnect }),
     };
     handover
-      .numbered(asker, work, prior, () => socket.request(work.type, work.data as never, request))
+      .numbered(asker, work, prior, () => request(socket, work.type, work.data as never, asked))
       .then(
         (envelope) => {
           noteReply(envelope, 'handed');
@@ -197,7 +199,7 @@ export function createLeader(
         routed.stop();
         router = null;
       },
-      socket.delivery.subscribe(() => release(socket)),
+      deliveryOf(socket).subscribe(() => release(socket)),
       socket.subscribe(() => {
         release(socket);
         const next = socket.getSnapshot();

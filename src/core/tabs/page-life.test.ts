@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
 import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
+import { request } from '../../request/request.js';
 import { createSocket } from '../socket.js';
 import type { Socket } from '../types.js';
 import { shareTabs } from './plugin.js';
@@ -144,7 +145,7 @@ describe('tabs: the back/forward cache and freezing', () => {
     second.window.dispatchEvent(pageEvent('pagehide', true));
     await settle();
     // Posted into a closed channel while cached: no tab hears it.
-    const reply = second.socket.request('ask', 'q');
+    const reply = request(second.socket, 'ask', 'q');
     await settle();
     expect(b.WebSocket.last().frames()).toEqual([]);
     second.window.dispatchEvent(pageEvent('pageshow', true));

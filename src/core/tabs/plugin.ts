@@ -3,9 +3,9 @@
  * import rather than a flag, so apps that do not share do not ship the code.
  */
 import { monotonicOf, systemClock } from '../clock.js';
-import type { DeliveryPlugin } from '../delivery/plugin.js';
 import type { BrowserEnvironment } from '../environment.js';
 import type { ErrorStore } from '../error-store/error-store.js';
+import type { ExtensionFactory, SocketWrapper } from '../extension.js';
 import { checkGiven, type Rule } from '../option-checks.js';
 import type { SocketOptions } from '../options.js';
 import type { Socket } from '../types.js';
@@ -38,21 +38,16 @@ export interface ShareTabsOptions {
 }
 
 /** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
-export interface TabsPlugin {
+export interface TabsPlugin extends SocketWrapper {
   readonly [PLUGIN]: true;
-  /**
-   * @internal The shared socket, or null where Web Locks or BroadcastChannel are missing (SSR,
-   * Node, old browsers): then each tab keeps its own socket.
-   */
-  readonly share: (
-    options: SocketOptions,
-    local: (
-      store: ErrorStore,
-      environment: BrowserEnvironment | false,
-      delivery?: DeliveryPlugin,
-    ) => Socket,
-  ) => Socket | null;
 }
+
+/** How a tab makes the socket it leads with: the app's options on the tab's store. */
+export type LocalSocket = (
+  store: ErrorStore,
+  environment: BrowserEnvironment | false,
+  delivery?: ExtensionFactory,
+) => Socket;
 
 /**
  * Shares the socket with the other tabs of this origin that use the same key: one tab (the leader,
@@ -68,7 +63,13 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
   const { hungAfterMs = HUNG_AFTER_MS } = options;
   return {
     [PLUGIN]: true,
-    share(socketOptions, local) {
+    // The shared socket, or undefined where Web Locks or BroadcastChannel are missing (SSR, Node,
+    // old browsers): then each tab keeps its own socket.
+    wrap(given, make) {
+      const socketOptions = given as SocketOptions;
+      const { tabs: _shared, ...own } = socketOptions;
+      const local: LocalSocket = (errors, environment, delivery = own.delivery) =>
+        make({ ...own, errors, environment, autoConnect: false, ...(delivery && { delivery }) });
       const url = socketOptions.url;
       const key =
         options.key ?? (typeof url === 'string' ? url : url instanceof URL ? url.href : undefined);
@@ -80,7 +81,7 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
       const locks = options.locks ?? readLocks();
       const Channel = globalThis.BroadcastChannel;
       const open = options.channel ?? (Channel ? (name: string) => new Channel(name) : undefined);
-      if (!locks || !open) return null;
+      if (!locks || !open) return undefined;
       const clock = socketOptions.clock;
       const name = `sockguard:${key}`;
       return createSharedSocket({

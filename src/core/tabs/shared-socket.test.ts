@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
 import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
 import type { FaultError } from '../../protocol/fault-error.js';
+import { request } from '../../request/request.js';
 import { createSocket } from '../socket.js';
 import type { Socket } from '../types.js';
 import { shareTabs } from './plugin.js';
@@ -81,7 +82,7 @@ describe('tabs: one connection', () => {
     b.tabs.forEach((t, i) => {
       t.send('chat', { from: i });
     });
-    const reply = b.tabs[2]?.request('ask', 'q');
+    const reply = request(b.tabs[2] as Socket, 'ask', 'q');
     await settle();
     const sent = ws.frames();
     expect(sent.filter((f) => f.type === 'chat').map((f) => f.data)).toEqual([
@@ -106,8 +107,8 @@ describe('tabs: one connection', () => {
     b.tabs.forEach((t, i) => {
       t.on('answer', (e) => seen[i]?.push(e.data));
     });
-    const fromLeader = b.tabs[0]?.request('ask', 'mine');
-    const fromFollower = b.tabs[2]?.request('ask', 'yours');
+    const fromLeader = request(b.tabs[0] as Socket, 'ask', 'mine');
+    const fromFollower = request(b.tabs[2] as Socket, 'ask', 'yours');
     await settle();
     const [mine, yours] = ws.frames().map((f) => f.meta?.request_id);
     ws.receive({ type: 'answer', data: 'to 0', meta: { request_id: mine } });
@@ -136,12 +137,12 @@ describe('tabs: one connection', () => {
       },
     };
     const follower = b.tabs[1] as Socket;
-    const good = follower.request('ask', 1, { reply: doubled });
-    const bad = follower.request('ask', 2, { reply: doubled }).catch((e: FaultError) => e);
+    const good = request(follower, 'ask', 1, { reply: doubled });
+    const bad = request(follower, 'ask', 2, { reply: doubled }).catch((e: FaultError) => e);
     const controller = new AbortController();
-    const aborted = follower
-      .request('ask', 3, { signal: controller.signal })
-      .catch((e: FaultError) => e);
+    const aborted = request(follower, 'ask', 3, { signal: controller.signal }).catch(
+      (e: FaultError) => e,
+    );
     await settle();
     const [one, two] = ws.frames().map((f) => f.meta?.request_id);
     ws.receive({ type: 'answer', data: 21, meta: { request_id: one } });
@@ -177,7 +178,7 @@ describe('tabs: handover', () => {
     await settle();
     b.WebSocket.last().open();
     await settle();
-    const reply = b.tabs[2]?.request('ask', 'q');
+    const reply = request(b.tabs[2] as Socket, 'ask', 'q');
     await settle();
     b.tabs[0]?.close(); // the leader leaves before answering
     await settle();
@@ -220,7 +221,9 @@ describe('tabs: handover', () => {
     b.WebSocket.last().open();
     await settle();
     b.channels[0]?.close(); // the leader hears nothing any more, and no one takes over
-    const reply = b.tabs[1]?.request('ask', 'q', { timeoutMs: 500 }).catch((e: unknown) => e);
+    const reply = request(b.tabs[1] as Socket, 'ask', 'q', { timeoutMs: 500 }).catch(
+      (e: unknown) => e,
+    );
     await vi.advanceTimersByTimeAsync(500);
     const error = (await reply) as FaultError;
     expect(error.fault.code).toBe('request_timeout');

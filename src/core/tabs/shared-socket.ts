@@ -10,8 +10,10 @@
  */
 import type { Envelope } from '../../protocol/envelope.js';
 import { FaultError } from '../../protocol/fault-error.js';
-import { INITIAL_SNAPSHOT } from '../state.js';
-import type { MessageHandler, RequestOptions, Socket, SocketSnapshot } from '../types.js';
+import { OWN_REQUEST, type RequestOptions, request } from '../../request/request.js';
+import { showDelivery } from '../delivery/plugin.js';
+import { IDLE as INITIAL_SNAPSHOT } from '../machine.js';
+import type { MessageHandler, Socket, SocketSnapshot } from '../types.js';
 import { createDeliveryHandover } from './delivery-handover.js';
 import { createElection } from './election.js';
 import { createHandOff } from './hand-off.js';
@@ -178,9 +180,6 @@ export function createSharedSocket(parts: TabsParts): Socket {
 
   const socket: Socket = {
     errors: store,
-    get delivery() {
-      return handover.channel;
-    },
     getSnapshot: () => core.snapshot,
     subscribe(listener) {
       const own = () => listener();
@@ -198,13 +197,6 @@ export function createSharedSocket(parts: TabsParts): Socket {
       if (core.closed || !core.joined) return { status: 'rejected', fault: closedFault() };
       return handOff.send(type, data, meta);
     },
-    request(type: string, data: unknown, requestOptions: RequestOptions = {}) {
-      if (core.local && !leader.holding()) {
-        return leader.own(core.local.request(type, data as never, requestOptions));
-      }
-      if (core.closed || !core.joined) return Promise.reject(new FaultError(closedFault()));
-      return handOff.request(type, data, requestOptions) as Promise<Envelope>;
-    },
     on: (type, handler) => handlers.on(type, handler as MessageHandler),
     reconnect() {
       if (core.local) core.local.reconnect();
@@ -216,6 +208,17 @@ export function createSharedSocket(parts: TabsParts): Socket {
       core.setSnapshot(Object.freeze({ ...INITIAL_SNAPSHOT, status: 'closed' }) as SocketSnapshot);
     },
   } as Socket;
+  // `request(socket, ...)` of this tab: the leader's socket asks, any other tab hands it over.
+  Object.defineProperty(socket, OWN_REQUEST, {
+    value(type: string, data: unknown, requestOptions: RequestOptions = {}) {
+      if (core.local && !leader.holding()) {
+        return leader.own(request(core.local, type, data as never, requestOptions));
+      }
+      if (core.closed || !core.joined) return Promise.reject(new FaultError(closedFault()));
+      return handOff.request(type, data, requestOptions) as Promise<Envelope>;
+    },
+  });
+  showDelivery(socket, handover.channel);
   roles.set(socket, () => (core.local ? 'leader' : core.joined ? 'follower' : 'closed'));
   if (parts.options.autoConnect ?? true) join();
   return socket;
