@@ -1,6 +1,21 @@
 /** The per-request options, checked on every call in development builds. */
 import { checkGiven, type Rule } from '../core/option-checks.js';
-import type { RequestOptions } from './request.js';
+import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Reject with a `request_timeout` fault after this long. @default the socket's `requestTimeoutMs` (10_000) */
+  readonly timeoutMs?: number;
+  /** Abort the request: it rejects with a `request_aborted` fault. */
+  readonly signal?: AbortSignal;
+  /** Re-send after a reconnect instead of rejecting when the connection drops. @default false */
+  readonly retryOnReconnect?: boolean;
+  /**
+   * A Standard Schema (zod, valibot, ...) for the reply's `data`: the promise resolves with its
+   * output (typed by it), and a reply that fails it rejects at once with an `invalid_envelope` fault.
+   */
+  readonly reply?: StandardSchemaV1;
+}
 
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
