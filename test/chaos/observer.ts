@@ -10,6 +10,8 @@
  *   (seen at the constructor), and a socket that leaves `failed` by itself;
  * - delivery: the recoveries (resumed or resync) and whether the socket ever went plain.
  */
+
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 import type {
   BackoffPolicy,
   Fault,
@@ -19,7 +21,6 @@ import type {
   StoredFault,
 } from '../../src/index.js';
 import type { Recorder } from './recording-websocket.js';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** A credential or a stack frame: neither may reach a user-facing message. */
 export const LEAK = /SECRET123|\n\s*at\s|\bat .+:\d+:\d+/;
@@ -30,9 +31,10 @@ export interface RetrySample {
   /** The delay the snapshot announced, read when it was announced. */
   readonly announcedMs: number;
   /**
-   * The same delay measured from the drop's fault, whose timestamp the socket took in the step
-   * that announced the retry: immune to a pause (GC, a busy core) before the listener reads the
-   * clock, but later than the drop when the fault merged an earlier error envelope.
+   * The same delay from times the library recorded: the due time against the drop's fault, whose
+   * timestamp the socket took while planning the retry (one dispatch, no app code between), so a
+   * pause (GC, a busy core) before the listener reads the clock changes nothing. NaN when the
+   * fault merged an earlier error envelope (its timestamp is the envelope's).
    */
   readonly sinceFaultMs: number;
   /** When it is due (the snapshot's `nextRetryAt`). */
@@ -178,7 +180,9 @@ export function watch(
       const sample: RetrySample = {
         attempt: snapshot.attempt,
         announcedMs: snapshot.nextRetryAt - Date.now(),
-        sinceFaultMs: snapshot.nextRetryAt - (snapshot.lastFault?.timestamp ?? Number.NaN),
+        sinceFaultMs: merged(snapshot.lastFault)
+          ? Number.NaN
+          : snapshot.nextRetryAt - (snapshot.lastFault?.timestamp ?? Number.NaN),
         due: snapshot.nextRetryAt,
         hintMs: hintOf(options.policy, snapshot.lastFault),
         madeAt: null,
@@ -246,3 +250,7 @@ export function watch(
     },
   };
 }
+
+/** An error envelope merged with the close after it: its timestamp is the envelope's. */
+const merged = (fault: Fault | null): boolean =>
+  fault?.source === 'envelope' && fault.detail.closeCode !== undefined;

@@ -6,6 +6,8 @@
  * the phase drains (bounded: a hang fails the run, it does not hang it) and the books are handed
  * over. Short heartbeat, backoff and ack timeouts make it fast.
  */
+
+import { deliveryOf } from '../../src/core/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import { type Backend, startBackend } from './backend.js';
 import { type ClientBook, createClientBook, requestWorkers, sender, unsettled } from './load.js';
@@ -19,7 +21,6 @@ import {
 import { type FaultProxy, startProxy } from './proxy.js';
 import type { Random } from './random.js';
 import { createRecorder, type Recorder } from './recording-websocket.js';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 /** The soak's backoff: fast, and far enough from the cap that growth shows by attempt 3. */
 export const POLICY: Policy = {

@@ -6,6 +6,7 @@
  * mutation run, `npm run test:chaos:mutants`, runs that one against each planted bug).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CpuHog, startCpuHog } from '../support/cpu-hog.js';
 import { reconcile } from './books.js';
 import { claimsOf, FROZEN_BOUND_MS, type Minimums } from './claims.js';
 import { formatFigures } from './figures.js';
@@ -22,14 +23,20 @@ const minimums = (ms: number): Minimums => ({
   requests: Math.floor((ms / 1000) * 25),
 });
 
+/** `CHAOS_HOG=1`: both cores kept busy by spinning processes for the whole soak (CI runs it so once). */
+const HOG = process.env.CHAOS_HOG === '1';
+
 const processErrors: unknown[] = [];
 const onProcessError = (error: unknown) => processErrors.push(error);
+let hog: CpuHog | undefined;
 
 beforeAll(() => {
   process.on('uncaughtException', onProcessError);
   process.on('unhandledRejection', onProcessError);
+  if (HOG) hog = startCpuHog();
 });
 afterAll(() => {
+  hog?.stop();
   process.off('uncaughtException', onProcessError);
   process.off('unhandledRejection', onProcessError);
 });

@@ -332,8 +332,8 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     discardAll(cause) {
       timers.clearAll();
       helloId = null;
-      for (const { frame, onWire } of ledger.kept()) {
-        const why = onWire
+      for (const { frame, written } of ledger.kept()) {
+        const why = written
           ? `${cause}; it was sent but not acknowledged, so it may have arrived`
           : `${cause} before it was sent`;
         const fault = reporter.report(reporter.client('connection_closed', why, frame.requestId));

@@ -43,8 +43,11 @@ export interface Ledger {
   reject(seq: number, fault: Fault): void;
   /** Settles every send on the wire as written but unconfirmed (a plain server), and forgets it. */
   unconfirmWritten(): void;
-  /** Every send kept, oldest first, and whether it is on the wire. */
-  kept(): Array<{ readonly frame: NumberedFrame; readonly onWire: boolean }>;
+  /**
+   * Every send kept, oldest first, and whether it was ever written (to this connection or an
+   * earlier one: either way the server may have it).
+   */
+  kept(): Array<{ readonly frame: NumberedFrame; readonly written: boolean }>;
   /** When the oldest send on the wire was written, or null. */
   oldestWrite(): number | null;
   has(seq: number): boolean;
@@ -95,7 +98,7 @@ export function createLedger(): Ledger {
     unconfirmWritten() {
       for (const [key, entry] of [...entries]) if (entry.onWire) settle(key, 'unconfirmed');
     },
-    kept: () => [...entries.values()].map(({ frame, onWire }) => ({ frame, onWire })),
+    kept: () => [...entries.values()].map(({ frame, tries }) => ({ frame, written: tries > 0 })),
     oldestWrite() {
       for (const entry of entries.values()) if (entry.onWire) return entry.writtenAt;
       return null;
