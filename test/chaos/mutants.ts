@@ -39,8 +39,8 @@ const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: 'src/core/machine.ts',
-        find: `  s.to({ type: 'fail', fault: f });\n}`,
-        replace: `  s.to({ type: 'fail', fault: f });\n  const again = s.ctx.delay(1, f, 0) ?? 0;\n  s.set({ retryDue: s.ctx.mono + again });\n  s.do({ type: 'arm', timer: 'retry', ms: again });\n}`,
+        find: `  set({ fatal: f.id, phase: { name: 'failed' } });`,
+        replace: `  set({ fatal: f.id, phase: { name: 'waiting', due: now.mono + 100, fault: f } });\n  arm('retry', 100);`,
       },
     ],
   },
@@ -48,8 +48,8 @@ const MUTANTS: readonly Mutant[] = [
     name: 'requests on a dropped link neither rejected nor retried',
     edits: [
       {
-        file: 'src/core/socket.ts',
-        find: `        if (delivery?.active) return;`,
+        file: 'src/request/request.ts',
+        find: `        if (!entry.sent || entry.frame?.seq !== undefined) return;`,
         replace: `        return;`,
       },
     ],
@@ -68,14 +68,14 @@ const MUTANTS: readonly Mutant[] = [
     name: 'one queued frame in 20 dropped',
     edits: [
       {
-        file: 'src/core/outbox.ts',
+        file: 'src/core/socket.ts',
         find: `  let held = false;`,
         replace: `  let held = false;\n  let queued = 0;`,
       },
       {
-        file: 'src/core/outbox.ts',
-        find: `      queue.push(frame);`,
-        replace: `      if (++queued % 20 !== 0) queue.push(frame);`,
+        file: 'src/core/socket.ts',
+        find: `    queue.push(frame);\n    return QUEUED;`,
+        replace: `    if (++queued % 20 !== 0) queue.push(frame);\n    return QUEUED;`,
       },
     ],
   },
@@ -84,8 +84,8 @@ const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: 'src/core/machine.ts',
-        find: `  s.do({ type: 'arm', timer: 'retry', ms: remaining });`,
-        replace: `  s.do({ type: 'arm', timer: 'retry', ms: remaining * 3 });`,
+        find: `    arm('retry', ms);`,
+        replace: `    arm('retry', ms * 3);`,
       },
     ],
   },

@@ -6,9 +6,9 @@
  * mutation run, `npm run test:chaos:mutants`, runs that one against each planted bug).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CpuHog, startCpuHog } from '../support/cpu-hog.js';
 import { reconcile } from './books.js';
 import { claimsOf, FROZEN_BOUND_MS, type Minimums } from './claims.js';
+import { type CpuHog, startCpuHog } from './cpu-hog.js';
 import { formatFigures } from './figures.js';
 import { type PhaseConfig, POLICY, runPhase } from './phase.js';
 import { seededRandom } from './random.js';
