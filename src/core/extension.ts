@@ -51,8 +51,11 @@ export interface Host {
    * given, is reported and shown as the snapshot's `lastFault` (a resync the app must act on).
    */
   ready(fault?: Fault): void;
-  /** The connection is unusable: it is left with this fault, and retried by the policy. */
-  drop(input: FaultInput, dead: boolean): void;
+  /**
+   * The connection is unusable: it is left with `fault` (made with {@link fault}), retried by the
+   * policy. `dead`: the link broke (frames in its buffer never left).
+   */
+  drop(fault: Fault, dead: boolean): void;
   /** Writes what the queue holds, as far as the connection takes it. */
   flush(): void;
   /** Frames that go first on the next connection, in order. */

@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../protocol/classify.js';
 import { MAX_DELAY_MS } from './clock.js';
 import {
   type Config,
@@ -17,6 +18,8 @@ import {
   type TimerName,
 } from './machine.js';
 import type { SocketStatus } from './types.js';
+
+const ACK_TIMEOUT = classify({ source: 'transport', code: 'ack_timeout' }, { id: 'a', now: 0 });
 
 const TIMERS: TimerName[] = [
   'connect-timeout',
@@ -89,7 +92,7 @@ const event: fc.Arbitrary<Event> = fc.oneof(
       (attempt): Event => ({
         type: 'drop',
         attempt,
-        input: { source: 'transport', code: 'ack_timeout' },
+        fault: ACK_TIMEOUT,
         dead: true,
       }),
     ),

@@ -5,6 +5,7 @@
  * the state and effects it must give. No timer, no socket, no app callback.
  */
 import { describe, expect, it } from 'vitest';
+import { classify } from '../protocol/classify.js';
 import type { Fault } from '../protocol/fault.js';
 import { MAX_DELAY_MS } from './clock.js';
 import {
@@ -50,6 +51,8 @@ const nowOf = (i: Inputs): Now => ({
   online: i.online ?? true,
   hidden: i.hidden ?? false,
 });
+
+const ACK_TIMEOUT = classify({ source: 'transport', code: 'ack_timeout' }, { id: 'a', now: 0 });
 
 /** Folds events through `step` (each aimed at the current attempt); the last step's effects. */
 function drive(events: readonly Event[], inputs: Inputs = {}, from: State = INITIAL_STATE) {
@@ -126,7 +129,7 @@ function eventOf(type: EventType, s: State): Event {
     case 'delay':
       return { type, ms: 500 };
     case 'drop':
-      return { type, attempt, input: { source: 'transport', code: 'ack_timeout' }, dead: true };
+      return { type, attempt, fault: ACK_TIMEOUT, dead: true };
     case 'close':
       return { type };
     default:
@@ -201,6 +204,7 @@ const GOES: { readonly [P in PhaseName]: Partial<Record<EventType, PhaseName | '
     stable: '=',
     'auth-wait': '=',
     ready: '=',
+    suspend: '=',
     drop: 'waiting',
     online: '=',
     offline: '=',
@@ -295,14 +299,18 @@ describe('machine: starting and opening', () => {
   it('an open clears the down timers, resolves the store, starts the heartbeat, tells extensions, flushes', () => {
     const { state, effects } = drive(OPEN);
     expect(state.snapshot).toMatchObject({ status: 'open', openedAt: 1_000_000 });
-    expect(types(effects)).toEqual(['clear', 'resolve', 'arm', 'beat', 'opened', 'flush']);
-    expect(effects[0]).toEqual({ type: 'clear', timers: ['connect-timeout', 'lost', 'suspend'] });
+    expect(types(effects)).toEqual(['clear', 'resolve', 'beat', 'opened', 'clear', 'arm', 'flush']);
+    expect(effects[0]).toEqual({ type: 'clear', timers: ['connect-timeout'] });
+    expect(effects[4]).toEqual({ type: 'clear', timers: ['lost', 'suspend'] });
+    expect(armed(effects, 'stable')?.ms).toBe(5000);
   });
 
-  it('with a gating extension, an open holds the queue until it is ready, and a fault it hands is shown', () => {
+  it('with a gating extension, an open holds the queue and the outage until it is ready, and a fault it hands is shown', () => {
     const gated = { config: { gated: true } };
     const { state, effects } = drive(OPEN, gated);
     expect(types(effects)).not.toContain('flush');
+    expect(armed(effects, 'stable')).toBeUndefined();
+    expect(effects).not.toContainEqual({ type: 'clear', timers: ['lost', 'suspend'] });
     const resync = drive([], gated).state;
     expect(resync.phase.name).toBe('idle');
     const fault = { ...(reported(drive([...OPEN, closed(1006)], gated).effects)[0] as Fault) };
@@ -310,7 +318,7 @@ describe('machine: starting and opening', () => {
       ...config,
       gated: true,
     });
-    expect(types(ready.effects)).toEqual(['report', 'flush']);
+    expect(types(ready.effects)).toEqual(['report', 'clear', 'arm', 'flush']);
     expect(ready.state.snapshot.lastFault).toBe(fault);
   });
 
@@ -621,15 +629,12 @@ describe('machine: an extension drops the connection', () => {
   it('an ack timeout leaves the link (its sends go again) and retries', () => {
     const { state, effects } = drive([
       ...OPEN,
-      { type: 'drop', attempt: 0, input: { source: 'transport', code: 'ack_timeout' }, dead: true },
+      { type: 'drop', attempt: 0, fault: ACK_TIMEOUT, dead: true },
       delay(10),
     ]);
     expect(reported(effects)[0]?.code).toBe('ack_timeout');
     expect(state.snapshot.status).toBe('reconnecting');
-    const first = drive([
-      ...OPEN,
-      { type: 'drop', attempt: 0, input: { source: 'transport', code: 'ack_timeout' }, dead: true },
-    ]);
+    const first = drive([...OPEN, { type: 'drop', attempt: 0, fault: ACK_TIMEOUT, dead: true }]);
     expect(first.effects[0]).toMatchObject({ type: 'abandon', dead: true, stop: false });
   });
 });

@@ -156,9 +156,11 @@ export type Event =
   | { readonly type: 'delay'; readonly ms: number | null }
   /** An extension lets the gated sends go (`fault`: one to report and show). */
   | (Attempted & { readonly type: 'ready'; readonly fault?: Fault | undefined })
-  /** An extension found the connection unusable: it is left with this fault (`dead`: nothing more
-   * was written on it). */
-  | (Attempted & { readonly type: 'drop'; readonly input: FaultInput; readonly dead: boolean })
+  /**
+   * An extension found the connection unusable (`fault`, made by it): it is left (`dead`: the link
+   * broke, what its buffer held never left) and retried by the policy.
+   */
+  | (Attempted & { readonly type: 'drop'; readonly fault: Fault; readonly dead: boolean })
   | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' };
 
 export type EventType = Event['type'];
@@ -451,18 +453,22 @@ function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: F
 
 function onOpened(): void {
   const dismiss = c.fatal;
-  set({
-    phase: { name: 'open', gated: k.gated, auth: null },
-    failures: 0,
-    down: false,
-    fatal: null,
-  });
-  clear('connect-timeout', 'lost', 'suspend');
+  set({ phase: { name: 'open', gated: k.gated, auth: null }, failures: 0, fatal: null });
+  clear('connect-timeout');
   show('open', { openedAt: now.wall }, { lost: false, suspended: false });
   act({ type: 'resolve', dismiss });
-  arm('stable', k.minUptimeMs);
   act({ type: 'beat' }, { type: 'opened' });
-  if (!k.gated) act({ type: 'flush' });
+  // A gated link is usable once its extension says so (delivery's welcome): until then the
+  // outage goes on (down timers) and the backoff does not start over.
+  if (!k.gated) usable();
+}
+
+/** The link can carry sends: the outage is over. */
+function usable(): void {
+  set({ down: false });
+  clear('lost', 'suspend');
+  arm('stable', k.minUptimeMs);
+  act({ type: 'flush' });
 }
 
 function onClosed(e: Extract<Event, { type: 'closed' }>): void {
@@ -646,8 +652,8 @@ const refreshTimeout: Cell = (_e, p) => {
 
 const ext: Cell<Extract<Event, { type: 'drop' }>> = (e, p) => {
   if (!live(e)) return;
-  abandon(e.dead, 1000, 'dropped');
-  onFault(make(e.input), false, p.name === 'opening' ? p.asked : []);
+  abandon(e.dead, 1000, String(e.fault.code));
+  onFault(e.fault, false, p.name === 'opening' ? p.asked : []);
 };
 
 const unfreeze: Cell = () => set({ frozen: false });
@@ -719,7 +725,11 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
         act({ type: 'report', fault: e.fault });
         patch({ lastFault: e.fault });
       }
-      act({ type: 'flush' });
+      usable();
+    },
+    // Still down while a gating extension has not said ready (its own timeout bounds that).
+    suspend: (e, p) => {
+      if (p.name === 'open' && p.gated) suspend(e, p);
     },
     drop: ext,
     ...watching,

@@ -588,7 +588,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     fault,
     report,
     ready: (f) => dispatch({ type: 'ready', attempt: state.attempt, fault: f }),
-    drop: (input, dead) => dispatch({ type: 'drop', attempt: state.attempt, input, dead }),
+    drop: (f, dead) => dispatch({ type: 'drop', attempt: state.attempt, fault: f, dead }),
     flush,
     requeue: (frames) => void queue.unshift(...frames),
     unqueue(frame) {

@@ -79,7 +79,7 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
   const signal = (s: DeliverySignal) => {
     if (s.type === 'ack-timeout') {
       const cause = `a send got no acknowledgement within ${options.ackTimeoutMs} ms`;
-      return host.drop({ source: 'transport', code: 'ack_timeout', cause }, true);
+      return host.drop(host.fault({ source: 'transport', code: 'ack_timeout', cause }), true);
     }
     stopHello();
     if (s.type === 'plain') d.plain();
