@@ -638,3 +638,188 @@ describe('machine: an extension drops the connection', () => {
     expect(first.effects[0]).toMatchObject({ type: 'abandon', dead: true, stop: false });
   });
 });
+
+describe('machine: the fault policy, one row per decision', () => {
+  interface Context {
+    handshake?: boolean;
+    failures?: number;
+    online?: boolean;
+    authFailed?: boolean;
+    canRefresh?: boolean;
+  }
+  interface Decision {
+    do: 'fail' | 'retry';
+    code: Fault['code'];
+    severity?: 'fatal' | 'recoverable';
+    refresh?: boolean;
+    immediate?: boolean;
+    failures?: number;
+    authFailed?: boolean;
+  }
+  const closeFault = (code: number) =>
+    classify(
+      { source: 'close', code, reason: '', wasClean: true, requested: false },
+      { id: 'x', now: 0 },
+    );
+  const transport = (code: 'connect_timeout' | 'heartbeat_timeout' | 'offline') =>
+    classify({ source: 'transport', code, cause: code }, { id: 'x', now: 0 });
+  const merged4003 = {
+    ...classify({ source: 'envelope', code: 4003, message: 'm' }, { id: 'x', now: 0 }),
+    kind: 'connection' as const,
+    severity: 'fatal' as const,
+    action: 'reauthenticate' as const,
+  };
+  const rows: Array<[name: string, fault: Fault, context: Context, expected: Decision]> = [
+    [
+      'a drop (1006) after open retries with backoff',
+      closeFault(1006),
+      {},
+      { do: 'retry', code: 1006, immediate: false },
+    ],
+    ['a restart (1012) retries', closeFault(1012), {}, { do: 'retry', code: 1012 }],
+    [
+      'overload (1013) retries (backoff is the mechanism)',
+      closeFault(1013),
+      {},
+      { do: 'retry', code: 1013 },
+    ],
+    ['a policy close (1008) fails', closeFault(1008), {}, { do: 'fail', code: 1008 }],
+    ['a protocol error (1002) fails', closeFault(1002), {}, { do: 'fail', code: 1002 }],
+    [
+      '4003 without a refresher fails (auth redirect)',
+      closeFault(4003),
+      {},
+      { do: 'fail', code: 4003, severity: 'fatal' },
+    ],
+    [
+      '4003 with a refresher: refresh, then retry at once, and the next auth failure is final',
+      closeFault(4003),
+      { canRefresh: true },
+      {
+        do: 'retry',
+        code: 4003,
+        severity: 'recoverable',
+        refresh: true,
+        immediate: true,
+        authFailed: true,
+      },
+    ],
+    [
+      'a second 4003 in a row fails even with a refresher',
+      closeFault(4003),
+      { canRefresh: true, authFailed: true },
+      { do: 'fail', code: 4003 },
+    ],
+    [
+      '3000 with a refresher refreshes too',
+      closeFault(3000),
+      { canRefresh: true },
+      { do: 'retry', code: 3000, refresh: true, authFailed: true },
+    ],
+    [
+      'a handshake failure below the limit counts and retries',
+      closeFault(1006),
+      { handshake: true, failures: 1 },
+      { do: 'retry', code: 1006, failures: 2 },
+    ],
+    [
+      'the last handshake failure allowed says unreachable',
+      closeFault(1006),
+      { handshake: true, failures: 2 },
+      { do: 'retry', code: 'unreachable', failures: 3, refresh: false },
+    ],
+    [
+      'unreachable with a refresher: refresh once, then at once',
+      transport('connect_timeout'),
+      { handshake: true, failures: 2, canRefresh: true },
+      { do: 'retry', code: 'unreachable', refresh: true, immediate: true },
+    ],
+    [
+      'past the limit it stays unreachable without another refresh',
+      closeFault(1006),
+      { handshake: true, failures: 3, canRefresh: true },
+      { do: 'retry', code: 'unreachable', refresh: false, failures: 4 },
+    ],
+    [
+      'a fatal close during the handshake is not a handshake failure',
+      closeFault(1008),
+      { handshake: true, failures: 2 },
+      { do: 'fail', code: 1008, failures: 2 },
+    ],
+    [
+      'a drop while offline says offline',
+      closeFault(1006),
+      { online: false },
+      { do: 'retry', code: 'offline' },
+    ],
+    [
+      'a connect timeout while offline says offline',
+      transport('connect_timeout'),
+      { online: false, handshake: true },
+      { do: 'retry', code: 'offline' },
+    ],
+    [
+      'an offline fault stays itself',
+      transport('offline'),
+      { online: false },
+      { do: 'retry', code: 'offline' },
+    ],
+    [
+      'a fatal close while offline still fails',
+      closeFault(1008),
+      { online: false },
+      { do: 'fail', code: 1008 },
+    ],
+    [
+      'a heartbeat timeout retries',
+      transport('heartbeat_timeout'),
+      {},
+      { do: 'retry', code: 'heartbeat_timeout' },
+    ],
+    [
+      'error 4003 merged with close 1008 stays reauthenticate: refresh with a refresher',
+      merged4003,
+      { canRefresh: true },
+      { do: 'retry', code: 4003, refresh: true, authFailed: true },
+    ],
+  ];
+
+  /**
+   * The fault ends a link that opened (as an extension's drop), or (handshake) an attempt that
+   * never opened (as its close, or its connect timeout); the machine's counters come from the
+   * context. A retry's backoff is answered at once.
+   */
+  it.each(rows)('%s', (_name, fault, context, expected) => {
+    const cfg = { ...config, canRefresh: context.canRefresh ?? false };
+    const base = context.handshake ? AT.opening : AT.open;
+    const from: State = {
+      ...base,
+      failures: context.failures ?? 0,
+      authFailed: context.authFailed ?? false,
+    };
+    const now = nowOf({ online: context.online ?? true });
+    const attempt = from.attempt;
+    const event: Event = !context.handshake
+      ? { type: 'drop', attempt, fault, dead: true }
+      : fault.source === 'close'
+        ? { type: 'closed', attempt, code: fault.code, reason: '', wasClean: true }
+        : { type: 'connect-timeout' };
+    let { state, effects } = step(from, event, now, cfg);
+    const asked = effects.some((e) => e.type === 'backoff');
+    if (asked) {
+      const answered = step(state, delay(100), now, cfg);
+      state = answered.state;
+      effects = [...effects, ...answered.effects];
+    }
+    const made = reported(effects)[0];
+    const phase = expected.do === 'fail' ? 'failed' : expected.refresh ? 'refreshing' : 'waiting';
+    expect(state.phase.name).toBe(phase);
+    expect(made?.code).toBe(expected.code);
+    if (expected.severity !== undefined) expect(made?.severity).toBe(expected.severity);
+    if (expected.refresh !== undefined)
+      expect(types(effects).includes('refresh')).toBe(expected.refresh);
+    if (expected.immediate !== undefined) expect(!asked).toBe(expected.immediate);
+    if (expected.failures !== undefined) expect(state.failures).toBe(expected.failures);
+    expect(state.authFailed).toBe(expected.authFailed ?? context.authFailed ?? false);
+  });
+});

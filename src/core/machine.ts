@@ -16,7 +16,6 @@ import type {
 } from '../protocol/fault.js';
 import type { FaultInput, FaultMessages, FaultOverrides } from '../protocol/fault-input.js';
 import { clampDelay } from './clock.js';
-import { decideFault, type FaultContext, softenAuth } from './fault-policy.js';
 import type { SocketSnapshot, SocketStatus } from './types.js';
 import { why } from './why.js';
 
@@ -353,38 +352,53 @@ function fail(f: Fault): void {
   show('failed', { fault: f }, { lastFault: f });
 }
 
-function policy(handshake: boolean): FaultContext {
-  return {
-    handshake,
-    online: now.online,
-    handshakeFailures: c.failures,
-    maxHandshakeFailures: k.maxHandshakeFailures,
-    authFailed: c.authFailed,
-    canRefresh: k.canRefresh,
-  };
-}
+/** A first auth failure with a refresher is recoverable: the refresh may fix it unseen. */
+const soften = <F extends Fault>(f: F): F =>
+  k.canRefresh && !c.authFailed && f.severity === 'fatal' ? { ...f, severity: 'recoverable' } : f;
+
+const describe = (f: Fault): string =>
+  f.source === 'close' ? `close ${f.code}` : (f.detail.cause ?? String(f.code));
 
 /**
- * A fault that ended the connection (`handshake`: before it ever opened): the policy decides once,
- * and the fault this makes is the one report of the failure.
+ * A fault that ended the connection (`handshake`: before it ever opened): the policy decides once
+ * (SPEC.md section 3), and the fault this makes is the one report of the failure. Handshakes
+ * failing in a row become `unreachable` (an HTTP 401 on upgrade shows in a browser only as 1006;
+ * the last one allowed refreshes the credentials first); a drop while offline says offline
+ * (retries wait for `online`); a first auth failure with a refresher refreshes and comes back at
+ * once, a second one is final.
  */
 function onFault(f: Fault, handshake: boolean, asked: readonly string[] = []): void {
-  const decision = decideFault(f, policy(handshake));
-  set({ failures: decision.handshakeFailures, authFailed: decision.authFailed });
-  const { plan } = decision;
-  let made: Fault;
-  if ('make' in plan.fault) {
-    const input = plan.fault.make;
-    // A server that selects none of the subprotocols asked fails every handshake: say which.
-    const hint =
-      input.source === 'transport' && input.code === 'unreachable' && asked.length > 0
-        ? { ...input, cause: why('protocols', input.cause ?? '', asked.join(', ')) }
-        : input;
-    made = make(hint);
-  } else made = plan.fault;
-  // An app override can make even a fault the policy would retry fatal.
-  if (plan.do === 'fail' || made.severity === 'fatal') return fail(made);
-  retry(made, plan.refreshFirst, plan.immediate);
+  let failures = c.failures;
+  let made: Fault | undefined;
+  let refresh = false;
+  if (handshake && f.action === 'reconnect') {
+    failures += 1;
+    if (failures >= k.maxHandshakeFailures) {
+      let cause = why('handshakes', failures, describe(f));
+      // A server that selects none of the subprotocols asked fails every handshake: say which.
+      if (asked.length > 0) cause = why('protocols', cause, asked.join(', '));
+      made = make({ source: 'transport', code: 'unreachable', cause });
+      refresh = failures === k.maxHandshakeFailures && k.canRefresh;
+    }
+  }
+  if (!now.online && f.action === 'reconnect' && f.code !== 'offline') {
+    made = make({ source: 'transport', code: 'offline', cause: why('while_offline', describe(f)) });
+    refresh = false;
+  }
+  set({ failures });
+  if (made) {
+    // An app override can make even a fault the policy would retry fatal.
+    if (made.severity === 'fatal') return fail(made);
+    return retry(made, refresh, refresh);
+  }
+  if (f.action === 'reauthenticate') {
+    const soft = soften(f);
+    if (soft.severity === 'fatal') return fail(soft);
+    set({ authFailed: true });
+    return retry(soft, true, true);
+  }
+  if (f.severity === 'fatal') return fail(f);
+  retry(f, false, false);
 }
 
 /** Reports the drop and settles the wire: the first half of every retry. */
@@ -501,7 +515,7 @@ function onError(envelope: ErrorEnvelope, p: Extract<Phase, { name: 'open' }>): 
     requestId,
     retryAfterMs: envelope.meta?.retry_after_ms,
   }) as EnvelopeFault;
-  if (f.action === 'reauthenticate') f = softenAuth(f, policy(false));
+  if (f.action === 'reauthenticate') f = soften(f);
   act({ type: 'report', fault: f });
   set({ lastError: { fault: f, at: now.mono } });
   if (f.action === 'backoff') {

@@ -8,6 +8,8 @@ const PROSE: Readonly<Record<string, string>> = {
   no_pong: 'no frame within {0} ms of a ping',
   offline_probe: 'went offline with the socket open; the probe got no answer',
   gave_up: 'gave up after {0} retries (last: {1})',
+  handshakes: '{0} handshakes failed in a row (last: {1})',
+  while_offline: '{0} while offline',
   protocols:
     '{0}; subprotocols asked: {1} (a server that selects none of them fails every handshake)',
   refresh_failed: 'refreshAuth failed: {0}',
