@@ -9,9 +9,13 @@ import { measure, OWN_ENTRY, TYPICAL_ENTRY } from '../../bench/size.js';
 
 /** Texts that only development code holds, one or more per guarded site. */
 const DEVELOPMENT_ONLY = [
-  'Did you mean', // option-checks: the nearest known key
-  '(milliseconds)', // option-checks: the accepted range
+  'Did you mean', // protocol/option-checks: the nearest known key
+  '(milliseconds)', // protocol/option-checks: the accepted range
   'Infinity for never',
+  'must be an object', // protocol/option-checks: options that are not an object
+  'needs an options object',
+  'the url option is required',
+  'a Standard Schema (with',
   'two components ask for the shared socket', // socket-registry: conflicting options
 ];
 
