@@ -17,7 +17,7 @@ const getServerSnapshot = () => OFF;
 export function useDelivery<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
 ): DeliverySnapshot {
-  const { socket, enabled } = useRetainedSocket(source);
+  const [socket, enabled] = useRetainedSocket(source);
   const channel = enabled ? socket.delivery : NO_DELIVERY;
   return useSyncExternalStore(channel.subscribe, channel.getSnapshot, getServerSnapshot);
 }

@@ -17,6 +17,8 @@ const DEVELOPMENT_ONLY = [
   'the url option is required',
   'a Standard Schema (with',
   'two components ask for the shared socket', // socket-registry: conflicting options
+  'render inside <SocketProvider>', // react: a hook without a socket
+  'needs a `key` to be shared', // react: a URL function without a key
 ];
 
 describe('a production build', () => {
