@@ -3,7 +3,7 @@
  * that waits is the machine (`machine.ts`) and its runner; this file only answers "how long".
  */
 import type { Fault } from '../protocol/fault.js';
-import { checkOptions, type Rule } from './option-checks.js';
+import { checkOptions, checkValue, MS_0, type Rule } from './option-checks.js';
 
 /** The default policy's knobs. Every field is optional; see {@link DEFAULT_BACKOFF}. */
 export interface BackoffPolicy {
@@ -55,23 +55,20 @@ export const DEFAULT_BACKOFF = {
 } as const satisfies Required<BackoffPolicy>;
 
 const BACKOFF_RULES: Readonly<Record<keyof BackoffPolicy, Rule>> = {
-  baseMs: { kind: 'ms', min: 0 },
+  baseMs: MS_0,
   factor: { kind: 'number', min: 1 },
-  floorMs: { kind: 'ms', min: 0 },
-  capMs: { kind: 'ms', min: 0 },
+  floorMs: MS_0,
+  capMs: MS_0,
   jitter: { kind: 'oneOf', values: ['full', 'none'] },
   maxAttempts: { kind: 'count', min: 0, never: true },
-  throttleFloorMs: { kind: 'ms', min: 0 },
+  throttleFloorMs: MS_0,
 };
 
 /** Checks a policy once, at construction, so a typo fails loudly instead of retrying oddly. */
 export function resolveBackoff(policy: BackoffPolicy = {}): Required<BackoffPolicy> {
   const resolved = checkOptions('backoff', policy, BACKOFF_RULES, DEFAULT_BACKOFF);
-  if (resolved.floorMs > resolved.capMs) {
-    throw new RangeError(
-      `sockguard: backoff.floorMs (${resolved.floorMs}) must not exceed backoff.capMs (${resolved.capMs})`,
-    );
-  }
+  // The floor is bounded by the cap: no delay could meet both.
+  checkValue('backoff.floorMs', resolved.floorMs, { kind: 'ms', min: 0, max: resolved.capMs });
   return resolved;
 }
 

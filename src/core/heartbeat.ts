@@ -6,7 +6,7 @@
  * ping goes out no later than `intervalMs` after the last inbound frame, not one to two intervals.
  */
 import { type Clock, monotonicOf, type TimerHandle } from './clock.js';
-import { checkOptions, type Rule } from './option-checks.js';
+import { checkOptions, MS_1, type Rule, TEXT } from './option-checks.js';
 
 /** Heartbeat options. Pass `heartbeat: false` to the socket to turn it off. */
 export interface HeartbeatOptions {
@@ -42,12 +42,12 @@ export const DEFAULT_HEARTBEAT = {
 } as const satisfies ResolvedHeartbeat;
 
 const HEARTBEAT_RULES: Readonly<Record<keyof HeartbeatOptions, Rule>> = {
-  intervalMs: { kind: 'ms', min: 1 },
-  timeoutMs: { kind: 'ms', min: 1 },
-  probeTimeoutMs: { kind: 'ms', min: 1 },
-  wakeThresholdMs: { kind: 'ms', min: 1 },
-  pingType: { kind: 'text' },
-  pongType: { kind: 'text' },
+  intervalMs: MS_1,
+  timeoutMs: MS_1,
+  probeTimeoutMs: MS_1,
+  wakeThresholdMs: MS_1,
+  pingType: TEXT,
+  pongType: TEXT,
 };
 
 /**
@@ -57,9 +57,10 @@ const HEARTBEAT_RULES: Readonly<Record<keyof HeartbeatOptions, Rule>> = {
 export function resolveHeartbeat(
   options: HeartbeatOptions | false | undefined,
 ): ResolvedHeartbeat | null {
-  if (options === false) return null;
   const defaults: ResolvedHeartbeat = DEFAULT_HEARTBEAT;
-  return checkOptions('heartbeat', options ?? {}, HEARTBEAT_RULES, defaults);
+  return options === false
+    ? null
+    : checkOptions('heartbeat', options ?? {}, HEARTBEAT_RULES, defaults);
 }
 
 /** A heartbeat for one open connection. */

@@ -11,7 +11,17 @@ import type { BrowserEnvironment } from './environment.js';
 import type { ErrorStore, ErrorStoreOptions } from './error-store/error-store.js';
 import type { ExtensionFactory, SocketWrapper } from './extension.js';
 import type { HeartbeatOptions } from './heartbeat.js';
-import { checkValue, type Rule, rejectUnknownKeys } from './option-checks.js';
+import {
+  BOOLEAN,
+  COUNT_1,
+  checkOptions,
+  checkValue,
+  FUNCTION,
+  MS_0,
+  MS_1,
+  OTHER,
+  type Rule,
+} from './option-checks.js';
 import type { WebSocketConstructor } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -125,97 +135,60 @@ type Numeric = {
     : never]: number;
 };
 
+/** A time that may be Infinity for "never" (never lost, never suspended). */
+const NEVER_0: Rule = { kind: 'ms', min: 0, never: true };
+
 /**
  * Every option and how it is checked. Waits are bounded, so only outages may be `Infinity`
- * ("never lost", "never suspended", "never unreachable"); nested objects are checked where they
- * are resolved (backoff, heartbeat) or below.
+ * ("never lost", "never suspended", "never unreachable"); backoff and heartbeat are checked where
+ * they are resolved (backoff.ts, heartbeat.ts), the error store's options by the store.
  */
-const SOCKET_RULES: Readonly<Record<keyof SocketOptions, Rule>> = {
-  url: { kind: 'other' },
-  protocols: { kind: 'other' },
-  autoConnect: { kind: 'boolean' },
-  schemas: { kind: 'other' },
-  backoff: { kind: 'other' },
-  minUptimeMs: { kind: 'ms', min: 0 },
-  connectTimeoutMs: { kind: 'ms', min: 1 },
-  heartbeat: { kind: 'other' },
+const SOCKET_RULES = {
+  url: { kind: 'url' },
+  protocols: { kind: 'protocols' },
+  autoConnect: BOOLEAN,
+  schemas: OTHER,
+  backoff: OTHER,
+  minUptimeMs: MS_0,
+  connectTimeoutMs: MS_1,
+  heartbeat: OTHER,
   maxQueue: { kind: 'count', min: 0 },
   requestTimeoutMs: { kind: 'ms', min: 1, never: true },
-  lostAfterMs: { kind: 'ms', min: 0, never: true },
-  suspendAfterMs: { kind: 'ms', min: 0, never: true },
+  lostAfterMs: NEVER_0,
+  suspendAfterMs: NEVER_0,
   maxHandshakeFailures: { kind: 'count', min: 1, never: true },
-  errorCloseWindowMs: { kind: 'ms', min: 0 },
-  refreshAuth: { kind: 'function' },
-  refreshAuthTimeoutMs: { kind: 'ms', min: 1 },
-  classification: { kind: 'other' },
-  parse: { kind: 'other' },
-  errors: { kind: 'other' },
-  WebSocket: { kind: 'function' },
-  clock: { kind: 'other' },
-  random: { kind: 'function' },
-  environment: { kind: 'other' },
-  delivery: { kind: 'other' },
-  tabs: { kind: 'other' },
-};
-
-const PARSE_RULES: Readonly<Record<keyof ParseOptions, Rule>> = {
-  maxFrameChars: { kind: 'count', min: 1 },
-  maxDepth: { kind: 'count', min: 1 },
-};
-
-const CLASSIFICATION_RULES: Readonly<Record<keyof ClassificationOptions, Rule>> = {
-  overrides: { kind: 'other' },
-  messages: { kind: 'other' },
-  maxMessageLength: { kind: 'count', min: 1 },
-};
-
-/** Checks a nested options object's keys and values (defaults stay where they are applied). */
-function checkNested(scope: string, value: object | undefined, rules: Record<string, Rule>) {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null) {
-    throw new TypeError(`sockguard: ${scope} must be an object; got ${String(value)}`);
-  }
-  rejectUnknownKeys(scope, value, Object.keys(rules));
-  for (const [key, item] of Object.entries(value)) {
-    if (item !== undefined) checkValue(`${scope}.${key}`, item, rules[key] as Rule);
-  }
-}
+  errorCloseWindowMs: MS_0,
+  refreshAuth: FUNCTION,
+  refreshAuthTimeoutMs: MS_1,
+  classification: {
+    kind: 'object',
+    rules: {
+      overrides: OTHER,
+      messages: OTHER,
+      maxMessageLength: COUNT_1,
+    } satisfies Record<keyof ClassificationOptions, Rule>,
+  },
+  parse: {
+    kind: 'object',
+    rules: { maxFrameChars: COUNT_1, maxDepth: COUNT_1 } satisfies Record<keyof ParseOptions, Rule>,
+  },
+  errors: OTHER,
+  WebSocket: FUNCTION,
+  clock: OTHER,
+  random: FUNCTION,
+  environment: OTHER,
+  delivery: OTHER,
+  tabs: OTHER,
+} as const satisfies Record<keyof SocketOptions, Rule>;
 
 /**
- * Checks every option once, at construction (an unknown key names the nearest known one; a value
- * out of range names the range), and returns the numeric ones with defaults applied.
+ * Checks every option once, at construction (an unknown key, a value out of range: an error naming
+ * the option and the value; see option-checks.ts), and returns the numeric ones with defaults
+ * applied.
  */
 export function resolveNumbers(options: SocketOptions<DataSchemas>): Numeric {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('sockguard: createSocket needs an options object with at least { url }');
-  }
-  rejectUnknownKeys('', options, Object.keys(SOCKET_RULES));
-  if (options.url === undefined) {
-    throw new TypeError('sockguard: the url option is required (a string, a URL, or a function)');
-  }
-  const url: unknown = options.url;
-  if (typeof url !== 'string' && typeof url !== 'function' && !(url instanceof URL)) {
-    throw new TypeError(`sockguard: url must be a string, a URL or a function; got ${typeof url}`);
-  }
-  const protocols: unknown = options.protocols;
-  if (
-    protocols !== undefined &&
-    protocols !== null &&
-    typeof protocols !== 'string' &&
-    typeof protocols !== 'function' &&
-    !Array.isArray(protocols)
-  ) {
-    throw new TypeError('sockguard: protocols must be a string, an array of strings or a function');
-  }
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) checkValue(key, value, SOCKET_RULES[key as keyof SocketOptions]);
-  }
-  checkNested('parse', options.parse, PARSE_RULES);
-  checkNested('classification', options.classification, CLASSIFICATION_RULES);
-  const resolved = {} as Numeric;
-  for (const key of Object.keys(SOCKET_DEFAULTS) as Array<keyof typeof SOCKET_DEFAULTS>) {
-    const value = options[key] ?? SOCKET_DEFAULTS[key];
-    if (typeof value === 'number') resolved[key as keyof Numeric] = value;
-  }
+  const resolved: Numeric = checkOptions('', options, SOCKET_RULES, SOCKET_DEFAULTS);
+  // Required: checked when missing too (`createSocket()` included).
+  checkValue('url', options?.url, SOCKET_RULES.url);
   return resolved;
 }

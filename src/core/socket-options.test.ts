@@ -48,7 +48,8 @@ describe('option checks at construction', () => {
     [{ backoff: { jitter: 'half' } }, /backoff\.jitter must be one of "full", "none"/],
     [
       { backoff: { floorMs: 5000, capMs: 1000 } },
-      /backoff\.floorMs \(5000\) must not exceed backoff\.capMs \(1000\)/,
+      // The floor is bounded by the cap.
+      /backoff\.floorMs must be a number from 0 to 1000 \(milliseconds\); got 5000/,
     ],
     [{ parse: { maxDepth: 0 } }, /parse\.maxDepth must be an integer/],
     [
@@ -93,9 +94,53 @@ describe('option checks at construction', () => {
     ).not.toThrow();
   });
 
-  it('refuses a missing or mistyped url', () => {
+  it('refuses a missing or mistyped url, and options that are not an object', () => {
     expect(make({ url: undefined })).toThrow(/url option is required/);
     expect(make({ url: 42 })).toThrow(/url must be a string, a URL or a function/);
+    expect(make({ protocols: 42 })).toThrow(/protocols must be a string, an array of strings/);
+    const create = createSocket as (options?: unknown) => unknown;
+    expect(() => create()).toThrow(/url option is required/);
+    expect(() => create('wss://x')).toThrow(/createSocket needs an options object/);
+  });
+});
+
+describe('option errors in production: a stable code, the option and the value, no prose', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each([
+    [
+      { backoff: { capMs: Number.NaN } },
+      new RangeError('sockguard: E_OPTION backoff.capMs (got NaN)'),
+    ],
+    [{ connectTimeoutMs: 0 }, new RangeError('sockguard: E_OPTION connectTimeoutMs (got 0)')],
+    [
+      { heartbeat: { pingType: '' } },
+      new RangeError('sockguard: E_OPTION heartbeat.pingType (got "")'),
+    ],
+    [{ parse: { maxDepth: 0 } }, new RangeError('sockguard: E_OPTION parse.maxDepth (got 0)')],
+    [{ parse: 3 }, new TypeError('sockguard: E_OPTIONS parse (got 3)')],
+    [{ url: undefined }, new RangeError('sockguard: E_OPTION url (got undefined)')],
+    [{ protocols: 42 }, new RangeError('sockguard: E_OPTION protocols (got 42)')],
+    [
+      { heartBeat: {} },
+      new TypeError('sockguard: E_UNKNOWN_OPTION heartBeat (got [object Object])'),
+    ],
+    [
+      { errors: { maxHistory: 0 } },
+      new RangeError('sockguard: E_OPTION createErrorStore.maxHistory (got 0)'),
+    ],
+  ])('%o', (extra, error) => {
+    vi.stubEnv('NODE_ENV', 'production');
+    expect(make(extra)).toThrow(error);
+  });
+
+  it('createSocket() and createSocket(url) name what is missing', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    const create = createSocket as (options?: unknown) => unknown;
+    expect(() => create()).toThrow(new RangeError('sockguard: E_OPTION url (got undefined)'));
+    expect(() => create('wss://x')).toThrow(
+      new TypeError('sockguard: E_OPTIONS options (got "wss://x")'),
+    );
   });
 });
 

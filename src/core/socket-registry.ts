@@ -1,3 +1,8 @@
+/**
+ * Sharing sockets between components (framework-free; the React layer's registry is made here):
+ * one socket per key, made unconnected, connected by its first user and closed a grace period
+ * after its last user left.
+ */
 import { redactUrl } from '../protocol/redact.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
@@ -13,15 +18,15 @@ export interface SocketRegistryOptions<O> {
   /** How connections are told apart: options with the same key share one socket. */
   readonly keyOf: (options: O) => string;
   /** Close an unused socket only after this long, so StrictMode's remount and fast route changes reuse it. @default 1000 */
-  readonly graceMs?: number;
-  /** Timers of the grace period. @default systemClock */
-  readonly clock?: Clock;
+  readonly graceMs?: number | undefined;
+  /** Timers of the grace period; its `clearTimeout` must accept undefined. @default systemClock */
+  readonly clock?: Clock | undefined;
   /**
    * Names of the options in which a later caller of a held key differs from the first. When given,
    * the first difference of each key is a development warning (the first options win); production
    * builds drop the check.
    */
-  readonly compare?: (held: O, asked: O) => readonly string[];
+  readonly compare?: ((held: O, asked: O) => readonly string[]) | undefined;
 }
 
 /**
@@ -41,82 +46,88 @@ export interface SocketRegistry<O> {
   retain(socket: AnySocket): () => void;
 }
 
-interface Entry<O> {
-  readonly key: string;
-  readonly socket: Socket;
-  readonly options: O;
-  users: number;
-  timer: TimerHandle | null;
-}
-
-/**
- * Warns once per key when a later caller of a held key asks with other options. Called on every
- * resolve of a held key in development, so it is cheap once warned.
- */
-function warnOnConflict<O>(
-  compare: SocketRegistryOptions<O>['compare'],
-  warned: Set<string>,
-  entry: Entry<O> | undefined,
-  asked: O,
-): void {
-  if (!compare || !entry || warned.has(entry.key)) return;
-  const names = compare(entry.options, asked);
-  if (names.length === 0) return;
-  warned.add(entry.key);
-  console.warn(
-    `sockguard: two components ask for the shared socket "${redactUrl(entry.key)}" with different ` +
-      `options (${names.join(', ')}). The first options win; give each its own \`key\` for two sockets.`,
-  );
-}
+const noop = () => {};
 
 /** Makes a registry. `SocketProvider` makes one per tree; hooks outside any provider share a lazy default. */
 export function createSocketRegistry<O>(options: SocketRegistryOptions<O>): SocketRegistry<O> {
   const { create, keyOf, graceMs = 1000, clock = systemClock, compare } = options;
   const byKey = new Map<string, Socket>();
-  const owned = new WeakMap<AnySocket, Entry<O>>();
-  const warned = new Set<string>();
+  /** How to hold each socket the registry made: counts a user and returns the release. */
+  const holds = new WeakMap<AnySocket, () => () => void>();
 
-  return {
-    resolve(socketOptions) {
-      const key = keyOf(socketOptions);
-      const existing = byKey.get(key);
-      if (existing) {
-        // Development only, in the form of dev.ts that bundlers drop from production builds.
-        try {
-          if (process.env.NODE_ENV !== 'production')
-            warnOnConflict(compare, warned, owned.get(existing), socketOptions);
-        } catch {
-          warnOnConflict(compare, warned, owned.get(existing), socketOptions);
-        }
-        return existing;
-      }
-      const socket = create({ ...socketOptions, autoConnect: false });
-      byKey.set(key, socket);
-      owned.set(socket, { key, socket, options: socketOptions, users: 0, timer: null });
-      return socket;
-    },
-    retain(socket) {
-      const entry = owned.get(socket);
-      if (!entry) return () => {};
-      if (entry.timer !== null) clock.clearTimeout(entry.timer);
-      entry.timer = null;
-      entry.users += 1;
+  const holdOf = (key: string, socket: Socket) => {
+    let users = 0;
+    let timer: TimerHandle | undefined;
+    return () => {
+      // Before the first release there is no handle: clearing undefined (or one that fired) is a no-op.
+      clock.clearTimeout(timer);
       // A socket closed after its grace period can come back (a remount that kept its state).
-      if (!byKey.has(entry.key)) byKey.set(entry.key, entry.socket);
-      const status = socket.getSnapshot().status;
-      if (entry.users === 1 && (status === 'idle' || status === 'closed')) socket.connect();
+      if (!byKey.has(key)) byKey.set(key, socket);
+      const { status } = socket.getSnapshot();
+      if (++users === 1 && (status === 'idle' || status === 'closed')) socket.connect();
       let released = false;
       return () => {
         if (released) return;
         released = true;
-        entry.users -= 1;
-        if (entry.users > 0) return;
-        entry.timer = clock.setTimeout(() => {
-          entry.timer = null;
-          if (byKey.get(entry.key) === socket) byKey.delete(entry.key);
+        if (--users > 0) return;
+        timer = clock.setTimeout(() => {
+          if (byKey.get(key) === socket) byKey.delete(key);
           socket.close();
         }, graceMs);
       };
-    },
+    };
   };
+
+  return {
+    resolve(socketOptions) {
+      const key = keyOf(socketOptions);
+      const held = byKey.get(key);
+      const socket = held ?? create({ ...socketOptions, autoConnect: false });
+      if (!held) {
+        byKey.set(key, socket);
+        holds.set(socket, holdOf(key, socket));
+      }
+      // Development only, in the form of dev.ts that bundlers drop from production builds.
+      try {
+        if (process.env.NODE_ENV !== 'production')
+          noteOptions(compare, byKey, key, socketOptions, !held);
+      } catch {
+        noteOptions(compare, byKey, key, socketOptions, !held);
+      }
+      return socket;
+    },
+    retain: (socket) => holds.get(socket)?.() ?? noop,
+  };
+}
+
+/**
+ * Development only, per registry (keyed by its socket map): the options each key's socket was
+ * made with, and the keys already warned about.
+ */
+const notes = new WeakMap<object, { first: Map<string, unknown>; warned: Set<string> }>();
+
+/**
+ * Development only: keeps the options a key's socket was `made` with, and warns once per key when
+ * a later caller asks with others. Called on every resolve, so it is cheap once warned.
+ */
+function noteOptions<O>(
+  compare: SocketRegistryOptions<O>['compare'],
+  registry: object,
+  key: string,
+  asked: O,
+  made: boolean,
+): void {
+  const note = notes.get(registry) ?? { first: new Map(), warned: new Set<string>() };
+  notes.set(registry, note);
+  const { first, warned } = note;
+  if (made) first.set(key, asked);
+  const held = first.get(key) as O | undefined;
+  if (!compare || held === undefined || warned.has(key)) return;
+  const names = compare(held, asked);
+  if (names.length === 0) return;
+  warned.add(key);
+  console.warn(
+    `sockguard: two components ask for the shared socket "${redactUrl(key)}" with different ` +
+      `options (${names.join(', ')}). The first options win; give each its own \`key\` for two sockets.`,
+  );
 }

@@ -9,18 +9,18 @@ import {
   type ReactSocketRegistry,
 } from './default-registry.js';
 
-interface SocketContextValue {
-  readonly socket: Socket | null;
-  readonly registry: ReactSocketRegistry | null;
-  /** False while the provider's options say `enabled: false`: hooks on its socket stay idle. */
-  readonly enabled: boolean;
-}
+/**
+ * Internal. What a provider gives the hooks below it: its socket (null outside any provider), the
+ * registry they share sockets in, and false while its options say `enabled: false`.
+ */
+export type Scope = readonly [
+  socket: Socket | null,
+  registry: ReactSocketRegistry | null,
+  enabled: boolean,
+];
 
-const SocketContext = createContext<SocketContextValue>({
-  socket: null,
-  registry: null,
-  enabled: true,
-});
+/** Internal: read by `useRetainedSocket`. */
+export const SocketContext = createContext<Scope>([null, null, true]);
 
 /** Props of {@link SocketProvider}: an existing socket, or options to make (and share) one. */
 export type SocketProviderProps = (
@@ -40,18 +40,13 @@ export type SocketProviderProps = (
  * in a Next.js `app/layout.tsx`).
  */
 export function SocketProvider(props: SocketProviderProps): ReactNode {
-  const parent = useContext(SocketContext);
-  const [registry] = useState(() => props.registry ?? parent.registry ?? getDefaultRegistry());
+  const [, parent] = useContext(SocketContext);
+  const [registry] = useState(() => props.registry ?? parent ?? getDefaultRegistry());
   const socket = props.socket ?? registry.resolve(props.options);
-  const enabled = props.options?.enabled ?? true;
+  const enabled = props.options?.enabled !== false;
   useEffect(() => (enabled ? registry.retain(socket) : undefined), [registry, socket, enabled]);
-  const value = useMemo(() => ({ socket, registry, enabled }), [socket, registry, enabled]);
-  return <SocketContext.Provider value={value}>{props.children}</SocketContext.Provider>;
-}
-
-/** The registry hooks below share sockets in: the provider's, else the lazy default one. */
-export function useSocketRegistry(): ReactSocketRegistry {
-  return useContext(SocketContext).registry ?? getDefaultRegistry();
+  const scope = useMemo((): Scope => [socket, registry, enabled], [socket, registry, enabled]);
+  return <SocketContext.Provider value={scope}>{props.children}</SocketContext.Provider>;
 }
 
 /** Where a hook gets its socket: an explicit argument wins over the provider's. */
@@ -64,38 +59,3 @@ export type SocketSource<M extends MessageMap = MessageMap> = Socket<M> | TypedO
 export type TypedOptions<M extends MessageMap> = ReactSocketOptions & {
   readonly schemas?: { readonly [K in keyof M]: StandardSchemaV1<unknown, M[K]> };
 };
-
-function isSocket<M extends MessageMap>(source: SocketSource<M>): source is Socket<M> {
-  return 'getSnapshot' in source && typeof source.getSnapshot === 'function';
-}
-
-/** A hook's socket, the registry that may hold it, and whether the source is enabled. */
-export interface ResolvedSocket<M extends MessageMap> {
-  readonly socket: Socket<M>;
-  readonly registry: ReactSocketRegistry;
-  readonly enabled: boolean;
-}
-
-/**
- * Internal. The socket a hook works on: `source` if it is a socket, the shared socket for `source`
- * if it is options, else the nearest provider's. Throws when there is none, rather than failing
- * later. Pure enough for render: it holds nothing (see `useRetainedSocket`).
- */
-export function useResolvedSocket<M extends MessageMap>(
-  source: SocketSource<M> | undefined,
-): ResolvedSocket<M> {
-  const context = useContext(SocketContext);
-  const registry = context.registry ?? getDefaultRegistry();
-  if (source !== undefined) {
-    if (isSocket(source)) return { socket: source, registry, enabled: true };
-    const socket = registry.resolve(source) as unknown as Socket<M>;
-    return { socket, registry, enabled: source.enabled ?? true };
-  }
-  if (context.socket === null) {
-    throw new Error(
-      'sockguard: no socket. Pass a socket or options, or render inside <SocketProvider>.',
-    );
-  }
-  // The provider's socket is typed by whoever made it; hooks trust the map they are given.
-  return { socket: context.socket as unknown as Socket<M>, registry, enabled: context.enabled };
-}

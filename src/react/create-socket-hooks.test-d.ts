@@ -25,14 +25,16 @@ describe('createSocketHooks types the provider hooks by the schemas', () => {
 
   it('types send and request by the schema inputs, from a schemas value', () => {
     const hooks = createSocketHooks(schemas);
-    const { send, request } = hooks.useSocket();
+    const { send, socket } = hooks.useSocket();
     send('count', 'abc');
     // @ts-expect-error: count is sent as the string its schema parses
     send('count', 3);
     send('chat', { user: 'me', text: 'hi' });
     // @ts-expect-error: user must be a string
     send('chat', { user: 1, text: 'hi' });
-    void request('count', 'abc');
+    void socket.request('count', 'abc');
+    // @ts-expect-error: count is requested with the string its schema parses
+    void socket.request('count', 3);
     hooks.useSocket(undefined, { enabled: false });
   });
 

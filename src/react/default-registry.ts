@@ -28,13 +28,20 @@ export type ReactSocketOptions = CoreSocketOptions & {
 export type ReactSocketRegistry = SocketRegistry<ReactSocketOptions>;
 
 /** The sharing key of options: `key`, else the URL string, else a `URL`'s `href`. */
-export function keyOfOptions(options: ReactSocketOptions): string {
-  const { key, url } = options;
-  if (key !== undefined) return key;
-  if (typeof url === 'string') return url;
-  if (typeof url === 'object' && url !== null && typeof url.href === 'string') return url.href;
-  throw new Error('sockguard: a socket whose url is a function needs a `key` to be shared.');
+export function keyOfOptions({ key, url }: ReactSocketOptions): string {
+  const found: unknown =
+    key ?? (typeof url === 'string' ? url : (url as Partial<URL> | undefined)?.href);
+  if (typeof found === 'string') return found;
+  let message = 'sockguard: E_NO_KEY';
+  try {
+    if (process.env.NODE_ENV !== 'production') message = NO_KEY;
+  } catch {
+    message = NO_KEY;
+  }
+  throw new Error(message);
 }
+
+const NO_KEY = 'sockguard: a socket whose url is a function needs a `key` to be shared.';
 
 /** What tells the React options apart from the core's: never part of the comparison. */
 const REACT_ONLY = ['key', 'enabled'];
@@ -59,8 +66,8 @@ export function createReactSocketRegistry(graceMs?: number): ReactSocketRegistry
   return createSocketRegistry<ReactSocketOptions>({
     create: ({ key: _key, enabled: _enabled, ...options }) => createSocket(options),
     keyOf: keyOfOptions,
-    ...(compare === undefined ? {} : { compare }),
-    ...(graceMs === undefined ? {} : { graceMs }),
+    compare,
+    graceMs,
   });
 }
 

@@ -1,6 +1,6 @@
 /**
- * `useDelivery` and `useSocket().unacked` follow a socket made with `delivery()`, against a fake
- * WebSocket playing the server's side by hand.
+ * `useDelivery` follows a socket made with `delivery()`, against a fake WebSocket playing the
+ * server's side by hand; `useSocket` does not (its result has no delivery state since 0.2).
  */
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -28,18 +28,31 @@ describe('useDelivery', () => {
   it('shows unacknowledged sends going pending, then delivered on the ack', async () => {
     const s = setup({ heartbeat: false, delivery: delivery() });
     const ws = openLast(s);
-    const { result } = renderHook(() => ({
-      d: useDelivery(s.socket),
-      u: useSocket(s.socket).unacked,
-    }));
+    const { result } = renderHook(() => useDelivery(s.socket));
     await act(async () => welcome(ws));
-    expect(result.current.d).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
+    expect(result.current).toMatchObject({ mode: 'on', session: 's1', unacked: 0 });
     await act(async () => void s.socket.send('chat', 1));
-    expect(result.current.d.unacked).toBe(1);
-    expect(result.current.u).toBe(1);
+    expect(result.current.unacked).toBe(1);
     await act(async () => ws.receive({ type: 'sockguard.ack', data: { seq: 1 } }));
-    expect(result.current.d.unacked).toBe(0);
-    expect(result.current.u).toBe(0);
+    expect(result.current.unacked).toBe(0);
+    s.socket.close();
+  });
+
+  it('useSocket neither carries nor re-renders for the unacknowledged count', async () => {
+    const s = setup({ heartbeat: false, delivery: delivery() });
+    const ws = openLast(s);
+    let renders = 0;
+    const { result } = renderHook(() => {
+      renders += 1;
+      return useSocket(s.socket);
+    });
+    await act(async () => welcome(ws));
+    const before = renders;
+    await act(async () => void s.socket.send('chat', 1));
+    expect(s.socket.delivery.getSnapshot().unacked).toBe(1);
+    expect(renders).toBe(before);
+    expect(result.current).not.toHaveProperty('unacked');
+    expect(result.current).not.toHaveProperty('request');
     s.socket.close();
   });
 
@@ -56,13 +69,12 @@ describe('useDelivery', () => {
     s.socket.close();
   });
 
-  it("is 'off' for a socket without delivery, and useSocket().unacked stays 0", async () => {
+  it("is 'off' for a socket without delivery, and its unacked stays 0", async () => {
     const s = setup({ heartbeat: false });
     openLast(s);
-    const { result } = renderHook(() => ({ d: useDelivery(s.socket), u: useSocket(s.socket) }));
+    const { result } = renderHook(() => useDelivery(s.socket));
     await act(async () => void s.socket.send('chat', 1));
-    expect(result.current.d.mode).toBe('off');
-    expect(result.current.u.unacked).toBe(0);
+    expect(result.current).toMatchObject({ mode: 'off', unacked: 0 });
     s.socket.close();
   });
 });

@@ -18,7 +18,7 @@ const getServerSnapshot = () => OFF;
 export function useDelivery<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
 ): DeliverySnapshot {
-  const { socket, enabled } = useRetainedSocket(source);
+  const [socket, enabled] = useRetainedSocket(source);
   const channel = enabled ? deliveryOf(socket) : NO_DELIVERY;
   return useSyncExternalStore(channel.subscribe, channel.getSnapshot, getServerSnapshot);
 }

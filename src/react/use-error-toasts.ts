@@ -1,9 +1,10 @@
 'use client';
 import { useMemo } from 'react';
+import { useStore } from 'zustand';
 import { type ErrorState, selectToasts, type Toast } from '../core/error-store/error-store.js';
 import type { MessageMap } from '../core/types.js';
 import type { SocketSource } from './context.js';
-import { useSocketErrors } from './use-socket-errors.js';
+import { useRetainedSocket } from './use-retained-socket.js';
 
 /** What {@link useErrorToasts} returns. */
 export interface ErrorToasts {
@@ -17,18 +18,19 @@ export interface ErrorToasts {
   readonly dismissAll: ErrorState['dismissAll'];
 }
 
-const selectDismiss = (state: ErrorState) => state.dismiss;
-const selectDismissAll = (state: ErrorState) => state.dismissAll;
-
 /**
  * The toasts of the socket's error store and how to dismiss them. Recoverable ones expire by the
  * store's own timer and connection faults close when the socket opens again; this hook only reads.
+ * Holds a shared socket while mounted; with a disabled source it holds nothing and still reads.
  */
 export function useErrorToasts<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
 ): ErrorToasts {
-  const toasts = useSocketErrors(selectToasts, source);
-  const dismiss = useSocketErrors(selectDismiss, source);
-  const dismissAll = useSocketErrors(selectDismissAll, source);
-  return useMemo(() => ({ toasts, dismiss, dismissAll }), [toasts, dismiss, dismissAll]);
+  const store = useRetainedSocket(source)[0].errors;
+  const toasts = useStore(store, selectToasts);
+  // The store's actions keep their identity: read once per store.
+  return useMemo(() => {
+    const { dismiss, dismissAll } = store.getState();
+    return { toasts, dismiss, dismissAll };
+  }, [store, toasts]);
 }

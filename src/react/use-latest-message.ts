@@ -16,7 +16,7 @@ export function useLatestMessage<M extends MessageMap = MessageMap, T extends st
   type: T,
   source?: SocketSource<M>,
 ): EnvelopeOf<M, T> | undefined {
-  const { socket, enabled } = useRetainedSocket(source);
+  const [socket, enabled] = useRetainedSocket(source);
   // A tiny store per socket and type: the last envelope, kept across re-subscriptions.
   const store = useMemo(() => {
     let latest: EnvelopeOf<M, T> | undefined;

@@ -2,8 +2,9 @@
 import { useCallback, useEffect, useMemo, useReducer } from 'react';
 import { type Clock, monotonicOf, systemClock } from '../core/clock.js';
 import type { MessageMap } from '../core/types.js';
-import { type SocketSource, useResolvedSocket } from './context.js';
+import type { SocketSource } from './context.js';
 import { selectNextRetryAt } from './snapshot.js';
+import { useRetainedSocket } from './use-retained-socket.js';
 import { useSocketState } from './use-socket-state.js';
 
 /** What {@link useRetryCountdown} returns. */
@@ -25,8 +26,8 @@ export function useRetryCountdown<M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
   clock: Clock = systemClock,
 ): RetryCountdown {
-  // The source, not the socket, goes on: useSocketState holds it and honours `enabled`.
-  const { socket } = useResolvedSocket(source);
+  // The source, not the socket, goes on to useSocketState, which honours `enabled`.
+  const [socket] = useRetainedSocket(source);
   const nextRetryAt = useSocketState(selectNextRetryAt, source);
   const [, tick] = useReducer((n: number) => n + 1, 0);
   // The wait is read off the wall clock once, when the retry is planned, then counted down on the

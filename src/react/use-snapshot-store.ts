@@ -4,24 +4,20 @@ import type { AnySocket, SocketSnapshot } from '../core/types.js';
 import { IDLE_SNAPSHOT } from './snapshot.js';
 
 /** `subscribe` and `getSnapshot` for `useSyncExternalStore`, stable per socket. */
-export interface SnapshotStore {
-  readonly subscribe: (onChange: () => void) => () => void;
-  readonly getSnapshot: () => SocketSnapshot;
-}
+export type SnapshotStore = readonly [
+  subscribe: (onChange: () => void) => () => void,
+  getSnapshot: () => SocketSnapshot,
+];
 
-const noop = () => {};
-const DISABLED: SnapshotStore = { subscribe: () => noop, getSnapshot: () => IDLE_SNAPSHOT };
+/** The `idle` snapshot, for the server, hydration and a disabled source. */
+export const getIdleSnapshot = (): SocketSnapshot => IDLE_SNAPSHOT;
+
+const DISABLED: SnapshotStore = [() => () => {}, getIdleSnapshot];
 
 /** Internal. The socket's snapshot store, or a constant `idle` one while disabled. */
-export function useSnapshotStore(socket: AnySocket, enabled: boolean): SnapshotStore {
-  return useMemo(
+export const useSnapshotStore = (socket: AnySocket, enabled: boolean): SnapshotStore =>
+  useMemo(
     () =>
-      enabled
-        ? {
-            subscribe: (onChange: () => void) => socket.subscribe(onChange),
-            getSnapshot: () => socket.getSnapshot(),
-          }
-        : DISABLED,
+      enabled ? [(onChange) => socket.subscribe(onChange), () => socket.getSnapshot()] : DISABLED,
     [socket, enabled],
   );
-}

@@ -15,5 +15,5 @@ export function useSocketErrors<T, M extends MessageMap = MessageMap>(
   selector: (state: ErrorState) => T,
   source?: SocketSource<M>,
 ): T {
-  return useStore(useRetainedSocket(source).socket.errors, selector);
+  return useStore(useRetainedSocket(source)[0].errors, selector);
 }

@@ -17,7 +17,7 @@ export function useSocketMessage<M extends MessageMap = MessageMap, T extends st
   handler: (envelope: EnvelopeOf<M, T>) => void,
   source?: SocketSource<M>,
 ): void {
-  const { socket, enabled } = useRetainedSocket(source);
+  const [socket, enabled] = useRetainedSocket(source);
   const latest = useLatestRef(handler);
   // A layout effect subscribes before passive effects run, so a socket that another component
   // (or this one's hold) connects in its effect cannot deliver a message before this listens.

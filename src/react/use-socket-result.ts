@@ -12,7 +12,10 @@ export interface UseSocketOptions {
   readonly enabled?: boolean;
 }
 
-/** What `useSocket` returns: the snapshot's fields and stable actions. */
+/**
+ * What `useSocket` returns: the snapshot's fields and stable actions. A request is the socket's
+ * (`socket.request`); the count of sends not acknowledged yet is `useDelivery().unacked`.
+ */
 export interface UseSocketResult<M extends MessageMap = MessageMap> {
   readonly status: SocketSnapshot['status'];
   readonly attempt: number;
@@ -21,15 +24,11 @@ export interface UseSocketResult<M extends MessageMap = MessageMap> {
   readonly lastFault: Fault | null;
   readonly lost: boolean;
   readonly suspended: boolean;
-  /** With `delivery: delivery()`: sends not acknowledged yet (queued or on the wire); else 0. */
-  readonly unacked: number;
   /** The whole snapshot, for narrowing on `status`. */
   readonly snapshot: SocketSnapshot;
   readonly socket: Socket<M>;
   /** Same identity across renders (for a given socket). `data` is the schema's input type. */
   readonly send: Socket<M>['send'];
-  /** Same identity across renders. Give `{ reply: schema }` to validate and type the reply. */
-  readonly request: Socket<M>['request'];
   readonly reconnect: () => void;
   /** Stops the shared socket for every component using it. */
   readonly close: (code?: number, reason?: string) => void;

@@ -17,8 +17,8 @@ export function useSocketState<T, M extends MessageMap = MessageMap>(
   source?: SocketSource<M>,
   isEqual: (a: T, b: T) => boolean = Object.is,
 ): T {
-  const { socket, enabled } = useRetainedSocket(source);
-  const { subscribe, getSnapshot } = useSnapshotStore(socket, enabled);
+  const [socket, enabled] = useRetainedSocket(source);
+  const [subscribe, getSnapshot] = useSnapshotStore(socket, enabled);
   // Memoized selection as in React's useSyncExternalStoreWithSelector: the same snapshot gives the
   // same selection, and an equal selection keeps the previous reference.
   const [getSelection, getServerSelection] = useMemo(() => {

@@ -52,12 +52,12 @@ describe('useSocket with a given socket', () => {
     expect(result.current).toMatchObject({ status: 'reconnecting', attempt: 2, nextRetryAt: 5000 });
   });
 
-  it('keeps send, request, reconnect and close the same across renders and forwards them', () => {
+  it('keeps send, reconnect and close the same across renders and forwards them', () => {
     const { result } = renderHook(() => useSocket(socket), { wrapper: StrictMode });
     const first = result.current;
     act(() => socket.setSnapshot({ status: 'connecting' }));
     expect(result.current.status).toBe('connecting');
-    for (const key of ['send', 'request', 'reconnect', 'close', 'socket'] as const) {
+    for (const key of ['send', 'reconnect', 'close', 'socket'] as const) {
       expect(result.current[key]).toBe(first[key]);
     }
     expect(result.current.send('chat', { text: 'hi' })).toEqual({ status: 'sent' });
@@ -83,6 +83,9 @@ describe('useSocket with a given socket', () => {
     expect(result.current.socket).toBe(socket);
     vi.spyOn(console, 'error').mockImplementation(() => {});
     expect(() => renderHook(() => useSocket())).toThrow(/no socket/);
+    vi.stubEnv('NODE_ENV', 'production');
+    expect(() => renderHook(() => useSocket())).toThrow(new Error('sockguard: E_NO_SOCKET'));
+    vi.unstubAllEnvs();
   });
 });
 

@@ -46,7 +46,7 @@ const row = { display: 'flex', gap: 6, alignItems: 'center' } as const;
 
 /**
  * A chat room over the demo protocol: join a room by request/response (`join` → `joined`), send
- * with `request('chat')`, receive every `chat` with `useSocketMessage` (no message is lost to
+ * with `socket.request('chat')`, receive every `chat` with `useSocketMessage` (no message is lost to
  * React's batching), and show a failed request (4000, 4001, 4002, 4005) inline, where it happened.
  * The room is joined again after each reconnect: the server forgets members when a socket drops.
  */
@@ -55,7 +55,7 @@ export function ChatRoom({
 }: {
   readonly initialRoom?: string;
 }): ReactNode {
-  const { request, snapshot } = useSocket();
+  const { socket, snapshot } = useSocket();
   const [roomInput, setRoomInput] = useState(initialRoom);
   const [joined, setJoined] = useState<Joined | null>(null);
   const [draft, setDraft] = useState('');
@@ -70,14 +70,14 @@ export function ChatRoom({
   const openedAt = snapshot.status === 'open' ? snapshot.openedAt : null;
   useEffect(() => {
     if (openedAt === null || room.current === null) return;
-    request('join', { room: room.current }, { retryOnReconnect: true }).catch(() => {});
-  }, [openedAt, request]);
+    socket.request('join', { room: room.current }, { retryOnReconnect: true }).catch(() => {});
+  }, [openedAt, socket]);
 
   const join = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     try {
-      const reply = await request<'join', Joined>(
+      const reply = await socket.request<'join', Joined>(
         'join',
         { room: roomInput.trim() },
         { retryOnReconnect: true },
@@ -95,7 +95,7 @@ export function ChatRoom({
     if (room.current === null) return;
     setError(null);
     try {
-      await request('chat', { room: room.current, text: draft });
+      await socket.request('chat', { room: room.current, text: draft });
       setDraft('');
     } catch (caught) {
       setError(describeError(caught));

@@ -60,14 +60,14 @@ function recoveryLine(recovery: Recovery | null): string {
 /**
  * A feed of server updates and a form of notes, over delivery (`delivery: delivery()` on the
  * socket, a server that speaks it). Shows what delivery promises the user: each note is "pending"
- * until the server acknowledges it, "N pending" counts them (`useSocket().unacked`), a reconnect
+ * until the server acknowledges it, "N pending" counts them (`useDelivery().unacked`), a reconnect
  * that replayed what was missed says "Recovered N missed messages" (`useDelivery().recovery`),
  * and when the server could not replay the gap a "Missed updates: refreshing" banner shows while
  * the feed is fetched again (the `resync` the fault asks for).
  */
 export function DeliveryPanel(): ReactNode {
-  const { send, request, unacked } = useSocket();
-  const { mode, recovery } = useDelivery();
+  const { send, socket } = useSocket();
+  const { mode, recovery, unacked } = useDelivery();
   const [updates, setUpdates] = useState<readonly Update[]>([]);
   const [notes, setNotes] = useState<readonly Note[]>([]);
   const [draft, setDraft] = useState('');
@@ -83,7 +83,8 @@ export function DeliveryPanel(): ReactNode {
     if (recovery === null || recovery.resumed) return;
     let current = true;
     setRefreshing(true);
-    request<string, unknown>(DELIVERY_TYPES.refresh, null)
+    socket
+      .request<string, unknown>(DELIVERY_TYPES.refresh, null)
       .then(({ data }) => {
         if (current && Array.isArray(data)) setUpdates(data.filter(isUpdate));
       })
@@ -94,7 +95,7 @@ export function DeliveryPanel(): ReactNode {
     return () => {
       current = false;
     };
-  }, [recovery, request]);
+  }, [recovery, socket]);
 
   const settle = (id: number, state: NoteState) =>
     setNotes((all) => all.map((note) => (note.id === id ? { ...note, state } : note)));

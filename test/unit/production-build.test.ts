@@ -9,10 +9,16 @@ import { measure, OWN_ENTRY, TYPICAL_ENTRY } from '../../bench/size.js';
 
 /** Texts that only development code holds, one or more per guarded site. */
 const DEVELOPMENT_ONLY = [
-  'Did you mean', // option-checks: the nearest known key
-  '(milliseconds)', // option-checks: the accepted range
+  'Did you mean', // protocol/option-checks: the nearest known key
+  '(milliseconds)', // protocol/option-checks: the accepted range
   'Infinity for never',
+  'must be an object', // protocol/option-checks: options that are not an object
+  'needs an options object',
+  'the url option is required',
+  'a Standard Schema (with',
   'two components ask for the shared socket', // socket-registry: conflicting options
+  'render inside <SocketProvider>', // react: a hook without a socket
+  'needs a `key` to be shared', // react: a URL function without a key
 ];
 
 describe('a production build', () => {

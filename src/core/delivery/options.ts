@@ -2,7 +2,7 @@
  * Options of delivery (SPEC.md section 7, docs/protocol.md "Delivery"): acknowledged sends and
  * resumable streams, for servers that speak the extension.
  */
-import { checkOptions, type Rule } from '../option-checks.js';
+import { COUNT_1, checkOptions, MS_1, type Rule } from '../option-checks.js';
 
 /** Delivery settings; `delivery: true` takes every default. */
 export interface DeliveryOptions {
@@ -26,9 +26,9 @@ export const DELIVERY_DEFAULTS = {
 } as const satisfies ResolvedDelivery;
 
 const RULES: Readonly<Record<keyof DeliveryOptions, Rule>> = {
-  helloTimeoutMs: { kind: 'ms', min: 1 },
-  ackTimeoutMs: { kind: 'ms', min: 1 },
-  maxResends: { kind: 'count', min: 1 },
+  helloTimeoutMs: MS_1,
+  ackTimeoutMs: MS_1,
+  maxResends: COUNT_1,
 };
 
 /** The delivery settings with defaults; throws naming a bad option. */

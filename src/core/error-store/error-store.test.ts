@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fatalFault, fault, manualClock } from '../../../test/support/error-store-fixtures.js';
 import {
   createErrorStore,
+  ERROR_STORE_DEFAULTS,
   type ErrorStoreOptions,
   selectAuthFault,
   selectFatal,
@@ -274,8 +275,36 @@ describe('options', () => {
     ['dedupeWindowMs', { dedupeWindowMs: Number.NaN }],
     ['recoverableTtlMs', { recoverableTtlMs: -1 }],
     ['recoverableTtlMs', { recoverableTtlMs: Number.POSITIVE_INFINITY }],
+    ['onFault', { onFault: 'log' }],
   ])('rejects an invalid %s with an error naming it', (name, options) => {
-    expect(() => createErrorStore(options)).toThrow(new RegExp(`createErrorStore: ${name}`));
+    expect(() => createErrorStore(options as ErrorStoreOptions)).toThrow(
+      new RegExp(`sockguard: createErrorStore\\.${name} must be`),
+    );
+  });
+
+  it('rejects an unknown key, naming the nearest known one', () => {
+    expect(() => createErrorStore({ maxHistroy: 5 } as ErrorStoreOptions)).toThrow(
+      /unknown option createErrorStore\.maxHistroy\. Did you mean maxHistory\?/,
+    );
+  });
+
+  it('in production, names the option and the value after a stable code', () => {
+    vi.stubEnv('NODE_ENV', 'production');
+    try {
+      expect(() => createErrorStore({ dedupeWindowMs: -1 })).toThrow(
+        new RangeError('sockguard: E_OPTION createErrorStore.dedupeWindowMs (got -1)'),
+      );
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('has the defaults it exports', () => {
+    expect(ERROR_STORE_DEFAULTS).toEqual({
+      maxHistory: 50,
+      dedupeWindowMs: 5000,
+      recoverableTtlMs: 10_000,
+    });
   });
 
   it('accepts the edges: maxHistory 1, windows of 0, an infinite dedupe window, a null TTL', () => {

@@ -109,6 +109,24 @@ describe('expiry on an injected clock', () => {
     expect(clock.pending()).toBe(0);
   });
 
+  it('clamps a TTL beyond the setTimeout limit for a clock that fires such a timer at once, as browsers do', () => {
+    const manual = manualClock();
+    let armed = 0;
+    // setTimeout past 2^31-1 ms fires after about 1 ms in browsers and Node.
+    const clock = {
+      ...manual,
+      setTimeout: (callback: () => void, ms: number) => {
+        armed += 1;
+        return manual.setTimeout(callback, ms > 2 ** 31 - 1 ? 1 : ms);
+      },
+    };
+    const store = createErrorStore({ clock, recoverableTtlMs: 30 * 24 * 3600 * 1000 });
+    store.getState().report(fault());
+    manual.advance(1000);
+    expect(store.getState().toasts).toHaveLength(1);
+    expect(armed).toBe(1); // not a loop of 1 ms timers
+  });
+
   it('notifies once when a toast expires, keeping the history and fatal objects', () => {
     const clock = manualClock();
     const store = createErrorStore({ clock });

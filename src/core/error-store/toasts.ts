@@ -10,29 +10,33 @@ import type { StoredFault, Toast } from './types.js';
 export const readsSame = (a: StoredFault, b: StoredFault): boolean =>
   a.message === b.message && a.severity === b.severity;
 
-// The NUL separator cannot occur in a severity, so no message can fake another group's key.
-const keyOf = (fault: StoredFault): string => `${fault.severity}\u0000${fault.message}`;
-
 /** The same items in the same order (by identity). */
 const sameItems = <T>(a: readonly T[], b: readonly T[]): boolean =>
   a.length === b.length && a.every((item, i) => item === b[i]);
 
-/** One toast from faults that read the same, newest first (`faults` is never empty). */
+/**
+ * One toast from faults that read the same, newest first: the newest fault's fields, with the id
+ * of the fault shown longest (ties go to the older: the toast keeps its key, and a toast library
+ * its toast, while others join), the summed count, the earliest `firstAt` and the latest
+ * `expiresAt` (null if one never expires: the toast leaves with its last fault).
+ */
 function toToast(faults: readonly StoredFault[]): Toast {
-  const newest = faults[0] as StoredFault;
-  if (faults.length === 1) return { ...newest, faults };
-  // The id of the fault shown longest: the toast keeps its key (and a toast library its toast)
-  // while other faults join it; ties go to the older entry.
-  let first = newest;
+  let first = faults[0]!;
   let count = 0;
-  let expiresAt: number | null = Number.NEGATIVE_INFINITY;
+  let expiresAt = 0;
   for (const fault of faults) {
     count += fault.count;
     if (fault.firstAt <= first.firstAt) first = fault;
-    expiresAt =
-      expiresAt === null || fault.expiresAt === null ? null : Math.max(expiresAt, fault.expiresAt);
+    expiresAt = Math.max(expiresAt, fault.expiresAt ?? Infinity);
   }
-  return { ...newest, id: first.id, count, firstAt: first.firstAt, expiresAt, faults };
+  return {
+    ...faults[0]!,
+    id: first.id,
+    count,
+    firstAt: first.firstAt,
+    expiresAt: expiresAt === Infinity ? null : expiresAt,
+    faults,
+  };
 }
 
 /**
@@ -46,15 +50,14 @@ export function mergeToasts(
 ): readonly Toast[] {
   const groups = new Map<string, StoredFault[]>();
   for (const fault of active) {
-    const key = keyOf(fault);
+    // The NUL cannot occur in a severity, so no message can fake another group's key.
+    const key = `${fault.severity}\0${fault.message}`;
     const group = groups.get(key);
-    if (group === undefined) groups.set(key, [fault]);
-    else group.push(fault);
+    if (group) group.push(fault);
+    else groups.set(key, [fault]);
   }
-  const before = new Map(previous.map((toast) => [keyOf(toast), toast]));
-  const toasts = [...groups].map(([key, faults]) => {
-    const old = before.get(key);
-    return old !== undefined && sameItems(old.faults, faults) ? old : toToast(faults);
-  });
+  const toasts = [...groups.values()].map(
+    (faults) => previous.find((toast) => sameItems(toast.faults, faults)) ?? toToast(faults),
+  );
   return sameItems(toasts, previous) ? previous : toasts;
 }

@@ -6,7 +6,10 @@ import type { StoreApi } from 'zustand/vanilla';
 import type { Fault } from '../../protocol/fault.js';
 import type { Clock } from '../clock.js';
 
-/** A fault as the store keeps it: redacted, with its repeat count. */
+/**
+ * A fault as the store keeps it, with its repeat count. Faults come redacted from where they are
+ * made (`classify`); the store keeps and logs them as given.
+ */
 export type StoredFault = Fault & {
   /** Repeats merged into this entry (1 for the first). */
   readonly count: number;
@@ -45,7 +48,7 @@ export type Toast = StoredFault & {
 export interface FaultContext {
   /** The connection attempt the fault belongs to. */
   readonly attempt?: number;
-  /** The connection URL; redacted (query and credentials removed) before it reaches the logger. */
+  /** The connection URL, redacted by the reporter (query and credentials removed). */
   readonly url?: string;
   /** The socket status at the time of the report. */
   readonly status?: string;
@@ -56,7 +59,7 @@ export interface FaultContext {
   readonly origin?: string;
 }
 
-/** The context handed to `onFault`: the report's context (URL redacted) and the entry's count. */
+/** The context handed to `onFault`: the report's context and the entry's count. */
 export interface FaultLog extends FaultContext {
   readonly count: number;
 }
@@ -88,8 +91,9 @@ export interface ErrorStoreOptions {
    */
   readonly clock?: Clock;
   /**
-   * Called on every report, merged repeats included, with the stored (redacted) entry. An error it
-   * throws is caught and written to `console.error`: a broken logger never breaks reporting.
+   * Called on every report, merged repeats included, with the stored entry (a report that completes
+   * an entry with the same id is not logged again: one failure, one log line). An error it throws
+   * is caught and written to `console.error`: a broken logger never breaks reporting.
    */
   readonly onFault?: (fault: StoredFault, log: FaultLog) => void;
 }
@@ -111,8 +115,9 @@ export interface ErrorState {
   /** The newest active fatal fault, or null. */
   readonly fatal: StoredFault | null;
   /**
-   * Redacts and stores a fault, merging it into an entry with the same id or into an active repeat,
-   * and calls `onFault`. Returns the stored entry (the merged one for a repeat).
+   * Stores a fault (already redacted where it was made), merging it into an entry with the same id
+   * or into an active repeat, and calls `onFault`. Returns the stored entry (the merged one for a
+   * repeat).
    */
   report(fault: Fault, context?: FaultContext): StoredFault;
   /**
