@@ -64,13 +64,13 @@ let made = 0;
 export function createSocket<S extends DataSchemas = DataSchemas>(
   options: SocketOptions<S>,
 ): Socket<SocketMessages<S>> {
+  const n = resolveNumbers(options);
   // Tab sharing wraps the socket from outside: the core only hands it its own factory.
   const { tabs } = options;
   if (tabs !== undefined && typeof tabs?.wrap !== 'function')
     throw new TypeError(`sockguard: ${why('not_tabs')}`);
   const shared = tabs?.wrap(options, (o) => createSocket(o as SocketOptions));
   if (shared) return shared as unknown as Socket<SocketMessages<S>>;
-  const n = resolveNumbers(options);
   const clock = options.clock ?? systemClock;
   const elapsed = monotonicOf(clock);
   const random = options.random ?? Math.random;

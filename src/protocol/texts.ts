@@ -5,6 +5,10 @@
  * `englishTexts()` (english.ts), an import; an app's own texts go in `classification.messages`.
  */
 import type { FaultAction, FaultSource } from './fault.js';
+import { setupText } from './setup-texts.js';
+
+// The development-only form of core/dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 const BY_ACTION: Readonly<Record<FaultAction, string>> = {
   none: 'Something went wrong.',
@@ -23,6 +27,13 @@ export function defaultText(
   requested: boolean,
 ): string {
   if (requested) return 'Connection closed.';
+  let setup: string | undefined;
+  try {
+    if (process.env.NODE_ENV !== 'production') setup = setupText(code);
+  } catch {
+    setup = setupText(code);
+  }
+  if (setup !== undefined) return setup;
   if (code === 'offline') return 'You are offline.';
   if (source === 'envelope' && action === 'none') return 'The request failed.';
   return BY_ACTION[action];

@@ -57,5 +57,7 @@ export type SocketSource<M extends MessageMap = MessageMap> = Socket<M> | TypedO
  * so `useSocketMessage('chat', handler, options)` types `handler` from `options.schemas.chat`.
  */
 export type TypedOptions<M extends MessageMap> = ReactSocketOptions & {
-  readonly schemas?: { readonly [K in keyof M]: StandardSchemaV1<unknown, M[K]> };
+  readonly schemas?: {
+    readonly schemas: { readonly [K in keyof M]: StandardSchemaV1<unknown, M[K]> };
+  };
 };

@@ -1,6 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { Envelope, Socket } from '../core/types.js';
+import { request } from '../request/request.js';
+import { validate } from '../validate/validate.js';
 import { createSocketHooks } from './create-socket-hooks.js';
 import { useSocket } from './use-socket.js';
 
@@ -32,9 +34,9 @@ describe('createSocketHooks types the provider hooks by the schemas', () => {
     send('chat', { user: 'me', text: 'hi' });
     // @ts-expect-error: user must be a string
     send('chat', { user: 1, text: 'hi' });
-    void socket.request('count', 'abc');
+    void request(socket, 'count', 'abc');
     // @ts-expect-error: count is requested with the string its schema parses
-    void socket.request('count', 3);
+    void request(socket, 'count', 3);
     hooks.useSocket(undefined, { enabled: false });
   });
 
@@ -46,9 +48,9 @@ describe('createSocketHooks types the provider hooks by the schemas', () => {
     >();
     expectTypeOf(useSocketErrors((s) => s.history.length)).toEqualTypeOf<number>();
     expectTypeOf(useRetryCountdown().seconds).toEqualTypeOf<number | null>();
-    expectTypeOf(useErrorToasts({ url: 'wss://x', schemas }).dismissAll).toEqualTypeOf<
-      () => void
-    >();
+    expectTypeOf(
+      useErrorToasts({ url: 'wss://x', schemas: validate(schemas) }).dismissAll,
+    ).toEqualTypeOf<() => void>();
   });
 
   it('without schemas the hooks stay open (unknown data)', () => {
@@ -59,7 +61,7 @@ describe('createSocketHooks types the provider hooks by the schemas', () => {
 
 describe('useSocket options', () => {
   it('takes schema inputs for send when the options carry schemas', () => {
-    const { send, socket } = useSocket({ url: 'wss://x', schemas });
+    const { send, socket } = useSocket({ url: 'wss://x', schemas: validate(schemas) });
     send('count', 'abc');
     // @ts-expect-error: count is sent as a string
     send('count', 3);

@@ -1,6 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { Envelope } from '../core/types.js';
+import { validate } from '../validate/validate.js';
 import { useLatestMessage } from './use-latest-message.js';
 import { useSocket } from './use-socket.js';
 import { useSocketMessage } from './use-socket-message.js';
@@ -9,7 +10,7 @@ const schemas = {
   chat: z.object({ user: z.string(), text: z.string() }),
   count: z.string().transform((s) => s.length),
 };
-const options = { url: 'wss://chat.example.com/ws', schemas };
+const options = { url: 'wss://chat.example.com/ws', schemas: validate(schemas) };
 
 describe('message types flow from the schemas in options into the hooks', () => {
   it('types handler data by the schema output, and unknown for other types', () => {

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type { Envelope, SendResult, Socket } from '../core/types.js';
+import { request } from '../request/request.js';
 import { useLatestMessage } from './use-latest-message.js';
 import { useSocket } from './use-socket.js';
 import { useSocketMessage } from './use-socket-message.js';
@@ -32,13 +33,11 @@ describe('message types flow from the socket into the hooks', () => {
 
   it('checks send and request data against the schema', () => {
     const { send, socket: typed } = useSocket(socket);
-    // Requests are the socket's (a separate `request` import is coming).
-    const request = typed.request.bind(typed);
     expectTypeOf(send('chat', { text: 'hi' })).toEqualTypeOf<SendResult>();
     // @ts-expect-error: chat data needs a text string
     send('chat', { text: 1 });
     // @ts-expect-error: presence data is not chat data
-    void request('presence', { text: 'hi' });
-    expectTypeOf(request('unknown', 42)).resolves.toExtend<Envelope>();
+    void request(typed, 'presence', { text: 'hi' });
+    expectTypeOf(request(typed, 'unknown', 42)).resolves.toExtend<Envelope>();
   });
 });

@@ -5,7 +5,7 @@
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLast, setup } from '../../test/support/socket-setup.js';
-import { delivery } from '../core/delivery/plugin.js';
+import { delivery, deliveryOf } from '../core/delivery/plugin.js';
 import { useDelivery } from './use-delivery.js';
 import { useSocket } from './use-socket.js';
 
@@ -49,7 +49,7 @@ describe('useDelivery', () => {
     await act(async () => welcome(ws));
     const before = renders;
     await act(async () => void s.socket.send('chat', 1));
-    expect(s.socket.delivery.getSnapshot().unacked).toBe(1);
+    expect(deliveryOf(s.socket).getSnapshot().unacked).toBe(1);
     expect(renders).toBe(before);
     expect(result.current).not.toHaveProperty('unacked');
     expect(result.current).not.toHaveProperty('request');

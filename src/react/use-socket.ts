@@ -18,7 +18,7 @@ import type { UseSocketOptions, UseSocketResult } from './use-socket-result.js';
  * `delivery()`) are `useDelivery().unacked`.
  */
 export function useSocket<S extends DataSchemas>(
-  source: ReactSocketOptions & { readonly schemas: S },
+  source: ReactSocketOptions & { readonly schemas: { readonly schemas: S } },
   options?: UseSocketOptions,
 ): UseSocketResult<SocketMessages<S>>;
 export function useSocket<M extends MessageMap = MessageMap>(

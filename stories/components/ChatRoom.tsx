@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import type { Fault } from '../../src/index.js';
+import { type Fault, request } from '../../src/index.js';
 import { useSocket, useSocketMessage } from '../../src/react/index.js';
 import { button, card } from './styles.js';
 
@@ -70,14 +70,15 @@ export function ChatRoom({
   const openedAt = snapshot.status === 'open' ? snapshot.openedAt : null;
   useEffect(() => {
     if (openedAt === null || room.current === null) return;
-    socket.request('join', { room: room.current }, { retryOnReconnect: true }).catch(() => {});
+    request(socket, 'join', { room: room.current }, { retryOnReconnect: true }).catch(() => {});
   }, [openedAt, socket]);
 
   const join = async (event: FormEvent) => {
     event.preventDefault();
     setError(null);
     try {
-      const reply = await socket.request<'join', Joined>(
+      const reply = await request<object, 'join', Joined>(
+        socket,
         'join',
         { room: roomInput.trim() },
         { retryOnReconnect: true },
@@ -95,7 +96,7 @@ export function ChatRoom({
     if (room.current === null) return;
     setError(null);
     try {
-      await socket.request('chat', { room: room.current, text: draft });
+      await request(socket, 'chat', { room: room.current, text: draft });
       setDraft('');
     } catch (caught) {
       setError(describeError(caught));

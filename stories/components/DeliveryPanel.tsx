@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import type { Delivered, Recovery } from '../../src/index.js';
+import { type Delivered, type Recovery, request } from '../../src/index.js';
 import { useDelivery, useSocket, useSocketMessage } from '../../src/react/index.js';
 import { button, card, tone } from './styles.js';
 
@@ -83,8 +83,7 @@ export function DeliveryPanel(): ReactNode {
     if (recovery === null || recovery.resumed) return;
     let current = true;
     setRefreshing(true);
-    socket
-      .request<string, unknown>(DELIVERY_TYPES.refresh, null)
+    request<object, string, unknown>(socket, DELIVERY_TYPES.refresh, null)
       .then(({ data }) => {
         if (current && Array.isArray(data)) setUpdates(data.filter(isUpdate));
       })
