@@ -273,20 +273,36 @@ function patch(
 function make(input: FaultInput, forced?: ClassificationOverride): Fault {
   const ids = c.ids + 1;
   set({ ids });
-  const overrides = forced
-    ? ({
-        ...k.overrides,
-        [input.source]: { ...k.overrides?.[input.source], [input.code]: forced },
-      } as FaultOverrides)
-    : k.overrides;
+  return faultOf(k, input, `${k.prefix}-${ids}`, now.wall, c.url, forced);
+}
+
+/**
+ * The one way a socket makes a fault, in a step or out of one: classified with the app's
+ * overrides and texts (`forced` replaces the classification of this one fault, so its text says
+ * what the socket does), its strings redacted, the exact secrets of the attempt included.
+ */
+export function faultOf(
+  config: Config,
+  input: FaultInput,
+  id: string,
+  wall: number,
+  url: string | undefined,
+  forced?: ClassificationOverride,
+): Fault {
+  const { overrides } = config;
   return classify(input, {
-    id: `${k.prefix}-${ids}`,
-    now: now.wall,
-    url: c.url,
-    overrides,
-    messages: k.messages,
-    maxMessageLength: k.maxMessageLength,
-    secrets: k.secrets?.(),
+    id,
+    now: wall,
+    url,
+    overrides: forced
+      ? ({
+          ...overrides,
+          [input.source]: { ...overrides?.[input.source], [input.code]: forced },
+        } as FaultOverrides)
+      : overrides,
+    messages: config.messages,
+    maxMessageLength: config.maxMessageLength,
+    secrets: config.secrets?.(),
   });
 }
 

@@ -6,7 +6,6 @@
  * step and its follow-ups are done, in one batch. Features plug in through `extension.ts`.
  */
 
-import { classify } from '../protocol/classify.js';
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
@@ -31,6 +30,7 @@ import {
   type Config,
   type Effect,
   type Event,
+  faultOf,
   INITIAL_STATE,
   type State,
   step,
@@ -127,15 +127,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   /** A fault made outside a step (a frame, a send, a callback): the same classification. */
   const fault = (input: FaultInput, forced?: typeof FATAL): Fault =>
-    classify(input, {
-      id: nextId(),
-      now: clock.now(),
-      url: state.url,
-      overrides: forced ? { [input.source]: { [input.code]: forced } } : classification?.overrides,
-      messages: classification?.messages,
-      maxMessageLength: classification?.maxMessageLength,
-      secrets,
-    });
+    faultOf(config, input, nextId(), clock.now(), state.url, forced);
 
   let reporting = false;
   /**

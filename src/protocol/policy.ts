@@ -96,6 +96,7 @@ const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
   url_failed: RECONNECT,
   no_websocket: STOP,
   invalid_url: STOP,
+  invalid_protocols: STOP,
   unauthorized: REAUTH,
 };
 
