@@ -6,8 +6,8 @@
  * 2^31-1 ms fires at once; a typo is silently ignored). What the error says depends on the build:
  *
  * - production: a stable code, the option's name and the value, `sockguard: E_OPTION
- *   backoff.capMs (got NaN)` (the codes are explained in docs/error-store.md, "Production error
- *   codes");
+ *   backoff.capMs (got NaN)` (docs/error-store.md, "Errors sockguard throws", explains the
+ *   codes);
  * - development: the same error in prose, with what the option accepts and, for an unknown key,
  *   the nearest known one. {@link explain} and everything it uses are reached only through the
  *   development guard of `core/dev.ts`, so bundlers drop them from production builds.
@@ -71,8 +71,11 @@ export type Rules = Readonly<Record<string, Rule>>;
 // Rules many options share: one object each in a bundle, however many tables name them.
 /** Checked elsewhere. */
 export const OTHER: Rule = { kind: 'other' };
+/** A callback or a constructor. */
 export const FUNCTION: Rule = { kind: 'function' };
+/** true or false. */
 export const BOOLEAN: Rule = { kind: 'boolean' };
+/** A non-empty string. */
 export const TEXT: Rule = { kind: 'text' };
 /** A delay or a window that may be 0. */
 export const MS_0: Rule = { kind: 'ms', min: 0 };
@@ -89,17 +92,13 @@ export const COUNT_1: Rule = { kind: 'count', min: 1 };
 export type OptionCode = 'E_OPTION' | 'E_OPTIONS' | 'E_UNKNOWN_OPTION';
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
+const isString = (value: unknown): boolean => typeof value === 'string';
 
 const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : isFunction(value)
-      ? 'a function'
-      : String(value);
+  isString(value) ? JSON.stringify(value) : isFunction(value) ? 'a function' : String(value);
 
-/** A property of anything (a primitive reads its wrapper's; null and undefined have none). */
-const field = (value: unknown, key: string): unknown =>
-  (value as Record<string, unknown> | null | undefined)?.[key];
+/** Reads properties of anything: a primitive reads its wrapper's; null and undefined have none. */
+type Fields = Record<string, unknown> | null | undefined;
 
 type RangeRule = { readonly min: number; readonly max?: number; readonly never?: boolean };
 
@@ -125,18 +124,18 @@ const TESTS: {
   count: range(2 ** 53 - 1, true),
   number: (value, rule) =>
     value === null ? !!rule.nullable : range(Number.MAX_VALUE)(value, rule),
-  text: (value) => typeof value === 'string' && value !== '',
+  text: (value) => isString(value) && value !== '',
   boolean: (value) => typeof value === 'boolean',
   function: isFunction,
   oneOf: (value, rule) => rule.values.includes(value as string),
   signal: (value) =>
-    typeof field(value, 'aborted') === 'boolean' &&
-    isFunction(field(value, 'addEventListener')) &&
-    isFunction(field(value, 'removeEventListener')),
-  schema: (value) => isFunction(field(field(value, '~standard'), 'validate')),
-  url: (value) => typeof value === 'string' || isFunction(value) || value instanceof URL,
+    typeof (value as Fields)?.aborted === 'boolean' &&
+    isFunction((value as Fields)?.addEventListener) &&
+    isFunction((value as Fields)?.removeEventListener),
+  schema: (value) => isFunction(((value as Fields)?.['~standard'] as Fields)?.validate),
+  url: (value) => isString(value) || isFunction(value) || value instanceof URL,
   protocols: (value) =>
-    value == null || typeof value === 'string' || isFunction(value) || Array.isArray(value),
+    value == null || isString(value) || isFunction(value) || Array.isArray(value),
   object: (value, rule, option) => {
     checkGiven(option, value, rule.rules);
     return true;

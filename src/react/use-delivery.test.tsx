@@ -1,6 +1,6 @@
 /**
  * `useDelivery` follows a socket made with `delivery()`, against a fake WebSocket playing the
- * server's side by hand; `useSocket` does not (its result has no delivery state since 0.2).
+ * server's side by hand; `useSocket` does not (its result no longer carries delivery state).
  */
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
