@@ -3,7 +3,10 @@
  * that waits is the machine (`machine.ts`) and its runner; this file only answers "how long".
  */
 import type { Fault } from '../protocol/fault.js';
-import { checkOptions, checkValue, MS_0, type Rule } from './option-checks.js';
+import { checkOptions, checkValue, MS_0, type Rule, withDefaults } from './option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 /** The default policy's knobs. Every field is optional; see {@link DEFAULT_BACKOFF}. */
 export interface BackoffPolicy {
@@ -64,12 +67,23 @@ const BACKOFF_RULES: Readonly<Record<keyof BackoffPolicy, Rule>> = {
   throttleFloorMs: MS_0,
 };
 
-/** Checks a policy once, at construction, so a typo fails loudly instead of retrying oddly. */
+/**
+ * The policy with defaults; in development it is checked once, at construction, so a typo fails
+ * loudly instead of retrying oddly.
+ */
 export function resolveBackoff(policy: BackoffPolicy = {}): Required<BackoffPolicy> {
+  try {
+    if (process.env.NODE_ENV !== 'production') checkBackoff(policy);
+  } catch {
+    checkBackoff(policy); // no `process`: development (a refused option throws again)
+  }
+  return withDefaults(policy, DEFAULT_BACKOFF);
+}
+
+function checkBackoff(policy: BackoffPolicy): void {
   const resolved = checkOptions('backoff', policy, BACKOFF_RULES, DEFAULT_BACKOFF);
   // The floor is bounded by the cap: no delay could meet both.
   checkValue('backoff.floorMs', resolved.floorMs, { kind: 'ms', min: 0, max: resolved.capMs });
-  return resolved;
 }
 
 /** The upper bound of retry `attempt`'s delay: min(cap, base·factor^(attempt-1)), at least the floor. */

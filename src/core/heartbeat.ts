@@ -6,7 +6,10 @@
  * ping goes out no later than `intervalMs` after the last inbound frame, not one to two intervals.
  */
 import { type Clock, monotonicOf, type TimerHandle } from './clock.js';
-import { checkOptions, MS_1, type Rule, TEXT } from './option-checks.js';
+import { checkGiven, MS_1, type Rule, TEXT, withDefaults } from './option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 /** Heartbeat options. Pass `heartbeat: false` to the socket to turn it off. */
 export interface HeartbeatOptions {
@@ -57,11 +60,17 @@ const HEARTBEAT_RULES: Readonly<Record<keyof HeartbeatOptions, Rule>> = {
 export function resolveHeartbeat(
   options: HeartbeatOptions | false | undefined,
 ): ResolvedHeartbeat | null {
-  const defaults: ResolvedHeartbeat = DEFAULT_HEARTBEAT;
-  return options === false
-    ? null
-    : checkOptions('heartbeat', options ?? {}, HEARTBEAT_RULES, defaults);
+  if (options === false) return null;
+  try {
+    if (process.env.NODE_ENV !== 'production') checkHeartbeat(options);
+  } catch {
+    checkHeartbeat(options); // no `process`: development (a refused option throws again)
+  }
+  return withDefaults(options, DEFAULT_HEARTBEAT as ResolvedHeartbeat);
 }
+
+const checkHeartbeat = (options: HeartbeatOptions | undefined) =>
+  checkGiven('heartbeat', options, HEARTBEAT_RULES);
 
 /** A heartbeat for one open connection. */
 export interface Heartbeat {

@@ -17,4 +17,5 @@ export {
   type Rules,
   refuse,
   TEXT,
+  withDefaults,
 } from '../protocol/option-checks.js';

@@ -14,14 +14,19 @@ import type { HeartbeatOptions } from './heartbeat.js';
 import {
   BOOLEAN,
   COUNT_1,
-  checkOptions,
+  checkGiven,
   checkValue,
   FUNCTION,
   MS_0,
   MS_1,
   OTHER,
   type Rule,
+  withDefaults,
 } from './option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
 import type { WebSocketConstructor } from './websocket.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -182,13 +187,21 @@ const SOCKET_RULES = {
 } as const satisfies Record<keyof SocketOptions, Rule>;
 
 /**
- * Checks every option once, at construction (an unknown key, a value out of range: an error naming
- * the option and the value; see option-checks.ts), and returns the numeric ones with defaults
- * applied.
+ * The numeric options with defaults applied. In development every option is checked first, once,
+ * at construction (an unknown key, a value out of range: an error naming the option, the value and
+ * what it accepts; see option-checks.ts).
  */
 export function resolveNumbers(options: SocketOptions<DataSchemas>): Numeric {
-  const resolved: Numeric = checkOptions('', options, SOCKET_RULES, SOCKET_DEFAULTS);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkSocketOptions(options);
+  } catch {
+    checkSocketOptions(options); // no `process`: development (a refused option throws again)
+  }
+  return withDefaults(options, SOCKET_DEFAULTS) as Numeric;
+}
+
+function checkSocketOptions(options: SocketOptions<DataSchemas>): void {
+  checkGiven('', options, SOCKET_RULES);
   // Required: checked when missing too (`createSocket()` included).
   checkValue('url', options?.url, SOCKET_RULES.url);
-  return resolved;
 }

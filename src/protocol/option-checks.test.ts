@@ -1,5 +1,6 @@
 /**
- * The one option checker: every check runs in every build; production errors carry a stable code,
+ * The one option checker (its callers run it in development builds only; called without that
+ * guard, its errors in production carry a stable code),
  * the option's name and the value, development errors say the same in prose with what is accepted
  * and the nearest known key.
  */

@@ -1,16 +1,14 @@
 /**
  * The one option checker of sockguard (the client, its error store; `sockguard/server` next). Pure.
  *
- * Every check runs in every build: a nonsense value or a misspelt key throws at construction
- * instead of making a socket that retries oddly (a NaN interval pings in a loop; a delay past
- * 2^31-1 ms fires at once; a typo is silently ignored). What the error says depends on the build:
- *
- * - production: a stable code, the option's name and the value, `sockguard: E_OPTION
- *   backoff.capMs (got NaN)` (docs/error-store.md, "Errors sockguard throws", explains the
- *   codes);
- * - development: the same error in prose, with what the option accepts and, for an unknown key,
- *   the nearest known one. {@link explain} and everything it uses are reached only through the
- *   development guard of `core/dev.ts`, so bundlers drop them from production builds.
+ * Checks run in development builds (and wherever nothing replaced `process.env.NODE_ENV`): a
+ * nonsense value or a misspelt key throws at construction instead of making a socket that retries
+ * oddly (a NaN interval pings in a loop; a delay past 2^31-1 ms fires at once; a typo is silently
+ * ignored), in prose: what the option accepts and, for an unknown key, the nearest known one.
+ * Production builds skip them (each caller guards its check with the inline form of `core/dev.ts`,
+ * so bundlers drop this file) and only apply defaults ({@link withDefaults}). Code that calls
+ * {@link refuse} without the guard gets the short form, a stable code, the option and the value
+ * (`sockguard: E_OPTION backoff.capMs (got NaN)`; docs/error-store.md explains the codes).
  */
 import { nearestName } from './nearest-name.js';
 
@@ -191,9 +189,19 @@ export function checkGiven(scope: string, options: unknown, rules: Rules): void 
 }
 
 /**
- * Checks `options` as {@link checkGiven} does and returns `defaults` with the values given (a key
- * given as `undefined` takes its default: spreading it would turn an interval into NaN).
+ * `defaults` with the values given (a key given as `undefined` takes its default: spreading it
+ * would turn an interval into NaN). What every build does with options; checking them is
+ * development's ({@link checkGiven}, behind the guard of `core/dev.ts`).
  */
+export function withDefaults<D extends object>(options: object | undefined, defaults: D): D {
+  const resolved = { ...defaults };
+  for (const key in defaults) {
+    resolved[key] = (options as Partial<D> | undefined)?.[key] ?? defaults[key];
+  }
+  return resolved;
+}
+
+/** Checks `options` as {@link checkGiven} does and returns them over `defaults`. */
 export function checkOptions<D extends object>(
   scope: string,
   options: object | undefined,
@@ -201,11 +209,7 @@ export function checkOptions<D extends object>(
   defaults: D,
 ): D {
   checkGiven(scope, options, rules);
-  const resolved = { ...defaults };
-  for (const key in defaults) {
-    resolved[key] = (options as Partial<D> | undefined)?.[key] ?? defaults[key];
-  }
-  return resolved;
+  return withDefaults(options, defaults);
 }
 
 /** The development text of a refusal: what was wrong, what is accepted, the nearest known key. */

@@ -5,11 +5,11 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { deliveryOf } from '../core/delivery/plugin.js';
 import { createSocket, type Delivered, delivery, type SendResult } from '../index.js';
 import { FaultError } from '../protocol/fault-error.js';
-import { createScenario, type ScenarioOptions } from './scenario.js';
 import { request } from '../request/request.js';
-import { deliveryOf } from '../core/delivery/plugin.js';
+import { createScenario, type ScenarioOptions } from './scenario.js';
 
 const URL = 'wss://delivery.test/ws';
 const server = setupServer();

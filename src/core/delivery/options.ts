@@ -2,7 +2,10 @@
  * Options of delivery (SPEC.md section 7, docs/protocol.md "Delivery"): acknowledged sends and
  * resumable streams, for servers that speak the extension.
  */
-import { COUNT_1, checkOptions, MS_1, type Rule } from '../option-checks.js';
+import { COUNT_1, checkGiven, MS_1, type Rule, withDefaults } from '../option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 /** Delivery settings; `delivery: true` takes every default. */
 export interface DeliveryOptions {
@@ -31,7 +34,14 @@ const RULES: Readonly<Record<keyof DeliveryOptions, Rule>> = {
   maxResends: COUNT_1,
 };
 
-/** The delivery settings with defaults; throws naming a bad option. */
+/** The delivery settings with defaults; in development a bad option throws, naming it. */
 export function resolveDelivery(options: DeliveryOptions = {}): ResolvedDelivery {
-  return checkOptions('delivery', options, RULES, DELIVERY_DEFAULTS);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkDelivery(options);
+  } catch {
+    checkDelivery(options); // no `process`: development (a refused option throws again)
+  }
+  return withDefaults(options, DELIVERY_DEFAULTS);
 }
+
+const checkDelivery = (options: DeliveryOptions) => checkGiven('delivery', options, RULES);

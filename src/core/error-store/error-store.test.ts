@@ -288,12 +288,10 @@ describe('options', () => {
     );
   });
 
-  it('in production, names the option and the value after a stable code', () => {
+  it('in production builds, does not check (development help only)', () => {
     vi.stubEnv('NODE_ENV', 'production');
     try {
-      expect(() => createErrorStore({ dedupeWindowMs: -1 })).toThrow(
-        new RangeError('sockguard: E_OPTION createErrorStore.dedupeWindowMs (got -1)'),
-      );
+      expect(() => createErrorStore({ maxHistroy: 5 } as ErrorStoreOptions)).not.toThrow();
     } finally {
       vi.unstubAllEnvs();
     }

@@ -17,6 +17,10 @@ import { createStore } from 'zustand/vanilla';
 import type { Fault } from '../../protocol/fault.js';
 import { clampDelay, monotonicOf, systemClock, type TimerHandle } from '../clock.js';
 import { checkGiven, FUNCTION, OTHER, type Rules } from '../option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
 import { mergeToasts, readsSame } from './toasts.js';
 import type { ErrorState, ErrorStore, ErrorStoreOptions, StoredFault, Toast } from './types.js';
 
@@ -40,6 +44,8 @@ const RULES = {
   onFault: FUNCTION,
 } as const satisfies Rules & Record<keyof ErrorStoreOptions, unknown>;
 
+const checkStore = (options: ErrorStoreOptions) => checkGiven('createErrorStore', options, RULES);
+
 /** Every empty list of the state: emptying an empty list is no change. */
 const EMPTY: readonly never[] = [];
 
@@ -58,7 +64,11 @@ const concernsConnection = (entry: StoredFault): boolean =>
  * Nothing is read from the environment until a fault is reported.
  */
 export function createErrorStore(options: ErrorStoreOptions = {}): ErrorStore {
-  checkGiven('createErrorStore', options, RULES);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkStore(options);
+  } catch {
+    checkStore(options); // no `process`: development (a refused option throws again)
+  }
   // The literals are ERROR_STORE_DEFAULTS (the tests of the defaults hold them equal).
   const {
     maxHistory = 50,

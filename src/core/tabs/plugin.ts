@@ -7,6 +7,10 @@ import type { BrowserEnvironment } from '../environment.js';
 import type { ErrorStore } from '../error-store/error-store.js';
 import type { ExtensionFactory, SocketWrapper } from '../extension.js';
 import { checkGiven, type Rule } from '../option-checks.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
 import type { SocketOptions } from '../options.js';
 import type { Socket } from '../types.js';
 import type { PageTargets } from './lifecycle.js';
@@ -21,6 +25,8 @@ const RULES: Readonly<Record<keyof ShareTabsOptions, Rule>> = {
   channel: { kind: 'function' },
   hungAfterMs: { kind: 'ms', min: 100 },
 };
+
+const checkTabs = (options: ShareTabsOptions) => checkGiven('shareTabs', options, RULES);
 
 /** Options of {@link shareTabs}. */
 export interface ShareTabsOptions {
@@ -59,7 +65,11 @@ export type LocalSocket = (
  * ```
  */
 export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
-  checkGiven('shareTabs', options, RULES);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkTabs(options);
+  } catch {
+    checkTabs(options); // no `process`: development (a refused option throws again)
+  }
   const { hungAfterMs = HUNG_AFTER_MS } = options;
   return {
     [PLUGIN]: true,
