@@ -17,10 +17,10 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type Socket as IoSocket, io } from 'socket.io-client';
 import { WebSocket } from 'ws';
+import { deliveryOf } from '../src/delivery/plugin.js';
 import { createSocket, delivery, type Socket, type WebSocketConstructor } from '../src/index.js';
-import { int, median, rotation, sleep } from './stats.js';
 import { request } from '../src/request/request.js';
-import { deliveryOf } from '../src/core/delivery/plugin.js';
+import { int, median, rotation, sleep } from './stats.js';
 
 const COUNT = Number(process.env.BENCH_DELIVERY_RECEIVE_COUNT ?? 200_000);
 const SEND_COUNT = Number(process.env.BENCH_DELIVERY_SEND_COUNT ?? 20_000);

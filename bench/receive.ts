@@ -12,9 +12,9 @@ import { WebSocket as PartySocket } from 'partysocket';
 import { WebSocket } from 'ws';
 import * as z from 'zod/mini';
 import { createSocket, type WebSocketConstructor } from '../src/index.js';
+import { validate } from '../src/validate/validate.js';
 import { tickFrame } from './frames.js';
 import { int, median, rotation } from './stats.js';
-import { validate } from '../src/validate/validate.js';
 
 const COUNT = Number(process.env.BENCH_RECEIVE_COUNT ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);

@@ -13,13 +13,6 @@ export {
   DEFAULT_BACKOFF,
 } from './core/backoff.js';
 export { type Clock, systemClock, type TimerHandle } from './core/clock.js';
-export type {
-  DeliveryChannel,
-  DeliverySnapshot,
-  Recovery,
-} from './core/delivery/delivery.js';
-export { DELIVERY_DEFAULTS, type DeliveryOptions } from './core/delivery/options.js';
-export { type DeliveryPlugin, delivery, deliveryOf } from './core/delivery/plugin.js';
 export type { BrowserEnvironment } from './core/environment.js';
 export {
   createErrorStore,
@@ -46,9 +39,6 @@ export {
   type UrlSource,
 } from './core/options.js';
 export { createSocket } from './core/socket.js';
-export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './core/tabs/plugin.js';
-export { tabRole } from './core/tabs/shared-socket.js';
-export type { ChannelLike, LocksLike } from './core/tabs/wire.js';
 export type {
   DataOf,
   Delivered,
@@ -66,6 +56,13 @@ export type {
 } from './core/types.js';
 export { isUnauthorized, type UnauthorizedError, unauthorized } from './core/unauthorized.js';
 export type { SocketEventLike, WebSocketConstructor, WebSocketLike } from './core/websocket.js';
+export type {
+  DeliveryChannel,
+  DeliverySnapshot,
+  Recovery,
+} from './delivery/delivery.js';
+export { DELIVERY_DEFAULTS, type DeliveryOptions } from './delivery/options.js';
+export { type DeliveryPlugin, delivery, deliveryOf } from './delivery/plugin.js';
 // The protocol types an app names (its faults, the option types of `classification` and `parse`,
 // the schema types of `schemas`); the rest of the protocol is `sockguard/protocol`.
 export type { FaultMessages, FaultOverrides } from './protocol/classify.js';
@@ -83,4 +80,7 @@ export type {
   StandardSchemaV1,
 } from './protocol/standard-schema.js';
 export { type RequestOptions, request } from './request/request.js';
+export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './tabs/plugin.js';
+export { tabRole } from './tabs/shared-socket.js';
+export type { ChannelLike, LocksLike } from './tabs/wire.js';
 export { type Validation, validate } from './validate/validate.js';

@@ -6,10 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
+import type { Delivered } from '../delivery/ledger.js';
+import { delivery, deliveryOf } from '../delivery/plugin.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { request } from '../request/request.js';
-import type { Delivered } from './delivery/ledger.js';
-import { delivery, deliveryOf } from './delivery/plugin.js';
 import type { SendResult } from './types.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));

@@ -121,7 +121,7 @@ describe('in production builds options are not checked (issue 20: development he
 
   it('a value given as undefined still takes its default', async () => {
     vi.stubEnv('NODE_ENV', 'production');
-    const s = setup({ connectTimeoutMs: undefined, heartbeat: { intervalMs: undefined } });
+    const s = setup({ connectTimeoutMs: undefined, heartbeat: { intervalMs: undefined } } as never);
     expect(s.status()).toBe('connecting');
     await vi.advanceTimersByTimeAsync(9_999);
     expect(s.status()).toBe('connecting');

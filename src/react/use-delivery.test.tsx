@@ -5,7 +5,7 @@
 import { act, cleanup, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { openLast, setup } from '../../test/support/socket-setup.js';
-import { delivery, deliveryOf } from '../core/delivery/plugin.js';
+import { delivery, deliveryOf } from '../delivery/plugin.js';
 import { useDelivery } from './use-delivery.js';
 import { useSocket } from './use-socket.js';
 

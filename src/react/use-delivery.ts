@@ -1,8 +1,8 @@
 'use client';
 import { useSyncExternalStore } from 'react';
-import { type DeliverySnapshot, NO_DELIVERY } from '../core/delivery/delivery.js';
-import { deliveryOf } from '../core/delivery/plugin.js';
 import type { MessageMap } from '../core/types.js';
+import { type DeliverySnapshot, NO_DELIVERY } from '../delivery/delivery.js';
+import { deliveryOf } from '../delivery/plugin.js';
 import type { SocketSource } from './context.js';
 import { useRetainedSocket } from './use-retained-socket.js';
 

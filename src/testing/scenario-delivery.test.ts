@@ -5,7 +5,7 @@
  */
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deliveryOf } from '../core/delivery/plugin.js';
+import { deliveryOf } from '../delivery/plugin.js';
 import { createSocket, type Delivered, delivery, type SendResult } from '../index.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { request } from '../request/request.js';

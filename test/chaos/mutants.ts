@@ -103,7 +103,7 @@ const MUTANTS: readonly Mutant[] = [
     name: 'an acknowledgement ignored',
     edits: [
       {
-        file: 'src/core/delivery/delivery.ts',
+        file: 'src/delivery/delivery.ts',
         find: `        if (ack !== undefined && mode === 'on') acknowledge(ack.seq);`,
         replace: `        // the acknowledgement is ignored`,
       },
@@ -113,7 +113,7 @@ const MUTANTS: readonly Mutant[] = [
     name: 'a replayed message delivered twice (resume point not advanced)',
     edits: [
       {
-        file: 'src/core/delivery/delivery.ts',
+        file: 'src/delivery/delivery.ts',
         find: `      lastSeen = seq;\n      return false;`,
         replace: `      return false;`,
       },
@@ -123,7 +123,7 @@ const MUTANTS: readonly Mutant[] = [
     name: 'a resend under a new id',
     edits: [
       {
-        file: 'src/core/delivery/delivery.ts',
+        file: 'src/delivery/delivery.ts',
         find: `      if (given.length > 0) changed();\n      return again;`,
         replace: `      if (given.length > 0) changed();\n      return again.map((frame) => {\n        const seq = ++nextSeq;\n        return { ...frame, seq, text: frame.text.replace(\`"seq":\${frame.seq}\`, \`"seq":\${seq}\`) };\n      });`,
       },

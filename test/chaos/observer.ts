@@ -11,7 +11,7 @@
  * - delivery: the recoveries (resumed or resync) and whether the socket ever went plain.
  */
 
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
+import { deliveryOf } from '../../src/delivery/plugin.js';
 import type {
   BackoffPolicy,
   Fault,

@@ -7,7 +7,7 @@
  * over. Short heartbeat, backoff and ack timeouts make it fast.
  */
 
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
+import { deliveryOf } from '../../src/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import { type Backend, startBackend } from './backend.js';
 import { type ClientBook, createClientBook, requestWorkers, sender, unsettled } from './load.js';

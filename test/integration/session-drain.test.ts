@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
+import { deliveryOf } from '../../src/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import { request } from '../../src/request/request.js';
 import {

@@ -4,9 +4,9 @@
  * shared {@link Books}; and the figures that come out of the books at the end.
  */
 import WebSocket from 'ws';
+import { deliveryOf } from '../../src/delivery/plugin.js';
 import { createSocket, delivery, type Socket } from '../../src/index.js';
 import type { Books, Instance } from './session-cluster.js';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 export interface FleetClient {
   readonly index: number;

@@ -5,7 +5,7 @@
  * structured clones delivered to the other channels of a name in a later microtask, as browsers do.
  * `steal` and `ifAvailable` behave as in the Web Locks API.
  */
-import type { ChannelLike, LocksLike } from '../../src/core/tabs/wire.js';
+import type { ChannelLike, LocksLike } from '../../src/tabs/wire.js';
 
 interface Waiter {
   readonly callback: (lock: unknown) => Promise<unknown>;

@@ -17,10 +17,7 @@ const src = path.join(root, 'src');
 function layerOf(file: string): string | undefined {
   const rel = path.relative(src, file).split(path.sep);
   if (rel.length === 1) return undefined; // src/index.ts, src/schemas.ts: entries re-export
-  const [top, second] = rel;
-  // Features still kept under core/ while they move: they are features, not core.
-  if (top === 'core' && (second === 'delivery' || second === 'tabs')) return second;
-  return top;
+  return rel[0];
 }
 
 /**

@@ -1,9 +1,9 @@
 // The delivery example of docs/testing.md, verbatim but for the import paths: it must work.
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { deliveryOf } from '../../src/delivery/plugin.js';
 import { createSocket, delivery } from '../../src/index.js';
 import { createScenario } from '../../src/testing/index.js';
-import { deliveryOf } from '../../src/core/delivery/plugin.js';
 
 const server = setupServer();
 beforeAll(() => server.listen());

@@ -5,8 +5,8 @@
  * ties them to the socket's life: a hello on every open (sends wait for the welcome), numbering
  * on the way out, control frames and duplicates on the way in, resends after a drop.
  */
-import type { Extension, ExtensionFactory, Host } from '../extension.js';
-import type { Socket } from '../types.js';
+import type { Extension, ExtensionFactory, Host } from '../core/extension.js';
+import type { Socket } from '../core/types.js';
 import {
   createDelivery,
   type Delivery,

@@ -3,9 +3,10 @@
  * ends acknowledged, or rejected with a fault. It holds no timer and sends nothing; the delivery
  * mechanism asks it what to send again and what an ack settles.
  */
-import type { Fault } from '../../protocol/fault.js';
-import type { Frame as OutboundFrame } from '../extension.js';
-import type { Delivered } from '../types.js';
+
+import type { Frame as OutboundFrame } from '../core/extension.js';
+import type { Delivered } from '../core/types.js';
+import type { Fault } from '../protocol/fault.js';
 
 export type { Delivered };
 

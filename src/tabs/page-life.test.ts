@@ -4,11 +4,11 @@
  * tab never waits for the lock; a follower's send the leader had only queued survives the leader.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
-import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
-import { request } from '../../request/request.js';
-import { createSocket } from '../socket.js';
-import type { Socket } from '../types.js';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../test/support/tabs.js';
+import { createSocket } from '../core/socket.js';
+import type { Socket } from '../core/types.js';
+import { request } from '../request/request.js';
 import { shareTabs } from './plugin.js';
 import { tabRole } from './shared-socket.js';
 

@@ -9,12 +9,13 @@
  * Each tab's handlers see each numbered message once. It is also each tab's `deliveryOf(socket)`:
  * the leader's own, mirrored in the followers.
  */
-import { seqOf } from '../../protocol/delivery.js';
-import type { Envelope } from '../../protocol/envelope.js';
+
+import type { Socket } from '../core/types.js';
 import type { DeliveryChannel, DeliverySnapshot } from '../delivery/delivery.js';
 import { NO_DELIVERY } from '../delivery/delivery.js';
 import { type DeliveryPlugin, deliveryOf, isDeliveryPlugin } from '../delivery/plugin.js';
-import type { Socket } from '../types.js';
+import { seqOf } from '../protocol/delivery.js';
+import type { Envelope } from '../protocol/envelope.js';
 import type { TabCore } from './tab-core.js';
 import type { Asker, Numbered, TabMessage, Work } from './wire.js';
 

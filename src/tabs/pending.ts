@@ -3,8 +3,9 @@
  * the leader's answer, a timeout of its own, or this tab's `close()`. Kept across handovers, so
  * a new leader is handed what the old one never finished.
  */
-import type { Fault } from '../../protocol/fault.js';
-import type { FaultContext } from '../error-store/error-store.js';
+
+import type { FaultContext } from '../core/error-store/error-store.js';
+import type { Fault } from '../protocol/fault.js';
 import type { TabCore } from './tab-core.js';
 import type { Work } from './wire.js';
 

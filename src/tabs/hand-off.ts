@@ -3,14 +3,15 @@
  * this tab leads) and settled here, with the leader's answer or a timeout of this tab's own.
  * The `reply` schema and `signal` of a request stay in this tab (neither can cross the channel).
  */
-import type { Envelope } from '../../protocol/envelope.js';
-import type { Fault } from '../../protocol/fault.js';
-import { FaultError } from '../../protocol/fault-error.js';
-import { validateData } from '../../protocol/standard-schema.js';
-import type { RequestOptions } from '../../request/request.js';
+
+import type { FaultContext } from '../core/error-store/error-store.js';
+import type { EnvelopeMeta, SendResult } from '../core/types.js';
 import type { Delivered } from '../delivery/ledger.js';
-import type { FaultContext } from '../error-store/error-store.js';
-import type { EnvelopeMeta, SendResult } from '../types.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { Fault } from '../protocol/fault.js';
+import { FaultError } from '../protocol/fault-error.js';
+import { validateData } from '../protocol/standard-schema.js';
+import type { RequestOptions } from '../request/request.js';
 import type { DeliveryHandover, Outstanding } from './delivery-handover.js';
 import type { Leader } from './leader.js';
 import type { PendingBook, Settle } from './pending.js';

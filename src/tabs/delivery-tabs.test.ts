@@ -4,12 +4,12 @@
  * send has a receipt settled by the server's ack (or rejected with the fault, in that tab only).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FakeWebSocket, fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
-import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
-import type { FaultError } from '../../protocol/fault-error.js';
+import { type FakeWebSocket, fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../test/support/tabs.js';
+import { createSocket } from '../core/socket.js';
+import type { SendResult, Socket } from '../core/types.js';
 import { delivery, deliveryOf } from '../delivery/plugin.js';
-import { createSocket } from '../socket.js';
-import type { SendResult, Socket } from '../types.js';
+import type { FaultError } from '../protocol/fault-error.js';
 import { NOTED_WAIT_MS, SEQ_GAP } from './delivery-handover.js';
 import { shareTabs } from './plugin.js';
 import { tabRole } from './shared-socket.js';

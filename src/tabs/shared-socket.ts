@@ -8,12 +8,13 @@
  * unsettled; with delivery on, it resumes the session the tabs share (delivery-handover.ts).
  * This file is the public `Socket` of a tab, and the tab's part in the page's life.
  */
-import type { Envelope } from '../../protocol/envelope.js';
-import { FaultError } from '../../protocol/fault-error.js';
-import { OWN_REQUEST, type RequestOptions, request } from '../../request/request.js';
+
+import { IDLE as INITIAL_SNAPSHOT } from '../core/machine.js';
+import type { MessageHandler, Socket, SocketSnapshot } from '../core/types.js';
 import { showDelivery } from '../delivery/plugin.js';
-import { IDLE as INITIAL_SNAPSHOT } from '../machine.js';
-import type { MessageHandler, Socket, SocketSnapshot } from '../types.js';
+import type { Envelope } from '../protocol/envelope.js';
+import { FaultError } from '../protocol/fault-error.js';
+import { OWN_REQUEST, type RequestOptions, request } from '../request/request.js';
 import { createDeliveryHandover } from './delivery-handover.js';
 import { createElection } from './election.js';
 import { createHandOff } from './hand-off.js';

@@ -4,12 +4,12 @@
  * that asked, faults in every store, and handover when the leader closes or crashes.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
-import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
-import type { FaultError } from '../../protocol/fault-error.js';
-import { request } from '../../request/request.js';
-import { createSocket } from '../socket.js';
-import type { Socket } from '../types.js';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../test/support/tabs.js';
+import { createSocket } from '../core/socket.js';
+import type { Socket } from '../core/types.js';
+import type { FaultError } from '../protocol/fault-error.js';
+import { request } from '../request/request.js';
 import { shareTabs } from './plugin.js';
 import { tabRole } from './shared-socket.js';
 import type { ChannelLike } from './wire.js';

@@ -2,11 +2,12 @@
  * What the tabs sharing one connection say to each other over their BroadcastChannel, and the two
  * browser APIs the sharing needs, as the small interfaces the tests implement in memory.
  */
-import type { Envelope } from '../../protocol/envelope.js';
-import type { Fault } from '../../protocol/fault.js';
+
+import type { FaultContext } from '../core/error-store/error-store.js';
+import type { SocketSnapshot } from '../core/types.js';
 import type { DeliverySnapshot } from '../delivery/delivery.js';
-import type { FaultContext } from '../error-store/error-store.js';
-import type { SocketSnapshot } from '../types.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { Fault } from '../protocol/fault.js';
 
 /** The part of `BroadcastChannel` the sharing uses. Messages are structured clones. */
 export interface ChannelLike {

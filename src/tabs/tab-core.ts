@@ -3,14 +3,15 @@
  * part uses (posting on the channel, telling subscribers, making this tab's faults). The leader,
  * hand-off and page parts each get this object, so none of them owns a copy of what they share.
  */
-import { classify } from '../../protocol/classify.js';
-import type { ClientCode, Fault } from '../../protocol/fault.js';
-import type { BrowserEnvironment } from '../environment.js';
-import { createErrorStore, type ErrorStore } from '../error-store/error-store.js';
-import { createHandlers, type Handlers } from '../handlers.js';
-import { IDLE as INITIAL_SNAPSHOT } from '../machine.js';
-import type { SocketOptions } from '../options.js';
-import type { Socket, SocketSnapshot } from '../types.js';
+
+import type { BrowserEnvironment } from '../core/environment.js';
+import { createErrorStore, type ErrorStore } from '../core/error-store/error-store.js';
+import { createHandlers, type Handlers } from '../core/handlers.js';
+import { IDLE as INITIAL_SNAPSHOT } from '../core/machine.js';
+import type { SocketOptions } from '../core/options.js';
+import type { Socket, SocketSnapshot } from '../core/types.js';
+import { classify } from '../protocol/classify.js';
+import type { ClientCode, Fault } from '../protocol/fault.js';
 import type { PageTargets } from './lifecycle.js';
 import type { ChannelLike, LocksLike, TabMessage } from './wire.js';
 

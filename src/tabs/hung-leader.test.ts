@@ -6,10 +6,10 @@
  * hidden or not, answers the probes and keeps the connection.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeWebSocketClass } from '../../../test/support/fake-websocket.js';
-import { memoryChannels, memoryLocks } from '../../../test/support/tabs.js';
-import { createSocket } from '../socket.js';
-import type { Socket } from '../types.js';
+import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
+import { memoryChannels, memoryLocks } from '../../test/support/tabs.js';
+import { createSocket } from '../core/socket.js';
+import type { Socket } from '../core/types.js';
 import { createElection } from './election.js';
 import { shareTabs } from './plugin.js';
 import { tabRole } from './shared-socket.js';

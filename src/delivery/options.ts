@@ -2,7 +2,7 @@
  * Options of delivery (SPEC.md section 7, docs/protocol.md "Delivery"): acknowledged sends and
  * resumable streams, for servers that speak the extension.
  */
-import { COUNT_1, checkGiven, MS_1, type Rule, withDefaults } from '../option-checks.js';
+import { COUNT_1, checkGiven, MS_1, type Rule, withDefaults } from '../core/option-checks.js';
 
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };

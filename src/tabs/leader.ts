@@ -3,13 +3,14 @@
  * faults, runs the work they hand it, and answers each in the tab that asked. Faults of one tab's
  * work go to that tab only (fault-routing.ts); a reply goes to the handlers of the asking tab.
  */
-import type { Envelope } from '../../protocol/envelope.js';
-import type { Fault } from '../../protocol/fault.js';
-import { FaultError } from '../../protocol/fault-error.js';
-import { type RequestOptions, request } from '../../request/request.js';
+
+import type { FaultContext } from '../core/error-store/error-store.js';
+import type { SendResult, Socket } from '../core/types.js';
 import { deliveryOf } from '../delivery/plugin.js';
-import type { FaultContext } from '../error-store/error-store.js';
-import type { SendResult, Socket } from '../types.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { Fault } from '../protocol/fault.js';
+import { FaultError } from '../protocol/fault-error.js';
+import { type RequestOptions, request } from '../request/request.js';
 import type { DeliveryHandover } from './delivery-handover.js';
 import { type FaultRouter, routeFaults } from './fault-routing.js';
 import type { TabCore } from './tab-core.js';

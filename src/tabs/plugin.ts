@@ -2,17 +2,17 @@
  * `shareTabs()`: one connection for all tabs of an origin that ask for the same key. A function to
  * import rather than a flag, so apps that do not share do not ship the code.
  */
-import { monotonicOf, systemClock } from '../clock.js';
-import type { BrowserEnvironment } from '../environment.js';
-import type { ErrorStore } from '../error-store/error-store.js';
-import type { ExtensionFactory, SocketWrapper } from '../extension.js';
-import { checkGiven, type Rule } from '../option-checks.js';
+import { monotonicOf, systemClock } from '../core/clock.js';
+import type { BrowserEnvironment } from '../core/environment.js';
+import type { ErrorStore } from '../core/error-store/error-store.js';
+import type { ExtensionFactory, SocketWrapper } from '../core/extension.js';
+import { checkGiven, type Rule } from '../core/option-checks.js';
 
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
-import type { SocketOptions } from '../options.js';
-import type { Socket } from '../types.js';
+import type { SocketOptions } from '../core/options.js';
+import type { Socket } from '../core/types.js';
 import type { PageTargets } from './lifecycle.js';
 import { createSharedSocket, HUNG_AFTER_MS } from './shared-socket.js';
 import type { ChannelLike, LocksLike } from './wire.js';

@@ -8,13 +8,14 @@
  * is held for a few microtasks, long enough for the settlement's reaction (which runs one
  * microtask after the report) to claim it; what nobody claimed then goes to every tab.
  */
-import type { Fault } from '../../protocol/fault.js';
+
 import {
   createErrorStore,
   type ErrorStore,
   type FaultContext,
   type StoredFault,
-} from '../error-store/error-store.js';
+} from '../core/error-store/error-store.js';
+import type { Fault } from '../protocol/fault.js';
 import type { TabCore } from './tab-core.js';
 
 /** The store the leader's socket reports into, and the claims on what it holds. */

@@ -4,6 +4,10 @@
  * server messages and tells the app when a gap cannot be replayed. The connection machine
  * decides when (it waits for the welcome before flushing); this file keeps the books.
  */
+
+import type { Clock } from '../core/clock.js';
+import { isDevelopment } from '../core/dev.js';
+import { createTimers } from '../core/timers.js';
 import {
   DELIVERY_VERSION,
   DeliveryType,
@@ -13,13 +17,10 @@ import {
   readWelcome,
   seqOf,
   type WelcomeData,
-} from '../../protocol/delivery.js';
-import type { Envelope } from '../../protocol/envelope.js';
-import type { ClientCode, Fault } from '../../protocol/fault.js';
-import { FaultError } from '../../protocol/fault-error.js';
-import type { Clock } from '../clock.js';
-import { isDevelopment } from '../dev.js';
-import { createTimers } from '../timers.js';
+} from '../protocol/delivery.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { ClientCode, Fault } from '../protocol/fault.js';
+import { FaultError } from '../protocol/fault-error.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
 
