@@ -14,17 +14,8 @@ export interface BrowserEnvironment {
   readonly navigator?: object | undefined;
 }
 
-/** What the socket does on each browser event. */
-export interface EnvironmentHandlers {
-  online(): void;
-  offline(): void;
-  visible(): void;
-  hidden(): void;
-  /** The page goes into the back/forward cache (`pagehide` with `persisted`). */
-  frozen(): void;
-  /** The page came back from that cache (`pageshow` with `persisted`). */
-  restored(): void;
-}
+/** A browser event as the socket's machine names it. */
+export type BrowserEvent = 'online' | 'offline' | 'visible' | 'hidden' | 'frozen' | 'restored';
 
 /** A running watch: the current conditions, and how to stop listening. */
 export interface EnvironmentWatch {
@@ -47,7 +38,7 @@ function eventTarget(value: unknown): EventTarget | undefined {
  */
 export function watchEnvironment(
   environment: BrowserEnvironment | false,
-  handlers: EnvironmentHandlers,
+  emit: (event: BrowserEvent) => void,
 ): EnvironmentWatch {
   const env = environment === false ? {} : environment;
   const window = environment === false ? undefined : eventTarget(env.window ?? globalThis);
@@ -73,15 +64,12 @@ export function watchEnvironment(
   };
   const persisted = (event: Event) => Reflect.get(event, 'persisted') === true;
 
-  listen(window, 'online', () => handlers.online());
-  listen(window, 'offline', () => handlers.offline());
-  listen(window, 'pagehide', (event) => {
-    if (persisted(event)) handlers.frozen();
-  });
-  listen(window, 'pageshow', (event) => {
-    if (persisted(event)) handlers.restored();
-  });
-  listen(document, 'visibilitychange', () => (isHidden() ? handlers.hidden() : handlers.visible()));
+  listen(window, 'online', () => emit('online'));
+  listen(window, 'offline', () => emit('offline'));
+  // `frozen`: into the back/forward cache (`pagehide` persisted); `restored`: back from it.
+  listen(window, 'pagehide', (event) => persisted(event) && emit('frozen'));
+  listen(window, 'pageshow', (event) => persisted(event) && emit('restored'));
+  listen(document, 'visibilitychange', () => emit(isHidden() ? 'hidden' : 'visible'));
 
   return {
     isOnline,

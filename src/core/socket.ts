@@ -214,14 +214,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   function perform(effect: Effect): void {
     switch (effect.type) {
       case 'watch':
-        env ??= watchEnvironment(options.environment ?? {}, {
-          online: () => dispatch({ type: 'online' }),
-          offline: () => dispatch({ type: 'offline' }),
-          hidden: () => dispatch({ type: 'hidden' }),
-          visible: () => dispatch({ type: 'visible' }),
-          frozen: () => dispatch({ type: 'frozen' }),
-          restored: () => dispatch({ type: 'restored' }),
-        });
+        env ??= watchEnvironment(options.environment ?? {}, (type) => dispatch({ type }));
         return;
       case 'unwatch':
         env?.stop();
