@@ -2,9 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    // msw's WebSocket interception and sockguard's client both need a global WebSocket, which
-    // Node 20 lacks: happy-dom provides one.
-    environment: 'happy-dom',
+    // No environment here on purpose: the README's example says `// @vitest-environment
+    // happy-dom` itself (msw and sockguard need a global WebSocket, which Node 20 lacks), so it
+    // must run as pasted into a project with Vitest's defaults.
     testTimeout: 10_000,
   },
 });

@@ -1,3 +1,4 @@
+// @vitest-environment happy-dom
 // The README's "test an auth redirect" example, verbatim but for the import paths: it must work.
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
