@@ -24,9 +24,13 @@ interface Channel {
   failed: boolean;
 }
 
-/** Reads a channel message (`f<seq> <text>` or `c<owner>`); undefined for anything else. */
+/**
+ * Reads a channel message (`f<seq> <text>`, `c<owner>`, or `x`: the session is gone); undefined
+ * for anything else.
+ */
 export function readMessage(message: string): SessionEvent | undefined {
   if (message.startsWith('c')) return { type: 'claimed', owner: message.slice(1) };
+  if (message === 'x') return { type: 'forgotten' };
   if (!message.startsWith('f')) return undefined;
   const space = message.indexOf(' ');
   const seq = Number(message.slice(1, space));
@@ -37,6 +41,8 @@ export function readMessage(message: string): SessionEvent | undefined {
 /** The subscriptions of one store. */
 export interface ChannelHub {
   subscribe(channel: string, listener: Listener): Promise<Unsubscribe>;
+  /** Tells this store's listeners of `channel` an event found here (not through Redis). */
+  tell(channel: string, event: SessionEvent): void;
   /** Listeners registered (for tests and `size`-like figures). */
   readonly listeners: number;
   close(): Promise<void>;
@@ -139,6 +145,11 @@ export function createChannelHub(
       }
       const registered = channel;
       return () => remove(name, registered, entry);
+    },
+    tell(name, event) {
+      const channel = channels.get(name);
+      if (channel === undefined) return;
+      for (const entry of [...channel.entries]) tell(entry, event);
     },
     async close() {
       const all = [...channels.entries()];

@@ -60,11 +60,18 @@ class FakeSocket implements SessionSocket {
   }
 }
 
-const hello = (session: string | null = null, lastSeq = 0, requestId = 'h1') => ({
+const hello = (
+  session: string | null = null,
+  lastSeq = 0,
+  requestId = 'h1',
+  secret: string | undefined = undefined,
+) => ({
   type: 'sockguard.hello',
-  data: { v: 1, session, last_seq: lastSeq },
+  data: { v: 1, session, last_seq: lastSeq, ...(secret === undefined ? {} : { secret }) },
   meta: { request_id: requestId },
 });
+/** A resume secret as the layer makes them: 256 bits, base64url. */
+const SECRET = expect.stringMatching(/^[A-Za-z0-9_-]{43}$/);
 const frame = (seq: number | undefined, data: unknown = {}, type = 'chat') => ({
   type,
   data,
@@ -79,9 +86,18 @@ interface Harness {
   received: Array<{ envelope: Envelope; session: Session }>;
   errors: SessionError[];
   ended: Session[];
-  connect(): FakeSocket;
-  /** Connects with a hello and returns the socket and the session id of its welcome. */
-  join(session?: string | null, lastSeq?: number): Promise<{ socket: FakeSocket; id: string }>;
+  /** The resume secret of each session, from its welcomes (what a client keeps). */
+  secrets: Map<string, string>;
+  connect(principal?: string): FakeSocket;
+  /**
+   * Connects with a hello (with the secret the harness kept for `session`, as a client sends it)
+   * and returns the socket and the session id of its welcome.
+   */
+  join(
+    session?: string | null,
+    lastSeq?: number,
+    principal?: string,
+  ): Promise<{ socket: FakeSocket; id: string }>;
 }
 
 let current: Harness | undefined;
@@ -93,6 +109,7 @@ function harness(
   const received: Harness['received'] = [];
   const errors: SessionError[] = [];
   const ended: Session[] = [];
+  const secrets = new Map<string, string>();
   let counter = 0;
   const server = createSessionServer<FakeSocket>({
     onMessage: (envelope, session) => {
@@ -104,18 +121,23 @@ function harness(
     newSessionId: () => `s${++counter}`,
     ...options,
   });
-  const connect = () => {
+  const connect = (principal?: string) => {
     const socket = new FakeSocket();
-    server.accept(socket);
+    server.accept(socket, principal === undefined ? { anonymous: true } : { principal });
     return socket;
   };
-  const join: Harness['join'] = async (session = null, lastSeq = 0) => {
-    const socket = connect();
-    socket.receive(hello(session, lastSeq));
+  const join: Harness['join'] = async (session = null, lastSeq = 0, principal = undefined) => {
+    const socket = connect(principal);
+    const secret = session === null ? undefined : secrets.get(session);
+    socket.receive(hello(session, lastSeq, 'h1', secret));
     await settle();
-    return { socket, id: String(socket.welcome?.data?.session) };
+    const data = socket.welcome?.data as { session?: string; secret?: string } | undefined;
+    if (data?.session !== undefined && data.secret !== undefined) {
+      secrets.set(data.session, data.secret);
+    }
+    return { socket, id: String(data?.session) };
   };
-  current = { server, received, errors, ended, connect, join };
+  current = { server, received, errors, ended, secrets, connect, join };
   return current;
 }
 
@@ -135,7 +157,7 @@ describe('createSessionServer: hello and welcome', () => {
     expect(socket.frames).toEqual([
       {
         type: 'sockguard.welcome',
-        data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0 },
+        data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: SECRET },
         meta: { request_id: 'h1' },
       },
     ]);
@@ -145,7 +167,8 @@ describe('createSessionServer: hello and welcome', () => {
     const memory = createMemoryHistory();
     const slow: HistoryStore = {
       ...memory,
-      create: (id) => new Promise((resolve) => setTimeout(() => resolve(memory.create(id)), 50)),
+      create: (id, owner, binding) =>
+        new Promise((resolve) => setTimeout(() => resolve(memory.create(id, owner, binding)), 50)),
     };
     const { connect, received } = harness({
       history: slow,
@@ -226,7 +249,15 @@ describe('createSessionServer: server to client numbering and resume', () => {
     const second = await join(first.id, 1);
     expect(second.socket.frames[0]).toEqual({
       type: 'sockguard.welcome',
-      data: { v: 1, session: first.id, resumed: true, seq: 3, acked: 0, replay: 2 },
+      data: {
+        v: 1,
+        session: first.id,
+        resumed: true,
+        seq: 3,
+        acked: 0,
+        replay: 2,
+        secret: first.socket.welcome?.data?.secret,
+      },
       meta: { request_id: 'h1' },
     });
     expect(second.socket.sent.slice(1)).toEqual(asSent.slice(1));
@@ -274,6 +305,7 @@ describe('createSessionServer: server to client numbering and resume', () => {
       seq: 3,
       acked: 1,
       reason: 'history_gone',
+      secret: first.socket.welcome?.data?.secret,
     });
     expect(second.socket.app).toEqual([]);
     await session.send('news', 4);
@@ -312,35 +344,55 @@ describe('createSessionServer: server to client numbering and resume', () => {
       seq: 0,
       acked: 0,
       reason: 'unknown_session',
+      secret: SECRET,
     });
   });
 
-  it('says unavailable when the store cannot be read, keeping the session and what this instance knows', async () => {
+  it('slow welcome / unavailable no longer serves stale acked: unavailable then close 1013, no frame of the connection processed', async () => {
     const memory = createMemoryHistory();
     let broken = false;
     const flaky: HistoryStore = {
       ...memory,
-      open: (id, after) => {
+      open: (id, after, owner, binding) => {
         if (broken) throw new Error('redis down');
-        return memory.open(id, after);
+        return memory.open(id, after, owner, binding);
       },
     };
-    const { join, errors } = harness({ history: flaky });
+    const { join, connect, errors, received, secrets, server } = harness({ history: flaky });
     const first = await join();
-    first.socket.receive(frame(1));
+    first.socket.receive(frame(1, 'one'));
     await settle();
+    await server.get(first.id)?.send('news', 1);
+    await server.get(first.id)?.send('news', 2);
     first.socket.drop();
     broken = true;
-    const second = await join(first.id, 0);
-    expect(second.socket.welcome?.data).toMatchObject({
+    // The client saw up to 2 and resends 2 (its ack was lost) and 3, right behind its hello.
+    const second = connect();
+    second.receive(hello(first.id, 2, 'h2', secrets.get(first.id)));
+    second.receive(frame(2, 'two'));
+    second.receive(frame(3, 'three'));
+    await settle(50);
+    expect(second.welcome?.data).toEqual({
+      v: 1,
       session: first.id,
       resumed: false,
-      acked: 1,
       reason: 'unavailable',
+      seq: 2, // never below the client's last_seq: its counter must not go back
+      acked: 1,
+      secret: secrets.get(first.id),
     });
-    expect(errors).toEqual([
-      { kind: 'store', operation: 'open', error: new Error('redis down'), session: first.id },
-    ]);
+    expect(second.closedWith?.code).toBe(1013);
+    expect(second.frames.map((f) => f.type)).toEqual(['sockguard.welcome']);
+    expect(received.map((r) => r.envelope.data)).toEqual(['one']);
+    expect(server.get(first.id)?.acked).toBe(1);
+    expect(errors.map((e) => `${e.kind} ${e.operation}`)).toEqual(['store open']);
+    // Back: the same client resumes and everything goes on, nothing processed twice.
+    broken = false;
+    const third = await join(first.id, 2);
+    expect(third.socket.welcome?.data).toMatchObject({ resumed: true, acked: 1, replay: 0 });
+    third.socket.receive(frame(2, 'two'));
+    await settle(20);
+    expect(received.map((r) => r.envelope.data)).toEqual(['one', 'two']);
   });
 
   it('sends a message unnumbered to the live connection when the store cannot number it', async () => {
