@@ -126,14 +126,33 @@ export class Connection<S extends SessionSocket> {
 
   /** Writes one frame; false when the socket is not open or its `send` threw. Never throws. */
   write(text: string): boolean {
+    if (!this.send(text)) return false;
+    this.checkBuffered();
+    return true;
+  }
+
+  /**
+   * Writes a welcome and its replay. What they leave unsent may exceed `maxBufferedBytes` (a
+   * history is written at once on resume) without making the client a slow consumer, until it has
+   * drained below the limit once.
+   */
+  writeWelcome(welcome: string, replay: readonly string[]): void {
+    if (!this.send(welcome)) return;
+    for (const text of replay) this.send(text);
+    const buffered = this.socket.bufferedAmount;
+    if (typeof buffered === 'number' && buffered > this.limits.maxBufferedBytes) {
+      this.allowance = buffered;
+    }
+  }
+
+  private send(text: string): boolean {
     if (this.mode === 'done' || this.socket.readyState !== OPEN) return false;
     try {
       this.socket.send(text, ignoreWriteError);
+      return true;
     } catch {
       return false;
     }
-    this.checkBuffered();
-    return true;
   }
 
   /**
@@ -147,18 +166,6 @@ export class Connection<S extends SessionSocket> {
     const max = this.limits.maxBufferedBytes;
     if (buffered <= max) this.allowance = 0;
     else if (buffered > max + this.allowance) this.stop(LIMIT_CLOSE.slow, true);
-  }
-
-  /**
-   * The welcome and the replay were written: what they left unsent may exceed `maxBufferedBytes`
-   * (a history is written at once on resume) without making the client a slow consumer, until
-   * it has drained below the limit once.
-   */
-  replayed(): void {
-    const buffered = this.socket.bufferedAmount;
-    if (typeof buffered === 'number' && buffered > this.limits.maxBufferedBytes) {
-      this.allowance = buffered;
-    }
   }
 
   /**

@@ -39,9 +39,7 @@ function writeWelcome<S extends SessionSocket>(
   requestId: string | undefined,
   replay: readonly string[],
 ): void {
-  connection.write(welcomeFrame(data, requestId));
-  for (const text of replay) connection.write(text);
-  connection.replayed();
+  connection.writeWelcome(welcomeFrame(data, requestId), replay);
 }
 
 /**

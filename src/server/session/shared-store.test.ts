@@ -316,4 +316,58 @@ describe('createSessionServer over a store shared by several instances', () => {
     await settle(20);
     expect(a.received).toEqual([]);
   });
+
+  it("session takeover on another instance: the store checks the binding before it claims, so the owner's connection is not disturbed anywhere", async () => {
+    const shared = sharedStore();
+    const a = instance(shared.store);
+    const b = instance(shared.store);
+    const owner = await a.join(null, 0, 'alice');
+    const id = owner.welcome?.session as string;
+    const secret = secrets.get(id) as string;
+    await a.server.send(id, 'news', 'for alice');
+    for (const [principal, proof] of [
+      ['mallory', secret], // the right secret, another principal
+      ['alice', 'A'.repeat(43)], // a leaked id with a guessed secret
+      ['alice', undefined], // a leaked id alone
+    ] as const) {
+      const socket = new FakeSocket();
+      b.server.accept(socket, { principal });
+      socket.receive(hello(id, 0, proof));
+      await settle(20);
+      expect(socket.welcome).toMatchObject({
+        resumed: false,
+        reason: principal === 'mallory' ? 'other_principal' : 'unknown_session',
+      });
+      expect(socket.welcome?.session).not.toBe(id);
+      expect(socket.app).toEqual([]);
+    }
+    // No claim was published: the owner keeps its connection, and the store its claim.
+    expect(owner.closedWith).toBeUndefined();
+    expect(a.server.get(id)?.connected).toBe(true);
+    expect(b.server.get(id)).toBeUndefined();
+    expect(shared.calls.filter((call) => call.startsWith('open'))).toHaveLength(2);
+    owner.drop();
+    await settle();
+    await settle(1000); // the owner's own expire still ends it: nobody else claimed it
+    expect(
+      shared.memory.open(id, 0, 'probe', { principal: 'alice', secretHash: hashSecret(secret) }),
+    ).toBeUndefined();
+  });
+
+  it('ends a session on the instance holding it when the store says it forgot it: close 1012, the client is told unknown_session', async () => {
+    const shared = sharedStore();
+    const a = instance(shared.store);
+    const b = instance(shared.store);
+    const socket = await b.join();
+    const id = socket.welcome?.session as string;
+    shared.forget(id);
+    await settle();
+    expect(socket.closedWith).toEqual({
+      code: 1012,
+      reason: 'Session forgotten by the store: resume',
+    });
+    expect(b.server.get(id)).toBeUndefined();
+    expect(b.ended.map((s) => s.id)).toEqual([id]);
+    expect(a.ended).toEqual([]);
+  });
 });
