@@ -169,8 +169,9 @@ export class Connection<S extends SessionSocket> {
   }
 
   /**
-   * Stops serving the connection: frames still held are dropped, nothing more is read or
-   * written, the socket is closed with `close.code` (and destroyed when `terminate`: a client
+   * Stops serving the connection: frames still held are dropped, nothing more is read (the socket
+   * is paused: a peer that goes on sending is not even read until the close handshake times out)
+   * or written, the socket is closed with `close.code` (and destroyed when `terminate`: a client
    * that does not read would not read the close frame either).
    */
   stop(close: { readonly code: number; readonly reason: string }, terminate = false): void {
@@ -180,6 +181,7 @@ export class Connection<S extends SessionSocket> {
     this.backlogBytes = 0;
     this.close(close.code, close.reason);
     if (terminate) this.call(() => this.socket.terminate?.());
+    else if (!this.paused) this.call(() => this.socket.pause?.());
   }
 
   /** Closes the socket (reason cut to 123 bytes); a socket already closing is left alone. */

@@ -817,32 +817,37 @@ describe('createSessionServer: a session belongs to its principal and its resume
   it('takeover with a leaked id but no secret (or a wrong one) is answered exactly as a session that does not exist', async () => {
     const h = harness();
     const alice = await alicesSession(h);
-    alice.socket.drop(); // away: a resume would hand over her replay and her acked
-    const noSecret = h.connect('alice'); // even as alice herself
-    noSecret.receive(hello(alice.id, 0, 'h1'));
-    const wrongSecret = h.connect('alice');
-    wrongSecret.receive(hello(alice.id, 0, 'h1', 'A'.repeat(43)));
-    const neverSeen = h.connect('alice');
-    neverSeen.receive(hello('never-seen', 0, 'h1', 'A'.repeat(43)));
-    await settle(20);
     const shape = (socket: FakeSocket) => {
       const { session: _session, secret: _secret, ...rest } = socket.welcome?.data ?? {};
       return rest;
     };
-    expect(shape(noSecret)).toEqual({
-      v: 1,
-      resumed: false,
-      reason: 'unknown_session',
-      seq: 0,
-      acked: 0,
-    });
-    expect(shape(wrongSecret)).toEqual(shape(neverSeen));
-    expect(shape(noSecret)).toEqual(shape(neverSeen));
-    for (const socket of [noSecret, wrongSecret, neverSeen]) {
-      expect(socket.welcome?.data?.session).not.toBe(alice.id);
-      expect(socket.app).toEqual([]);
+    // While she is connected, then while she is away (a resume would hand over her replay).
+    for (const away of [false, true]) {
+      if (away) alice.socket.drop();
+      const noSecret = h.connect('alice'); // even as alice herself
+      noSecret.receive(hello(alice.id, 0, 'h1'));
+      const wrongSecret = h.connect('alice');
+      wrongSecret.receive(hello(alice.id, 0, 'h1', 'A'.repeat(43)));
+      const neverSeen = h.connect('alice');
+      neverSeen.receive(hello('never-seen', 0, 'h1', 'A'.repeat(43)));
+      await settle(20);
+      expect(shape(noSecret)).toEqual({
+        v: 1,
+        resumed: false,
+        reason: 'unknown_session',
+        seq: 0,
+        acked: 0,
+      });
+      expect(shape(wrongSecret)).toEqual(shape(neverSeen));
+      expect(shape(noSecret)).toEqual(shape(neverSeen));
+      for (const socket of [noSecret, wrongSecret, neverSeen]) {
+        expect(socket.welcome?.data?.session).not.toBe(alice.id);
+        expect(socket.app).toEqual([]);
+      }
+      if (!away) expect(alice.socket.closedWith).toBeUndefined();
     }
-    // Nothing of hers was claimed or expired early: she resumes everything.
+    // Nothing of hers was ended, claimed or expired early: she resumes everything.
+    expect(h.ended).toEqual([]);
     const back = await h.join(alice.id, 0, 'alice');
     expect(back.socket.welcome?.data).toMatchObject({
       session: alice.id,
