@@ -86,14 +86,18 @@ export function createChannelHub(
     }
   });
 
-  const open = (name: string, channel: Channel): Promise<boolean> =>
-    withTimeout(subscriber.subscribe(name, channel.dispatch), timeoutMs, 'subscribe').then(
+  const open = (name: string, channel: Channel): Promise<boolean> => {
+    // The connection dropped and is not back: do not wait for a SUBSCRIBE that cannot be
+    // confirmed (a hello would wait commandTimeoutMs for it); `lost` follows at `ready`.
+    if (dropped && !subscriber.isReady) return Promise.resolve(false);
+    return withTimeout(subscriber.subscribe(name, channel.dispatch), timeoutMs, 'subscribe').then(
       () => true,
       (error: unknown) => {
         report('subscribe', error);
         return false;
       },
     );
+  };
 
   const remove = (name: string, channel: Channel, entry: Entry): void => {
     if (!channel.entries.delete(entry)) return;

@@ -35,10 +35,22 @@ export interface ConnectionLimits {
   readonly maxBufferedBytes: number;
 }
 
+/** How the layer stops serving a connection. */
+export interface Stop {
+  readonly code: number;
+  readonly reason: string;
+  /**
+   * Read nothing more from it (a misbehaving peer): its close reply is not read either, so ws's
+   * close timeout (30 s) ends the socket. Never for a recoverable close: the client would see its
+   * close event only then, and come back that much later.
+   */
+  readonly deaf?: boolean;
+}
+
 /** Close codes of the limits: 1008 only for what a client following the protocol never does. */
 export const LIMIT_CLOSE = {
   /** Frames before the welcome past the backlog: the protocol forbids them (a misbehaving peer). */
-  backlog: { code: 1008, reason: 'Too many frames before the welcome' },
+  backlog: { code: 1008, reason: 'Too many frames before the welcome', deaf: true },
   /** Frames waiting past twice the queue limit: a socket that cannot be paused (recoverable). */
   queue: { code: 1013, reason: 'Too many frames waiting: try again later' },
   /** The client does not read what is written to it (recoverable: it resumes later). */
@@ -169,19 +181,19 @@ export class Connection<S extends SessionSocket> {
   }
 
   /**
-   * Stops serving the connection: frames still held are dropped, nothing more is read (the socket
-   * is paused: a peer that goes on sending is not even read until the close handshake times out)
-   * or written, the socket is closed with `close.code` (and destroyed when `terminate`: a client
-   * that does not read would not read the close frame either).
+   * Stops serving the connection: frames still held are dropped, nothing more is handed on or
+   * written, the socket is closed with `close.code`; a `deaf` stop also stops reading it (a peer
+   * that goes on sending is not even read), and `terminate` destroys it (a client that does not
+   * read would not read the close frame either).
    */
-  stop(close: { readonly code: number; readonly reason: string }, terminate = false): void {
+  stop(close: Stop, terminate = false): void {
     if (this.mode === 'done') return;
     this.mode = 'done';
     this.backlog.length = 0;
     this.backlogBytes = 0;
     this.close(close.code, close.reason);
     if (terminate) this.call(() => this.socket.terminate?.());
-    else if (!this.paused) this.call(() => this.socket.pause?.());
+    else if (close.deaf === true && !this.paused) this.call(() => this.socket.pause?.());
   }
 
   /** Closes the socket (reason cut to 123 bytes); a socket already closing is left alone. */
