@@ -428,6 +428,32 @@ describe('createSessionServer: server to client numbering and resume', () => {
     expect(received.map((r) => r.envelope.data)).toEqual(['one', 'two']);
   });
 
+  it('closes with 1013, without a welcome, a first hello when the store cannot create its session', async () => {
+    const memory = createMemoryHistory();
+    let down = true;
+    const store: HistoryStore = {
+      ...memory,
+      create: (id, owner, binding) => {
+        if (down) throw new Error('redis down');
+        memory.create(id, owner, binding);
+      },
+    };
+    const { connect, join, received, errors } = harness({ history: store });
+    const socket = connect();
+    socket.receive(hello());
+    socket.receive(frame(1, 'early'));
+    await settle(20);
+    expect(socket.sent).toEqual([]);
+    expect(socket.closedWith).toEqual({
+      code: 1013,
+      reason: 'Session store unavailable: try again later',
+    });
+    expect(received).toEqual([]);
+    expect(errors.map((e) => `${e.kind} ${e.operation}`)).toEqual(['store create']);
+    down = false;
+    expect((await join()).socket.welcome?.data).toMatchObject({ resumed: false, seq: 0 });
+  });
+
   it('sends a message unnumbered to the live connection when the store cannot number it', async () => {
     const memory = createMemoryHistory();
     const failing: HistoryStore = {
