@@ -159,7 +159,7 @@ const receiveSessions = createSessionServer<Adapted>({
 });
 
 const { server: receiveSession, port: receiveSessionPort } = wsServer();
-receiveSession.on('connection', (ws) => receiveSessions.accept(adapt(ws)));
+receiveSession.on('connection', (ws) => receiveSessions.accept(adapt(ws), { anonymous: true }));
 
 const { server: sendPlain, port: sendPlainPort } = wsServer();
 sendPlain.on('connection', (socket) => {
@@ -184,7 +184,7 @@ const sendSessions = createSessionServer<Adapted>({
 });
 
 const { server: sendSession, port: sendSessionPort } = wsServer();
-sendSession.on('connection', (ws) => sendSessions.accept(adapt(ws)));
+sendSession.on('connection', (ws) => sendSessions.accept(adapt(ws), { anonymous: true }));
 
 const http = createServer();
 const io = new SocketIoServer(http, { transports: ['websocket'], serveClient: false });

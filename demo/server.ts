@@ -60,7 +60,7 @@ function onConnection(
   state.clients.add(client);
   state.log(`connected ${client.id} (${state.clients.size} online)`);
   // Frames (binary and malformed ones answered with 4000 as before) go through the session layer.
-  sessions.accept(demoSocket(client));
+  sessions.accept(demoSocket(client), { anonymous: true });
   socket.on('close', () => {
     state.clients.delete(client);
     // A delivery session keeps its rooms until it is forgotten (createDemoSessions).

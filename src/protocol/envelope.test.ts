@@ -129,6 +129,15 @@ describe('parseFrame refuses what is not a JSON text frame (invalid_frame)', () 
     expect(rejected(parseFrame(nested(11), { maxDepth: 10 })).cause).toBe('nested deeper than 10');
   });
 
+  it('checks depth on the text before JSON.parse: a frame nested 400,000 deep is never parsed', () => {
+    const spy = vi.spyOn(JSON, 'parse');
+    const deep = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;
+    expect(rejected(parseFrame(deep)).cause).toBe('nested deeper than 64');
+    const inEnvelope = `{"type":"t","data":${'{"a":'.repeat(1e5)}1${'}'.repeat(1e5)}}`;
+    expect(rejected(parseFrame(inEnvelope)).cause).toBe('nested deeper than 64');
+    expect(spy).not.toHaveBeenCalled();
+  });
+
   it('does not count brackets inside strings as nesting', () => {
     const raw = JSON.stringify({ type: 't', data: '['.repeat(500) + '{'.repeat(500) });
     expect(parseFrame(raw).ok).toBe(true);

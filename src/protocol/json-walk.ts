@@ -1,13 +1,22 @@
 /**
- * The two checks of `parseFrame` that need to look inside a parsed frame: nesting depth and
- * `__proto__` keys. Kept apart from the envelope rules, which read only the top level.
+ * The two checks of `parseFrame` that look inside a frame beyond its top level: nesting depth,
+ * read from the TEXT before `JSON.parse` runs (a linear scan, so a frame nested 400,000 deep is
+ * refused after reading `maxDepth` brackets instead of being built first), and `__proto__` keys,
+ * read from the parsed value (JSON.parse decodes `\u`-escaped keys, a text scan would have to too).
  */
 
 type Json = Record<string, unknown>;
 
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+
 /**
  * True when `raw` holds more than `limit` `{` or `[` characters. Depth can never exceed that
- * count, so most frames skip the walk; `indexOf` is far cheaper than a character loop.
+ * count, so most frames skip the depth scan; `indexOf` is far cheaper than a character loop.
  */
 export function hasMoreOpeners(raw: string, limit: number): boolean {
   let count = 0;
@@ -22,34 +31,63 @@ export function hasMoreOpeners(raw: string, limit: number): boolean {
 const OPENERS = ['{', '['] as const;
 
 /**
- * Iterative walk (a recursive one would overflow the stack on the input it guards against):
- * the first problem found, or undefined. `__proto__` keys are checked with `hasOwn`, O(1).
+ * True when the JSON text `raw` nests objects and arrays deeper than `maxDepth` (the top-level
+ * value is depth 1). One pass over the text, brackets inside strings skipped; it stops at the first
+ * bracket past the limit. For a text that is not JSON the answer does not matter: JSON.parse
+ * refuses it right after (an unterminated string reads as not too deep).
  */
-export function walk(root: unknown, maxDepth: number, checkDepth: boolean, checkProto: boolean) {
-  const stack: unknown[] = [root];
-  const depths: number[] = [1];
-  while (stack.length > 0) {
-    const value = stack.pop();
-    const depth = depths.pop() ?? 1;
-    if (typeof value !== 'object' || value === null) continue;
-    if (checkDepth && depth > maxDepth) return `nested deeper than ${maxDepth}`;
-    if (Array.isArray(value)) {
-      for (const item of value) {
-        if (typeof item === 'object' && item !== null) {
-          stack.push(item);
-          depths.push(depth + 1);
-        }
-      }
-      continue;
-    }
-    if (checkProto && Object.hasOwn(value, '__proto__')) return 'forbidden key "__proto__"';
-    for (const key of Object.keys(value)) {
-      const item = (value as Json)[key];
-      if (typeof item === 'object' && item !== null) {
-        stack.push(item);
-        depths.push(depth + 1);
-      }
+export function nestsDeeperThan(raw: string, maxDepth: number): boolean {
+  let depth = 0;
+  const length = raw.length;
+  for (let at = 0; at < length; at++) {
+    const code = raw.charCodeAt(at);
+    if (code === QUOTE) {
+      at = stringEnd(raw, at);
+      if (at < 0) return false;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      if (++depth > maxDepth) return true;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth--;
     }
   }
-  return undefined;
+  return false;
+}
+
+/**
+ * The index of the quote closing the string opened at `open`, or -1 when it is not closed. Jumps
+ * from quote to quote with `indexOf`; a quote preceded by an odd run of backslashes is escaped.
+ * Each backslash is counted once at most (a run ends at the quote before it), so this stays linear.
+ */
+function stringEnd(raw: string, open: number): number {
+  let quote = raw.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let slashes = 0;
+    while (raw.charCodeAt(quote - 1 - slashes) === BACKSLASH) slashes++;
+    if ((slashes & 1) === 0) return quote;
+    quote = raw.indexOf('"', quote + 1);
+  }
+  return -1;
+}
+
+/**
+ * True when a parsed JSON value holds a `__proto__` own key anywhere. Iterative (a recursive walk
+ * would overflow on deep input; depth is already bounded by the scan, but this must not rely on it).
+ * `hasOwn` is O(1) per object.
+ */
+export function hasProtoKey(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (const item of value) if (typeof item === 'object' && item !== null) stack.push(item);
+      continue;
+    }
+    if (Object.hasOwn(value, '__proto__')) return true;
+    for (const key of Object.keys(value)) {
+      const item = (value as Json)[key];
+      if (typeof item === 'object' && item !== null) stack.push(item);
+    }
+  }
+  return false;
 }

@@ -34,6 +34,7 @@ export {
   sendError,
 } from './send.js';
 export {
+  type AcceptOptions,
   createMemoryHistory,
   createSessionServer,
   type DrainOptions,
@@ -45,7 +46,9 @@ export {
   type MemoryHistory,
   type MemoryHistoryOptions,
   type OpenedSession,
+  OTHER_PRINCIPAL,
   type Session,
+  type SessionBinding,
   type SessionError,
   type SessionEvent,
   type SessionServer,

@@ -90,7 +90,7 @@ describe('tabs with delivery: a leader crash loses nothing and doubles nothing',
         throw new Error(`server ${error.kind} ${error.operation}: ${String(error.error)}`);
       },
     });
-    wss.on('connection', (ws) => sessions?.accept(ws));
+    wss.on('connection', (ws) => sessions?.accept(ws, { anonymous: true }));
     const { port } = wss.address() as AddressInfo;
 
     const locks = memoryLocks();

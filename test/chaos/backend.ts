@@ -206,7 +206,7 @@ export async function startBackend(random: Random, delivery: boolean): Promise<B
         books.errors.push(`${error.kind} ${error.operation}: ${String(error.error)}`);
       },
     });
-    server.on('connection', (socket) => layer.accept(socket));
+    server.on('connection', (socket) => layer.accept(socket, { anonymous: true }));
     wss = server;
     sessions = layer;
     port = (server.address() as AddressInfo).port;

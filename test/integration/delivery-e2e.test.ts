@@ -47,7 +47,7 @@ describe('delivery end to end: sockguard client and sockguard/server sessions ov
         throw new Error(`server ${error.kind} ${error.operation}: ${String(error.error)}`);
       },
     });
-    wss.on('connection', (ws) => sessions?.accept(ws));
+    wss.on('connection', (ws) => sessions?.accept(ws, { anonymous: true }));
     const { port } = wss.address() as AddressInfo;
 
     const seen: number[] = [];

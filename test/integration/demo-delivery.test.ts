@@ -53,16 +53,22 @@ function connect(server: DemoServer) {
   return { socket, frames, opened, closed, next, send };
 }
 
+/** The resume secret of each session, from its welcome: a resume sends it back. */
+const secrets = new Map<string, unknown>();
+
 async function hello(server: DemoServer, session: string | null = null, lastSeq = 0) {
   const client = connect(server);
   await client.opened;
+  const secret = session === null ? undefined : secrets.get(session);
   client.send({
     type: 'sockguard.hello',
-    data: { v: 1, session, last_seq: lastSeq },
+    data: { v: 1, session, last_seq: lastSeq, ...(secret === undefined ? {} : { secret }) },
     meta: { request_id: 'h' },
   });
   const welcome = await client.next((f) => f.type === 'sockguard.welcome');
-  return { ...client, welcome: welcome.data as Record<string, unknown> & { session: string } };
+  const data = welcome.data as Record<string, unknown> & { session: string };
+  secrets.set(data.session, data.secret);
+  return { ...client, welcome: data };
 }
 
 const ackOf = (seq: number) => (f: Frame) => f.type === 'sockguard.ack' && f.data?.seq === seq;

@@ -26,7 +26,7 @@ async function instance(history: ReturnType<typeof createMemoryHistory>) {
       await session.reply(envelope, 'reply', { ok: true });
     },
   });
-  wss.on('connection', (ws) => layer.accept(ws));
+  wss.on('connection', (ws) => layer.accept(ws, { anonymous: true }));
   cleanup.push(() => {
     layer.close();
     wss.close();

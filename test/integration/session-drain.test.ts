@@ -56,7 +56,7 @@ async function instance(
       await session.reply(envelope, 'reply', { n });
     },
   });
-  wss.on('connection', (ws) => layer.accept(ws));
+  wss.on('connection', (ws) => layer.accept(ws, { anonymous: true }));
   cleanup.push(() => {
     layer.close();
     wss.close();
@@ -80,11 +80,12 @@ async function rawClient(port: number) {
   });
   await new Promise((resolve) => ws.once('open', resolve));
   cleanup.push(() => ws.terminate());
-  const hello = (session: unknown, lastSeq = 0) =>
+  // A client sends back the resume secret of the session it names (from that session's welcome).
+  const hello = (session: unknown, lastSeq = 0, secret?: unknown) =>
     ws.send(
       JSON.stringify({
         type: 'sockguard.hello',
-        data: { v: 1, session, last_seq: lastSeq },
+        data: { v: 1, session, last_seq: lastSeq, ...(secret === undefined ? {} : { secret }) },
         meta: { request_id: 'h' },
       }),
     );
@@ -127,7 +128,7 @@ describe('SessionServer.drain(): a graceful stop for deploys', () => {
     const second = await rawClient(b.port);
     // It saw the reply of r1 (server seq 1): nothing to replay.
     expect(after[0]?.meta).toMatchObject({ seq: 1 });
-    second.hello(first.welcome()?.session, 1);
+    second.hello(first.welcome()?.session, 1, first.welcome()?.secret);
     await until(() => second.welcome() !== undefined);
     expect(second.welcome()).toMatchObject({ resumed: true, acked: 1, seq: 1 });
     second.req('r1', 1);

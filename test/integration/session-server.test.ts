@@ -60,15 +60,19 @@ async function serve(
     ...options,
   });
   sessions = server;
-  wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  wss = new WebSocketServer({ host: '127.0.0.1', port: 0, maxPayload: 1 << 20 });
   await new Promise<void>((resolve) => wss?.once('listening', () => resolve()));
-  wss.on('connection', (socket) => server.accept(socket));
+  // The test's stand-in for authentication: `?user=` names the principal, none is anonymous.
+  wss.on('connection', (socket, request) => {
+    const user = new URL(request.url ?? '/', 'http://x').searchParams.get('user');
+    server.accept(socket, user === null ? { anonymous: true } : { principal: user });
+  });
   url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
   return { processed, sessions: server };
 }
 
-function connect(): Client {
-  const socket = new WebSocket(url);
+function connect(user?: string): Client {
+  const socket = new WebSocket(user === undefined ? url : `${url}/?user=${user}`);
   clients.push(socket);
   socket.on('error', () => {});
   const frames: Frame[] = [];
@@ -100,19 +104,33 @@ function connect(): Client {
 const isWelcome = (f: Frame) => f.type === 'sockguard.welcome';
 const isAck = (f: Frame) => f.type === 'sockguard.ack';
 const welcomeData = (f: Frame | undefined) =>
-  f?.data as { session: string; resumed: boolean; seq: number; acked: number; replay?: number };
+  f?.data as {
+    session: string;
+    resumed: boolean;
+    seq: number;
+    acked: number;
+    replay?: number;
+    reason?: string;
+    secret: string;
+  };
 
-/** Opens a connection with a hello and waits for its welcome. */
-async function join(session: string | null = null, lastSeq = 0) {
-  const client = connect();
+/** The resume secret of each session, from its welcomes (what a client keeps). */
+const secrets = new Map<string, string>();
+
+/** Opens a connection with a hello (and the session's secret when it has one) and waits for its welcome. */
+async function join(session: string | null = null, lastSeq = 0, user?: string) {
+  const client = connect(user);
   await client.opened;
+  const secret = session === null ? undefined : secrets.get(session);
   client.send({
     type: 'sockguard.hello',
-    data: { v: 1, session, last_seq: lastSeq },
+    data: { v: 1, session, last_seq: lastSeq, ...(secret === undefined ? {} : { secret }) },
     meta: { request_id: 'hello-1' },
   });
   const [welcome] = await client.waitFor(isWelcome);
-  return { client, welcome: welcomeData(welcome) };
+  const data = welcomeData(welcome);
+  secrets.set(data.session, data.secret);
+  return { client, welcome: data };
 }
 
 const chat = (seq: number, text: string) => ({

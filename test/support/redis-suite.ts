@@ -24,14 +24,17 @@ export function describeRedis(name: string, body: () => void): void {
   }
 }
 
-/** A connected node-redis client: fails fast while Redis is down, reconnects by itself. */
-export async function redisClient(url: string): Promise<RedisClientType> {
+/**
+ * A connected node-redis client: fails fast while Redis is down, reconnects by itself (after
+ * `reconnectMs` each time when given: a test sets which connection comes back first).
+ */
+export async function redisClient(url: string, reconnectMs?: number): Promise<RedisClientType> {
   const client: RedisClientType = createClient({
     url,
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 1000,
-      reconnectStrategy: (retries) => Math.min(20 * 2 ** retries, 300),
+      reconnectStrategy: (retries) => reconnectMs ?? Math.min(20 * 2 ** retries, 300),
     },
   });
   client.on('error', () => {});

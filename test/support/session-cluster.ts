@@ -106,13 +106,17 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
       if (up) bump(books.errors, `${error.kind} ${error.operation}`);
     },
   });
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: options.port ?? 0 });
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: options.port ?? 0,
+    maxPayload: 1 << 20,
+  });
   await new Promise<void>((resolve, reject) => {
     wss.once('listening', () => resolve());
     wss.once('error', reject);
   });
   wss.on('error', () => {});
-  wss.on('connection', (socket) => {
+  wss.on('connection', (socket, request) => {
     socket.on('message', (raw) => {
       // Only to count the refused resumes: the layer reads the frame itself.
       const text = String(raw);
@@ -129,7 +133,9 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
         return (original as (...args: unknown[]) => void)(data, ...rest);
       }) as typeof socket.send;
     });
-    sessions.accept(socket);
+    // The test's stand-in for authentication: `?user=` names the principal, none is anonymous.
+    const user = new URL(request.url ?? '/', 'http://x').searchParams.get('user');
+    sessions.accept(socket, user === null ? { anonymous: true } : { principal: user });
   });
   const port = (wss.address() as AddressInfo).port;
 

@@ -169,7 +169,7 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
       connection.closedAt = Date.now();
       open.delete(connection);
     });
-    sessions.accept(socket);
+    sessions.accept(socket, { anonymous: true });
   });
 
   const tellCount = () => {

@@ -24,9 +24,13 @@ interface Channel {
   failed: boolean;
 }
 
-/** Reads a channel message (`f<seq> <text>` or `c<owner>`); undefined for anything else. */
+/**
+ * Reads a channel message (`f<seq> <text>`, `c<owner>`, or `x`: the session is gone); undefined
+ * for anything else.
+ */
 export function readMessage(message: string): SessionEvent | undefined {
   if (message.startsWith('c')) return { type: 'claimed', owner: message.slice(1) };
+  if (message === 'x') return { type: 'forgotten' };
   if (!message.startsWith('f')) return undefined;
   const space = message.indexOf(' ');
   const seq = Number(message.slice(1, space));
@@ -37,6 +41,8 @@ export function readMessage(message: string): SessionEvent | undefined {
 /** The subscriptions of one store. */
 export interface ChannelHub {
   subscribe(channel: string, listener: Listener): Promise<Unsubscribe>;
+  /** Tells this store's listeners of `channel` an event found here (not through Redis). */
+  tell(channel: string, event: SessionEvent): void;
   /** Listeners registered (for tests and `size`-like figures). */
   readonly listeners: number;
   close(): Promise<void>;
@@ -80,14 +86,18 @@ export function createChannelHub(
     }
   });
 
-  const open = (name: string, channel: Channel): Promise<boolean> =>
-    withTimeout(subscriber.subscribe(name, channel.dispatch), timeoutMs, 'subscribe').then(
+  const open = (name: string, channel: Channel): Promise<boolean> => {
+    // The connection dropped and is not back: do not wait for a SUBSCRIBE that cannot be
+    // confirmed (a hello would wait commandTimeoutMs for it); `lost` follows at `ready`.
+    if (dropped && !subscriber.isReady) return Promise.resolve(false);
+    return withTimeout(subscriber.subscribe(name, channel.dispatch), timeoutMs, 'subscribe').then(
       () => true,
       (error: unknown) => {
         report('subscribe', error);
         return false;
       },
     );
+  };
 
   const remove = (name: string, channel: Channel, entry: Entry): void => {
     if (!channel.entries.delete(entry)) return;
@@ -139,6 +149,11 @@ export function createChannelHub(
       }
       const registered = channel;
       return () => remove(name, registered, entry);
+    },
+    tell(name, event) {
+      const channel = channels.get(name);
+      if (channel === undefined) return;
+      for (const entry of [...channel.entries]) tell(entry, event);
     },
     async close() {
       const all = [...channels.entries()];

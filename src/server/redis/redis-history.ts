@@ -15,10 +15,12 @@ import { startInterval, startTimer, stopInterval } from '../session/context.js';
 import type {
   HistoryStore,
   OpenedSession,
+  SessionBinding,
   SessionEvent,
   Unsubscribe,
 } from '../session/history-store.js';
-import { UnknownSessionError } from '../session/history-store.js';
+import { OTHER_PRINCIPAL, UnknownSessionError } from '../session/history-store.js';
+import { isSafeSessionId } from '../session/identity.js';
 import { checkOptions, MAX_TIMER_MS } from '../session/option-checks.js';
 import { createChannelHub } from './channels.js';
 import {
@@ -44,7 +46,11 @@ export interface RedisHistoryOptions {
    * @default client.duplicate(), connected by the store and closed by `close()`
    */
   readonly subscriber?: RedisSubscriberClient | undefined;
-  /** Prefix of every key and channel. @default 'sockguard:' */
+  /**
+   * Prefix of every key and channel, at most 200 characters and without `{` or `}` (the session id
+   * goes in a `{...}` hash tag after it: a brace in the prefix would move the tag, and let ids of
+   * one prefix name keys of another). @default 'sockguard:'
+   */
   readonly prefix?: string | undefined;
   /** Frames kept per session; older ones are dropped first. @default 1000 */
   readonly maxMessages?: number | undefined;
@@ -104,7 +110,12 @@ function checkRedisOptions(options: unknown): void {
     },
     ['client'],
   );
-  const { client, subscriber } = options as RedisHistoryOptions;
+  const { client, subscriber, prefix } = options as RedisHistoryOptions;
+  if (prefix !== undefined && /[{}]/.test(prefix)) {
+    throw new RangeError(
+      `${SCOPE}: prefix must not contain { or } (the session id's hash tag follows it); got ${JSON.stringify(prefix)}`,
+    );
+  }
   if (subscriber === undefined && typeof Reflect.get(client, 'duplicate') !== 'function') {
     throw new TypeError(`${SCOPE}: subscriber is required when client has no duplicate() method`);
   }
@@ -147,9 +158,12 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
   }
   const hub = createChannelHub(subscriber, timeoutMs, report);
 
-  // Keys of one session share the hash tag {id}: one cluster slot, as the scripts need.
+  // Keys of one session share the hash tag {id}: one cluster slot, as the scripts need. Only ids
+  // the layer's alphabet allows get here (checked by every method): never a brace or a newline.
   const keys = (id: string): [string, string] => [`${prefix}{${id}}`, `${prefix}{${id}}:log`];
   const channel = (id: string): string => `${prefix}{${id}}:live`;
+  /** The store found a session held here gone: its connection's layer ends it. */
+  const forgotten = (id: string): void => hub.tell(channel(id), { type: 'forgotten' });
 
   /** Sessions claimed here and not expired, with the claim: their leases are refreshed. */
   const held = new Map<string, string>();
@@ -169,8 +183,11 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
       await Promise.all(
         all.slice(start, start + 200).map(async ([id, owner]) => {
           try {
-            const kept = await track(run(EXPIRE, keys(id), [owner, String(leaseMs)]));
-            if (asNumber(kept) === 0 && held.get(id) === owner) held.delete(id);
+            const kept = asNumber(await track(run(EXPIRE, keys(id), [owner, String(leaseMs)])));
+            if (kept <= 0 && held.get(id) === owner) held.delete(id);
+            // Gone while held (Redis lost its data): the client must be told, not left connected
+            // to a session whose sends are never numbered again.
+            if (kept < 0) forgotten(id);
           } catch (error) {
             report('lease', error);
           }
@@ -184,15 +201,31 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
     get held() {
       return held.size;
     },
-    async create(id, owner) {
-      await track(run(CREATE, keys(id), [owner, String(leaseMs), channel(id)]));
+    async create(id, owner, binding: SessionBinding) {
+      if (!isSafeSessionId(id)) throw new TypeError('createRedisHistory: not a valid session id');
+      const bound = [binding.principal, binding.secretHash];
+      await track(run(CREATE, keys(id), [owner, String(leaseMs), channel(id), ...bound]));
       held.set(id, owner);
     },
-    async open(id, afterSeq, owner): Promise<OpenedSession | undefined> {
+    async open(
+      id,
+      afterSeq,
+      owner,
+      binding: SessionBinding,
+    ): Promise<OpenedSession | typeof OTHER_PRINCIPAL | undefined> {
+      if (!isSafeSessionId(id)) return undefined;
       const reply = await track(
-        run(OPEN, keys(id), [String(afterSeq), owner, String(leaseMs), maxAgeMs, channel(id)]),
+        run(OPEN, keys(id), [
+          String(afterSeq),
+          owner,
+          String(leaseMs),
+          maxAgeMs,
+          channel(id),
+          binding.principal,
+          binding.secretHash,
+        ]),
       );
-      if (!Array.isArray(reply)) return undefined;
+      if (!Array.isArray(reply)) return asNumber(reply) === -1 ? OTHER_PRINCIPAL : undefined;
       held.set(id, owner);
       const [seq, acked, servable, ...texts] = reply as unknown[];
       return {
@@ -202,6 +235,7 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
       };
     },
     async append(id, encode) {
+      if (!isSafeSessionId(id)) throw new UnknownSessionError(id);
       const parts = splitAroundSeq(encode);
       const seq = asNumber(
         await track(run(APPEND, keys(id), [channel(id), maxMessages, maxBytes, ...parts])),
@@ -210,13 +244,17 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
       return seq;
     },
     async setAcked(id, acked) {
-      await track(run(SET_ACKED, keys(id), [String(acked)]));
+      if (!isSafeSessionId(id)) return;
+      const known = asNumber(await track(run(SET_ACKED, keys(id), [String(acked)])));
+      if (known === 0 && held.has(id)) forgotten(id);
     },
     async expire(id, ttlMs, owner) {
+      if (!isSafeSessionId(id)) return;
       if (held.get(id) === owner) held.delete(id);
       await track(run(EXPIRE, keys(id), [owner, String(ttlMs)]));
     },
     subscribe(id, listener) {
+      if (!isSafeSessionId(id)) return Promise.resolve(ignore);
       return hub.subscribe(channel(id), listener);
     },
     async close() {

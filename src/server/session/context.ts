@@ -3,8 +3,10 @@
  * instance holds, and the isolation of every app callback and store call (a throw or a rejection
  * is reported through `onError`, never thrown into the layer).
  */
-import type { Envelope, ParseOptions } from '../../protocol/envelope.js';
+import type { Envelope } from '../../protocol/envelope.js';
+import type { ConnectionLimits } from './connection.js';
 import type { HistoryStore, MaybePromise } from './history-store.js';
+import type { ReadOptions } from './inbound.js';
 import type { Session, SessionError, SessionSocket } from './types.js';
 
 /** The outcome of a store call: its value, or the failure already reported. */
@@ -32,7 +34,14 @@ export interface LayerContext<S extends SessionSocket> {
   readonly ackDelayMs: number;
   readonly sessionTtlMs: number;
   readonly answerPings: boolean;
-  readonly parse: ParseOptions;
+  /** How client frames are read (sizes before decoding, `parseFrame`'s limits). */
+  readonly read: ReadOptions;
+  /** Bounds of every connection. */
+  readonly limits: ConnectionLimits;
+  /** Delivery sessions held here at most (placeholders of hellos still opening included). */
+  readonly maxSessions: number;
+  /** How far above `acked` a client frame's `meta.seq` may be. */
+  readonly maxSeqAhead: number;
   /** Delivery sessions by id (placeholders of a hello still opening included). */
   readonly sessions: Map<string, HeldSession>;
   /** Set by `close()`. */
@@ -50,8 +59,16 @@ export interface LayerContext<S extends SessionSocket> {
   readonly instance: string;
   /** A fresh claim token (`owner` of `create`, `open` and `expire`). */
   claim(): string;
-  /** Runs a store call, reporting a throw or a rejection. */
-  attempt<T>(session: string, operation: string, call: () => MaybePromise<T>): Promise<Attempt<T>>;
+  /**
+   * Runs a store call, reporting a throw or a rejection, except one `expected` says the caller
+   * handles (an `UnknownSessionError` from `append`, say).
+   */
+  attempt<T>(
+    session: string,
+    operation: string,
+    call: () => MaybePromise<T>,
+    expected?: (error: unknown) => boolean,
+  ): Promise<Attempt<T>>;
 }
 
 /** Timer that does not keep the process alive (a server must be able to exit with sessions held). */

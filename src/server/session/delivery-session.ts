@@ -23,13 +23,27 @@ import type { CloseWithErrorOptions } from '../send.js';
 import type { Connection, FrameSink } from './connection.js';
 import { type HeldSession, type LayerContext, startTimer, stopTimer } from './context.js';
 import { type FrameEncoder, frameEncoder } from './frame-text.js';
-import { isUncertain, type Unsubscribe } from './history-store.js';
-import { handleInbound, type Inbound, RESERVED_PREFIX, replyMeta } from './inbound.js';
+import {
+  isUncertain,
+  isUnknownSession,
+  type SessionBinding,
+  type Unsubscribe,
+} from './history-store.js';
+import {
+  handleInbound,
+  type Inbound,
+  RESERVED_PREFIX,
+  replyMeta,
+  requestOption,
+} from './inbound.js';
 import type { LiveFeed } from './live-feed.js';
 import { SerialQueue } from './serial-queue.js';
 import type { SessionSocket } from './types.js';
 
 const NOTHING = Promise.resolve(undefined);
+
+/** 1012: the client reconnects at once, resumes, and is told the session is gone. */
+const FORGOTTEN = { code: 1012, reason: 'Session forgotten by the store: resume' } as const;
 
 /** Control frames: never numbered, never kept, written to the live connection only. */
 export const isControlType = (type: string): boolean =>
@@ -51,10 +65,6 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   /** Forgotten (expired, unknown to the store, or the layer closed): sends resolve undefined. */
   dead = false;
   exposed = false;
-  /**
-   * The resume secret (interim: made here and not yet checked or stored; the trust work binds it).
-   */
-  secret: string = globalThis.crypto.randomUUID();
   /** The token of this instance's latest claim of the session (`owner` in the store). */
   claim = '';
   readonly inbound = new SerialQueue();
@@ -68,10 +78,21 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   constructor(
     readonly id: string,
     private readonly context: LayerContext<S>,
+    /**
+     * Who the session belongs to and its secret's hash: known once it was created here or a
+     * resume proved it against the store; `undefined` for the placeholder of a hello still opening
+     * a session held elsewhere (the store then decides).
+     */
+    public binding?: SessionBinding,
   ) {}
 
   get connected(): boolean {
     return this.connection !== undefined;
+  }
+
+  get principal(): string | undefined {
+    const principal = this.binding?.principal;
+    return principal === '' ? undefined : principal;
   }
 
   send(type: string, data?: unknown, meta?: WireMeta): Promise<number | undefined> {
@@ -124,14 +145,25 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     // seq): keep the text of the seq it returns, not of the last call.
     let text: string | undefined;
     let textSeq = 0;
-    const appended = await this.context.attempt(this.id, 'append', () =>
-      this.context.store.append(this.id, (seq) => {
-        text = encode(seq);
-        textSeq = seq;
-        return text;
-      }),
+    const appended = await this.context.attempt(
+      this.id,
+      'append',
+      () =>
+        this.context.store.append(this.id, (seq) => {
+          text = encode(seq);
+          textSeq = seq;
+          return text;
+        }),
+      isUnknownSession,
     );
     if (!appended.ok) {
+      // The store no longer knows the session (a Redis restarted empty, say): end it here, so its
+      // client resumes at once and is told (unknown_session) instead of staying on a session
+      // whose sends are never numbered again.
+      if (isUnknownSession(appended.error)) {
+        this.end(FORGOTTEN.reason, FORGOTTEN.code);
+        return undefined;
+      }
       // It may have been numbered all the same (a timeout): then it comes through the feed, and
       // an unnumbered copy would reach the client's handlers twice.
       if (this.subscription !== undefined && isUncertain(appended.error)) return undefined;
@@ -148,7 +180,8 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   }
 
   enqueue(item: Inbound, connection: Connection<S>): void {
-    void this.inbound.run(() => this.process(item, connection));
+    const handled = connection.queued(item.size);
+    void this.inbound.run(() => this.process(item, connection)).then(handled, handled);
   }
 
   /** One client frame: a duplicate is re-acked, anything else handled, then counted as processed. */
@@ -156,6 +189,14 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     // Ended, shut down or draining: the client sends unacknowledged frames again to whoever holds
     // the session now, which processes them once (processing them here could process them twice).
     if (this.dead || this.context.draining) return;
+    if (item.ok && item.envelope.meta?.seq !== undefined && !this.plausible(item.envelope)) {
+      void this.sendError(
+        4000,
+        `Bad request: meta.seq must be a positive safe integer at most ${this.context.maxSeqAhead} above the last acknowledged`,
+        requestOption(item.envelope.meta?.request_id),
+      );
+      return;
+    }
     const seq = item.ok ? seqOf(item.envelope) : undefined;
     if (seq !== undefined && seq <= this.acked) {
       this.scheduleAck();
@@ -165,6 +206,16 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     if (seq === undefined) return handled;
     if (handled === undefined) return this.processed(seq);
     return handled.then(() => this.processed(seq));
+  }
+
+  /**
+   * A client's `meta.seq` is a positive safe integer no further than `maxSeqAhead` above `acked`:
+   * anything else is refused unprocessed, so a frame cannot make `acked` jump to where every later
+   * send of the client would count as a duplicate (or past 2^53, where numbers stop being exact).
+   */
+  private plausible(envelope: Envelope): boolean {
+    const seq = seqOf(envelope);
+    return seq !== undefined && seq <= this.acked + this.context.maxSeqAhead;
   }
 
   private processed(seq: number): void {
@@ -205,7 +256,7 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     this.exposed = true;
     // The store's latest claim is this one now, whichever connection keeps the session here.
     this.claim = claim;
-    if (connection.closed) {
+    if (!connection.live) {
       subscription?.feed.stop();
       subscription?.unsubscribe();
       if (this.connection === undefined) this.startExpiry();
@@ -255,6 +306,9 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
       superseded: () => {
         if (current()) this.end('Session resumed on another connection');
       },
+      forgotten: () => {
+        if (current()) this.end(FORGOTTEN.reason, FORGOTTEN.code);
+      },
     };
   }
 
@@ -281,7 +335,7 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   }
 
   /** Forgets the session here (the store forgets it by its own expiry) and tells the app. */
-  end(reason = 'Session ended'): void {
+  end(reason = 'Session ended', code = 1000): void {
     if (this.dead) return;
     this.dead = true;
     stopTimer(this.ttlTimer);
@@ -292,7 +346,7 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     if (this.context.sessions.get(this.id) === this) this.context.sessions.delete(this.id);
     const connection = this.connection;
     this.connection = undefined;
-    connection?.close(1000, reason);
+    connection?.close(code, reason);
     if (this.exposed) this.context.ended(this);
   }
 

@@ -37,6 +37,21 @@ export function frameEncoder(type: string, data: unknown, meta?: WireMeta): Fram
 const decoder = new TextDecoder('utf-8');
 
 /**
+ * The length of a `ws` message in bytes, read without decoding it: a string's UTF-16 length (a
+ * string message comes from an adapter; its bytes would be at least that), a Buffer's, an
+ * ArrayBuffer's or a view's byte length, or the sum of a fragmented message's parts. `undefined`
+ * for anything else.
+ */
+export function byteLengthOf(data: unknown): number | undefined {
+  if (typeof data === 'string') return data.length;
+  if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
+  if (Array.isArray(data) && data.every((part) => ArrayBuffer.isView(part))) {
+    return (data as ArrayBufferView[]).reduce((sum, part) => sum + part.byteLength, 0);
+  }
+  return undefined;
+}
+
+/**
  * The text of a `ws` message: a string, or UTF-8 bytes (a Buffer, an ArrayBuffer, a view, or the
  * Buffer[] of fragmented frames). `undefined` for anything else.
  */

@@ -8,6 +8,30 @@
 /** A value, or a Promise of it: a store answers synchronously or not, as it can. */
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * Who a session belongs to, and the proof a resume must bring (docs/protocol.md, "Identity").
+ * Given to {@link HistoryStore.create} (kept with the session) and to {@link HistoryStore.open}
+ * (the resuming connection's: compared with the kept one before anything else happens).
+ */
+export interface SessionBinding {
+  /**
+   * The principal the app passed to `accept(socket, { principal })`, or `''` for a connection
+   * accepted with `{ anonymous: true }` (a principal is never empty, so the two cannot meet).
+   */
+  readonly principal: string;
+  /**
+   * SHA-256 of the session's resume secret, 64 lowercase hex characters. The secret itself is
+   * never given to a store: a copy of the store's data does not let anyone resume a session.
+   */
+  readonly secretHash: string;
+}
+
+/**
+ * {@link HistoryStore.open}'s answer when the resume secret is right but the session belongs to
+ * another principal (a user switch in the same tab): the session is not claimed or touched.
+ */
+export const OTHER_PRINCIPAL = 'other_principal';
+
 /** What {@link HistoryStore.open} knows of a session. */
 export interface OpenedSession {
   /** The last server `seq` assigned in the session (0: none yet). */
@@ -30,11 +54,15 @@ export interface OpenedSession {
  *   (`owner` is the token it passed). Claims reach each subscriber in the order the store took them.
  * - `lost`: events may have been missed (the store lost its subscription and has it again, or could
  *   not confirm it): the layer makes the client resume, which serves the gap from the history.
+ * - `forgotten`: the store found that it no longer knows the session (its data was lost: a Redis
+ *   restarted empty, flushed or evicting): the layer ends the session here and closes its
+ *   connection, so the client resumes, is told `unknown_session` and resyncs.
  */
 export type SessionEvent =
   | { readonly type: 'frame'; readonly seq: number; readonly text: string }
   | { readonly type: 'claimed'; readonly owner: string }
-  | { readonly type: 'lost' };
+  | { readonly type: 'lost' }
+  | { readonly type: 'forgotten' };
 
 /** Ends a subscription. Never throws. */
 export type Unsubscribe = () => void;
@@ -45,11 +73,12 @@ export type Unsubscribe = () => void;
  */
 export class UnknownSessionError extends Error {
   override readonly name = 'UnknownSessionError';
-  constructor(
-    /** The session asked for. */
-    readonly session: string,
-  ) {
-    super(`unknown session ${JSON.stringify(session)}`);
+  /** The session asked for (not enumerable: a logged error does not print it). */
+  declare readonly session: string;
+  constructor(session: string) {
+    // No id in the message: session ids stay out of logs (docs/server.md, "Security").
+    super('unknown session');
+    Object.defineProperty(this, 'session', { value: session, enumerable: false });
   }
 }
 
@@ -71,20 +100,38 @@ export const isUncertain = (error: unknown): boolean =>
  * and must keep the highest value. A method that throws or rejects is reported through the layer's
  * `onError` and the layer degrades (see docs/server.md), it never crashes.
  *
+ * **Binding.** A session is created with a {@link SessionBinding} (its principal and the hash of
+ * its resume secret) and `open` checks the resuming connection's binding against it before it
+ * claims or reads anything: a wrong secret reads exactly as an unknown session (`undefined`), the
+ * right secret with another principal as {@link OTHER_PRINCIPAL}; neither claims the session,
+ * cancels its expiry or tells its subscribers anything. A store shared by several instances must
+ * make the check and the claim one atomic step (the Redis store does both in one Lua script).
+ *
  * **Owners.** `create` and `open` pass `owner`, a token unique to that claim of the session by one
  * connection; `expire` passes the token of the claim it ends. A store shared by several instances
  * must ignore an `expire` whose owner is not the latest claim: a late `expire` from the instance a
  * client left must not end the session the client now holds on another one.
  */
 export interface HistoryStore {
-  /** Creates the session with `seq` 0, `acked` 0 and an empty history, claimed by `owner`. */
-  create(session: string, owner: string): MaybePromise<void>;
   /**
-   * A connection now holds the session: records `owner` as its latest claim, cancels a pending
-   * {@link expire} and returns its state with the frames after `afterSeq`, or `undefined` when the
-   * store does not know the session.
+   * Creates the session with `seq` 0, `acked` 0 and an empty history, bound to `binding` and
+   * claimed by `owner`.
    */
-  open(session: string, afterSeq: number, owner: string): MaybePromise<OpenedSession | undefined>;
+  create(session: string, owner: string, binding: SessionBinding): MaybePromise<void>;
+  /**
+   * A connection that presents `binding` asks for the session. When the store knows it and
+   * `binding.secretHash` is its secret's hash and `binding.principal` its principal: records
+   * `owner` as its latest claim, cancels a pending {@link expire} and returns its state with the
+   * frames after `afterSeq`. Otherwise claims nothing and returns `undefined` (unknown session,
+   * or a secret that is not its own: the two must not be told apart) or {@link OTHER_PRINCIPAL}
+   * (the right secret, another principal).
+   */
+  open(
+    session: string,
+    afterSeq: number,
+    owner: string,
+    binding: SessionBinding,
+  ): MaybePromise<OpenedSession | typeof OTHER_PRINCIPAL | undefined>;
   /**
    * Numbers one application frame: takes the next `seq` (last + 1), keeps `encode(seq)` (the frame
    * text, `meta.seq` included) in the history, trims it to its bounds, and returns that `seq`.

@@ -8,13 +8,27 @@ import type { WireMeta } from '../../protocol/envelope.js';
 import { type Envelope, type ParseOptions, parseFrame } from '../../protocol/envelope.js';
 import type { Connection } from './connection.js';
 import type { LayerContext } from './context.js';
-import { textOf } from './frame-text.js';
+import { byteLengthOf, textOf } from './frame-text.js';
 import type { Session, SessionSocket } from './types.js';
 
-/** A client frame after reading: an envelope, or what was wrong with it. */
+/**
+ * A client frame after reading: an envelope, or what was wrong with it; `size` is its length on
+ * the wire in bytes (what the layer's queues count).
+ */
 export type Inbound =
-  | { readonly ok: true; readonly envelope: Envelope }
-  | { readonly ok: false; readonly binary: boolean; readonly requestId: string | undefined };
+  | { readonly ok: true; readonly envelope: Envelope; readonly size: number }
+  | {
+      readonly ok: false;
+      readonly binary: boolean;
+      readonly requestId: string | undefined;
+      readonly size: number;
+    };
+
+/** How a frame is read: `parseFrame`'s limits and the size in bytes checked before decoding. */
+export interface ReadOptions {
+  readonly parse: ParseOptions;
+  readonly maxFrameBytes: number;
+}
 
 /** The envelope type prefix the extension reserves. */
 export const RESERVED_PREFIX = 'sockguard.';
@@ -22,13 +36,22 @@ export const RESERVED_PREFIX = 'sockguard.';
 /** `{"type":"pong"}`, exactly as `sendEnvelope(socket, 'pong', undefined)` writes it. */
 export const PONG_TEXT = '{"type":"pong"}';
 
-/** Reads one `ws` message. Never throws. */
-export function readInbound(data: unknown, isBinary: boolean, options: ParseOptions): Inbound {
-  const text = isBinary ? undefined : textOf(data);
-  if (text === undefined) return { ok: false, binary: true, requestId: undefined };
-  const parsed = parseFrame(text, options);
-  if (parsed.ok) return { ok: true, envelope: parsed.envelope };
-  return { ok: false, binary: false, requestId: parsed.requestId };
+/**
+ * Reads one `ws` message. Never throws. A frame over `maxFrameBytes` is refused by its byte length
+ * before it is decoded to text (a 100 MB Buffer costs no decoding); depth and the rest are
+ * `parseFrame`'s, before `JSON.parse`.
+ */
+export function readInbound(data: unknown, isBinary: boolean, options: ReadOptions): Inbound {
+  const size = byteLengthOf(data);
+  if (isBinary || size === undefined) {
+    return { ok: false, binary: true, requestId: undefined, size: size ?? 0 };
+  }
+  if (size > options.maxFrameBytes) return { ok: false, binary: false, requestId: undefined, size };
+  const text = textOf(data);
+  if (text === undefined) return { ok: false, binary: true, requestId: undefined, size };
+  const parsed = parseFrame(text, options.parse);
+  if (parsed.ok) return { ok: true, envelope: parsed.envelope, size };
+  return { ok: false, binary: false, requestId: parsed.requestId, size };
 }
 
 /** True for the first frame of a delivery client. */
@@ -44,7 +67,9 @@ export function replyMeta(request: Envelope): WireMeta | undefined {
   return typeof id === 'string' ? { request_id: id } : undefined;
 }
 
-const requestOption = (id: string | undefined) => (id === undefined ? {} : { requestId: id });
+/** `sendError`'s options for a reply to the request `id` (none when it had no id). */
+export const requestOption = (id: string | undefined) =>
+  id === undefined ? {} : { requestId: id };
 
 /**
  * Handles one frame for `session`: answers a malformed or reserved one, gives the others to the

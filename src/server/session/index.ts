@@ -5,6 +5,8 @@ export {
   isUnknownSession,
   type MaybePromise,
   type OpenedSession,
+  OTHER_PRINCIPAL,
+  type SessionBinding,
   type SessionEvent,
   UnknownSessionError,
   type Unsubscribe,
@@ -16,6 +18,7 @@ export {
 } from './memory-history.js';
 export { createSessionServer } from './session-server.js';
 export type {
+  AcceptOptions,
   DrainOptions,
   DrainResult,
   Session,

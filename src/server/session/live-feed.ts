@@ -22,6 +22,8 @@ export interface FeedOwner {
   resume(reason: string): void;
   /** A later claim by another connection took the session: this connection must let it go. */
   superseded(): void;
+  /** The store no longer knows the session: end it, so the client resumes and is told. */
+  forgotten(): void;
   /** A frame with this `seq` was written (the session's `seq` follows it). */
   wrote(seq: number): void;
 }
@@ -35,6 +37,7 @@ export class LiveFeed {
   private ownClaimSeen = false;
   private lostEarly = false;
   private supersededEarly = false;
+  private forgottenEarly = false;
   private stopped = false;
 
   constructor(
@@ -51,6 +54,7 @@ export class LiveFeed {
     if (this.stopped) return;
     if (event.type === 'frame') this.offer(event.seq, event.text);
     else if (event.type === 'claimed') this.claimed(event.owner);
+    else if (event.type === 'forgotten') this.forgot();
     else if (this.written === undefined) this.lostEarly = true;
     else this.owner.resume('Resume: the history store reconnected');
   };
@@ -59,6 +63,10 @@ export class LiveFeed {
   start(seq: number): void {
     if (this.stopped || this.written !== undefined) return;
     this.written = seq;
+    if (this.forgottenEarly) {
+      this.owner.forgotten();
+      return;
+    }
     if (this.supersededEarly) {
       this.owner.superseded();
       return;
@@ -83,6 +91,11 @@ export class LiveFeed {
     this.pending.clear();
     stopTimer(this.gapTimer);
     this.gapTimer = undefined;
+  }
+
+  private forgot(): void {
+    if (this.written === undefined) this.forgottenEarly = true;
+    else this.owner.forgotten();
   }
 
   private claimed(owner: string): void {

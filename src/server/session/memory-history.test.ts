@@ -1,102 +1,137 @@
 // @vitest-environment node
+
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createMemoryHistory, type MemoryHistoryOptions } from './memory-history.js';
+import {
+  type OpenedSession,
+  OTHER_PRINCIPAL,
+  type SessionBinding,
+  UnknownSessionError,
+} from './history-store.js';
+import { hashSecret } from './identity.js';
+import {
+  createMemoryHistory,
+  type MemoryHistory,
+  type MemoryHistoryOptions,
+} from './memory-history.js';
+
+/** The binding every session of these tests is created with, and presented on open. */
+const BOUND: SessionBinding = { principal: 'alice', secretHash: hashSecret('secret-of-s') };
+
+/** The memory store with sessions created and opened under {@link BOUND}. */
+function bound(history: MemoryHistory) {
+  return {
+    create: (id: string, owner?: string) => history.create(id, owner, BOUND),
+    open: (id: string, afterSeq: number, owner?: string) =>
+      history.open(id, afterSeq, owner, BOUND) as OpenedSession | undefined,
+  };
+}
 
 /** A store on a hand-driven clock, with session "s" created. */
 function store(options: MemoryHistoryOptions = {}) {
   const clock = { time: 1000 };
   const history = createMemoryHistory({ now: () => clock.time, ...options });
-  history.create('s');
+  const { create, open } = bound(history);
+  create('s');
   const add = (text: string) => history.append('s', (seq) => `${text}#${seq}`);
-  return { history, clock, add };
+  return { history, clock, add, create, open };
 }
 
 describe('createMemoryHistory', () => {
   it('numbers frames from 1 and replays every frame after a seq, in order, as encoded', () => {
-    const { history, add } = store();
+    const { add, open } = store();
     expect([add('a'), add('b'), add('c')]).toEqual([1, 2, 3]);
-    expect(history.open('s', 1)).toEqual({ seq: 3, acked: 0, replay: ['b#2', 'c#3'] });
-    expect(history.open('s', 3)).toEqual({ seq: 3, acked: 0, replay: [] });
-    expect(history.open('s', 0)?.replay).toEqual(['a#1', 'b#2', 'c#3']);
+    expect(open('s', 1)).toEqual({ seq: 3, acked: 0, replay: ['b#2', 'c#3'] });
+    expect(open('s', 3)).toEqual({ seq: 3, acked: 0, replay: [] });
+    expect(open('s', 0)?.replay).toEqual(['a#1', 'b#2', 'c#3']);
   });
 
   it('cannot serve a gap once frames are trimmed by count, but serves what it still holds', () => {
-    const { history, add } = store({ maxMessages: 2 });
+    const { add, open } = store({ maxMessages: 2 });
     for (const text of ['a', 'b', 'c', 'd']) add(text);
-    expect(history.open('s', 1)?.replay).toBeUndefined();
-    expect(history.open('s', 2)?.replay).toEqual(['c#3', 'd#4']);
+    expect(open('s', 1)?.replay).toBeUndefined();
+    expect(open('s', 2)?.replay).toEqual(['c#3', 'd#4']);
   });
 
   it('trims by the total text length of the frames (maxBytes)', () => {
-    const { history, add } = store({ maxBytes: 10 });
+    const { add, open } = store({ maxBytes: 10 });
     add('aaaa'); // "aaaa#1": 6 chars
     add('bbbb'); // 12 chars in all: the first goes
-    expect(history.open('s', 0)?.replay).toBeUndefined();
-    expect(history.open('s', 1)?.replay).toEqual(['bbbb#2']);
+    expect(open('s', 0)?.replay).toBeUndefined();
+    expect(open('s', 1)?.replay).toEqual(['bbbb#2']);
     add('x'.repeat(20)); // alone over the bound: not kept either
-    expect(history.open('s', 2)?.replay).toBeUndefined();
-    expect(history.open('s', 3)?.replay).toEqual([]);
+    expect(open('s', 2)?.replay).toBeUndefined();
+    expect(open('s', 3)?.replay).toEqual([]);
   });
 
   it('drops frames older than maxAgeMs on the injected clock', () => {
-    const { history, clock, add } = store({ maxAgeMs: 500 });
+    const { clock, add, open } = store({ maxAgeMs: 500 });
     add('old');
     clock.time += 300;
     add('new');
     clock.time += 250; // "old" is 550 ms old, "new" 250
-    expect(history.open('s', 0)?.replay).toBeUndefined();
-    expect(history.open('s', 1)?.replay).toEqual(['new#2']);
+    expect(open('s', 0)?.replay).toBeUndefined();
+    expect(open('s', 1)?.replay).toEqual(['new#2']);
   });
 
   it('cannot serve a client that claims more than was ever sent', () => {
-    const { history, add } = store();
+    const { add, open } = store();
     add('a');
-    expect(history.open('s', 5)?.replay).toBeUndefined();
+    expect(open('s', 5)?.replay).toBeUndefined();
   });
 
-  it('does not know a session it never created; append to one throws', () => {
+  it('does not know a session it never created; append to one throws, the id kept out of the message', () => {
     const history = createMemoryHistory();
-    expect(history.open('nope', 0)).toBeUndefined();
-    expect(() => history.append('nope', () => 'x')).toThrow(/unknown session "nope"/);
+    expect(bound(history).open('nope', 0)).toBeUndefined();
+    let thrown: unknown;
+    try {
+      history.append('nope', () => 'x');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UnknownSessionError);
+    expect((thrown as UnknownSessionError).message).toBe('unknown session');
+    expect((thrown as UnknownSessionError).session).toBe('nope');
+    expect(inspect(thrown)).not.toContain('nope');
   });
 
   it('keeps the highest acked', () => {
-    const { history } = store();
+    const { history, open } = store();
     history.setAcked('s', 5);
     history.setAcked('s', 3);
-    expect(history.open('s', 0)?.acked).toBe(5);
+    expect(open('s', 0)?.acked).toBe(5);
   });
 
   it('forgets an expiring session after its TTL, unless open claims it first', () => {
-    const { history, clock } = store();
-    history.create('t');
+    const { history, clock, create, open } = store();
+    create('t');
     history.expire('s', 100);
     history.expire('t', 100);
     clock.time += 50;
-    expect(history.open('t', 0)).toBeDefined(); // claimed: no longer expiring
+    expect(open('t', 0)).toBeDefined(); // claimed: no longer expiring
     clock.time += 60;
-    expect(history.open('s', 0)).toBeUndefined();
+    expect(open('s', 0)).toBeUndefined();
     clock.time += 10_000;
-    expect(history.open('t', 0)).toBeDefined();
+    expect(open('t', 0)).toBeDefined();
   });
 
   it('sweeps expired sessions without being asked for them (memory is given back)', () => {
-    const { history, clock } = store();
+    const { history, clock, create } = store();
     for (let i = 0; i < 5; i++) {
-      history.create(`x${i}`);
+      create(`x${i}`);
       history.expire(`x${i}`, 100);
     }
     expect(history.size).toBe(6);
     clock.time += 100;
-    history.create('y');
+    create('y');
     expect(history.size).toBe(2);
   });
 
   it('keeps replaying the right frames after many trims (the compaction keeps seqs aligned)', () => {
-    const { history, add } = store({ maxMessages: 10 });
+    const { add, open } = store({ maxMessages: 10 });
     for (let i = 0; i < 500; i++) add('m');
-    expect(history.open('s', 489)?.replay).toBeUndefined();
-    expect(history.open('s', 495)?.replay).toEqual(['m#496', 'm#497', 'm#498', 'm#499', 'm#500']);
+    expect(open('s', 489)?.replay).toBeUndefined();
+    expect(open('s', 495)?.replay).toEqual(['m#496', 'm#497', 'm#498', 'm#499', 'm#500']);
   });
 
   it('checks its options at construction, naming the option and the accepted range', () => {
@@ -118,13 +153,33 @@ describe('createMemoryHistory', () => {
   it('ignores an expire from a claim that is not the latest: a layer sharing the store holds it now', () => {
     const clock = { time: 0 };
     const history = createMemoryHistory({ now: () => clock.time });
-    history.create('s', 'left');
-    history.open('s', 0, 'now');
+    const { create, open } = bound(history);
+    create('s', 'left');
+    open('s', 0, 'now');
     history.expire('s', 100, 'left');
     clock.time += 1000;
-    expect(history.open('s', 0, 'now')).toBeDefined();
+    expect(open('s', 0, 'now')).toBeDefined();
     history.expire('s', 100, 'now');
     clock.time += 1000;
-    expect(history.open('s', 0, 'now')).toBeUndefined();
+    expect(open('s', 0, 'now')).toBeUndefined();
+  });
+
+  it('opens a session only for its own secret and principal, and claims nothing otherwise', () => {
+    const clock = { time: 0 };
+    const history = createMemoryHistory({ now: () => clock.time });
+    history.create('s', 'owner', BOUND);
+    history.append('s', (seq) => `f#${seq}`);
+    history.expire('s', 100, 'owner');
+    const wrongSecret = { principal: 'alice', secretHash: hashSecret('guess') };
+    const noSecret = { principal: 'alice', secretHash: '' };
+    const otherUser = { principal: 'mallory', secretHash: BOUND.secretHash };
+    // A wrong secret reads exactly as a session never created.
+    expect(history.open('s', 0, 'thief', wrongSecret)).toBeUndefined();
+    expect(history.open('s', 0, 'thief', noSecret)).toBeUndefined();
+    expect(history.open('s', 0, 'thief', otherUser)).toBe(OTHER_PRINCIPAL);
+    // None of them claimed it: the owner's expire still applies, and it ends on time.
+    history.expire('s', 100, 'owner');
+    clock.time += 100;
+    expect(history.open('s', 0, 'owner', BOUND)).toBeUndefined();
   });
 });

@@ -3,7 +3,14 @@
  * age. No timers: ages and expiries are read from the injected monotonic clock when the store is
  * used, so a stepped wall clock neither trims early nor keeps a session forever.
  */
-import { type HistoryStore, type OpenedSession, UnknownSessionError } from './history-store.js';
+import {
+  type HistoryStore,
+  type OpenedSession,
+  OTHER_PRINCIPAL,
+  type SessionBinding,
+  UnknownSessionError,
+} from './history-store.js';
+import { bindingMatch } from './identity.js';
 import { checkOptions } from './option-checks.js';
 
 /** Options of {@link createMemoryHistory}. */
@@ -28,8 +35,13 @@ export interface MemoryHistoryOptions {
 export interface MemoryHistory extends HistoryStore {
   /** Sessions held, expired ones not yet swept included. */
   readonly size: number;
-  create(session: string, owner?: string): void;
-  open(session: string, afterSeq: number, owner?: string): OpenedSession | undefined;
+  create(session: string, owner: string | undefined, binding: SessionBinding): void;
+  open(
+    session: string,
+    afterSeq: number,
+    owner: string | undefined,
+    binding: SessionBinding,
+  ): OpenedSession | typeof OTHER_PRINCIPAL | undefined;
   append(session: string, encode: (seq: number) => string): number;
   setAcked(session: string, acked: number): void;
   expire(session: string, ttlMs: number, owner?: string): void;
@@ -53,6 +65,8 @@ interface Record {
   expiresAt: number | undefined;
   /** The latest claim's token (`undefined`: a caller that passes none). */
   owner: string | undefined;
+  /** Who it belongs to and its secret's hash: `open` checks them first. */
+  readonly binding: SessionBinding;
 }
 
 const SCOPE = 'createMemoryHistory';
@@ -124,10 +138,11 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
     get size() {
       return sessions.size;
     },
-    create(id, owner) {
+    create(id, owner, binding) {
       sweep(now());
       drop(id);
       sessions.set(id, {
+        binding: { principal: binding.principal, secretHash: binding.secretHash },
         seq: 0,
         acked: 0,
         entries: [],
@@ -138,9 +153,13 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
         owner,
       });
     },
-    open(id, afterSeq, owner): OpenedSession | undefined {
+    open(id, afterSeq, owner, binding) {
       const record = live(id);
       if (record === undefined) return undefined;
+      // Before anything is claimed or read: a wrong secret is an unknown session.
+      const match = bindingMatch(record.binding, binding);
+      if (match === 'wrong_secret') return undefined;
+      if (match === 'other_principal') return OTHER_PRINCIPAL;
       record.owner = owner;
       record.expiresAt = undefined;
       expiring.delete(id);

@@ -17,6 +17,7 @@ const NOTHING = Promise.resolve(undefined);
 /** A plain client's session. */
 export class PlainSession<S extends SessionSocket> implements Session, FrameSink<S> {
   readonly id = undefined;
+  readonly principal: string | undefined;
   readonly delivery = false;
   readonly seq = 0;
   readonly acked = 0;
@@ -25,14 +26,23 @@ export class PlainSession<S extends SessionSocket> implements Session, FrameSink
   constructor(
     private readonly context: LayerContext<S>,
     private readonly connection: Connection<S>,
-  ) {}
+  ) {
+    this.principal = connection.principal === '' ? undefined : connection.principal;
+  }
+
+  /** Whether frames may still be written (not after a limit closed the connection). */
+  private get writable(): boolean {
+    return this.connection.mode !== 'done';
+  }
 
   get connected(): boolean {
     return !this.connection.closed;
   }
 
   send(type: string, data?: unknown, meta?: WireMeta): Promise<undefined> {
-    sendEnvelope(this.connection.socket, type, data, meta);
+    if (this.writable && sendEnvelope(this.connection.socket, type, data, meta)) {
+      this.connection.checkBuffered();
+    }
     return NOTHING;
   }
 
@@ -41,12 +51,14 @@ export class PlainSession<S extends SessionSocket> implements Session, FrameSink
   }
 
   sendError(code: number, message: string, options?: ErrorEnvelopeOptions): Promise<undefined> {
-    sendError(this.connection.socket, code, message, options);
+    if (this.writable && sendError(this.connection.socket, code, message, options)) {
+      this.connection.checkBuffered();
+    }
     return NOTHING;
   }
 
   closeWithError(code: number, message: string, options?: CloseWithErrorOptions): Promise<void> {
-    closeWithError(this.connection.socket, code, message, options);
+    if (this.writable) closeWithError(this.connection.socket, code, message, options);
     return NOTHING;
   }
 
@@ -59,10 +71,13 @@ export class PlainSession<S extends SessionSocket> implements Session, FrameSink
   }
 
   enqueue(item: Inbound, connection: Connection<S>): void {
-    void this.inbound.run(() =>
-      // Draining: a plain client is at most once, so a frame not started is not started at all.
-      this.context.draining ? undefined : handleInbound(this.context, this, connection, item),
-    );
+    const handled = connection.queued(item.size);
+    void this.inbound
+      .run(() =>
+        // Draining: a plain client is at most once, so a frame not started is not started at all.
+        this.context.draining ? undefined : handleInbound(this.context, this, connection, item),
+      )
+      .then(handled, handled);
   }
 
   /** For `drain()`: settles once the frame being handled (if any) is done. */

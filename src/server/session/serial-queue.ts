@@ -12,6 +12,11 @@ export class SerialQueue {
     return this.queued === 0;
   }
 
+  /** Tasks queued or running (a running task counts itself). */
+  get size(): number {
+    return this.queued;
+  }
+
   /** Queues `task`; the result settles as the task does. A failing task does not stop the queue. */
   run<T>(task: () => T | Promise<T>): Promise<T> {
     this.queued++;

@@ -54,6 +54,26 @@ describe('createSessionServer options', () => {
     expect(make({ maxDepth: 0 })).toThrow(/maxDepth must be an integer from 1 to 10000/);
   });
 
+  it('takes every limit as a positive integer, naming the option when it is not', () => {
+    const limits = [
+      'maxFrameBytes',
+      'maxBacklogFrames',
+      'maxBacklogBytes',
+      'maxQueuedFrames',
+      'maxQueuedBytes',
+      'maxBufferedBytes',
+      'maxSessions',
+      'maxSeqAhead',
+    ];
+    for (const name of limits) {
+      expect(make({ [name]: 1 })).not.toThrow();
+      expect(make({ [name]: 0 })).toThrow(
+        `createSessionServer: ${name} must be an integer from 1 to 9007199254740991; got 0`,
+      );
+      expect(make({ [name]: 2.5 })).toThrow(RangeError);
+    }
+  });
+
   it('refuses an unknown key, naming the nearest known one', () => {
     expect(make({ ackDelay: 5 })).toThrow(
       /createSessionServer: unknown option ackDelay\. Did you mean ackDelayMs\?/,

@@ -18,6 +18,7 @@ import { DeliverySession, isControlType } from './delivery-session.js';
 import { frameEncoder } from './frame-text.js';
 import { welcome } from './hello.js';
 import { HISTORY_STORE_METHODS, isUnknownSession } from './history-store.js';
+import { isSafeSessionId, readAcceptOptions } from './identity.js';
 import { type Inbound, isHello, isPing, PONG_TEXT, readInbound } from './inbound.js';
 import { createMemoryHistory } from './memory-history.js';
 import { checkOptions, MAX_TIMER_MS } from './option-checks.js';
@@ -36,10 +37,17 @@ const SCOPE = 'createSessionServer';
 const ignore = (): void => {};
 const NOTHING: Promise<undefined> = Promise.resolve(undefined);
 
-/** `onError` by default: the failure is on the console, not lost. */
+/**
+ * `onError` by default: the failure is on the console, not lost. The session id is left out (an
+ * app that wants it logs `error.session` from its own `onError`); the layer's own errors carry no
+ * id or secret in their text.
+ */
 const logError = (error: SessionError): void => {
   console.error(`sockguard/server sessions: ${error.kind} ${error.operation} failed`, error.error);
 };
+
+const MIB = 1_048_576;
+const MAX = Number.MAX_SAFE_INTEGER;
 
 const randomId = (): string => globalThis.crypto.randomUUID();
 
@@ -56,8 +64,16 @@ function checkServerOptions(options: unknown): void {
       sessionTtlMs: { kind: 'integer', min: 0, max: MAX_TIMER_MS, unit: ' (milliseconds)' },
       answerPings: { kind: 'boolean' },
       newSessionId: { kind: 'function' },
-      maxFrameChars: { kind: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+      maxFrameChars: { kind: 'integer', min: 1, max: MAX },
       maxDepth: { kind: 'integer', min: 1, max: 10_000 },
+      maxFrameBytes: { kind: 'integer', min: 1, max: MAX },
+      maxBacklogFrames: { kind: 'integer', min: 1, max: MAX },
+      maxBacklogBytes: { kind: 'integer', min: 1, max: MAX },
+      maxQueuedFrames: { kind: 'integer', min: 1, max: MAX },
+      maxQueuedBytes: { kind: 'integer', min: 1, max: MAX },
+      maxBufferedBytes: { kind: 'integer', min: 1, max: MAX },
+      maxSessions: { kind: 'integer', min: 1, max: MAX },
+      maxSeqAhead: { kind: 'integer', min: 1, max: MAX },
     },
     ['onMessage'],
   );
@@ -95,9 +111,13 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     } catch (error) {
       report('callback', 'newSessionId', error);
     }
-    if (typeof id === 'string' && id !== '' && !sessions.has(id)) return id;
+    if (isSafeSessionId(id) && !sessions.has(id)) return id;
     if (id !== undefined) {
-      report('callback', 'newSessionId', new TypeError('not a new non-empty string'));
+      report(
+        'callback',
+        'newSessionId',
+        new TypeError('not a new id of 1 to 128 characters A-Z a-z 0-9 _ - . :'),
+      );
     }
     return randomId();
   };
@@ -107,10 +127,22 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     ackDelayMs: options.ackDelayMs ?? 10,
     sessionTtlMs: options.sessionTtlMs ?? 120_000,
     answerPings: options.answerPings ?? true,
-    parse: {
-      ...(options.maxFrameChars === undefined ? {} : { maxFrameChars: options.maxFrameChars }),
-      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+    read: {
+      parse: {
+        ...(options.maxFrameChars === undefined ? {} : { maxFrameChars: options.maxFrameChars }),
+        ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      },
+      maxFrameBytes: options.maxFrameBytes ?? MIB,
     },
+    limits: {
+      maxBacklogFrames: options.maxBacklogFrames ?? 64,
+      maxBacklogBytes: options.maxBacklogBytes ?? MIB,
+      maxQueuedFrames: options.maxQueuedFrames ?? 1000,
+      maxQueuedBytes: options.maxQueuedBytes ?? 4 * MIB,
+      maxBufferedBytes: options.maxBufferedBytes ?? 4 * MIB,
+    },
+    maxSessions: options.maxSessions ?? 10_000,
+    maxSeqAhead: options.maxSeqAhead ?? 2 ** 32,
     sessions,
     closed: false,
     draining: false,
@@ -138,11 +170,16 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     newId,
     instance,
     claim: () => `${instance}${++claims}`,
-    async attempt<T>(session: string, operation: string, call: () => T | Promise<T>) {
+    async attempt<T>(
+      session: string,
+      operation: string,
+      call: () => T | Promise<T>,
+      expected?: (error: unknown) => boolean,
+    ) {
       try {
         return { ok: true, value: await call() } as Attempt<T>;
       } catch (error) {
-        report('store', operation, error, session);
+        if (expected?.(error) !== true) report('store', operation, error, session);
         return { ok: false, error } as Attempt<T>;
       }
     },
@@ -157,8 +194,9 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
       report('encode', 'send', error, id);
       return NOTHING;
     }
-    // Control frames belong to one connection, which is not here.
-    if (isControlType(type) || context.closed) return NOTHING;
+    // Control frames belong to one connection, which is not here. An id no key may be built
+    // from names no session.
+    if (isControlType(type) || context.closed || !isSafeSessionId(id)) return NOTHING;
     const queue = remote.get(id) ?? new SerialQueue();
     remote.set(id, queue);
     const done = queue.run(async (): Promise<number | undefined> => {
@@ -195,18 +233,19 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
     connection.mode = 'hello';
     welcome(context, connection, hello, requestId).then(
       (session) => {
-        if (session === undefined) return;
+        if (session === undefined || connection.mode === 'done') return;
         connection.session = session;
         connection.mode = 'delivery';
-        for (const item of connection.backlog.splice(0)) route(connection, item);
+        for (const item of connection.takeBacklog()) route(connection, item);
       },
       (error: unknown) => report('store', 'welcome', error),
     );
   };
 
   const route = (connection: Connection<S>, item: Inbound): void => {
+    if (connection.mode === 'done') return;
     if (connection.mode === 'hello') {
-      connection.backlog.push(item);
+      connection.hold(item);
       return;
     }
     if (context.answerPings && isPing(item)) {
@@ -236,8 +275,9 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
   };
 
   return {
-    accept(socket) {
-      const connection = new Connection(socket);
+    accept(socket, acceptOptions) {
+      const { principal } = readAcceptOptions(`${SCOPE}(...).accept`, acceptOptions);
+      const connection = new Connection(socket, principal, context.limits);
       socket.on('error', ignore);
       if (context.closed || context.draining) {
         connection.close(1001, 'Server shutting down');
@@ -245,13 +285,16 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
       }
       connections.add(connection);
       socket.on('message', (data, isBinary) => {
-        route(connection, readInbound(data, isBinary, context.parse));
+        // Not served any more (a limit was hit): not even decoded.
+        if (connection.mode === 'done') return;
+        route(connection, readInbound(data, isBinary, context.read));
       });
       socket.on('close', () => onClose(connection));
       // Already closed (accepted late): no close event will come.
       if (socket.readyState > 1) onClose(connection);
     },
     get(id) {
+      if (!isSafeSessionId(id)) return undefined;
       const session = sessions.get(id);
       return session?.exposed ? session : undefined;
     },

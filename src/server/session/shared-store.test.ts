@@ -4,6 +4,7 @@
 // later, possibly lost), on fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { HistoryStore, SessionEvent } from './history-store.js';
+import { hashSecret } from './identity.js';
 import { GAP_WAIT_MS } from './live-feed.js';
 import { createMemoryHistory } from './memory-history.js';
 import { createSessionServer } from './session-server.js';
@@ -76,15 +77,15 @@ function sharedStore() {
     else queue.push(deliver);
   };
   const store: HistoryStore = {
-    create(id, owner) {
+    create(id, owner, binding) {
       calls.push(`create ${owner}`);
-      memory.create(id, owner);
+      memory.create(id, owner, binding);
       publish(id, { type: 'claimed', owner });
     },
-    open(id, afterSeq, owner) {
+    open(id, afterSeq, owner, binding) {
       calls.push(`open ${owner}`);
-      const opened = memory.open(id, afterSeq, owner);
-      if (opened !== undefined) publish(id, { type: 'claimed', owner });
+      const opened = memory.open(id, afterSeq, owner, binding);
+      if (typeof opened === 'object') publish(id, { type: 'claimed', owner });
       return opened;
     },
     append(id, encode) {
@@ -119,6 +120,10 @@ function sharedStore() {
       live = true;
       for (const deliver of queue.splice(0)) deliver();
     },
+    /** Tells every subscriber of `id` (on every layer) that the store forgot the session. */
+    forget: (id: string) => {
+      for (const listener of [...(listeners.get(id) ?? [])]) listener({ type: 'forgotten' });
+    },
     /** Drops what is on its way and tells every subscriber it may have missed events. */
     lose: () => {
       queue.length = 0;
@@ -131,18 +136,20 @@ function sharedStore() {
 }
 
 const settle = (ms = 0) => vi.advanceTimersByTimeAsync(ms);
-const hello = (session: string | null = null, lastSeq = 0) => ({
+const hello = (session: string | null, lastSeq: number, secret: string | undefined) => ({
   type: 'sockguard.hello',
-  data: { v: 1, session, last_seq: lastSeq },
+  data: { v: 1, session, last_seq: lastSeq, ...(secret === undefined ? {} : { secret }) },
   meta: { request_id: 'h' },
 });
+/** The resume secret of each session, from its welcomes, shared by every instance's clients. */
+const secrets = new Map<string, string>();
 
 interface Instance {
   server: SessionServer<FakeSocket>;
   received: unknown[];
   errors: SessionError[];
   ended: Session[];
-  join(session?: string | null, lastSeq?: number): Promise<FakeSocket>;
+  join(session?: string | null, lastSeq?: number, principal?: string): Promise<FakeSocket>;
 }
 
 const servers: SessionServer<FakeSocket>[] = [];
@@ -168,11 +175,15 @@ function instance(store: HistoryStore, sessionTtlMs = 1000): Instance {
     received,
     errors,
     ended,
-    async join(session = null, lastSeq = 0) {
+    async join(session = null, lastSeq = 0, principal = 'alice') {
       const socket = new FakeSocket();
-      server.accept(socket);
-      socket.receive(hello(session, lastSeq));
+      server.accept(socket, { principal });
+      socket.receive(hello(session, lastSeq, session === null ? undefined : secrets.get(session)));
       await settle();
+      const welcome = socket.frames.find((f) => f.type === 'sockguard.welcome')?.data as
+        | { session: string; secret: string }
+        | undefined;
+      if (welcome !== undefined) secrets.set(welcome.session, welcome.secret);
       return socket;
     },
   };
@@ -275,7 +286,8 @@ describe('createSessionServer over a store shared by several instances', () => {
     // The old instance never expired it: it lives on where it is held, past the TTL.
     expect(shared.calls.filter((call) => call.startsWith('expire'))).toEqual([]);
     await settle(5000);
-    expect(shared.memory.open(id, 0, 'probe')).toBeDefined();
+    const proof = { principal: 'alice', secretHash: hashSecret(secrets.get(id) as string) };
+    expect(shared.memory.open(id, 0, 'probe', proof)).toBeDefined();
   });
 
   it('passes one owner token per claim to create or open and to the expire that ends it', async () => {
@@ -303,5 +315,59 @@ describe('createSessionServer over a store shared by several instances', () => {
     socket.receive({ type: 'chat', data: 'late', meta: { seq: 1 } });
     await settle(20);
     expect(a.received).toEqual([]);
+  });
+
+  it("session takeover on another instance: the store checks the binding before it claims, so the owner's connection is not disturbed anywhere", async () => {
+    const shared = sharedStore();
+    const a = instance(shared.store);
+    const b = instance(shared.store);
+    const owner = await a.join(null, 0, 'alice');
+    const id = owner.welcome?.session as string;
+    const secret = secrets.get(id) as string;
+    await a.server.send(id, 'news', 'for alice');
+    for (const [principal, proof] of [
+      ['mallory', secret], // the right secret, another principal
+      ['alice', 'A'.repeat(43)], // a leaked id with a guessed secret
+      ['alice', undefined], // a leaked id alone
+    ] as const) {
+      const socket = new FakeSocket();
+      b.server.accept(socket, { principal });
+      socket.receive(hello(id, 0, proof));
+      await settle(20);
+      expect(socket.welcome).toMatchObject({
+        resumed: false,
+        reason: principal === 'mallory' ? 'other_principal' : 'unknown_session',
+      });
+      expect(socket.welcome?.session).not.toBe(id);
+      expect(socket.app).toEqual([]);
+    }
+    // No claim was published: the owner keeps its connection, and the store its claim.
+    expect(owner.closedWith).toBeUndefined();
+    expect(a.server.get(id)?.connected).toBe(true);
+    expect(b.server.get(id)).toBeUndefined();
+    expect(shared.calls.filter((call) => call.startsWith('open'))).toHaveLength(2);
+    owner.drop();
+    await settle();
+    await settle(1000); // the owner's own expire still ends it: nobody else claimed it
+    expect(
+      shared.memory.open(id, 0, 'probe', { principal: 'alice', secretHash: hashSecret(secret) }),
+    ).toBeUndefined();
+  });
+
+  it('ends a session on the instance holding it when the store says it forgot it: close 1012, the client is told unknown_session', async () => {
+    const shared = sharedStore();
+    const a = instance(shared.store);
+    const b = instance(shared.store);
+    const socket = await b.join();
+    const id = socket.welcome?.session as string;
+    shared.forget(id);
+    await settle();
+    expect(socket.closedWith).toEqual({
+      code: 1012,
+      reason: 'Session forgotten by the store: resume',
+    });
+    expect(b.server.get(id)).toBeUndefined();
+    expect(b.ended.map((s) => s.id)).toEqual([id]);
+    expect(a.ended).toEqual([]);
   });
 });

@@ -12,7 +12,37 @@ export interface SessionSocket extends ServerSocket {
   on(event: 'message', listener: (data: unknown, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
+  /**
+   * Stops reading from the socket (`ws` 8: `WebSocket.pause()`): called while the frames waiting
+   * for the app's handler are over `maxQueuedFrames` or `maxQueuedBytes`, so TCP slows the client
+   * down instead of the server holding its frames. Without it, the connection is closed (1013)
+   * past twice the limit.
+   */
+  pause?(): void;
+  /** Reads from the socket again (`ws` 8: `WebSocket.resume()`). */
+  resume?(): void;
+  /**
+   * Bytes written but not yet sent (`ws`: `WebSocket.bufferedAmount`): over `maxBufferedBytes` the
+   * client is a slow consumer and is closed. Without it the outbound buffer is not bounded here.
+   */
+  readonly bufferedAmount?: number;
+  /** Destroys the socket at once (`ws`: `WebSocket.terminate()`), used for a slow consumer. */
+  terminate?(): void;
 }
+
+/** Who is on a connection: the second argument of {@link SessionServer.accept}. */
+export type AcceptOptions =
+  /**
+   * The principal you authenticated the upgrade for (a user id; a non-empty string of at most
+   * 512 characters). A delivery session is bound to it: a connection of another principal never
+   * resumes it, even with its id and secret (it gets a new session, `reason: 'other_principal'`).
+   */
+  | { readonly principal: string; readonly anonymous?: undefined }
+  /**
+   * An app without users opts out explicitly: every anonymous connection is the same principal,
+   * so the resume secret alone guards a session.
+   */
+  | { readonly anonymous: true; readonly principal?: undefined };
 
 /**
  * One client's conversation with the server. With delivery on (the client's first frame was a
@@ -23,6 +53,11 @@ export interface SessionSocket extends ServerSocket {
 export interface Session {
   /** The session id the client resumes with; `undefined` for a plain client. */
   readonly id: string | undefined;
+  /**
+   * The principal given to `accept` for the connection that started the session (every later
+   * connection of it has the same one); `undefined` for an anonymous connection.
+   */
+  readonly principal: string | undefined;
   /** Whether the client speaks the delivery extension. */
   readonly delivery: boolean;
   /** Whether a connection is attached now (a detached session keeps what is sent to it). */
@@ -96,14 +131,61 @@ export interface SessionServerOptions<S extends SessionSocket = SessionSocket> {
   readonly newSessionId?: (() => string) | undefined;
   /** Frames longer than this are malformed (error 4000). @default 1_048_576 (parseFrame's) */
   readonly maxFrameChars?: number | undefined;
-  /** Frames nested deeper than this are malformed. @default 64 */
+  /** Frames nested deeper than this are malformed (checked on the text, before parsing). @default 64 */
   readonly maxDepth?: number | undefined;
+  /**
+   * Frames longer than this many bytes are malformed (error 4000), refused before they are
+   * decoded to text. Set `ws`'s `maxPayload` to about the same: that is what bounds the memory a
+   * single frame takes before the layer sees it. @default 1_048_576
+   */
+  readonly maxFrameBytes?: number | undefined;
+  /**
+   * Frames a connection may send between its hello and the welcome (a client following the
+   * protocol sends none but pings): past this, or past `maxBacklogBytes`, it is closed with 1008.
+   * @default 64
+   */
+  readonly maxBacklogFrames?: number | undefined;
+  /** Bytes of frames held between a hello and its welcome (see `maxBacklogFrames`). @default 1_048_576 */
+  readonly maxBacklogBytes?: number | undefined;
+  /**
+   * Frames of one connection waiting for the app's handler (a slow async `onMessage`): past this,
+   * or past `maxQueuedBytes`, the socket is paused (`socket.pause()`) until the queue is down to
+   * half; past twice either (a socket without `pause`), the connection is closed with 1013.
+   * @default 1000
+   */
+  readonly maxQueuedFrames?: number | undefined;
+  /** Bytes of frames waiting for the app's handler (see `maxQueuedFrames`). @default 4_194_304 */
+  readonly maxQueuedBytes?: number | undefined;
+  /**
+   * Bytes written to a client and not sent yet (`socket.bufferedAmount`): past this the client is
+   * a slow consumer, closed with 1013 and its socket destroyed; a delivery session stays for its
+   * resume. What a resume's replay leaves unsent does not count until it drained below this once.
+   * @default 4_194_304
+   */
+  readonly maxBufferedBytes?: number | undefined;
+  /**
+   * Delivery sessions this instance holds (connected, or waiting `sessionTtlMs` for a resume): a
+   * hello that needs one more is closed with 1013, without a welcome. @default 10_000
+   */
+  readonly maxSessions?: number | undefined;
+  /**
+   * How far above the session's `acked` a client frame's `meta.seq` may be: a frame further
+   * ahead, or whose `meta.seq` is not a positive safe integer, is refused with error 4000, not
+   * processed and not acknowledged (a client numbers its sends one by one; a tab handover jumps
+   * by 1,000,000). @default 4_294_967_296 (2^32)
+   */
+  readonly maxSeqAhead?: number | undefined;
 }
 
 /** The session layer over your `ws` server. */
 export interface SessionServer<S extends SessionSocket = SessionSocket> {
-  /** Serves one connection: call it from `wss.on('connection')` (after your authentication). */
-  accept(socket: S): void;
+  /**
+   * Serves one connection: call it from `wss.on('connection')`, after you authenticated the
+   * upgrade, with who is on it: `{ principal }` (your user id), or `{ anonymous: true }` for an
+   * app without users. Throws a TypeError without one, or for a principal that is not a
+   * non-empty string of at most 512 characters.
+   */
+  accept(socket: S, options: AcceptOptions): void;
   /** A delivery session this instance holds (connected, or detached within its TTL). */
   get(id: string): Session | undefined;
   /** How many delivery sessions this instance holds. */
