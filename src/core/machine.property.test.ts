@@ -91,9 +91,19 @@ const event: fc.Arbitrary<MachineEvent> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: attempt.map((d): MachineEvent => ({ type: 'welcome', attemptId: d, resync: null })),
+    arbitrary: attempt.map((d): MachineEvent => ({ type: 'welcome', attemptId: d, fault: null })),
   },
   { weight: 1, arbitrary: attempt.map((d): MachineEvent => ({ type: 'plain', attemptId: d })) },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(attempt, fc.constantFrom('protocol_violation', 'session_unavailable')).map(
+      ([d, code]): MachineEvent => ({
+        type: 'delivery-failed',
+        attemptId: d,
+        fault: classify({ source: 'client', code }, { id: 'x', now: 0 }),
+      }),
+    ),
+  },
   {
     weight: 1,
     arbitrary: attempt.map((d): MachineEvent => ({ type: 'ack-timeout', attemptId: d })),

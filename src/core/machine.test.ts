@@ -466,20 +466,34 @@ describe('machine: delivery', () => {
   });
 
   it('the welcome releases the queue; a resync it carries is reported once and shown', () => {
-    const resync = contextOf({}).fault({ source: 'client', code: 'resync' });
-    const { control, effects } = run([...OPEN, { type: 'welcome', attemptId: 1, resync }]);
+    const fault = contextOf({}).fault({ source: 'client', code: 'resync' });
+    const { control, effects } = run([...OPEN, { type: 'welcome', attemptId: 1, fault }]);
     expect(control.awaiting).toBe(false);
-    expect(types(effects)).toEqual(['clear', 'report', 'notify', 'flush']);
-    expect(control.snapshot.lastFault).toBe(resync);
+    expect(types(effects)).toEqual(['clear', 'arm', 'report', 'notify', 'flush']);
+    expect(control.snapshot.lastFault).toBe(fault);
   });
 
-  it('no welcome in time: plain for the life of the socket, and the next open flushes at once', () => {
-    let { control, effects } = run([...OPEN, timer('hello')]);
-    expect(types(effects)).toEqual(['clear', 'plain', 'flush']);
+  it('no welcome in time is a failed attempt (hello_timeout, retried with backoff), never plain', () => {
+    const { control, effects } = run([...OPEN, timer('hello')]);
+    expect(effects[0]).toMatchObject({ type: 'abandon', resend: true });
+    expect(reported(effects).map((f) => f.code)).toEqual(['hello_timeout']);
+    expect(reported(effects)[0]).toMatchObject({ severity: 'recoverable', action: 'reconnect' });
+    expect(control.plain).toBe(false);
+    expect(control.snapshot.status).toBe('reconnecting');
+    expect(armed(effects, 'retry')?.ms).toBe(1000);
+    // The next connection says hello again.
+    const next = run([...OPEN, timer('hello'), timer('retry'), opening(2), opened(2)]);
+    expect(types(next.effects)).toContain('hello');
+    expect(types(next.effects)).not.toContain('flush');
+  });
+
+  it('only an answer of the server makes it plain: then the queue goes, and no later open says hello', () => {
+    let { control, effects } = run([...OPEN, { type: 'plain', attemptId: 1 }]);
+    expect(types(effects)).toEqual(['clear', 'arm', 'plain', 'flush']);
     expect(control.plain).toBe(true);
     ({ control, effects } = run([
       ...OPEN,
-      timer('hello'),
+      { type: 'plain', attemptId: 1 },
       closed(1006),
       timer('retry'),
       opening(2),
@@ -489,15 +503,50 @@ describe('machine: delivery', () => {
     expect(types(effects)).not.toContain('hello');
   });
 
+  it('until the welcome the link is not up: no stable timer, the down timers run on; the welcome arms and clears them', () => {
+    const open = run(OPEN);
+    expect(armed(open.effects, 'stable')).toBeUndefined();
+    expect(open.effects).not.toContainEqual({
+      type: 'clear',
+      timers: ['connect', 'lost', 'suspend'],
+    });
+    expect(open.control.downTimers).toBe(true);
+    const { control, effects } = run([...OPEN, { type: 'welcome', attemptId: 1, fault: null }]);
+    expect(armed(effects, 'stable')?.ms).toBe(5000);
+    expect(effects).toContainEqual({ type: 'clear', timers: ['hello', 'lost', 'suspend'] });
+    expect(control.downTimers).toBe(false);
+  });
+
+  it('a delivery failure (a violation, an unavailable session) leaves the link and retries with backoff', () => {
+    const ctx = contextOf({});
+    for (const code of ['protocol_violation', 'session_unavailable'] as const) {
+      const fault = ctx.fault({ source: 'client', code, cause: 'x' });
+      const { control, effects } = run([
+        ...OPEN,
+        { type: 'welcome', attemptId: 1, fault: null },
+        { type: 'delivery-failed', attemptId: 1, fault },
+      ]);
+      expect(effects[0]).toMatchObject({ type: 'abandon', resend: true, linkDead: false });
+      expect(reported(effects)).toEqual([fault]);
+      expect(control.snapshot.status).toBe('reconnecting');
+      expect(control.retryDue).not.toBeNull();
+    }
+    // One of an older attempt is stale.
+    const stale = contextOf({}).fault({ source: 'client', code: 'protocol_violation' });
+    expect(run([...OPEN, { type: 'delivery-failed', attemptId: 0, fault: stale }]).effects).toEqual(
+      [],
+    );
+  });
+
   it('a welcome of a superseded attempt is ignored', () => {
-    const { effects } = run([...OPEN, { type: 'welcome', attemptId: 9, resync: null }]);
+    const { effects } = run([...OPEN, { type: 'welcome', attemptId: 9, fault: null }]);
     expect(effects).toEqual([]);
   });
 
   it('an ack timeout leaves the link (its sends go again) and retries', () => {
     const { control, effects } = run([
       ...OPEN,
-      { type: 'welcome', attemptId: 1, resync: null },
+      { type: 'welcome', attemptId: 1, fault: null },
       { type: 'ack-timeout', attemptId: 1 },
     ]);
     expect(effects[0]).toMatchObject({ type: 'abandon', linkDead: true, resend: true });

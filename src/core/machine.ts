@@ -131,10 +131,18 @@ export type MachineEvent =
       readonly failure?: { readonly cause: string; readonly unauthorized: boolean };
     }
   | { readonly type: 'online' | 'offline' | 'hidden' | 'visible' | 'frozen' | 'restored' }
-  /** Delivery: the welcome of attempt `attemptId` was applied; `resync` when a gap was lost. */
-  | { readonly type: 'welcome'; readonly attemptId: number; readonly resync: Fault | null }
+  /**
+   * Delivery: the welcome of attempt `attemptId` was applied; `fault` (a resync when a gap was
+   * lost, a session change) is reported and shown.
+   */
+  | { readonly type: 'welcome'; readonly attemptId: number; readonly fault: Fault | null }
   /** Delivery: the server answered the hello with something else: it does not speak it. */
   | { readonly type: 'plain'; readonly attemptId: number }
+  /**
+   * Delivery: the connection cannot go on (the server broke the protocol, or cannot read the
+   * session): it is left, and `fault` is the failure's one report.
+   */
+  | { readonly type: 'delivery-failed'; readonly attemptId: number; readonly fault: Fault }
   /** Delivery: a send on the open link went unacknowledged too long. */
   | { readonly type: 'ack-timeout'; readonly attemptId: number };
 
@@ -431,24 +439,42 @@ function onClosed(s: Step, info: CloseInfo) {
 }
 
 function onOpened(s: Step) {
-  s.set({ link: 'open', handshakeFailures: 0, downTimers: false, fatalId: null });
-  s.do({ type: 'clear', timers: ['connect', 'lost', 'suspend'] });
+  const { delivery } = s.ctx.config;
+  // With delivery the link is up once welcomed: until then the backoff does not start over (no
+  // `stable`) and the down timers run on.
+  const waits = delivery !== null && !s.c.plain;
+  s.set({
+    link: 'open',
+    handshakeFailures: 0,
+    fatalId: null,
+    ...(waits ? {} : { downTimers: false }),
+  });
+  s.do({ type: 'clear', timers: waits ? ['connect'] : ['connect', 'lost', 'suspend'] });
   const dismiss = s.c.fatalId;
   s.to({ type: 'open', at: s.ctx.wall });
   s.do({ type: 'resolve-store', dismiss });
-  s.do({ type: 'arm', timer: 'stable', ms: s.ctx.config.minUptimeMs });
+  if (!waits) s.do({ type: 'arm', timer: 'stable', ms: s.ctx.config.minUptimeMs });
   s.do({ type: 'heartbeat' });
-  const { delivery } = s.ctx.config;
-  if (delivery === null || s.c.plain) return s.do({ type: 'flush' });
+  if (!waits) return s.do({ type: 'flush' });
   // Sends wait for the welcome: it says which of the kept ones the server has already.
   s.set({ awaiting: true });
   s.do({ type: 'hello' }, { type: 'arm', timer: 'hello', ms: delivery.helloTimeoutMs });
 }
 
-/** Delivery: the server does not speak it. Sends go out at most once from now on. */
+/** Delivery: the welcome (or the server's answer that it is plain) makes the link usable. */
+function welcomed(s: Step) {
+  s.set({ awaiting: false, downTimers: false });
+  s.do(
+    { type: 'clear', timers: ['hello', 'lost', 'suspend'] },
+    { type: 'arm', timer: 'stable', ms: s.ctx.config.minUptimeMs },
+  );
+}
+
+/** Delivery: the server said it does not speak it. Sends go out at most once from now on. */
 function goPlain(s: Step) {
-  s.set({ awaiting: false, plain: true });
-  s.do({ type: 'clear', timers: ['hello'] }, { type: 'plain' }, { type: 'flush' });
+  welcomed(s);
+  s.set({ plain: true });
+  s.do({ type: 'plain' }, { type: 'flush' });
 }
 
 function onTimer(s: Step, name: TimerName) {
@@ -485,9 +511,13 @@ function onTimer(s: Step, name: TimerName) {
       s.do({ type: 'discard', cause }, { type: 'reject-requests', cause });
       return s.to({ type: 'suspend' });
     }
-    case 'hello':
-      if (c.awaiting) goPlain(s);
-      return;
+    case 'hello': {
+      // Late is not plain (a slow session store): only the server's answer says so.
+      if (!c.awaiting) return;
+      abandon(s, false, 1000, 'no welcome');
+      const cause = `no welcome within ${s.ctx.config.delivery?.helloTimeoutMs ?? 0} ms of the hello`;
+      return onFault(s, s.transport('hello_timeout', cause), false);
+    }
     case 'refresh':
       if (c.refreshing === null) return;
       return onRefreshFailed(s, {
@@ -613,16 +643,20 @@ export function step(control: Control, event: MachineEvent, ctx: StepContext): S
       break;
     case 'welcome':
       if (!live || !c.awaiting) break;
-      s.set({ awaiting: false });
-      s.do({ type: 'clear', timers: ['hello'] });
-      if (event.resync) {
-        s.do({ type: 'report', fault: event.resync });
-        s.to({ type: 'fault', fault: event.resync });
+      welcomed(s);
+      if (event.fault) {
+        s.do({ type: 'report', fault: event.fault });
+        s.to({ type: 'fault', fault: event.fault });
       }
       s.do({ type: 'flush' });
       break;
     case 'plain':
       if (live && c.awaiting) goPlain(s);
+      break;
+    case 'delivery-failed':
+      if (!live || c.link !== 'open') break;
+      abandon(s, false, 1000, String(event.fault.code));
+      onFault(s, event.fault, false);
       break;
     case 'ack-timeout': {
       if (!live || c.link !== 'open' || c.awaiting) break;

@@ -3,8 +3,8 @@
  * overrides and texts) and into the error store with the context a log needs.
  */
 import { classify, type FaultInput, type FaultOverrides } from '../protocol/classify.js';
-import type { ClassificationOverride, ClientCode, Fault } from '../protocol/fault.js';
-import { redactText } from '../protocol/redact.js';
+import type { ClassificationOverride, ClientCode, Fault, FaultDetail } from '../protocol/fault.js';
+import { redactKnown, redactText } from '../protocol/redact.js';
 import type { Clock } from './clock.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { ClassificationOptions } from './options.js';
@@ -32,12 +32,41 @@ export interface Reporter {
   readonly origin: string;
   /** The redacted URL of the current attempt, for faults and logs. */
   url: string;
+  /**
+   * Strings this socket knows are credentials (its URL's query values, the resume secret): from
+   * now on they are redacted from every fault it makes or reports, and from every description of
+   * a thrown error, wherever they appear (a server may echo a token bare). The last
+   * {@link MAX_KNOWN} are kept.
+   */
+  conceal(secrets: readonly string[]): void;
+  /** A short, redacted description of anything thrown, without the strings `conceal` was told. */
+  describe(error: unknown): string;
 }
 
+/** How many concealed strings a reporter keeps (a token per attempt, a secret per session). */
+export const MAX_KNOWN = 32;
+
 /** A short, redacted description of anything thrown. */
-export function describeError(error: unknown): string {
+export function describeError(error: unknown, known?: readonly string[]): string {
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return redactText(text).slice(0, 200);
+  // Redacted before the cut: a cut first could leave half a token no pattern or string matches.
+  return redactText(text, known).slice(0, 200);
+}
+
+/** `fault` without the known strings in its message and detail (the same object when none is). */
+function scrub(fault: Fault, known: readonly string[]): Fault {
+  if (known.length === 0) return fault;
+  let changed = false;
+  const clean = (text: string) => {
+    const out = redactKnown(text, known);
+    if (out !== text) changed = true;
+    return out;
+  };
+  const detail: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fault.detail))
+    detail[key] = typeof value === 'string' ? clean(value) : value;
+  const message = clean(fault.message);
+  return changed ? { ...fault, message, detail: detail as FaultDetail } : fault;
 }
 
 function force(
@@ -65,6 +94,11 @@ export function createReporter(
   const prefix = `${Math.floor(random() * 36 ** 6).toString(36)}${socketsMade.toString(36)}`;
   let ids = 0;
   const nextId = () => `${prefix}-${++ids}`;
+  /**
+   * The one place a socket's known credentials are taken out: every fault it makes (`fault`,
+   * before texts are capped, so no half token survives a cut) and every fault it reports.
+   */
+  let known: readonly string[] = [];
   const reporter: Reporter = {
     url: '',
     nextId,
@@ -79,10 +113,19 @@ export function createReporter(
           : classification?.overrides,
         messages: classification?.messages,
         maxMessageLength: classification?.maxMessageLength,
+        known,
       }),
     client: (code, cause, requestId) =>
       reporter.fault({ source: 'client', code, cause, requestId }),
-    report(fault) {
+    conceal(secrets) {
+      const next = known.filter((secret) => !secrets.includes(secret));
+      next.push(...secrets);
+      known = next.slice(-MAX_KNOWN);
+    },
+    describe: (error) => describeError(error, known),
+    report(given) {
+      // A fault amended after it was made (a cause added) is checked again on its way out.
+      const fault = scrub(given, known) as typeof given;
       try {
         store.getState().report(fault, context());
       } catch (error) {
@@ -111,7 +154,7 @@ export function createReporter(
     if (reportingThrow) return;
     reportingThrow = true;
     try {
-      const fault = reporter.client('callback_error', `${what} threw ${describeError(error)}`);
+      const fault = reporter.client('callback_error', `${what} threw ${reporter.describe(error)}`);
       store.getState().report(fault, context());
     } catch {
       // The same subscriber threw on this report too: the fault is in the store all the same.

@@ -6,7 +6,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
-import { type Delivery, NO_DELIVERY } from './delivery/delivery.js';
+import { type Delivery, type DeliveryChannel, NO_DELIVERY } from './delivery/delivery.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { Handlers } from './handlers.js';
 import { checkGiven, type Rule } from './option-checks.js';
@@ -37,6 +37,8 @@ export interface SocketParts {
   readonly close: (code?: number, reason?: string) => void;
   /** Delivery, when on: numbers and tracks every send. */
   readonly delivery: Delivery | null;
+  /** What `socket.delivery` shows of it (null: delivery is off). */
+  readonly channel: DeliveryChannel | null;
 }
 
 /**
@@ -120,13 +122,17 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
       const fault = reporter.client('request_aborted', 'aborted before it was sent', requestId);
       return Promise.reject(new FaultError(fault));
     }
+    const full = delivery?.overflow(requestId);
+    if (full) return Promise.reject(new FaultError(full));
     let text: string;
     const seq = delivery?.number();
+    // A plain server gets no number: it only keeps the books of the send here.
+    const wire = delivery?.active ? seq : undefined;
     try {
       text = serialize(
         type,
         data,
-        seq === undefined ? { request_id: requestId } : { request_id: requestId, seq },
+        wire === undefined ? { request_id: requestId } : { request_id: requestId, seq: wire },
       );
     } catch (thrown) {
       if (seq !== undefined) delivery?.forget(seq);
@@ -183,8 +189,12 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
       // Serialized once, before the state check: a programming error throws even on a closed
       // socket. A number taken by a send that is then refused leaves a gap, which the protocol
       // allows (docs/protocol.md, server rule 2).
+      const full = delivery?.overflow();
+      if (full) return { status: 'rejected', fault: full };
       const seq = delivery?.number();
-      const text = serialize(type, data, seq === undefined ? meta : { ...meta, seq });
+      // A plain server gets no number: it only keeps the books of the send (its receipt) here.
+      const wire = delivery?.active ? seq : undefined;
+      const text = serialize(type, data, wire === undefined ? meta : { ...meta, seq: wire });
       const stopped = unusable();
       if (stopped) return { status: 'rejected', fault: stopped };
       if (seq === undefined) return transmit({ text });
@@ -198,7 +208,7 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
       }
       return delivered ? { ...result, delivered } : result;
     },
-    delivery: parts.delivery ?? NO_DELIVERY,
+    delivery: parts.channel ?? NO_DELIVERY,
     request,
     on: (type, handler) => parts.handlers.on(type, handler as MessageHandler),
   };

@@ -5,7 +5,7 @@
  * watch). It decides nothing about faults or retries itself, and owns nothing a test cannot inject.
  */
 import type { Fault } from '../protocol/fault.js';
-import { redactUrl } from '../protocol/redact.js';
+import { redactUrl, secretsOfUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
@@ -28,7 +28,7 @@ import {
 } from './machine.js';
 import { resolveNumbers, type SocketOptions } from './options.js';
 import { createOutbox } from './outbox.js';
-import { createReporter, describeError } from './reporter.js';
+import { createReporter } from './reporter.js';
 import { createRequests } from './requests.js';
 import { createSocketApi } from './socket-api.js';
 import { urlProblem } from './socket-url.js';
@@ -140,14 +140,17 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       signal: (signal) => {
         const { attemptId } = control;
         if (signal.type === 'welcome') dispatch({ ...signal, attemptId });
+        else if (signal.type === 'failed')
+          dispatch({ type: 'delivery-failed', attemptId, fault: signal.fault });
         else dispatch({ type: signal.type, attemptId });
       },
       unqueue: (frame) => outbox.remove(frame),
       flush: () => outbox.flush(),
       rejectRequests: (match, fault) => requests.rejectSent(match, fault),
+      rejectRequest: (id, fault) => void requests.reject(id, fault),
     }) ?? null;
   const handlers = createHandlers((error, envelope) => {
-    const cause = `handler of "${envelope.type}" threw ${describeError(error)}`;
+    const cause = `handler of "${envelope.type}" threw ${reporter.describe(error)}`;
     reporter.report(reporter.client('handler_error', cause));
   });
 
@@ -331,7 +334,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           dispatch({
             type: 'refreshed',
             run,
-            failure: { cause: describeError(error), unauthorized: isUnauthorized(error) },
+            failure: { cause: reporter.describe(error), unauthorized: isUnauthorized(error) },
           }),
       );
   };
@@ -362,7 +365,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     }
     const urlFailed = (error: unknown) => {
       if (!current()) return;
-      const cause = `url/protocols function failed: ${describeError(error)}`;
+      const cause = `url/protocols function failed: ${reporter.describe(error)}`;
       failed(reporter.client(isUnauthorized(error) ? 'unauthorized' : 'url_failed', cause));
     };
     try {
@@ -390,6 +393,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     // A URL object is read by its `href`, so one from another realm (an iframe, jsdom) works too.
     const href = typeof url === 'string' ? url : hrefOf(url);
     reporter.url = href === undefined ? '' : redactUrl(href);
+    // A server may echo the token of this URL bare (a close reason, a broken frame).
+    if (href !== undefined) reporter.conceal(secretsOfUrl(href));
     const problem =
       href === undefined ? `the URL is a ${typeof url}, not a string` : urlProblem(href);
     if (href === undefined || problem !== undefined) {
@@ -414,7 +419,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     } catch (error) {
       // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses (an
       // older browser and a relative or http: URL). Every retry would throw the same.
-      const cause = `WebSocket constructor threw ${describeError(error)}`;
+      const cause = `WebSocket constructor threw ${reporter.describe(error)}`;
       return failed(reporter.fault({ source: 'transport', code: 'unreachable', cause }, FATAL));
     }
     const asked = list === undefined ? [] : typeof list === 'string' ? [list] : list;
@@ -434,6 +439,16 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     reconnect: () => dispatch({ type: 'reconnect' }),
     close: (code, reason) => dispatch({ type: 'close', code, reason }),
     delivery,
+    channel: delivery && {
+      getSnapshot: delivery.getSnapshot,
+      subscribe: delivery.subscribe,
+      endSession() {
+        delivery.endSession();
+        // A connection (or an attempt) under way said or will say hello with the old session's
+        // token: the next one starts the new session with what url() returns now.
+        if (control.link !== 'none') dispatch({ type: 'reconnect' });
+      },
+    },
   });
   if (options.autoConnect ?? true) socket.connect();
   return socket;

@@ -23,7 +23,7 @@ import {
   type Row,
   TRANSPORT_ROW,
 } from './policy.js';
-import { redactText, redactUrl } from './redact.js';
+import { redactKnown, redactText, redactUrl } from './redact.js';
 import {
   CLIENT_TEXTS,
   closeText,
@@ -38,8 +38,8 @@ const MAX_SERVER_MESSAGE_CHARS = 2000;
 const MAX_CAUSE_CHARS = 500;
 
 /** Redacted, then capped (a cut first could leave half a token the patterns no longer see). */
-const redactCapped = (text: string, max: number): string =>
-  clip(redactText(text.slice(0, max * 4)), max);
+const redactCapped = (text: string, max: number, known: readonly string[] | undefined): string =>
+  clip(redactText(text.slice(0, max * 4), known), max);
 
 function pick<K extends string | number>(
   table: Readonly<Partial<Record<K, ClassificationOverride>>> | undefined,
@@ -69,7 +69,7 @@ function appMessage(fault: Fault, messages: FaultMessages | undefined): string |
 
 /** Classifies one failure into a fault: table row, overrides, user text, redacted detail. */
 export function classify(input: FaultInput, context: ClassifyContext): Fault {
-  const overrides = context.overrides;
+  const { overrides, known } = context;
   let row: Row;
   let kind: FaultKind;
   let override: ClassificationOverride | undefined;
@@ -101,7 +101,7 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
     const shown = code === 5000 ? undefined : safeServerText(message, context.maxMessageLength);
     const detail: FaultDetail =
       typeof message === 'string'
-        ? { ...url, serverMessage: redactCapped(message, MAX_SERVER_MESSAGE_CHARS) }
+        ? { ...url, serverMessage: redactCapped(message, MAX_SERVER_MESSAGE_CHARS, known) }
         : url;
     fault = {
       ...common,
@@ -114,7 +114,7 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
     };
   } else if (input.source === 'close') {
     const { code, reason, wasClean, requested } = input;
-    const closeReason = redactCapped(String(reason), MAX_SERVER_MESSAGE_CHARS);
+    const closeReason = redactCapped(String(reason), MAX_SERVER_MESSAGE_CHARS, known);
     fault = {
       ...common,
       source: 'close',
@@ -124,7 +124,7 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
     };
   } else {
     const cause =
-      input.cause === undefined ? {} : { cause: redactCapped(input.cause, MAX_CAUSE_CHARS) };
+      input.cause === undefined ? {} : { cause: redactCapped(input.cause, MAX_CAUSE_CHARS, known) };
     const detail: FaultDetail = { ...url, ...cause };
     fault =
       input.source === 'transport'
@@ -144,8 +144,11 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
             ...(input.requestId === undefined ? {} : { requestId: input.requestId }),
           };
   }
-  const text = appMessage(fault, context.messages);
-  return text === undefined ? fault : { ...fault, message: text };
+  const text = appMessage(fault, context.messages) ?? fault.message;
+  // The server's own text is shown as is when it reads as plain prose: a token it echoed bare
+  // matches no pattern, so the strings the caller knows are taken out here too.
+  const message = known === undefined || known.length === 0 ? text : redactKnown(text, known);
+  return message === fault.message ? fault : { ...fault, message };
 }
 
 /**

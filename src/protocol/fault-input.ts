@@ -61,4 +61,9 @@ export interface ClassifyContext {
   readonly messages?: FaultMessages | undefined;
   /** Longest server text shown as `message`. @default 200 */
   readonly maxMessageLength?: number | undefined;
+  /**
+   * Exact strings the caller knows are credentials (the query values of its connection URL, a
+   * resume secret): redacted wherever they appear in the fault, even bare (`redactKnown`).
+   */
+  readonly known?: readonly string[] | undefined;
 }

@@ -97,6 +97,10 @@ const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
   no_websocket: STOP,
   invalid_url: STOP,
   unauthorized: REAUTH,
+  // Delivery: the server broke the protocol on this connection; another may be served right.
+  protocol_violation: RECONNECT,
+  // Delivery: the session store cannot be read now: try again, but not at once.
+  session_unavailable: BACKOFF,
 };
 
 /** Missed server messages that cannot be replayed: the app refetches; the connection is fine. */

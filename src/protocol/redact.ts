@@ -32,9 +32,13 @@ const SECRET_PAIR_PATTERN =
   /\b([\w-]{0,40}?(?:token|api[_-]?key|apikey|secret|password|passwd|pwd|auth|authorization|credentials?|cookie|session(?:id)?|sig(?:nature)?))(["']?\s*[:=]\s*["']?)([^\s"'&,;}]+)/gi;
 const JWT_PATTERN = /\beyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 
-/** Text with URLs redacted ({@link redactUrl}) and anything that looks like a credential replaced. */
-export function redactText(text: string): string {
-  return text
+/**
+ * Text with URLs redacted ({@link redactUrl}) and anything that looks like a credential replaced.
+ * `known`: exact strings the caller knows are credentials ({@link redactKnown}), removed first,
+ * wherever they appear: a server that echoes a token bare matches none of the patterns.
+ */
+export function redactText(text: string, known?: readonly string[]): string {
+  return (known === undefined || known.length === 0 ? text : redactKnown(text, known))
     .replace(URL_PATTERN, (url) => redactUrl(url))
     .replace(BEARER_PATTERN, (_, scheme: string) => `${scheme} ${REDACTED}`)
     .replace(
@@ -42,4 +46,70 @@ export function redactText(text: string): string {
       (_, key: string, separator: string) => `${key}${separator}${REDACTED}`,
     )
     .replace(JWT_PATTERN, REDACTED);
+}
+
+/**
+ * Shortest string redacted as a known credential. A shorter query value (`v=2`, `lang=en`) is no
+ * token, and replacing it everywhere would garble every text it appears in.
+ */
+export const MIN_SECRET_LENGTH = 6;
+
+/**
+ * `text` with every occurrence of each `known` string replaced by `[redacted]`. Longest first, so
+ * that a secret containing another is removed whole; strings shorter than
+ * {@link MIN_SECRET_LENGTH} are left alone.
+ */
+export function redactKnown(text: string, known: readonly string[]): string {
+  let out = text;
+  const longestFirst = [...known].sort((a, b) => b.length - a.length);
+  for (const secret of longestFirst)
+    if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret))
+      out = out.split(secret).join(REDACTED);
+  return out;
+}
+
+const decoded = (value: string): string | undefined => {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The strings of a connection URL that may be credentials, as the server may echo them: each query
+ * value (as written and decoded), the user name and password, and the fragment. For
+ * {@link redactKnown}: the tokens a client put in the URL of its handshake.
+ */
+export function secretsOfUrl(url: string): string[] {
+  const found = new Set<string>();
+  const add = (value: string | undefined) => {
+    if (value !== undefined && value.length >= MIN_SECRET_LENGTH) found.add(value);
+  };
+  let query = '';
+  let fragment = '';
+  try {
+    const parsed = new URL(url);
+    add(parsed.username);
+    add(parsed.password);
+    add(decoded(parsed.username));
+    add(decoded(parsed.password));
+    query = parsed.search.slice(1);
+    fragment = parsed.hash.slice(1);
+  } catch {
+    // Not absolute: the query is what follows the first `?`, up to a `#`.
+    const hash = url.indexOf('#');
+    fragment = hash === -1 ? '' : url.slice(hash + 1);
+    const head = hash === -1 ? url : url.slice(0, hash);
+    const mark = head.indexOf('?');
+    query = mark === -1 ? '' : head.slice(mark + 1);
+  }
+  for (const pair of query.split('&')) {
+    const value = pair.slice(pair.indexOf('=') + 1);
+    add(value);
+    add(decoded(value));
+  }
+  add(fragment);
+  add(decoded(fragment));
+  return [...found];
 }

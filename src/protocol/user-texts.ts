@@ -64,6 +64,7 @@ const RETRY = 'Something went wrong. Please try again.';
 const INVALID = 'Received an invalid message.';
 const NO_CONNECT = 'Could not connect.';
 const RESYNC = 'Some updates were missed while offline. Refreshing…';
+const BUSY = 'The server is busy. Retrying shortly…';
 
 /** Generic texts of error envelopes (shown when the server text is unusable), by app code. */
 export const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
@@ -95,7 +96,7 @@ export const CLOSE_TEXTS: Readonly<Record<number, string>> = {
 const ACTION_TEXTS: Readonly<Record<FaultAction, string>> = {
   none: CLOSED,
   reconnect: `${LOST} Reconnecting…`,
-  backoff: 'The server is busy. Retrying shortly…',
+  backoff: BUSY,
   reauthenticate: SESSION,
   stop: CLOSED,
   resync: RESYNC,
@@ -115,6 +116,7 @@ const TRANSPORT_TEXTS: Readonly<Record<TransportCode, string>> = {
   offline: 'You are offline.',
   unreachable: 'The server cannot be reached or refused the connection.',
   ack_timeout: LOST,
+  hello_timeout: NO_CONNECT,
 };
 
 /** Generic text of a transport fault; " Reconnecting…" only when the action does reconnect. */
@@ -140,6 +142,9 @@ export const CLIENT_TEXTS: Readonly<Record<ClientCode, string>> = {
   unauthorized: SESSION,
   resync: RESYNC,
   not_acknowledged: 'A message could not be confirmed as delivered.',
+  protocol_violation: `${LOST} Reconnecting…`,
+  session_unavailable: BUSY,
+  session_changed: 'A message from an earlier session was not sent.',
 };
 
 /** Generic text of an envelope fault: by app code, else "The request failed." */

@@ -78,7 +78,9 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
   it('welcomes the first hello with a new session, and a send resolves acknowledged once processed', async () => {
     const started = await start();
     const { scenario, socket } = started;
-    expect(scenario.welcomes).toEqual([{ v: 1, session: 's1', resumed: false, seq: 0, acked: 0 }]);
+    expect(scenario.welcomes).toEqual([
+      { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'secret-1' },
+    ]);
     expect(socket.delivery.getSnapshot()).toMatchObject({ mode: 'on', session: 's1' });
     const result = socket.send('note', { text: 'a' });
     await tick();
@@ -174,7 +176,15 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
       scenario.send('news', 3);
       scenario.send('news', 4);
     });
-    expect(welcome).toEqual({ v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 2 });
+    expect(welcome).toEqual({
+      v: 1,
+      session: 's1',
+      resumed: true,
+      seq: 4,
+      acked: 0,
+      replay: 2,
+      secret: 'secret-1',
+    });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(socket.delivery.getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 2 });
     scenario.send('news', 5);

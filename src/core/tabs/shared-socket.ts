@@ -107,6 +107,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
       case 'reconnect':
         core.local?.reconnect();
         return;
+      case 'end-session':
+        core.local?.delivery.endSession();
+        return;
       case 'visible':
         leader.onVisible(message.from, message.visible);
         return;
