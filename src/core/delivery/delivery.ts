@@ -332,12 +332,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   };
 
   const welcome = (w: WelcomeData) => {
-    if (w.reason === 'unavailable') {
-      // Try again: nothing of this welcome is applied (no acked, no seq, no flush).
-      broken = true;
-      const cause = 'the server could not read the session store (welcome reason unavailable)';
-      return parts.signal({ type: 'failed', fault: reporter.client('session_unavailable', cause) });
-    }
     const asked = session;
     const violation = welcomeViolation(w, { asked, lastSeen, written: sessionWritten });
     if (violation !== undefined) return violated(violation);
@@ -378,10 +372,18 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const answer = (envelope: Envelope) => {
     helloId = null;
     if (envelope.type !== DeliveryType.welcome) return parts.signal({ type: 'plain' });
-    const v = (envelope.data as { v?: unknown } | null)?.v;
+    const data = envelope.data as { v?: unknown; reason?: unknown } | null;
     // Another major version: a server that does not speak this one (the explicit answer).
-    if (Number.isSafeInteger(v) && v !== DELIVERY_VERSION) return parts.signal({ type: 'plain' });
-    const w = readWelcome(envelope.data);
+    if (Number.isSafeInteger(data?.v) && data?.v !== DELIVERY_VERSION)
+      return parts.signal({ type: 'plain' });
+    if (data?.reason === 'unavailable') {
+      // "Try again", not "start over": nothing of this welcome is applied (no acked, no seq, no
+      // secret, no flush), whatever else it carries.
+      broken = true;
+      const cause = 'the server could not read the session store (welcome reason unavailable)';
+      return parts.signal({ type: 'failed', fault: reporter.client('session_unavailable', cause) });
+    }
+    const w = readWelcome(data);
     if (w === undefined)
       return violated(
         'a malformed welcome (v, session, resumed, seq, acked and secret are required)',
