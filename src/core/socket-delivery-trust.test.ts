@@ -451,6 +451,24 @@ describe('delivery: tokens and secrets out of faults and logs', () => {
     s.socket.close();
   });
 
+  it('a token in what refreshAuth throws is redacted from the fault it ends in', async () => {
+    const s = setup({
+      heartbeat: false,
+      refreshAuth: async () => {
+        throw new Error(`no refresh for ${TOKEN}`);
+      },
+    });
+    openLast(s).drop(4003, 'expired');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.status()).toBe('failed');
+    expect(s.socket.getSnapshot().lastFault?.detail.cause).toBe(
+      'refreshAuth failed: Error: no refresh for [redacted]',
+    );
+    expect(JSON.stringify([s.socket.getSnapshot(), s.socket.errors.getState()])).not.toContain(
+      TOKEN,
+    );
+  });
+
   it('the resume secret never appears in a snapshot, a fault or a log, whatever the server echoes', () => {
     const onFault = vi.fn();
     const s = setup({ heartbeat: false, delivery: delivery(), errors: { onFault } });
