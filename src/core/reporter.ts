@@ -3,8 +3,8 @@
  * overrides and texts) and into the error store with the context a log needs.
  */
 import { classify, type FaultInput, type FaultOverrides } from '../protocol/classify.js';
-import type { ClassificationOverride, ClientCode, Fault, FaultDetail } from '../protocol/fault.js';
-import { redactKnown, redactText } from '../protocol/redact.js';
+import type { ClassificationOverride, ClientCode, Fault } from '../protocol/fault.js';
+import { redactText } from '../protocol/redact.js';
 import type { Clock } from './clock.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { ClassificationOptions } from './options.js';
@@ -34,9 +34,8 @@ export interface Reporter {
   url: string;
   /**
    * Strings this socket knows are credentials (its URL's query values, the resume secret): from
-   * now on they are redacted from every fault it makes or reports, and from every description of
-   * a thrown error, wherever they appear (a server may echo a token bare). The last
-   * {@link MAX_KNOWN} are kept.
+   * now on they are redacted from every fault it makes and every description of a thrown error,
+   * wherever they appear (a server may echo a token bare). The last {@link MAX_KNOWN} are kept.
    */
   conceal(secrets: readonly string[]): void;
   /** A short, redacted description of anything thrown, without the strings `conceal` was told. */
@@ -51,22 +50,6 @@ export function describeError(error: unknown, known?: readonly string[]): string
   const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   // Redacted before the cut: a cut first could leave half a token no pattern or string matches.
   return redactText(text, known).slice(0, 200);
-}
-
-/** `fault` without the known strings in its message and detail (the same object when none is). */
-function scrub(fault: Fault, known: readonly string[]): Fault {
-  if (known.length === 0) return fault;
-  let changed = false;
-  const clean = (text: string) => {
-    const out = redactKnown(text, known);
-    if (out !== text) changed = true;
-    return out;
-  };
-  const detail: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(fault.detail))
-    detail[key] = typeof value === 'string' ? clean(value) : value;
-  const message = clean(fault.message);
-  return changed ? { ...fault, message, detail: detail as FaultDetail } : fault;
 }
 
 function force(
@@ -95,8 +78,9 @@ export function createReporter(
   let ids = 0;
   const nextId = () => `${prefix}-${++ids}`;
   /**
-   * The one place a socket's known credentials are taken out: every fault it makes (`fault`,
-   * before texts are capped, so no half token survives a cut) and every fault it reports.
+   * The one place a socket's known credentials are taken out: every fault it makes is classified
+   * with them (before texts are capped, so no half token survives a cut), and so is every
+   * description of a thrown error (the text a fault amended later carries).
    */
   let known: readonly string[] = [];
   const reporter: Reporter = {
@@ -123,9 +107,7 @@ export function createReporter(
       known = next.slice(-MAX_KNOWN);
     },
     describe: (error) => describeError(error, known),
-    report(given) {
-      // A fault amended after it was made (a cause added) is checked again on its way out.
-      const fault = scrub(given, known) as typeof given;
+    report(fault) {
       try {
         store.getState().report(fault, context());
       } catch (error) {

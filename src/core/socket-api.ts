@@ -6,7 +6,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { type StandardSchemaV1, validateData } from '../protocol/standard-schema.js';
-import { type Delivery, type DeliveryChannel, NO_DELIVERY } from './delivery/delivery.js';
+import { type Delivery, NO_DELIVERY } from './delivery/delivery.js';
 import type { ErrorStore } from './error-store/error-store.js';
 import type { Handlers } from './handlers.js';
 import { checkGiven, type Rule } from './option-checks.js';
@@ -37,8 +37,6 @@ export interface SocketParts {
   readonly close: (code?: number, reason?: string) => void;
   /** Delivery, when on: numbers and tracks every send. */
   readonly delivery: Delivery | null;
-  /** What `socket.delivery` shows of it (null: delivery is off). */
-  readonly channel: DeliveryChannel | null;
 }
 
 /**
@@ -208,7 +206,7 @@ export function createSocketApi<M extends MessageMap>(parts: SocketParts): Socke
       }
       return delivered ? { ...result, delivered } : result;
     },
-    delivery: parts.channel ?? NO_DELIVERY,
+    delivery: parts.delivery ?? NO_DELIVERY,
     request,
     on: (type, handler) => parts.handlers.on(type, handler as MessageHandler),
   };

@@ -137,17 +137,14 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       clock,
       elapsed,
       reporter,
-      signal: (signal) => {
-        const { attemptId } = control;
-        if (signal.type === 'welcome') dispatch({ ...signal, attemptId });
-        else if (signal.type === 'failed')
-          dispatch({ type: 'delivery-failed', attemptId, fault: signal.fault });
-        else dispatch({ type: signal.type, attemptId });
-      },
+      signal: (signal) => dispatch({ ...signal, attemptId: control.attemptId }),
       unqueue: (frame) => outbox.remove(frame),
       flush: () => outbox.flush(),
       rejectRequests: (match, fault) => requests.rejectSent(match, fault),
       rejectRequest: (id, fault) => void requests.reject(id, fault),
+      // A connection (or an attempt) under way said or will say hello with the old session's
+      // token: the next one starts the new session with what url() returns now.
+      leave: () => control.link !== 'none' && dispatch({ type: 'reconnect' }),
     }) ?? null;
   const handlers = createHandlers((error, envelope) => {
     const cause = `handler of "${envelope.type}" threw ${reporter.describe(error)}`;
@@ -439,16 +436,6 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     reconnect: () => dispatch({ type: 'reconnect' }),
     close: (code, reason) => dispatch({ type: 'close', code, reason }),
     delivery,
-    channel: delivery && {
-      getSnapshot: delivery.getSnapshot,
-      subscribe: delivery.subscribe,
-      endSession() {
-        delivery.endSession();
-        // A connection (or an attempt) under way said or will say hello with the old session's
-        // token: the next one starts the new session with what url() returns now.
-        if (control.link !== 'none') dispatch({ type: 'reconnect' });
-      },
-    },
   });
   if (options.autoConnect ?? true) socket.connect();
   return socket;

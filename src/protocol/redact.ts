@@ -68,48 +68,23 @@ export function redactKnown(text: string, known: readonly string[]): string {
   return out;
 }
 
-const decoded = (value: string): string | undefined => {
-  try {
-    return decodeURIComponent(value.replace(/\+/g, ' '));
-  } catch {
-    return undefined;
-  }
-};
-
 /**
- * The strings of a connection URL that may be credentials, as the server may echo them: each query
- * value (as written and decoded), the user name and password, and the fragment. For
- * {@link redactKnown}: the tokens a client put in the URL of its handshake.
+ * The strings of a connection URL that may be credentials, as a server may echo them: each query
+ * and fragment value (as written and decoded; a part without `=` whole) and the user name and
+ * password. For {@link redactKnown}: the tokens a client put in the URL of its handshake.
  */
 export function secretsOfUrl(url: string): string[] {
   const found = new Set<string>();
-  const add = (value: string | undefined) => {
-    if (value !== undefined && value.length >= MIN_SECRET_LENGTH) found.add(value);
-  };
-  let query = '';
-  let fragment = '';
-  try {
-    const parsed = new URL(url);
-    add(parsed.username);
-    add(parsed.password);
-    add(decoded(parsed.username));
-    add(decoded(parsed.password));
-    query = parsed.search.slice(1);
-    fragment = parsed.hash.slice(1);
-  } catch {
-    // Not absolute: the query is what follows the first `?`, up to a `#`.
-    const hash = url.indexOf('#');
-    fragment = hash === -1 ? '' : url.slice(hash + 1);
-    const head = hash === -1 ? url : url.slice(0, hash);
-    const mark = head.indexOf('?');
-    query = mark === -1 ? '' : head.slice(mark + 1);
+  const user = /^[a-z][\w+.-]*:\/\/([^/?#@]*)@/i.exec(url)?.[1];
+  const parts = [...(user?.split(':') ?? []), ...url.split(/[?&#]/).slice(1)];
+  for (const part of parts) {
+    const value = part.slice(part.indexOf('=') + 1);
+    found.add(value);
+    try {
+      found.add(decodeURIComponent(value.replace(/\+/g, ' ')));
+    } catch {
+      // Not percent-encoded text: as written only.
+    }
   }
-  for (const pair of query.split('&')) {
-    const value = pair.slice(pair.indexOf('=') + 1);
-    add(value);
-    add(decoded(value));
-  }
-  add(fragment);
-  add(decoded(fragment));
-  return [...found];
+  return [...found].filter((value) => value.length >= MIN_SECRET_LENGTH);
 }

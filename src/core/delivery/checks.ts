@@ -21,22 +21,20 @@ export interface WelcomeBooks {
 export function welcomeViolation(w: WelcomeData, books: WelcomeBooks): string | undefined {
   if (books.asked !== null && w.session === books.asked) {
     if (w.acked > books.written)
-      return `the welcome acknowledges seq ${w.acked}, above the highest seq sent in the session (${books.written})`;
+      return `welcome acked ${w.acked}, above ${books.written}, the highest seq sent in the session`;
     if (w.resumed && w.seq < books.lastSeen)
-      return `the welcome resumes at seq ${w.seq}, below the last seq the client saw (${books.lastSeen})`;
+      return `welcome resumed at seq ${w.seq}, below last_seq ${books.lastSeen}`;
     return undefined;
   }
-  if (w.acked !== 0)
-    return `a new session acknowledges seq ${w.acked}, but nothing was sent in it yet`;
-  if (w.resumed) return 'a new session says it resumed';
+  if (w.acked !== 0) return `new session with acked ${w.acked}: nothing was sent in it`;
+  if (w.resumed) return 'new session said resumed';
   return undefined;
 }
 
 /** Why an ack cannot be believed (`bound`: the most this connection may acknowledge), or undefined. */
 export function ackViolation(seq: number | undefined, bound: number): string | undefined {
-  if (seq === undefined) return 'a malformed ack: its seq is not a whole number from 0';
-  if (seq > bound)
-    return `an ack of seq ${seq}, above the highest seq sent on this connection (${bound})`;
+  if (seq === undefined) return 'malformed ack';
+  if (seq > bound) return `ack ${seq}, above ${bound}, the highest seq sent on this connection`;
   return undefined;
 }
 
@@ -62,14 +60,13 @@ export function readNumbered(envelope: Envelope, lastSeen: number): Numbered {
     const shown = JSON.stringify(raw)?.slice(0, 40) ?? String(raw);
     return {
       kind: 'violation',
-      cause: `a message with meta.seq ${shown}: not a positive safe integer`,
+      cause: `meta.seq ${shown} is not a positive safe integer`,
     };
   }
   if (seq <= lastSeen) return { kind: 'duplicate' };
   if (seq === lastSeen + 1) return { kind: 'next', seq };
-  const missing = seq === lastSeen + 2 ? `${lastSeen + 1}` : `${lastSeen + 1} to ${seq - 1}`;
   return {
     kind: 'violation',
-    cause: `a gap: message seq ${seq} after ${lastSeen} (${missing} never came); resuming after ${lastSeen}`,
+    cause: `gap: seq ${seq} after ${lastSeen}; resuming after ${lastSeen}`,
   };
 }

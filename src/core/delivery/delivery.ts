@@ -56,7 +56,7 @@ export type DeliverySignal =
    * This connection cannot go on: the server broke the protocol (`protocol_violation`) or cannot
    * read the session (`session_unavailable`). Nothing it said was applied; leave it and retry.
    */
-  | { readonly type: 'failed'; readonly fault: Fault };
+  | { readonly type: 'delivery-failed'; readonly fault: Fault };
 
 export interface DeliveryParts {
   readonly options: ResolvedDelivery;
@@ -72,6 +72,8 @@ export interface DeliveryParts {
   readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
   /** Rejects one pending request, sent or not. */
   readonly rejectRequest: (requestId: string, fault: Fault) => void;
+  /** The session ended: a connection under way (it said or will say the old hello) is left. */
+  readonly leave: () => void;
   /**
    * @internal Where a socket taking over a session another socket ran starts (a new leader tab,
    * tabs/delivery-handover.ts).
@@ -265,7 +267,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const violated = (cause: string): true => {
     broken = true;
     helloId = null;
-    parts.signal({ type: 'failed', fault: reporter.client('protocol_violation', cause) });
+    parts.signal({ type: 'delivery-failed', fault: reporter.client('protocol_violation', cause) });
     return true;
   };
 
@@ -291,44 +293,37 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     return count;
   };
 
+  /** The app must refetch: server messages were missed and cannot be replayed. */
+  const missed = (reason: ResumeFailure) =>
+    reporter.client('resync', `missed messages cannot be replayed (${reason})`);
+
   /**
-   * The server gave a new session where the client had one (`previous`): nothing kept for the old
-   * one that may have been processed goes into it. Returns the fault the app is told.
+   * The server gave a new session where the client had one: nothing kept for the old one that may
+   * have been processed goes into it. Returns the fault the app is told.
    */
   const replaced = (w: WelcomeData): Fault => {
     const reason = w.reason ?? 'unknown_session';
     recovery = { resumed: false, reason, at: parts.clock.now() };
     if (reason === 'other_principal') {
       // Another user's session was asked for: nothing of it goes to this one, sent or not.
-      const cause =
-        'the server gave a new session: the one kept belongs to another user (other_principal)';
+      const cause = 'new session: the old one belongs to another user (other_principal)';
       const kept = settleKept(
         () => true,
-        (sent) =>
-          sent
-            ? `${cause}; not sent in the new one (sent before in the old one: it may have been processed there)`
-            : `${cause}; not sent in the new one`,
+        (sent) => (sent ? `${cause}; sent in the old one, it may have been processed` : cause),
       );
-      const fault = reporter.client(
-        'session_changed',
-        `${cause}; ${kept} kept sends and requests were not sent in it`,
-      );
+      const fault = reporter.client('session_changed', `${cause}; ${kept} kept sends not sent`);
       parts.rejectRequests(() => true, fault);
       return fault;
     }
     // Requests the server had processed: their replies were in the history that is gone.
-    const resync = reporter.client(
-      'resync',
-      `the server could not replay the messages missed (${reason}): a new session`,
-    );
-    parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), resync);
+    const fault = missed(reason);
+    parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
     // Sent before: processed in the old session, maybe. Sending it again could do it twice.
     settleKept(
       (sent) => sent,
-      () =>
-        `the server forgot the session it was sent in (${reason}) and gave a new one: it may have been processed, so it is not sent again`,
+      () => `the server forgot its session (${reason}): it may have been processed, not sent again`,
     );
-    return resync;
+    return fault;
   };
 
   const welcome = (w: WelcomeData) => {
@@ -349,8 +344,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         // Never backwards: a lower seq here would replay what handlers saw.
         lastSeen = Math.max(lastSeen, w.seq);
         const reason = w.reason ?? 'history_gone';
-        const cause = `the server could not replay the messages missed (${reason})`;
-        fault = reporter.client('resync', cause);
+        fault = missed(reason);
         recovery = { resumed: false, reason, at: parts.clock.now() };
         // Requests the server had processed: their replies were in the history that is gone.
         parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
@@ -380,8 +374,11 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       // "Try again", not "start over": nothing of this welcome is applied (no acked, no seq, no
       // secret, no flush), whatever else it carries.
       broken = true;
-      const cause = 'the server could not read the session store (welcome reason unavailable)';
-      return parts.signal({ type: 'failed', fault: reporter.client('session_unavailable', cause) });
+      const cause = 'welcome reason unavailable: the server cannot read its session store';
+      return parts.signal({
+        type: 'delivery-failed',
+        fault: reporter.client('session_unavailable', cause),
+      });
     }
     const w = readWelcome(data);
     if (w === undefined)
@@ -408,7 +405,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     },
     overflow(requestId) {
       if (ledger.size < options.maxUnacked) return undefined;
-      const cause = `delivery.maxUnacked (${options.maxUnacked}) sends and requests wait for an acknowledgement already`;
+      const cause = `delivery.maxUnacked (${options.maxUnacked}) reached`;
       return reporter.report(reporter.client('queue_overflow', cause, requestId));
     },
     held: (seq) => adoption?.held?.(seq) === true,
@@ -457,7 +454,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         return true;
       }
       if (type === DeliveryType.ack) {
-        if (!welcomed) return violated('an ack before the welcome of this connection');
+        if (!welcomed) return violated('ack before the welcome');
         const ack = readAck(envelope.data)?.seq;
         const wrong = ackViolation(ack, bound);
         if (wrong !== undefined || ack === undefined) return violated(wrong ?? '');
@@ -468,7 +465,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (type.startsWith('sockguard.')) return true;
       const numbered = readNumbered(envelope, lastSeen);
       if (numbered.kind === 'unnumbered') return false;
-      if (!welcomed) return violated('a numbered message before the welcome of this connection');
+      if (!welcomed) return violated('numbered message before the welcome');
       if (numbered.kind === 'violation') return violated(numbered.cause);
       // A replayed message the handlers saw already.
       if (numbered.kind === 'duplicate') return true;
@@ -506,13 +503,11 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       changed();
     },
     endSession() {
-      const cause = 'the app ended the session (socket.delivery.endSession())';
+      const cause = 'endSession() was called';
       settleKept(
         () => true,
         (sent) =>
-          sent
-            ? `${cause}; it was sent but not acknowledged, so it may have been processed`
-            : `${cause} before it was sent`,
+          `${cause} ${sent ? 'before an ack: it may have been processed' : 'before it was sent'}`,
       );
       const fault = reporter.client('session_changed', `${cause} before the reply came`);
       parts.rejectRequests(() => true, fault);
@@ -527,6 +522,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       recovery = null;
       adoption?.session?.(null, undefined);
       changed();
+      parts.leave();
     },
     plain() {
       mode = 'plain';
@@ -534,8 +530,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       timers.clearAll();
       // Written on an earlier connection to a server that spoke delivery then: its fate is not
       // known, and a plain server would not drop a repeat. Unconfirmed, and not sent again.
-      const cause =
-        'the server no longer speaks delivery: sent before and not acknowledged, it may have arrived; it is not sent again';
+      const cause = 'the server no longer speaks delivery: sent before, it may have arrived';
       for (const frame of ledger.unconfirmWritten(true)) {
         parts.unqueue(frame);
         if (frame.requestId !== undefined) {
