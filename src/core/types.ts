@@ -47,10 +47,11 @@ export type SocketSnapshot =
   | (SnapshotCommon & { readonly status: 'failed'; readonly fault: Fault });
 
 /**
- * What `send` did with a message. With delivery on, `delivered` is the receipt: it resolves
- * `'acknowledged'` when the server has processed the message (`'unconfirmed'`: written to a server
- * that does not speak delivery), and rejects with a `FaultError` once it is known not delivered
- * (close(), a fatal fault, suspension, or `maxResends` connections without an ack).
+ * What `send` did with a message. With delivery on, `delivered` is the receipt (every send has
+ * one): it resolves `'acknowledged'` when the server has processed the message (`'unconfirmed'`:
+ * written to a server that said it does not speak delivery), and rejects with a `FaultError` once
+ * it is known not delivered (close(), a fatal fault, suspension, `maxResends` connections without
+ * an ack, or a new session it is not sent in: `session_changed`).
  */
 export type SendResult =
   | { readonly status: 'sent'; readonly delivered?: Promise<Delivered> }
