@@ -78,6 +78,18 @@ describe('delivery: no silent downgrade', () => {
     s.socket.close();
   });
 
+  it('a connection never welcomed is never stable: the backoff grows across hello timeouts (defaults: 5 s each)', async () => {
+    const s = setup({ heartbeat: false, delivery: delivery() });
+    openLast(s);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.socket.getSnapshot()).toMatchObject({ status: 'reconnecting', attempt: 1 });
+    await reconnect(s);
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(s.socket.getSnapshot()).toMatchObject({ status: 'reconnecting', attempt: 2 });
+    await reconnect(s, SECOND_RETRY_MS);
+    s.socket.close();
+  });
+
   it('plain server still gives unconfirmed receipts: queued sends and every later send', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     const s = setup({ heartbeat: false, delivery: delivery() });
