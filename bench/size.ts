@@ -27,10 +27,12 @@ export const TYPICAL_TARGET_BYTES = 9 * 1024;
  * across a handover with delivery, faults kept in the asking tab, `socket.delivery` in every tab,
  * the hung-leader probe and steal: +2.7 KB, all inside `shareTabs()`, which apps that do not
  * import it do not ship) measured 27,371 (27,790 once handed frames wait for their number to be
- * heard); the budget is 27,371 plus about 5 %. The 6 KB target
- * above is still missed; this catches growth.
+ * heard); the budget is 27,371 plus about 5 %. Issue 19's client half (the client checks the
+ * server, sessions bound to their user, endSession(), known tokens redacted, maxUnacked; +1,975
+ * bytes, about 1.4 KB of it inside `delivery()` and `shareTabs()`) measured 29,821: the budget is
+ * that plus about 5 %. The 6 KB target above is still missed; this catches growth.
  */
-export const REGRESSION_BUDGET_BYTES = 28_700;
+export const REGRESSION_BUDGET_BYTES = 31_300;
 /**
  * What CI enforces on the typical import (production): 18,784 bytes measured after the size pass
  * of issue 10 (19,627 before it), plus about 5 %. The 9 KB target is missed: most of the bytes are
