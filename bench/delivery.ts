@@ -68,7 +68,9 @@ async function sockguard(port: number, withDelivery: boolean): Promise<Socket> {
     url: url(port),
     WebSocket: Ws,
     environment: false,
-    ...(withDelivery ? { delivery: delivery() } : {}),
+    // Every send of the burst is kept until acknowledged: room for all of them (the default
+    // bound, 10,000, would refuse the rest with queue_overflow).
+    ...(withDelivery ? { delivery: delivery({ maxUnacked: SEND_COUNT }) } : {}),
   });
   const ready = () =>
     socket.getSnapshot().status === 'open' &&

@@ -15,15 +15,25 @@ export interface Frame {
   readonly text: string;
   /** `meta.request_id`, when the frame is a request. */
   readonly requestId?: string;
-  /** `meta.seq`, when an extension numbered it. */
-  readonly seq?: number;
+  /**
+   * The number an extension follows the frame by: `meta.seq` when it went on the wire, else the one
+   * it {@link Accepted stamped} (delivery on a plain server keeps its books without the number).
+   */
+  seq?: number;
 }
 
 /**
- * Called with the frame an extension's {@link Extension.outbound} saw serialized, once it is
- * accepted (sent or queued); what it returns is the send's receipt.
+ * Called with the frame an extension's {@link Extension.outbound} saw serialized, before it is
+ * handed to the queue (which may write it at once); what it returns is the send's receipt. The
+ * extension may stamp the frame's `seq` here (a number it keeps off the wire).
  */
 export type Accepted = (frame: Frame) => Promise<'acknowledged' | 'unconfirmed'> | undefined;
+
+/**
+ * Which pending work a {@link Host.settle} names: the frame of a piece of work (undefined when it
+ * has none yet) and whether it was written.
+ */
+export type WorkMatch = (frame: Frame | undefined, sent: boolean) => boolean;
 
 /** What a socket lets its extensions do. */
 export interface Host {
@@ -46,6 +56,13 @@ export interface Host {
   fault(input: FaultInput): Fault;
   /** Reports a fault to the socket's error store (and tells every extension). */
   report(fault: Fault): Fault;
+  /** Strings never to show (a resume secret): redacted from every fault the socket makes from now on. */
+  conceal(secrets: readonly string[]): void;
+  /**
+   * Pending work the extension cannot answer for any more (the replies of requests whose server
+   * session is gone) fails with `fault`: the other extensions settle what `match` names.
+   */
+  settle(fault: Fault, match: WorkMatch): void;
   /**
    * Sends held since the open may go (an extension that holds them says when); `fault`, when
    * given, is reported and shown as the snapshot's `lastFault` (a resync the app must act on).
@@ -85,9 +102,10 @@ export interface Extension {
   inbound?(envelope: Envelope): Envelope | null | undefined;
   /**
    * An app envelope is being sent: the extension may add to `meta` (a `seq`) before it is
-   * serialized, and return what to do once the frame is accepted (its receipt).
+   * serialized, and return what to do once the frame is accepted (its receipt), or a fault (made
+   * and reported) to refuse the send with.
    */
-  outbound?(meta: Record<string, unknown>): Accepted | undefined;
+  outbound?(meta: Record<string, unknown>): Accepted | Fault | undefined;
   /** True while `frame` may not be written yet (it, and everything behind it, waits). */
   held?(frame: Frame): boolean;
   /** A frame was written to the connection. */
@@ -101,8 +119,11 @@ export interface Extension {
   closed?(dead: boolean, stop: boolean): readonly Frame[] | undefined;
   /** The link was lost with `fault`: work on the wire settles by the extension's rule. */
   lost?(fault: Fault): void;
-  /** Nothing more goes out (close(), a fatal fault, suspension): settle every piece of work. */
-  settle?(fault: Fault): void;
+  /**
+   * Work settles with `fault`: every piece of it when nothing more goes out (close(), a fatal
+   * fault, suspension: no `match`), or what `match` names (another extension's {@link Host.settle}).
+   */
+  settle?(fault: Fault, match?: WorkMatch): void;
   /** A fault was reported (one that names a request settles it). */
   reported?(fault: Fault): void;
 }

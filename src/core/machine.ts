@@ -15,6 +15,7 @@ import type {
   Fault,
 } from '../protocol/fault.js';
 import type { FaultInput, FaultMessages, FaultOverrides } from '../protocol/fault-input.js';
+import { redactText } from '../protocol/redact.js';
 import { clampDelay } from './clock.js';
 import type { SocketSnapshot, SocketStatus } from './types.js';
 import { why } from './why.js';
@@ -97,8 +98,11 @@ export interface Config {
   readonly overrides?: FaultOverrides | undefined;
   readonly messages?: FaultMessages | undefined;
   readonly maxMessageLength?: number | undefined;
-  /** Exact strings (tokens) to redact from every fault, whatever the server echoes. */
-  readonly secrets?: () => readonly string[];
+  /**
+   * Exact strings the socket knows are credentials (its URL's tokens, a resume secret): redacted
+   * from every fault, even when a server echoes them bare.
+   */
+  readonly known?: () => readonly string[];
 }
 
 /** What the step reads of the world: the time of the event and the browser's state. */
@@ -302,7 +306,7 @@ export function faultOf(
       : overrides,
     messages: config.messages,
     maxMessageLength: config.maxMessageLength,
-    secrets: config.secrets?.(),
+    known: config.known?.(),
   });
 }
 
@@ -472,8 +476,11 @@ const FATAL: ClassificationOverride = { severity: 'fatal', action: 'stop' };
 function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: Fault): void {
   clear('refresh-timeout');
   const cause = why('refresh_failed', failure.cause);
-  if (f.action === 'reauthenticate')
-    return fail({ ...f, severity: 'fatal', detail: { ...f.detail, cause } });
+  if (f.action === 'reauthenticate') {
+    // Its cause is what refreshAuth threw: redacted as every cause is when a fault is made.
+    const redacted = redactText(cause, k.known?.());
+    return fail({ ...f, severity: 'fatal', detail: { ...f.detail, cause: redacted } });
+  }
   // The app says the credentials are gone: retrying the handshake cannot help.
   if (failure.unauthorized) return fail(make({ source: 'client', code: 'unauthorized', cause }));
   act({ type: 'report', fault: make({ source: 'transport', code: 'unreachable', cause }) });

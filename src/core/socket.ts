@@ -9,7 +9,7 @@
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
-import { redactUrl } from '../protocol/redact.js';
+import { redactUrl, secretsOfUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
@@ -17,6 +17,7 @@ import { type Connection, openConnection } from './connection.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
 import { createErrorStore, type ErrorStore } from './error-store/error-store.js';
 import {
+  type Accepted,
   attachHost,
   type Extension,
   type ExtensionFactory,
@@ -88,8 +89,12 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (options[name] !== undefined && typeof options[name]?.create !== 'function')
       throw new TypeError(`sockguard: ${why(`not_${name}`)}`);
   const exts: Extension[] = [];
-  /** Exact strings of the current attempt's URL query (tokens): redacted from every fault. */
-  let secrets: readonly string[] = [];
+  /**
+   * Exact strings the socket knows are credentials: the current attempt's URL tokens, and what
+   * extensions conceal (a resume secret). Redacted from every fault; the last 32 are kept.
+   */
+  let tokens: readonly string[] = [];
+  let concealed: readonly string[] = [];
   const { classification } = options;
   const config: Config = {
     ...n,
@@ -102,7 +107,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     overrides: classification?.overrides,
     messages: classification?.messages,
     maxMessageLength: classification?.maxMessageLength,
-    secrets: () => secrets,
+    known: () => [...tokens, ...concealed],
   };
 
   let state: State = INITIAL_STATE;
@@ -231,10 +236,11 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         const again: Frame[] = [];
         for (const e of exts) again.push(...(e.closed?.(effect.dead, effect.stop) ?? []));
         // Frames still in the WebSocket's buffer of a dead link never reached the server: they go
-        // back to the head of the queue (requests and numbered frames follow their own rules).
+        // back to the head of the queue, unless an extension sends them again already (requests
+        // follow their own rule).
         if (effect.dead && !effect.stop && conn)
           for (const frame of conn.unsent())
-            if (frame.requestId === undefined && frame.seq === undefined) again.push(frame);
+            if (frame.requestId === undefined && !again.includes(frame)) again.push(frame);
         conn?.abandon(effect.code, effect.reason);
         conn = null;
         queue.unshift(...again);
@@ -407,7 +413,16 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         }),
       );
     }
-    const accepted = rejected ? [] : exts.map((e) => e.outbound?.(m));
+    const accepted: Array<Accepted | undefined> = [];
+    for (const e of rejected ? [] : exts) {
+      const then = e.outbound?.(m);
+      // An extension refuses the send (it keeps too many already): nothing is sent.
+      if (typeof then === 'object') {
+        rejected = then;
+        break;
+      }
+      accepted.push(then);
+    }
     let text: string;
     try {
       text = JSON.stringify(
@@ -494,7 +509,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       });
     }
     const redacted = redactUrl(href);
-    secrets = queryValues(href);
+    tokens = secretsOfUrl(href);
     const problem = urlProblem(href);
     if (problem !== undefined)
       return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
@@ -572,6 +587,12 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     write: (text) => conn?.send(text) === true,
     fault,
     report,
+    conceal(secrets) {
+      concealed = [...concealed.filter((x) => !secrets.includes(x)), ...secrets].slice(-32);
+    },
+    settle(f, match) {
+      for (const e of exts) e.settle?.(f, match);
+    },
     ready: (f) => dispatch({ type: 'ready', attempt: state.attempt, fault: f }),
     drop: (f, dead) => dispatch({ type: 'drop', attempt: state.attempt, fault: f, dead }),
     flush,
@@ -591,13 +612,4 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   attachHost(socket, host);
   if (options.autoConnect ?? true) socket.connect();
   return socket as unknown as Socket<SocketMessages<S>>;
-}
-
-/** The values of a URL's query: the exact token strings the app put there. */
-function queryValues(href: string): string[] {
-  try {
-    return [...new URL(href, 'ws://x').searchParams.values()].filter((v) => v.length >= 4);
-  } catch {
-    return [];
-  }
 }

@@ -47,9 +47,10 @@ export type Delivered = 'acknowledged' | 'unconfirmed';
 
 /**
  * What `send` did with a message. With delivery on, `delivered` is the receipt: it resolves
- * when the server has processed the message (or, on a plain server, once written), and rejects
- * with a `FaultError` once it is known not delivered (close(), a fatal fault, suspension, or
- * `maxResends` connections without an ack).
+ * (every send has one) when the server has processed the message (or, on a server that said it
+ * does not speak delivery, once written), and rejects with a `FaultError` once it is known not
+ * delivered (close(), a fatal fault, suspension, `maxResends` connections without an ack, or a
+ * new session it is not sent in: `session_changed`).
  */
 export type SendResult =
   | { readonly status: 'sent'; readonly delivered?: Promise<Delivered> }

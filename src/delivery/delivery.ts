@@ -15,12 +15,12 @@ import {
   type ResumeFailure,
   readAck,
   readWelcome,
-  seqOf,
   type WelcomeData,
 } from '../protocol/delivery.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
+import { ackViolation, readNumbered, welcomeViolation } from './checks.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
 
@@ -45,23 +45,26 @@ export interface DeliverySnapshot {
   readonly recovery: Recovery | null;
 }
 
-/** The delivery state of a socket, for `useSyncExternalStore`. */
-export interface DeliveryChannel {
-  getSnapshot(): DeliverySnapshot;
-  subscribe(listener: () => void): () => void;
-}
-
 /** What the delivery mechanism tells the connection machine. */
 export type DeliverySignal =
-  | { readonly type: 'welcome'; readonly resync: Fault | null }
+  /** The welcome was applied; `fault` (a resync, a session change) is to report and show. */
+  | { readonly type: 'welcome'; readonly fault: Fault | null }
+  /** The server answered the hello with something else: it does not speak delivery. */
   | { readonly type: 'plain' }
-  | { readonly type: 'ack-timeout' };
+  | { readonly type: 'ack-timeout' }
+  /**
+   * This connection cannot go on: the server broke the protocol (`protocol_violation`) or cannot
+   * read the session (`session_unavailable`). Nothing it said was applied; leave it and retry.
+   */
+  | { readonly type: 'delivery-failed'; readonly fault: Fault };
 
-/** How delivery makes and reports faults (the socket's host). */
+/** How delivery makes, reports and hides what it must (the socket's host). */
 export interface DeliveryReporter {
   report(fault: Fault): Fault;
   client(code: ClientCode, cause?: string, requestId?: string): Fault;
   isolate<T>(what: string, callback: () => T, fallback: T): T;
+  /** Strings never to show (the resume secret): redacted from every fault from now on. */
+  conceal(secrets: readonly string[]): void;
 }
 
 export interface DeliveryParts {
@@ -70,10 +73,16 @@ export interface DeliveryParts {
   readonly elapsed: () => number;
   readonly reporter: DeliveryReporter;
   readonly signal: (signal: DeliverySignal) => void;
-  /** Takes acknowledged frames out of the send queue. */
+  /** Takes frames out of the send queue (acknowledged, or settled without being sent). */
   readonly unqueue: (frame: NumberedFrame) => void;
   /** Writes what the send queue can write now (a held frame was let go). */
   readonly flush?: () => void;
+  /** Rejects pending requests that were sent and whose frame matches. */
+  readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
+  /** Rejects one pending request, sent or not. */
+  readonly rejectRequest: (requestId: string, fault: Fault) => void;
+  /** The session ended: a connection under way (it said or will say the old hello) is left. */
+  readonly leave: () => void;
   /**
    * @internal Where a socket taking over a session another socket ran starts (a new leader tab,
    * tabs/delivery-handover.ts).
@@ -92,7 +101,10 @@ export interface DeliveryAdoption {
     /** The session's resume secret. */
     readonly secret?: string;
     readonly lastSeen: number;
-    /** The last number handed out (the next new send gets one more). */
+    /**
+     * The last number handed out (the next new send gets one more). Also the highest seq the
+     * server may have seen from the session's earlier sockets: a welcome may acknowledge up to it.
+     */
     readonly lastSeq: number;
   };
   /** A number to give the next frame instead of a new one (a frame re-sent under its old seq). */
@@ -103,13 +115,33 @@ export interface DeliveryAdoption {
   readonly held?: (seq: number) => boolean;
   /** Given the socket's flush, to call once a held frame may go. */
   readonly bind?: (flush: () => void) => void;
+  /** The session and its resume secret changed (a welcome, `endSession()`), for the next leader. */
+  readonly session?: (session: string | null, secret: string | undefined) => void;
+}
+
+/** The delivery state of a socket (`socket.delivery`), for `useSyncExternalStore`. */
+export interface DeliveryChannel {
+  getSnapshot(): DeliverySnapshot;
+  subscribe(listener: () => void): () => void;
+  /**
+   * Ends the session (call it on logout): every send and request kept for it is rejected with a
+   * `session_changed` fault (saying whether it may have been processed), and the session, its
+   * resume secret and the highest server seq seen are forgotten. A connection in the session is
+   * left; the next one starts a new session. Nothing without delivery.
+   */
+  endSession(): void;
 }
 
 export interface Delivery extends DeliveryChannel {
-  /** Delivery is on or still being negotiated (not a plain server). */
+  /** Delivery is on or still being negotiated (not a plain server): sends carry their number. */
   readonly active: boolean;
-  /** The next send's number, or undefined on a plain server. */
-  number(): number | undefined;
+  /**
+   * The fault of a send or request refused because `maxUnacked` are kept already (reported), or
+   * undefined when there is room.
+   */
+  overflow(requestId?: string): Fault | undefined;
+  /** The next send's number (kept off the wire on a plain server, where it only tracks the send). */
+  number(): number;
   /** Tracks a numbered send; with `receipt`, returns the promise of its fate. */
   track(frame: NumberedFrame, receipt: boolean): Promise<Delivered> | undefined;
   forget(seq: number): void;
@@ -142,6 +174,7 @@ const OFF: DeliverySnapshot = Object.freeze({
 export const NO_DELIVERY: DeliveryChannel = {
   getSnapshot: () => OFF,
   subscribe: () => () => {},
+  endSession: () => {},
 };
 
 /** Sockets that warned about a plain server in this realm: once per page, not per socket. */
@@ -153,17 +186,33 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const timers = createTimers(parts.clock);
   const listeners = new Set<() => void>();
   const adoption = parts.adoption;
+  const seed = adoption?.seed;
   adoption?.bind?.(() => parts.flush?.());
   let mode: 'negotiating' | 'on' | 'plain' = 'negotiating';
-  let session: string | null = adoption?.seed?.session ?? null;
+  let session: string | null = seed?.session ?? null;
   /** The resume secret of `session`, from its welcome (never logged, never in a snapshot). */
-  let secret: string | undefined = adoption?.seed?.secret;
+  let secret: string | undefined = seed?.secret;
+  if (secret !== undefined) reporter.conceal([secret]);
   /** The highest server seq handlers have seen. */
-  let lastSeen = adoption?.seed?.lastSeen ?? 0;
-  let nextSeq = adoption?.seed?.lastSeq ?? 0;
+  let lastSeen = seed?.lastSeen ?? 0;
+  /** The last number handed out. */
+  let nextSeq = seed?.lastSeq ?? 0;
+  /**
+   * The highest seq written in `session`, on any connection: what a welcome may acknowledge. A
+   * session taken over from another socket may have had anything up to its last number written.
+   */
+  let sessionWritten = seed?.lastSeq ?? 0;
+  /** Numbers up to this one were handed out by the socket the session was taken over from. */
+  const priorUpTo = seed?.lastSeq ?? 0;
   let hellos = 0;
-  let helloId: string | null = null;
   let recovery: Recovery | null = null;
+  // The current connection's part: the hello out, its welcome, what it may acknowledge.
+  let helloId: string | null = null;
+  let welcomed = false;
+  /** What this connection may acknowledge: its welcome's `acked`, and the seqs written on it. */
+  let bound = 0;
+  /** Nothing more of this connection is believed (a violation, or the session ended under it). */
+  let broken = false;
   let snapshot: DeliverySnapshot = Object.freeze({ mode, session, unacked: 0, recovery });
 
   /** The snapshot as the books are now: the same object while nothing it shows changed. */
@@ -215,29 +264,137 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     changed();
   };
 
-  const welcome = (w: WelcomeData) => {
-    const first = session === null;
-    session = w.session;
-    secret = w.secret;
-    mode = 'on';
-    // Another socket of the session (a tab that led before) may have used numbers this one never
-    // heard of: new sends go above everything the server processed.
-    if (w.acked > nextSeq) nextSeq = w.acked;
-    acknowledge(w.acked);
-    let resync: Fault | null = null;
-    if (w.resumed && !first) {
-      recovery = { resumed: true, replayed: w.replay ?? 0, at: parts.clock.now() };
-    } else if (!w.resumed) {
-      lastSeen = w.seq;
-      if (!first) {
-        const reason = w.reason ?? 'unknown_session';
-        const cause = `the server could not replay the messages missed (${reason})`;
-        resync = reporter.client('resync', cause);
-        recovery = { resumed: false, reason, at: parts.clock.now() };
-      }
+  /** A new connection, or none: nothing of the last one counts any more. */
+  const newConnection = () => {
+    helloId = null;
+    welcomed = false;
+    bound = 0;
+    broken = false;
+  };
+
+  /** The server broke the protocol: nothing more of this connection is believed; it is left. */
+  const violated = (cause: string): true => {
+    broken = true;
+    helloId = null;
+    parts.signal({ type: 'delivery-failed', fault: reporter.client('protocol_violation', cause) });
+    return true;
+  };
+
+  /**
+   * Settles kept sends that must not go in the session now running, each with a `session_changed`
+   * fault whose cause `why` writes (told whether the send may have been processed). Their
+   * requests reject with it.
+   */
+  const settleKept = (
+    which: (sent: boolean) => boolean,
+    why: (sent: boolean) => string,
+  ): number => {
+    let count = 0;
+    for (const { frame, sent } of ledger.kept()) {
+      if (!which(sent)) continue;
+      count += 1;
+      const fault = reporter.report(reporter.client('session_changed', why(sent), frame.requestId));
+      ledger.reject(frame.seq, fault);
+      parts.unqueue(frame);
+      if (frame.requestId !== undefined) parts.rejectRequest(frame.requestId, fault);
     }
+    if (count > 0) changed();
+    return count;
+  };
+
+  /** The app must refetch: server messages were missed and cannot be replayed. */
+  const missed = (reason: ResumeFailure) =>
+    reporter.client('resync', `missed messages cannot be replayed (${reason})`);
+
+  /**
+   * The server gave a new session where the client had one: nothing kept for the old one that may
+   * have been processed goes into it. Returns the fault the app is told.
+   */
+  const replaced = (w: WelcomeData): Fault => {
+    const reason = w.reason ?? 'unknown_session';
+    recovery = { resumed: false, reason, at: parts.clock.now() };
+    if (reason === 'other_principal') {
+      // Another user's session was asked for: nothing of it goes to this one, sent or not.
+      const cause = 'new session: the old one belongs to another user (other_principal)';
+      const kept = settleKept(
+        () => true,
+        (sent) => (sent ? `${cause}; sent in the old one, it may have been processed` : cause),
+      );
+      const fault = reporter.client('session_changed', `${cause}; ${kept} kept sends not sent`);
+      parts.rejectRequests(() => true, fault);
+      return fault;
+    }
+    // Requests the server had processed: their replies were in the history that is gone.
+    const fault = missed(reason);
+    parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
+    // Sent before: processed in the old session, maybe. Sending it again could do it twice.
+    settleKept(
+      (sent) => sent,
+      () => `the server forgot its session (${reason}): it may have been processed, not sent again`,
+    );
+    return fault;
+  };
+
+  const welcome = (w: WelcomeData) => {
+    const asked = session;
+    const violation = welcomeViolation(w, { asked, lastSeen, written: sessionWritten });
+    if (violation !== undefined) return violated(violation);
+    welcomed = true;
+    bound = w.acked;
+    mode = 'on';
+    secret = w.secret;
+    reporter.conceal([w.secret]);
+    let fault: Fault | null = null;
+    if (asked !== null && w.session === asked) {
+      acknowledge(w.acked);
+      if (w.resumed) {
+        recovery = { resumed: true, replayed: w.replay ?? 0, at: parts.clock.now() };
+      } else {
+        // Never backwards: a lower seq here would replay what handlers saw.
+        lastSeen = Math.max(lastSeen, w.seq);
+        const reason = w.reason ?? 'history_gone';
+        fault = missed(reason);
+        recovery = { resumed: false, reason, at: parts.clock.now() };
+        // Requests the server had processed: their replies were in the history that is gone.
+        parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
+      }
+    } else {
+      session = w.session;
+      lastSeen = w.seq;
+      sessionWritten = 0;
+      // The first session of this socket (or the first after endSession()) replaces nothing.
+      if (asked !== null) fault = replaced(w);
+    }
+    session = w.session;
+    adoption?.session?.(session, secret);
     changed();
-    parts.signal({ type: 'welcome', resync });
+    parts.signal({ type: 'welcome', fault });
+  };
+
+  /** The reply to this connection's hello. */
+  const answer = (envelope: Envelope) => {
+    helloId = null;
+    if (envelope.type !== DeliveryType.welcome) return parts.signal({ type: 'plain' });
+    const data = envelope.data as { v?: unknown; reason?: unknown } | null;
+    // Another major version: a server that does not speak this one (the explicit answer).
+    if (Number.isSafeInteger(data?.v) && data?.v !== DELIVERY_VERSION)
+      return parts.signal({ type: 'plain' });
+    if (data?.reason === 'unavailable') {
+      // "Try again", not "start over": nothing of this welcome is applied (no acked, no seq, no
+      // secret, no flush), whatever else it carries.
+      broken = true;
+      const cause = 'welcome reason unavailable: the server cannot read its session store';
+      return parts.signal({
+        type: 'delivery-failed',
+        fault: reporter.client('session_unavailable', cause),
+      });
+    }
+    const w = readWelcome(data);
+    if (w === undefined)
+      return violated(
+        'a malformed welcome (v, session, resumed, seq, acked and secret are required)',
+      );
+    welcome(w);
   };
 
   const settleWith =
@@ -255,21 +412,26 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       listeners.add(own);
       return () => listeners.delete(own);
     },
+    overflow(requestId) {
+      if (ledger.size < options.maxUnacked) return undefined;
+      const cause = `delivery.maxUnacked (${options.maxUnacked}) reached`;
+      return reporter.report(reporter.client('queue_overflow', cause, requestId));
+    },
     held: (seq) => adoption?.held?.(seq) === true,
     number() {
-      if (mode === 'plain') return undefined;
       return adoption?.forced?.() ?? ++nextSeq;
     },
     track(frame, receipt) {
       adoption?.tracked?.(frame);
+      const prior = frame.seq <= priorUpTo;
       let promise: Promise<Delivered> | undefined;
       if (receipt) {
         promise = new Promise<Delivered>((resolve, reject) => {
-          ledger.track(frame, settleWith(resolve, reject));
+          ledger.track(frame, settleWith(resolve, reject), prior);
         });
         // An app that never looks at the receipt must not get an unhandled rejection.
         promise.catch(() => {});
-      } else ledger.track(frame, null);
+      } else ledger.track(frame, null, prior);
       changed();
       return promise;
     },
@@ -278,50 +440,57 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       changed();
     },
     written(frame) {
+      ledger.written(frame.seq, elapsed());
       if (mode === 'plain') {
-        ledger.written(frame.seq, elapsed());
         ledger.unconfirmWritten();
         return changed();
       }
-      ledger.written(frame.seq, elapsed());
+      if (frame.seq > bound) bound = frame.seq;
+      if (frame.seq > sessionWritten) sessionWritten = frame.seq;
       watchAcks();
     },
     hello(send) {
+      newConnection();
       helloId = `sockguard.hello.${++hellos}`;
       send(helloFrame(session, lastSeen, helloId, secret));
     },
     inbound(envelope) {
+      if (mode === 'plain') return envelope.type.startsWith('sockguard.');
+      if (broken) return true;
       const { type } = envelope;
       if (helloId !== null && envelope.meta?.request_id === helloId) {
-        helloId = null;
-        const w = type === DeliveryType.welcome ? readWelcome(envelope.data) : undefined;
-        if (w === undefined || w.v !== DELIVERY_VERSION) parts.signal({ type: 'plain' });
-        else welcome(w);
+        answer(envelope);
         return true;
       }
       if (type === DeliveryType.ack) {
-        const ack = readAck(envelope.data);
-        if (ack !== undefined && mode === 'on') acknowledge(ack.seq);
+        if (!welcomed) return violated('ack before the welcome');
+        const ack = readAck(envelope.data)?.seq;
+        const wrong = ackViolation(ack, bound);
+        if (wrong !== undefined || ack === undefined) return violated(wrong ?? '');
+        acknowledge(ack);
         return true;
       }
       // A control frame of a later version, or out of place: never an app message.
       if (type.startsWith('sockguard.')) return true;
-      if (mode !== 'on') return false;
-      const seq = seqOf(envelope);
-      if (seq === undefined) return false;
+      const numbered = readNumbered(envelope, lastSeen);
+      if (numbered.kind === 'unnumbered') return false;
+      if (!welcomed) return violated('numbered message before the welcome');
+      if (numbered.kind === 'violation') return violated(numbered.cause);
       // A replayed message the handlers saw already.
-      if (seq <= lastSeen) return true;
+      if (numbered.kind === 'duplicate') return true;
+      const { seq } = numbered;
       lastSeen = seq;
       return false;
     },
     lift() {
       timers.clearAll();
-      helloId = null;
+      newConnection();
       const { again, given } = ledger.lift(options.maxResends);
       for (const frame of given) {
         const cause = `sent on ${options.maxResends} connections without an acknowledgement; it may have arrived`;
         const fault = reporter.report(reporter.client('not_acknowledged', cause, frame.requestId));
         ledger.reject(frame.seq, fault);
+        parts.rejectRequests((seq) => seq === frame.seq, fault);
       }
       if (given.length > 0) changed();
       return again;
@@ -332,9 +501,9 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     },
     discardAll(cause) {
       timers.clearAll();
-      helloId = null;
-      for (const { frame, written } of ledger.kept()) {
-        const why = written
+      newConnection();
+      for (const { frame, sent } of ledger.kept()) {
+        const why = sent
           ? `${cause}; it was sent but not acknowledged, so it may have arrived`
           : `${cause} before it was sent`;
         const fault = reporter.report(reporter.client('connection_closed', why, frame.requestId));
@@ -342,16 +511,49 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       }
       changed();
     },
-    plain() {
-      mode = 'plain';
+    endSession() {
+      const cause = 'endSession() was called';
+      settleKept(
+        () => true,
+        (sent) =>
+          `${cause} ${sent ? 'before an ack: it may have been processed' : 'before it was sent'}`,
+      );
+      const fault = reporter.client('session_changed', `${cause} before the reply came`);
+      parts.rejectRequests(() => true, fault);
+      // The connection still in the old session is believed no more; the socket leaves it.
+      if (helloId !== null || welcomed) broken = true;
       helloId = null;
       timers.clearAll();
-      ledger.unconfirmWritten();
+      session = null;
+      secret = undefined;
+      lastSeen = 0;
+      sessionWritten = 0;
+      recovery = null;
+      adoption?.session?.(null, undefined);
+      changed();
+      parts.leave();
+    },
+    plain() {
+      mode = 'plain';
+      newConnection();
+      timers.clearAll();
+      // Written on an earlier connection to a server that spoke delivery then: its fate is not
+      // known, and a plain server would not drop a repeat. Unconfirmed, and not sent again.
+      const cause = 'the server no longer speaks delivery: sent before, it may have arrived';
+      for (const frame of ledger.unconfirmWritten(true)) {
+        parts.unqueue(frame);
+        if (frame.requestId !== undefined) {
+          const fault = reporter.report(
+            reporter.client('connection_closed', cause, frame.requestId),
+          );
+          parts.rejectRequest(frame.requestId, fault);
+        }
+      }
       changed();
       if (!warnedPlain && isDevelopment()) {
         warnedPlain = true;
         console.warn(
-          'sockguard: delivery is on, but the server did not answer the hello with a welcome: sends are at most once on this socket (see docs/protocol.md, "Delivery").',
+          'sockguard: delivery is on, but the server answered the hello without a welcome: sends are at most once on this socket (see docs/protocol.md, "Delivery").',
         );
       }
     },

@@ -3,7 +3,6 @@
  * ends acknowledged, or rejected with a fault. It holds no timer and sends nothing; the delivery
  * mechanism asks it what to send again and what an ack settles.
  */
-
 import type { Frame as OutboundFrame } from '../core/extension.js';
 import type { Delivered } from '../core/types.js';
 import type { Fault } from '../protocol/fault.js';
@@ -18,6 +17,8 @@ export interface NumberedFrame extends OutboundFrame {
 interface Entry {
   readonly frame: NumberedFrame;
   readonly settle: ((result: Delivered | Fault) => void) | null;
+  /** Numbered by another socket of the session (a leader tab before), which may have written it. */
+  readonly prior: boolean;
   /** Written to the current connection (not only queued). */
   onWire: boolean;
   /** Connections it was written to. */
@@ -26,9 +27,25 @@ interface Entry {
   writtenAt: number;
 }
 
+/** A kept send as the books see it. */
+export interface Kept {
+  readonly frame: NumberedFrame;
+  /** Written to the current connection. */
+  readonly onWire: boolean;
+  /** Written to some connection (or by the socket that numbered it): it may have been processed. */
+  readonly sent: boolean;
+}
+
 export interface Ledger {
-  /** Tracks a send; `settle` (its receipt) is told its fate once. */
-  track(frame: NumberedFrame, settle: ((result: Delivered | Fault) => void) | null): void;
+  /**
+   * Tracks a send; `settle` (its receipt) is told its fate once. `prior`: another socket numbered
+   * it and may have written it (a frame a new leader tab sends again under its old seq).
+   */
+  track(
+    frame: NumberedFrame,
+    settle: ((result: Delivered | Fault) => void) | null,
+    prior?: boolean,
+  ): void;
   /** Forgets a send without telling it (it was refused, or its request settled). */
   forget(seq: number): void;
   /** The frame was written to the connection. */
@@ -42,13 +59,13 @@ export interface Ledger {
   lift(maxResends: number): { again: NumberedFrame[]; given: NumberedFrame[] };
   /** Settles one send with a fault, and forgets it. */
   reject(seq: number, fault: Fault): void;
-  /** Settles every send on the wire as written but unconfirmed (a plain server), and forgets it. */
-  unconfirmWritten(): void;
   /**
-   * Every send kept, oldest first, and whether it was ever written (to this connection or an
-   * earlier one: either way the server may have it).
+   * Settles every send written as unconfirmed (a plain server), and forgets it: those on the wire,
+   * and with `everSent` also those written on an earlier connection. Returns their frames.
    */
-  kept(): Array<{ readonly frame: NumberedFrame; readonly written: boolean }>;
+  unconfirmWritten(everSent?: boolean): NumberedFrame[];
+  /** Every send kept, oldest first. */
+  kept(): Kept[];
   /** When the oldest send on the wire was written, or null. */
   oldestWrite(): number | null;
   has(seq: number): boolean;
@@ -64,8 +81,8 @@ export function createLedger(): Ledger {
     entry.settle?.(result);
   };
   return {
-    track(frame, done) {
-      entries.set(frame.seq, { frame, settle: done, onWire: false, tries: 0, writtenAt: 0 });
+    track(frame, done, prior = false) {
+      entries.set(frame.seq, { frame, settle: done, prior, onWire: false, tries: 0, writtenAt: 0 });
     },
     forget: (seq) => void entries.delete(seq),
     written(seq, at) {
@@ -96,10 +113,21 @@ export function createLedger(): Ledger {
       return { again, given };
     },
     reject: (seq, fault) => settle(seq, fault),
-    unconfirmWritten() {
-      for (const [key, entry] of [...entries]) if (entry.onWire) settle(key, 'unconfirmed');
+    unconfirmWritten(everSent = false) {
+      const settled: NumberedFrame[] = [];
+      for (const [key, entry] of [...entries]) {
+        if (!entry.onWire && !(everSent && entry.tries > 0)) continue;
+        settled.push(entry.frame);
+        settle(key, 'unconfirmed');
+      }
+      return settled;
     },
-    kept: () => [...entries.values()].map(({ frame, tries }) => ({ frame, written: tries > 0 })),
+    kept: () =>
+      [...entries.values()].map(({ frame, onWire, tries, prior }) => ({
+        frame,
+        onWire,
+        sent: tries > 0 || prior,
+      })),
     oldestWrite() {
       for (const entry of entries.values()) if (entry.onWire) return entry.writtenAt;
       return null;

@@ -9,7 +9,10 @@ declare const process: { readonly env: { readonly NODE_ENV?: string | undefined 
 
 /** Delivery settings; `delivery: true` takes every default. */
 export interface DeliveryOptions {
-  /** Wait this long for the server's welcome; no answer means a plain server. @default 5000 */
+  /**
+   * Wait this long for the server's welcome. No answer in time is a failed attempt (a recoverable
+   * `hello_timeout` fault, retried with backoff), never taken for a plain server. @default 5000
+   */
   readonly helloTimeoutMs?: number;
   /**
    * A send on the open link unacknowledged this long means the link is dead: it is left and the
@@ -18,6 +21,11 @@ export interface DeliveryOptions {
   readonly ackTimeoutMs?: number;
   /** A send that went out on this many connections without an ack is given up (`not_acknowledged`). @default 5 */
   readonly maxResends?: number;
+  /**
+   * Sends and requests kept until acknowledged (queued or on the wire), at most. One more is
+   * refused (`queue_overflow`, nothing kept, no number taken). @default 10_000
+   */
+  readonly maxUnacked?: number;
 }
 
 export type ResolvedDelivery = Required<DeliveryOptions>;
@@ -26,12 +34,14 @@ export const DELIVERY_DEFAULTS = {
   helloTimeoutMs: 5000,
   ackTimeoutMs: 10_000,
   maxResends: 5,
+  maxUnacked: 10_000,
 } as const satisfies ResolvedDelivery;
 
 const RULES: Readonly<Record<keyof DeliveryOptions, Rule>> = {
   helloTimeoutMs: MS_1,
   ackTimeoutMs: MS_1,
   maxResends: COUNT_1,
+  maxUnacked: COUNT_1,
 };
 
 /** The delivery settings with defaults; in development a bad option throws, naming it. */

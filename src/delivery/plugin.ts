@@ -1,11 +1,12 @@
 /**
  * `delivery()`: acknowledged sends and resumable streams for one socket, as an extension the
  * socket knows nothing about (core/extension.ts). A function to import rather than a flag, so
- * apps that do not use delivery do not ship its code. The books are in `delivery.ts`; this file
- * ties them to the socket's life: a hello on every open (sends wait for the welcome), numbering
- * on the way out, control frames and duplicates on the way in, resends after a drop.
+ * apps that do not use delivery do not ship its code. The books and the checks of what the server
+ * says are in `delivery.ts`; this file ties them to the socket's life: a hello on every open
+ * (sends wait for the welcome, bounded by `helloTimeoutMs`), numbering on the way out, control
+ * frames, duplicates and gaps on the way in, resends after a drop.
  */
-import type { Extension, ExtensionFactory, Host } from '../core/extension.js';
+import type { Extension, ExtensionFactory, Frame, Host } from '../core/extension.js';
 import type { Socket } from '../core/types.js';
 import {
   createDelivery,
@@ -26,8 +27,8 @@ export interface DeliveryPlugin extends ExtensionFactory {
   readonly options: ResolvedDelivery;
   /**
    * @internal The same delivery, for a socket that takes over a session another socket ran (the
-   * new leader of the tabs sharing one connection): it resumes that session (hello with its name
-   * and the last seq seen) and numbers new sends after the old socket's.
+   * new leader of the tabs sharing one connection): it resumes that session (hello with its name,
+   * its secret and the last seq seen) and numbers new sends after the old socket's.
    */
   readonly adopt: (adoption: DeliveryAdoption) => DeliveryPlugin;
 }
@@ -36,8 +37,9 @@ export interface DeliveryPlugin extends ExtensionFactory {
 const channels = new WeakMap<object, DeliveryChannel>();
 
 /**
- * The delivery state of a socket (unacknowledged sends, session, last recovery), for
- * `useSyncExternalStore`; a constant `off` channel for a socket without delivery.
+ * The delivery state of a socket (unacknowledged sends, session, last recovery) for
+ * `useSyncExternalStore`, and `endSession()` for a logout; an `off` channel for a socket without
+ * delivery.
  */
 export const deliveryOf = (socket: object): DeliveryChannel => channels.get(socket) ?? NO_DELIVERY;
 
@@ -69,6 +71,8 @@ function pluginOf(resolved: ResolvedDelivery, adoption?: DeliveryAdoption): Deli
   };
 }
 
+const numbered = (frame: Frame): frame is NumberedFrame => frame.seq !== undefined;
+
 function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdoption): Extension {
   const { clock } = host;
   let hello: unknown;
@@ -76,14 +80,17 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
     if (hello !== undefined) clock.clearTimeout(hello);
     hello = undefined;
   };
+  const client = host.fault;
   const signal = (s: DeliverySignal) => {
     if (s.type === 'ack-timeout') {
       const cause = `a send got no acknowledgement within ${options.ackTimeoutMs} ms`;
-      return host.drop(host.fault({ source: 'transport', code: 'ack_timeout', cause }), true);
+      return host.drop(client({ source: 'transport', code: 'ack_timeout', cause }), true);
     }
     stopHello();
+    // Nothing this connection said is believed any more: leave it, retried by the policy.
+    if (s.type === 'delivery-failed') return host.drop(s.fault, false);
     if (s.type === 'plain') d.plain();
-    host.ready(s.type === 'welcome' ? (s.resync ?? undefined) : undefined);
+    host.ready(s.type === 'welcome' ? (s.fault ?? undefined) : undefined);
   };
   const d: Delivery = createDelivery({
     options,
@@ -91,35 +98,52 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
     elapsed: host.elapsed,
     reporter: {
       report: host.report,
-      client: (code, cause, requestId) => host.fault({ source: 'client', code, cause, requestId }),
+      client: (code, cause, requestId) => client({ source: 'client', code, cause, requestId }),
       isolate: host.isolate,
+      conceal: host.conceal,
     },
     signal,
     unqueue: (frame) => host.unqueue(frame),
     flush: host.flush,
+    // The replies of requests the server processed in a session that is gone: their requests
+    // fail (request/response settles what this names, by frame).
+    rejectRequests: (match, fault) =>
+      host.settle(fault, (frame, sent) => sent && match(frame?.seq)),
+    // The fault delivery reports names the request: request/response settles it by that id.
+    rejectRequest: () => {},
+    // The session ended under a connection (`endSession()`): it is left, and the next one starts
+    // a new session.
+    leave() {
+      const { status } = host.snapshot();
+      if (status === 'open' || status === 'connecting') host.socket.reconnect();
+    },
     ...(adoption ? { adoption } : {}),
   });
   channels.set(host.socket, d);
-  const numbered = (frame: { readonly seq?: number }): frame is NumberedFrame =>
-    frame.seq !== undefined;
   return {
     open() {
       if (!d.active) return host.ready();
       d.hello((text) => host.write(text));
-      // No welcome in time: the server does not speak delivery.
+      // Late is not plain (a slow session store): a failed attempt, retried with backoff.
       hello = clock.setTimeout(() => {
         hello = undefined;
-        signal({ type: 'plain' });
+        const cause = `no welcome within ${options.helloTimeoutMs} ms of the hello`;
+        host.drop(client({ source: 'transport', code: 'hello_timeout', cause }), false);
       }, options.helloTimeoutMs);
     },
     inbound: (envelope) => (d.inbound(envelope) ? null : undefined),
     outbound(meta) {
+      const requestId = typeof meta.request_id === 'string' ? meta.request_id : undefined;
+      const full = d.overflow(requestId);
+      if (full) return full;
       const seq = d.number();
-      if (seq === undefined) return undefined;
-      meta.seq = seq;
+      // A plain server gets no number: the books keep the send (its receipt) all the same.
+      if (d.active) meta.seq = seq;
       // A request's promise is its receipt; a send gets one.
-      const receipt = meta.request_id === undefined;
-      return (frame) => (numbered(frame) ? d.track(frame, receipt) : undefined);
+      return (frame) => {
+        frame.seq = seq;
+        return d.track(frame as NumberedFrame, requestId === undefined);
+      };
     },
     held: (frame) => numbered(frame) && d.held(frame.seq),
     written(frame) {
@@ -134,7 +158,9 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
       // Stopping: `settle` tells each kept send its fate; otherwise every one goes again.
       return stop ? [] : d.lift();
     },
-    settle(fault) {
+    settle(fault, match) {
+      // Only a stop settles delivery's books: what another extension names is its own work.
+      if (match) return;
       stopHello();
       d.discardAll(fault.detail.cause ?? fault.message);
     },

@@ -48,14 +48,12 @@ function appMessage(fault: Fault, messages: FaultMessages | undefined): string |
 }
 
 /**
- * Text made safe to keep: the exact secrets the client knows replaced (even bare), then anything
- * that looks like a credential, then capped (a cut first could leave half a token unseen).
+ * Text made safe to keep: the exact strings the caller knows are credentials replaced (even bare,
+ * as a server may echo a token), then anything that looks like one, then capped (a cut first could
+ * leave half a token unseen).
  */
-function redact(text: string, max: number, secrets: readonly string[] | undefined): string {
-  let out = text.slice(0, max * 4);
-  for (const secret of secrets ?? []) out = out.split(secret).join('[redacted]');
-  return clip(redactText(out), max);
-}
+const redact = (text: string, max: number, known: readonly string[] | undefined): string =>
+  clip(redactText(text.slice(0, max * 4), known), max);
 
 /** Classifies one failure into a fault: table row, overrides, user text, redacted detail. */
 export function classify(input: FaultInput, context: ClassifyContext): Fault {
@@ -75,19 +73,19 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
   const override = !requested && table && Object.hasOwn(table, code) ? table[code] : undefined;
   const severity = override?.severity ?? rowSeverity;
   const action = override?.action ?? rowAction;
-  const secrets = context.secrets;
+  const { known } = context;
   const detail: Record<string, unknown> = {};
   if (context.url !== undefined) detail.url = redactUrl(context.url);
   const extra: { requestId?: string; retryAfterMs?: number } = {};
   if (source === 'envelope') {
     if (typeof input.message === 'string')
-      detail.serverMessage = redact(input.message, 2000, secrets);
+      detail.serverMessage = redact(input.message, 2000, known);
     if (validRetry(input.retryAfterMs)) extra.retryAfterMs = input.retryAfterMs;
   } else if (source === 'close') {
     detail.closeCode = code;
-    detail.closeReason = redact(String(input.reason), 2000, secrets);
+    detail.closeReason = redact(String(input.reason), 2000, known);
     detail.wasClean = input.wasClean;
-  } else if (input.cause !== undefined) detail.cause = redact(input.cause, 500, secrets);
+  } else if (input.cause !== undefined) detail.cause = redact(input.cause, 500, known);
   if (source !== 'transport' && source !== 'close' && input.requestId !== undefined)
     extra.requestId = input.requestId;
   const kind =

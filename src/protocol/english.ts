@@ -67,6 +67,7 @@ const RETRY = 'Something went wrong. Please try again.';
 const INVALID = 'Received an invalid message.';
 const NO_CONNECT = 'Could not connect.';
 const RESYNC = 'Some updates were missed while offline. Refreshing…';
+const BUSY = 'The server is busy. Retrying shortly…';
 
 /** Generic texts of error envelopes (shown when the server text is unusable), by app code. */
 const ENVELOPE_TEXTS: Readonly<Record<number, string>> = {
@@ -98,7 +99,7 @@ const CLOSE_TEXTS: Readonly<Record<number, string>> = {
 const ACTION_TEXTS: Readonly<Record<FaultAction, string>> = {
   none: CLOSED,
   reconnect: `${LOST} Reconnecting…`,
-  backoff: 'The server is busy. Retrying shortly…',
+  backoff: BUSY,
   reauthenticate: SESSION,
   stop: CLOSED,
   resync: RESYNC,
@@ -111,6 +112,7 @@ const TRANSPORT_TEXTS: Readonly<Record<TransportCode, string>> = {
   offline: 'You are offline.',
   unreachable: 'The server cannot be reached or refused the connection.',
   ack_timeout: LOST,
+  hello_timeout: NO_CONNECT,
 };
 
 /** Generic texts of client-side checks. */
@@ -133,6 +135,9 @@ const CLIENT_TEXTS: Readonly<Partial<Record<ClientCode, string>>> = {
   unauthorized: SESSION,
   resync: RESYNC,
   not_acknowledged: 'A message could not be confirmed as delivered.',
+  protocol_violation: `${LOST} Reconnecting…`,
+  session_unavailable: BUSY,
+  session_changed: 'A message from an earlier session was not sent.',
 };
 
 /** Options of {@link englishTexts}. */

@@ -62,8 +62,8 @@ export interface ClassifyContext {
   /** Longest server text shown as `message`. @default 200 */
   readonly maxMessageLength?: number | undefined;
   /**
-   * Exact strings to redact wherever they appear (the tokens the client put in its URL), even
-   * when a server echoes them bare.
+   * Exact strings the caller knows are credentials (the query values of its connection URL, a
+   * resume secret): redacted wherever they appear in the fault, even bare (`redactKnown`).
    */
-  readonly secrets?: readonly string[] | undefined;
+  readonly known?: readonly string[] | undefined;
 }

@@ -24,7 +24,12 @@ export type TransportCode =
   /** The handshake failed several times in a row before the socket ever opened. */
   | 'unreachable'
   /** Delivery on: a send on the open link got no acknowledgement within `ackTimeoutMs`. */
-  | 'ack_timeout';
+  | 'ack_timeout'
+  /**
+   * Delivery on: the server did not answer the hello within `helloTimeoutMs` (a slow session
+   * store, say). A failed attempt, retried with backoff: never taken for a plain server.
+   */
+  | 'hello_timeout';
 
 /** Named codes of client-side checks. */
 export type ClientCode =
@@ -72,7 +77,26 @@ export type ClientCode =
    * Delivery on: a send was given up on: sent on `maxResends` connections without an
    * acknowledgement. It may or may not have arrived.
    */
-  | 'not_acknowledged';
+  | 'not_acknowledged'
+  /**
+   * Delivery on: the server broke the delivery protocol (an ack before the welcome or of a frame
+   * never sent, a welcome acknowledging more than was sent, a gap or a malformed number in its
+   * messages). Nothing it said was applied; the connection is left and retried with backoff.
+   * `detail.cause` says what it was.
+   */
+  | 'protocol_violation'
+  /**
+   * Delivery on: the server cannot read its session store right now (welcome reason
+   * `unavailable`). Nothing of that welcome was applied; retried with backoff.
+   */
+  | 'session_unavailable'
+  /**
+   * Delivery on: a send or request of an earlier session was settled without being sent in the
+   * new one: the server gave a new session (another user's session was asked for, or it forgot
+   * the old one), or the app called `socket.delivery.endSession()`. `detail.cause` says why, and
+   * whether it may have been processed (it was sent before).
+   */
+  | 'session_changed';
 
 /** Where a fault came from; discriminates {@link Fault}. */
 export type FaultSource = 'envelope' | 'close' | 'transport' | 'client';

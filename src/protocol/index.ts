@@ -48,5 +48,5 @@ export {
 } from './envelope.js';
 // fault.ts holds the public fault types and nothing else.
 export type * from './fault.js';
-export { redactText, redactUrl } from './redact.js';
+export { MIN_SECRET_LENGTH, redactKnown, redactText, redactUrl, secretsOfUrl } from './redact.js';
 export { type DataCheck, validateData } from './standard-schema.js';

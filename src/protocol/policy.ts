@@ -98,6 +98,10 @@ const CLIENT: Readonly<Partial<Record<ClientCode, Row>>> = {
   invalid_url: STOP,
   invalid_protocols: STOP,
   unauthorized: REAUTH,
+  // Delivery: the server broke the protocol on this connection; another may be served right.
+  protocol_violation: RECONNECT,
+  // Delivery: the session store cannot be read now: try again, but not at once.
+  session_unavailable: BACKOFF,
 };
 
 /** Missed server messages that cannot be replayed: the app refetches; the connection is fine. */

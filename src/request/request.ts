@@ -82,18 +82,13 @@ function booksOf(host: Host): Books {
       });
       host.requeue(again);
     },
-    settle(fault) {
-      each((id) => settle(id, { ...fault, requestId: id }));
+    settle(fault, match) {
+      each((id, entry) => {
+        if (!match || match(entry.frame, entry.sent)) settle(id, { ...fault, requestId: id });
+      });
     },
     reported(fault) {
       if (fault.requestId !== undefined) settle(fault.requestId, fault);
-      // Missed server messages: the replies of requests the server processed were among them.
-      // A request whose frame waits to go again (not processed) still gets its reply.
-      else if (fault.action === 'resync')
-        each((id, entry) => {
-          if (entry.sent && !(entry.frame && host.queued(entry.frame)))
-            settle(id, { ...fault, requestId: id });
-        });
     },
   };
   found = { pending };

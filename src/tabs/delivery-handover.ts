@@ -56,6 +56,12 @@ export interface DeliveryHandover {
   inbound(envelope: Envelope): void;
   /** True while leading a socket that resumes a session the tabs shared before this leader. */
   resuming(): boolean;
+  /**
+   * True when `prior` (a number an earlier leader gave, in the session this leader was seeded
+   * with) belongs to a session the server replaced: it may have been processed there, so it is
+   * not sent in the new one.
+   */
+  stale(prior: Numbered | undefined): boolean;
   /** Handed work numbered and unsettled, by seq (a new leader re-sends it first). */
   outstanding(): Outstanding[];
   /** Starts telling the other tabs about the leader's delivery; returns the stop. */
@@ -76,8 +82,11 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
   const plugin = isDeliveryPlugin(given) ? given : undefined;
   const listeners = new Set<() => void>();
   const book = new Map<string, Outstanding>();
-  /** What this tab knows of the shared session. */
+  /** What this tab knows of the shared session, and its resume secret (never in a snapshot). */
   let session: string | null = null;
+  let secret: string | undefined;
+  /** While leading: the session the socket was seeded with (an earlier leader's). */
+  let seeded: string | null = null;
   /** The highest server seq this tab's handlers saw, or a leader announced. */
   let seen = 0;
   let announcedSeen = 0;
@@ -116,15 +125,15 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
     leading ? deliveryOf(leading).getSnapshot() : plugin ? mirrored : NO_DELIVERY.getSnapshot();
   const on = () => snapshot().mode === 'on';
   const noteSession = (next: string | null) => {
-    // A new session numbers its messages from 1 again.
-    if (next !== null && next !== session) {
-      if (session !== null) {
-        seen = 0;
-        announcedSeen = 0;
-        passed = 0;
-      }
-      session = next;
+    if (next === session) return;
+    // A new session numbers its messages from 1 again; none (ended) has nothing to resume.
+    if (session !== null) {
+      seen = 0;
+      announcedSeen = 0;
+      passed = 0;
     }
+    session = next;
+    secret = undefined;
   };
   const remember = (entry: Outstanding) => {
     book.set(keyOf(entry.asker), entry);
@@ -148,6 +157,8 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
         snapshot: now,
         seen: Math.max(seen, passed),
         high,
+        // What a new leader needs to resume the session: a session id alone resumes nothing.
+        ...(secret === undefined ? {} : { secret }),
       });
     });
   };
@@ -161,17 +172,30 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
             listeners.add(own);
             return () => listeners.delete(own);
           },
+          endSession() {
+            // Every tab forgets the session: the leader's socket ends it, the others hear that.
+            if (leading) return deliveryOf(leading).endSession();
+            noteSession(null);
+            core.post({ k: 'end-session', from: core.tab });
+          },
         }
       : NO_DELIVERY,
     plugin() {
       if (!plugin) return undefined;
       issuedNew = false;
       adopted = session !== null;
+      seeded = session;
       const resume = Math.max(seen, announcedSeen);
+      const kept = secret === undefined ? {} : { secret };
       return plugin.adopt({
         ...(session === null
           ? {}
-          : { seed: { session, lastSeen: resume, lastSeq: high + SEQ_GAP } }),
+          : { seed: { session, ...kept, lastSeen: resume, lastSeq: high + SEQ_GAP } }),
+        session(next, nextSecret) {
+          noteSession(next);
+          secret = nextSecret;
+          tell();
+        },
         forced: () => {
           const seq = forced;
           forced = undefined;
@@ -243,6 +267,11 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
       if (seq !== undefined && seq > passed) passed = seq;
     },
     resuming: () => leading !== null && adopted,
+    stale(prior) {
+      if (prior === undefined || seeded === null || leading === null) return false;
+      const now = deliveryOf(leading).getSnapshot();
+      return now.mode === 'on' && now.session !== seeded;
+    },
     outstanding: () => [...book.values()].sort((a, b) => a.numbered.seq - b.numbered.seq),
     lead(socket) {
       leading = socket;
@@ -281,6 +310,8 @@ export function createDeliveryHandover(core: TabCore): DeliveryHandover {
         case 'delivery': {
           if (leading) return;
           noteSession(message.snapshot.session);
+          if (message.secret !== undefined && message.snapshot.session === session)
+            secret = message.secret;
           announcedSeen = message.seen;
           if (message.high > high) high = message.high;
           const next = message.snapshot;

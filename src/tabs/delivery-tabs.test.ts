@@ -173,7 +173,7 @@ function tabsOver(
 }
 
 describe('tabs with delivery: the new leader resumes the session', () => {
-  it('hello names the shared session and the last seq seen; handed sends go again under their seq, new ones far above', async () => {
+  it('hello names the shared session with its secret and the last seq seen; handed sends go again under their seq, new ones far above', async () => {
     const classes = [fakeWebSocketClass(), fakeWebSocketClass()];
     const { tabs, locks, channels } = tabsOver(classes);
     await settle();
@@ -197,7 +197,8 @@ describe('tabs with delivery: the new leader resumes the session', () => {
     next.open();
     await settle();
     const hello = next.frames().find((f) => f.type === 'sockguard.hello');
-    expect(hello?.data).toEqual({ v: 1, session: 's1', last_seq: 3 });
+    // The secret came over the tabs' channel: a session id alone resumes nothing.
+    expect(hello?.data).toEqual({ v: 1, session: 's1', last_seq: 3, secret: 'k1' });
     next.receive({
       type: 'sockguard.welcome',
       data: { v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 1, secret: 'k1' },

@@ -79,9 +79,8 @@ export function createHandOff(
     },
     send(type, data, meta) {
       const work: Work = { kind: 'send', type, data, meta };
-      const receipt =
-        core.parts.options.delivery && handover.channel.getSnapshot().mode !== 'plain';
-      if (!receipt) {
+      // With delivery every send has a receipt, on a plain server too ('unconfirmed' once written).
+      if (!core.parts.options.delivery) {
         hand(work, (_value, fault, reported) => {
           if (fault) store.getState().report(fault, reported ?? {});
         });

@@ -129,6 +129,13 @@ export function createLeader(
       done(value, fault, fault === undefined ? null : (router?.claim(fault) ?? null));
     };
     const prior = given ?? handover.prior(asker);
+    if (handover.stale(prior)) {
+      // Numbered in the session the server replaced: it may have been processed there.
+      const cause =
+        'numbered by an earlier leader tab in a session the server replaced: it may have been processed, so it is not sent in the new one';
+      over = true;
+      return done(undefined, core.clientFault('session_changed', cause), {});
+    }
     if (work.kind === 'send') {
       const result = handover.numbered(asker, work, prior, () =>
         socket.send(work.type, work.data as never, work.meta),

@@ -11,7 +11,7 @@
 
 import { IDLE as INITIAL_SNAPSHOT } from '../core/machine.js';
 import type { MessageHandler, Socket, SocketSnapshot } from '../core/types.js';
-import { showDelivery } from '../delivery/plugin.js';
+import { deliveryOf, showDelivery } from '../delivery/plugin.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { OWN_REQUEST, type RequestOptions, request } from '../request/request.js';
@@ -109,6 +109,9 @@ export function createSharedSocket(parts: TabsParts): Socket {
         return;
       case 'reconnect':
         core.local?.reconnect();
+        return;
+      case 'end-session':
+        if (core.local) deliveryOf(core.local).endSession();
         return;
       case 'visible':
         leader.onVisible(message.from, message.visible);

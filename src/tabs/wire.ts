@@ -125,7 +125,11 @@ export type TabMessage =
       readonly seen: number;
       /** The highest client seq it handed out. */
       readonly high: number;
+      /** The session's resume secret (same-origin tabs only; never in a snapshot or a log). */
+      readonly secret?: string;
     }
+  /** A tab ended the session (`socket.delivery.endSession()`): the leader ends it on its socket. */
+  | { readonly k: 'end-session'; readonly from: string }
   /** A follower asks whether the leader still runs (answered by its message handler). */
   | { readonly k: 'probe'; readonly from: string; readonly nonce: number }
   /** The leader's answer to a probe. */

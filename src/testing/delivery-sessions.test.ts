@@ -42,11 +42,16 @@ function use(): Scenario {
   return scenario;
 }
 
-/** Opens a probe and says hello as a client's first connection would. */
-async function welcomed(scenario: Scenario, session: string | null = null, lastSeq = 0) {
+/** Opens a probe and says hello as a client's first connection would (or resumes `session`). */
+async function welcomed(
+  scenario: Scenario,
+  session: string | null = null,
+  lastSeq = 0,
+  secret?: string,
+) {
   const probe = await open();
   const welcomes = scenario.welcomes.length;
-  probe.send(helloFrame(session, lastSeq, `sockguard.hello.${welcomes + 1}`));
+  probe.send(helloFrame(session, lastSeq, `sockguard.hello.${welcomes + 1}`, secret));
   await scenario.waitForWelcome(welcomes + 1);
   return probe;
 }
@@ -60,7 +65,7 @@ describe('a delivery scenario on the wire', () => {
     await vi.waitFor(() => expect(probe.frames).toHaveLength(1));
     expect(probe.frames[0]).toEqual({
       type: 'sockguard.welcome',
-      data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0 },
+      data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'secret-1' },
       meta: { request_id: 'sockguard.hello.1' },
     });
   });
@@ -121,13 +126,21 @@ describe('a delivery scenario on the wire', () => {
     const first = await welcomed(scenario);
     for (const n of [1, 2, 3]) scenario.send('news', n);
     await vi.waitFor(() => expect(first.frames).toHaveLength(4));
-    const second = await welcomed(scenario, 's1', 1);
+    const second = await welcomed(scenario, 's1', 1, 'secret-1');
     expect(await first.closed).toBe(1000);
     await vi.waitFor(() => expect(second.frames).toHaveLength(3));
     expect(second.frames).toEqual([
       {
         type: 'sockguard.welcome',
-        data: { v: 1, session: 's1', resumed: true, seq: 3, acked: 0, replay: 2 },
+        data: {
+          v: 1,
+          session: 's1',
+          resumed: true,
+          seq: 3,
+          acked: 0,
+          replay: 2,
+          secret: 'secret-1',
+        },
         meta: { request_id: 'sockguard.hello.2' },
       },
       { type: 'news', data: 2, meta: { seq: 2 } },

@@ -2,8 +2,12 @@
  * The server side of delivery for a scenario (docs/protocol.md "Delivery", rules of the server
  * side): sessions with their numbering, history and `acked` counter, welcomes and replays,
  * cumulative acks and dropped duplicates, plus the knobs a test turns (held acks, a resume made
- * to fail). The wire rules live in `protocol/delivery.ts`; this file keeps the books. It holds no
- * timer and knows nothing of msw: the scenario hands it connections and a way to write to them.
+ * to fail). As `sockguard/server` does, a session belongs to a principal and resumes only with its
+ * secret: a hello with a wrong or missing secret gets a new session (`unknown_session`), one
+ * naming another principal's session a new session (`other_principal`), neither disturbing the
+ * session asked for; `unavailable` is a welcome then a close 1013, and nothing of that connection
+ * is processed. The wire rules live in `protocol/delivery.ts`; this file keeps the books. It holds
+ * no timer and knows nothing of msw: the scenario hands it connections and a way to write to them.
  */
 import {
   ackFrame,
@@ -25,6 +29,13 @@ export interface DeliveryScenarioOptions {
    * `resumed: false, reason: 'history_gone'`. @default 1000
    */
   readonly historyLimit?: number;
+  /**
+   * Who is on a connection, from its URL (the token a test put in it): each session belongs to the
+   * principal of the connection that started it, and a hello naming it from another principal's
+   * connection gets a new session with `reason: 'other_principal'`. Default: one principal for
+   * every connection.
+   */
+  readonly principal?: (url: URL) => string | undefined;
 }
 
 /** How the scenario writes to and closes its connections. */
@@ -32,11 +43,18 @@ export interface DeliveryWire<C> {
   write(connection: C, text: string): void;
   live(connection: C): boolean;
   close(connection: C, code: number, reason: string): void;
+  /** Closes once what was written before has gone out. */
+  closeAfterWrites(connection: C, code: number, reason: string): void;
+  /** The URL the connection was opened with. */
+  url(connection: C): URL;
 }
 
 /** What the scenario does with a client envelope once delivery has seen it. */
 export type Verdict =
-  /** A delivery control frame (a hello): answered here, not an application frame. */
+  /**
+   * A delivery control frame (a hello): answered here, not an application frame; or any frame of
+   * a connection whose session could not be read (`unavailable`): nothing of it is processed.
+   */
   | 'control'
   /** A numbered frame the session processed already: acknowledged again, not processed. */
   | 'duplicate'
@@ -55,12 +73,18 @@ interface Session<C> {
   history: Array<{ readonly seq: number; readonly text: string }>;
   connection: C | null;
   readonly secret: string;
+  /** The principal of the connection that started it: only its connections resume it. */
+  readonly principal: string | undefined;
 }
 
-/** A connection before its first frame (application sends wait), plain, or in a session. */
+/**
+ * A connection before its first frame (application sends wait), plain, in a session, or refused
+ * (its session could not be read: nothing of it is processed until it closes).
+ */
 type Peer<C> =
   | { readonly state: 'pending'; readonly backlog: WireEnvelope[] }
   | { readonly state: 'plain' }
+  | { readonly state: 'refused' }
   | { readonly state: 'session'; readonly session: Session<C> };
 
 /** The delivery side of one scenario. */
@@ -96,6 +120,7 @@ export function createDeliverySessions<C extends object>(
   options: DeliveryScenarioOptions = {},
 ): DeliverySessions<C> {
   const historyLimit = options.historyLimit ?? 1000;
+  const principalOf = (connection: C) => options.principal?.(wire.url(connection));
   if (!Number.isSafeInteger(historyLimit) || historyLimit < 0) {
     throw new TypeError(
       `createScenario: delivery.historyLimit must be a whole number >= 0, got ${String(historyLimit)}`,
@@ -180,6 +205,7 @@ export function createDeliverySessions<C extends object>(
       history: [],
       connection: null,
       secret: `secret-${sessionCount}`,
+      principal: principalOf(connection),
     };
     sessions.set(session.id, session);
     attach(connection, session);
@@ -209,8 +235,25 @@ export function createDeliverySessions<C extends object>(
       reason = failNext;
       failNext = null;
     }
-    if (known === undefined || reason === 'unknown_session') {
-      if (known !== undefined) sessions.delete(known.id);
+    if (reason === 'unavailable') {
+      // The store could not be read: a welcome that says so, then a close; nothing more of this
+      // connection is processed, and the session is left as it is.
+      peers.set(connection, { state: 'refused' });
+      const data = { session: read.session, resumed: false, seq: 0, acked: 0 };
+      welcome(connection, { ...data, reason, secret: read.secret ?? 'unavailable' }, requestId);
+      wire.closeAfterWrites(connection, 1013, 'Session store unavailable: try again later');
+      return;
+    }
+    // A session id alone resumes nothing: without its secret it is a session this server does
+    // not know. The session asked for is left as it is, its connection undisturbed.
+    if (known === undefined || read.secret !== known.secret) {
+      return start(connection, requestId, 'unknown_session', backlog);
+    }
+    if (reason === 'other_principal' || known.principal !== principalOf(connection)) {
+      return start(connection, requestId, 'other_principal', backlog);
+    }
+    if (reason === 'unknown_session') {
+      sessions.delete(known.id);
       return start(connection, requestId, 'unknown_session', backlog);
     }
     if (reason === 'history_gone') known.history = [];
@@ -256,6 +299,7 @@ export function createDeliverySessions<C extends object>(
     },
     inbound(connection, envelope) {
       const peer = peers.get(connection) ?? { state: 'plain' };
+      if (peer.state === 'refused') return 'control';
       if (envelope.type === DeliveryType.hello) {
         hello(connection, envelope, peer.state === 'pending' ? peer.backlog : []);
         return 'control';

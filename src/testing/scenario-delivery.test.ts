@@ -7,6 +7,7 @@ import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryOf } from '../delivery/plugin.js';
 import { createSocket, type Delivered, delivery, type SendResult } from '../index.js';
+import { helloFrame } from '../protocol/delivery.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { request } from '../request/request.js';
 import { createScenario, type ScenarioOptions } from './scenario.js';
@@ -54,6 +55,13 @@ async function dropAndReconnect({ scenario }: Started, whileAway: () => void = (
   return scenario.welcomes[welcomes];
 }
 
+/** The fault a promise rejected with. */
+async function faultOf(promise: Promise<unknown>) {
+  const error = await promise.catch((e: unknown) => e);
+  if (!(error instanceof FaultError)) throw new Error(`not a FaultError: ${String(error)}`);
+  return error.fault;
+}
+
 function receipt(result: SendResult): Promise<Delivered> {
   if (result.status === 'rejected' || !result.delivered) throw new Error('no receipt');
   return result.delivered;
@@ -80,7 +88,9 @@ describe('createScenario({ delivery: true }) with a real socket: sends', () => {
   it('welcomes the first hello with a new session, and a send resolves acknowledged once processed', async () => {
     const started = await start();
     const { scenario, socket } = started;
-    expect(scenario.welcomes).toEqual([{ v: 1, session: 's1', resumed: false, seq: 0, acked: 0 }]);
+    expect(scenario.welcomes).toEqual([
+      { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'secret-1' },
+    ]);
     expect(deliveryOf(socket).getSnapshot()).toMatchObject({ mode: 'on', session: 's1' });
     const result = socket.send('note', { text: 'a' });
     await tick();
@@ -176,7 +186,15 @@ describe('createScenario({ delivery: true }) with a real socket: server messages
       scenario.send('news', 3);
       scenario.send('news', 4);
     });
-    expect(welcome).toEqual({ v: 1, session: 's1', resumed: true, seq: 4, acked: 0, replay: 2 });
+    expect(welcome).toEqual({
+      v: 1,
+      session: 's1',
+      resumed: true,
+      seq: 4,
+      acked: 0,
+      replay: 2,
+      secret: 'secret-1',
+    });
     expect(seen).toEqual([1, 2, 3, 4]);
     expect(deliveryOf(socket).getSnapshot().recovery).toMatchObject({ resumed: true, replayed: 2 });
     scenario.send('news', 5);
@@ -286,5 +304,126 @@ describe('createScenario({ delivery: true }): other clients and misuse', () => {
     const error = await sent.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FaultError);
     expect((error as FaultError).fault.detail.cause).toContain('may have arrived');
+  });
+});
+
+describe('createScenario({ delivery }) follows the server rules: secret, principal, unavailable', () => {
+  /** A scenario whose principal is the `user` of the URL, and a socket whose url() says who. */
+  async function twoUsers() {
+    vi.useFakeTimers({ now: 0 });
+    const scenario = createScenario(URL, {
+      delivery: { principal: (url) => url.searchParams.get('user') ?? undefined },
+    });
+    server.use(scenario.handler);
+    const who = { user: 'alice' };
+    const socket = createSocket({
+      url: () => `${URL}?user=${who.user}`,
+      delivery: delivery(),
+      random: () => 0.5,
+      environment: false,
+      heartbeat: false,
+    });
+    await tick();
+    return { scenario, socket, who };
+  }
+
+  it('user switch via url() and reconnect() sends nothing of the old session, and shows nothing of it', async () => {
+    const { scenario, socket, who } = await twoUsers();
+    const seen: unknown[] = [];
+    socket.on('news', (e) => seen.push(e.data));
+    scenario.holdAcks();
+    const kept = receipt(socket.send('note', 'alice 1'));
+    await tick();
+    scenario.goSilent();
+    const unsent = receipt(socket.send('note', 'alice 2'));
+    await tick();
+    scenario.goSilent(false);
+    scenario.send('news', 'for alice');
+    await tick();
+    // Alice logs out, Bob logs in in the same tab: url() gives Bob's token, then reconnect().
+    who.user = 'bob';
+    const welcomes = scenario.welcomes.length;
+    socket.reconnect();
+    await tick();
+    expect(scenario.welcomes[welcomes]).toMatchObject({
+      session: 's2',
+      resumed: false,
+      reason: 'other_principal',
+    });
+    const bobs = receipt(socket.send('note', 'bob 1'));
+    scenario.releaseAcks();
+    await tick();
+    await expect(bobs).resolves.toBe('acknowledged');
+    // Processed in Bob's session: Bob's send only. Alice's frames never went into it.
+    expect(scenario.processed.map((e) => e.data)).toEqual(['alice 1', 'bob 1']);
+    expect(scenario.sent.filter((e) => e.data === 'alice 2')).toHaveLength(1);
+    expect((await faultOf(kept)).code).toBe('session_changed');
+    expect((await faultOf(unsent)).code).toBe('session_changed');
+    expect(seen).toEqual(['for alice']);
+    expect(deliveryOf(socket).getSnapshot()).toMatchObject({ session: 's2', unacked: 0 });
+    expect(socket.getSnapshot().lastFault?.code).toBe('session_changed');
+    socket.close();
+  });
+
+  it('logout: endSession() rejects what was kept and the next user starts a new session', async () => {
+    const { scenario, socket, who } = await twoUsers();
+    scenario.holdAcks();
+    const kept = receipt(socket.send('note', 'alice'));
+    await tick();
+    // What url() returns changes first: the connection endSession() starts is Bob's.
+    who.user = 'bob';
+    deliveryOf(socket).endSession();
+    await tick();
+    expect((await faultOf(kept)).detail.cause).toMatch(/endSession/);
+    expect(scenario.welcomes.at(-1)).toMatchObject({ session: 's2', resumed: false });
+    expect(scenario.welcomes.at(-1)?.reason).toBeUndefined();
+    expect(scenario.urls.at(-1)?.searchParams.get('user')).toBe('bob');
+    socket.close();
+  });
+
+  it('a hello with a wrong secret gets a new session, and the owner of the session keeps it', async () => {
+    const started = await start();
+    const { scenario } = started;
+    scenario.send('news', 1);
+    await tick();
+    const probe = new WebSocket(URL);
+    await new Promise((resolve) => probe.addEventListener('open', resolve));
+    probe.send(helloFrame('s1', 0, 'intruder', 'guessed'));
+    await scenario.waitForWelcome(2);
+    expect(scenario.welcomes[1]).toMatchObject({
+      session: 's2',
+      resumed: false,
+      reason: 'unknown_session',
+    });
+    expect(scenario.openConnections).toBe(2);
+    probe.close();
+    started.socket.close();
+  });
+
+  it("failNextResume('unavailable'): the client applies nothing and comes back after a backoff", async () => {
+    const started = await start();
+    const { scenario, socket } = started;
+    const seen: unknown[] = [];
+    socket.on('news', (e) => seen.push(e.data));
+    scenario.send('news', 1);
+    scenario.holdAcks();
+    const sent = watch(receipt(socket.send('note', 'a')));
+    await tick();
+    scenario.failNextResume('unavailable');
+    scenario.drop();
+    await vi.advanceTimersByTimeAsync(RETRY_MS);
+    await tick();
+    expect(scenario.welcomes.at(-1)).toMatchObject({ reason: 'unavailable' });
+    expect(socket.getSnapshot().lastFault?.code).toBe('session_unavailable');
+    expect(socket.getSnapshot().status).toBe('reconnecting');
+    expect(scenario.processed).toHaveLength(1);
+    scenario.releaseAcks();
+    await vi.advanceTimersByTimeAsync(6000);
+    await tick();
+    expect(scenario.welcomes.at(-1)).toMatchObject({ session: 's1', resumed: true, acked: 1 });
+    await tick();
+    expect(sent.settled).toBe(true);
+    expect(seen).toEqual([1]);
+    socket.close();
   });
 });

@@ -101,8 +101,11 @@ export interface Scenario {
   releaseAcks(): void;
   /**
    * Delivery: the next hello that names a known session is welcomed with `resumed: false` and
-   * `reason`: `history_gone` (same session, history cleared), `unknown_session` (a new session),
-   * or `unavailable` (same session). The client reports a `resync` fault. @default 'history_gone'
+   * `reason`: `history_gone` (same session, history cleared; the client reports a `resync` fault),
+   * `unknown_session` (a new session: a `resync` fault, and sends written before are rejected),
+   * `other_principal` (a new session: every send kept for the old one is rejected), or
+   * `unavailable` (the welcome, then a close 1013; nothing of that connection is processed, and
+   * the client retries). @default 'history_gone'
    */
   failNextResume(reason?: ResumeFailure): void;
   /** Delivery: resolves with the welcome once `welcomes` reaches `count`. @default the next one */
@@ -128,6 +131,8 @@ const WIRE = {
   write: (client: MockClient, text: string) => client.send(text),
   live: isLive,
   close: (client: MockClient, code: number, reason: string) => client.close(code, reason),
+  closeAfterWrites: closeAfterSends,
+  url: (client: MockClient) => client.url,
 };
 
 function deliveryOf(option: ScenarioOptions['delivery']): DeliverySessions<MockClient> | null {

@@ -121,7 +121,12 @@ export function claimsOf(
   );
 
   if (on) {
-    const reported = [...c2s.lostReported.keys()].filter((k) => !ALLOWED_REPORTED.has(k));
+    // A restart that lost the history ends the session: the client does not send again into the
+    // new one what it wrote in the old one (it may have been processed), and says so per send.
+    const forgot = books.historyLosses > 0;
+    const reported = [...c2s.lostReported.keys()].filter(
+      (k) => !ALLOWED_REPORTED.has(k) && !(forgot && k === 'session_changed'),
+    );
     claim(
       'delivery negotiated, never plain',
       !obs.delivery.wentPlain,
@@ -134,7 +139,7 @@ export function claimsOf(
     );
     claim('client to server: every receipt settled', c2s.pending === 0, `${c2s.pending} pending`);
     claim(
-      'client to server: losses only where the contract allows (fatal fault, resync)',
+      'client to server: losses only where the contract allows (fatal fault, resync, a session the server forgot)',
       reported.length === 0,
       reported.map((k) => `${k} ${c2s.lostReported.get(k)}`).join(', '),
     );

@@ -104,7 +104,7 @@ const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: 'src/delivery/delivery.ts',
-        find: `        if (ack !== undefined && mode === 'on') acknowledge(ack.seq);`,
+        find: `        acknowledge(ack);`,
         replace: `        // the acknowledgement is ignored`,
       },
     ],

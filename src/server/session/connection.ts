@@ -6,7 +6,7 @@
  * consumer; a delivery session stays for its resume).
  */
 import { truncateCloseReason } from '../reason.js';
-import type { Inbound } from './inbound.js';
+import type { Inbound } from './frames.js';
 import type { SessionSocket } from './types.js';
 
 const OPEN = 1;

@@ -5,8 +5,8 @@
  */
 import type { Envelope } from '../../protocol/envelope.js';
 import type { ConnectionLimits } from './connection.js';
+import type { ReadOptions } from './frames.js';
 import type { HistoryStore, MaybePromise } from './history-store.js';
-import type { ReadOptions } from './inbound.js';
 import type { Session, SessionError, SessionSocket } from './types.js';
 
 /** The outcome of a store call: its value, or the failure already reported. */

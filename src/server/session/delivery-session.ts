@@ -202,7 +202,7 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
       this.scheduleAck();
       return;
     }
-    const handled = handleInbound(this.context, this, connection, item);
+    const handled = handleInbound(this.context, this, connection.socket, item);
     if (seq === undefined) return handled;
     if (handled === undefined) return this.processed(seq);
     return handled.then(() => this.processed(seq));

@@ -6,29 +6,12 @@
 import { DeliveryType } from '../../protocol/delivery.js';
 import type { WireMeta } from '../../protocol/envelope.js';
 import { type Envelope, type ParseOptions, parseFrame } from '../../protocol/envelope.js';
-import type { Connection } from './connection.js';
 import type { LayerContext } from './context.js';
 import { byteLengthOf, textOf } from './frame-text.js';
+import type { Inbound, ReadOptions } from './frames.js';
 import type { Session, SessionSocket } from './types.js';
 
-/**
- * A client frame after reading: an envelope, or what was wrong with it; `size` is its length on
- * the wire in bytes (what the layer's queues count).
- */
-export type Inbound =
-  | { readonly ok: true; readonly envelope: Envelope; readonly size: number }
-  | {
-      readonly ok: false;
-      readonly binary: boolean;
-      readonly requestId: string | undefined;
-      readonly size: number;
-    };
-
-/** How a frame is read: `parseFrame`'s limits and the size in bytes checked before decoding. */
-export interface ReadOptions {
-  readonly parse: ParseOptions;
-  readonly maxFrameBytes: number;
-}
+export type { Inbound, ReadOptions } from './frames.js';
 
 /** The envelope type prefix the extension reserves. */
 export const RESERVED_PREFIX = 'sockguard.';
@@ -78,7 +61,7 @@ export const requestOption = (id: string | undefined) =>
 export function handleInbound<S extends SessionSocket>(
   context: LayerContext<S>,
   session: Session,
-  connection: Connection<S>,
+  socket: S,
   item: Inbound,
 ): void | Promise<void> {
   if (!item.ok) {
@@ -102,5 +85,5 @@ export function handleInbound<S extends SessionSocket>(
     void session.sendError(4000, message, requestOption(envelope.meta?.request_id));
     return;
   }
-  return context.deliver(envelope, session, connection.socket);
+  return context.deliver(envelope, session, socket);
 }

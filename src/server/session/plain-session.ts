@@ -75,7 +75,9 @@ export class PlainSession<S extends SessionSocket> implements Session, FrameSink
     void this.inbound
       .run(() =>
         // Draining: a plain client is at most once, so a frame not started is not started at all.
-        this.context.draining ? undefined : handleInbound(this.context, this, connection, item),
+        this.context.draining
+          ? undefined
+          : handleInbound(this.context, this, connection.socket, item),
       )
       .then(handled, handled);
   }
