@@ -204,6 +204,7 @@ const GOES: { readonly [P in PhaseName]: Partial<Record<EventType, PhaseName | '
     stable: '=',
     'auth-wait': '=',
     ready: '=',
+    lost: '=',
     suspend: '=',
     drop: 'waiting',
     online: '=',

@@ -765,6 +765,9 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       usable();
     },
     // Still down while a gating extension has not said ready (its own timeout bounds that).
+    lost: (e, p) => {
+      if (p.name === 'open' && p.gated) markLost(e, p);
+    },
     suspend: (e, p) => {
       if (p.name === 'open' && p.gated) suspend(e, p);
     },
