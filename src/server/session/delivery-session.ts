@@ -135,7 +135,20 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   }
 
   private closeAfterSends(code: number | undefined, reason: string | undefined): Promise<void> {
-    return this.outbound.run(() => this.connection?.close(code, reason));
+    return this.outbound.run(() => {
+      // A batched ack still waiting for its timer goes out first: without it the client would
+      // send frames this server already processed again to the next instance.
+      this.flushAck();
+      this.connection?.close(code, reason);
+    });
+  }
+
+  /** Writes the ack the batching timer holds back, now. */
+  private flushAck(): void {
+    if (this.ackTimer === undefined) return;
+    stopTimer(this.ackTimer);
+    this.ackTimer = undefined;
+    this.writeAck();
   }
 
   /** Numbers one frame in the store and writes it; on a store failure writes it unnumbered. */
@@ -337,11 +350,12 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
   /** Forgets the session here (the store forgets it by its own expiry) and tells the app. */
   end(reason = 'Session ended', code = 1000): void {
     if (this.dead) return;
+    // Frames processed in this session are acked before it goes: the client reports them done
+    // rather than refused when it finds the session gone.
+    this.flushAck();
     this.dead = true;
     stopTimer(this.ttlTimer);
-    stopTimer(this.ackTimer);
     this.ttlTimer = undefined;
-    this.ackTimer = undefined;
     this.dropSubscription();
     if (this.context.sessions.get(this.id) === this) this.context.sessions.delete(this.id);
     const connection = this.connection;
@@ -356,19 +370,11 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     // The frames the handlers sent (replies) are numbered, kept and written.
     await this.outbound.run(() => {});
     await this.ackWrites;
-    if (this.ackTimer !== undefined) {
-      stopTimer(this.ackTimer);
-      this.ackTimer = undefined;
-      this.writeAck();
-    }
+    this.flushAck();
   }
 
   shutdown(): void {
-    if (this.ackTimer !== undefined) {
-      stopTimer(this.ackTimer);
-      this.ackTimer = undefined;
-      this.writeAck();
-    }
+    this.flushAck();
     stopTimer(this.ttlTimer);
     this.ttlTimer = undefined;
     this.dead = true;
