@@ -118,7 +118,11 @@ export interface Scenario {
    * Returns an undo.
    */
   onConnection(listener: (connection: { index: number; url: URL }) => void): () => void;
-  /** Resolves once `connections` reaches `count`. @default connections + 1 (the next handshake) */
+  /**
+   * Resolves once `connections` reaches `count`. @default connections + 1 (the next handshake)
+   * Rejects at once, naming the fix, when the test environment has no `WebSocket` (so the client
+   * cannot connect at all); so do `waitForMessage` and `waitForWelcome`.
+   */
   waitForConnection(count?: number): Promise<number>;
   /** Resolves with the first envelope from index `from` of `sent` that matches. @default from 0 */
   waitForMessage(
@@ -138,6 +142,25 @@ const WIRE = {
 function deliveryOf(option: ScenarioOptions['delivery']): DeliverySessions<MockClient> | null {
   if (option === undefined || option === false) return null;
   return createDeliverySessions(WIRE, option === true ? {} : option);
+}
+
+/**
+ * What a wait says at once when the test environment has no `WebSocket` (Node 20's own
+ * environment): the client would report `no_websocket` and never connect, and the wait would end
+ * only at the test's timeout with nothing to go on.
+ */
+function noWebSocket(member: string): Error {
+  return new Error(
+    `scenario.${member}: this test environment has no WebSocket, so no client can connect (its ` +
+      `socket reports no_websocket) and msw has nothing to intercept. Put ` +
+      `"// @vitest-environment happy-dom" (or jsdom) as the first line of the test file, or set ` +
+      `test.environment in vitest.config.ts.`,
+  );
+}
+
+/** A wait for the client: rejected at once when no client can connect at all. */
+function waitForClient<T>(member: string, wait: () => Promise<T>): Promise<T> {
+  return typeof globalThis.WebSocket === 'function' ? wait() : Promise.reject(noWebSocket(member));
 }
 
 /**
@@ -295,7 +318,9 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
     waitForWelcome: (count) => {
       const { welcomes } = books('waitForWelcome()');
       const wanted = count ?? welcomes.length + 1;
-      return waiters.waitFor(() => (welcomes.length >= wanted ? welcomes[wanted - 1] : undefined));
+      return waitForClient('waitForWelcome()', () =>
+        waiters.waitFor(() => (welcomes.length >= wanted ? welcomes[wanted - 1] : undefined)),
+      );
     },
     reply: (type, replyHandler, opts = {}) => {
       const entry = { handler: replyHandler, replyType: opts.replyType ?? type };
@@ -312,8 +337,12 @@ export function createScenario(url: string, options: ScenarioOptions = {}): Scen
       };
     },
     waitForConnection: (count = urls.length + 1) =>
-      waiters.waitFor(() => (urls.length >= count ? urls.length : undefined)),
+      waitForClient('waitForConnection()', () =>
+        waiters.waitFor(() => (urls.length >= count ? urls.length : undefined)),
+      ),
     waitForMessage: (predicate, opts = {}) =>
-      waiters.waitFor(() => sent.slice(opts.from ?? 0).find(predicate)),
+      waitForClient('waitForMessage()', () =>
+        waiters.waitFor(() => sent.slice(opts.from ?? 0).find(predicate)),
+      ),
   };
 }
