@@ -16,9 +16,9 @@ import type {
 } from '../protocol/fault.js';
 import type { FaultInput, FaultMessages, FaultOverrides } from '../protocol/fault-input.js';
 import { redactText } from '../protocol/redact.js';
+import { why } from '../protocol/why.js';
 import { clampDelay } from './clock.js';
 import type { SocketSnapshot, SocketStatus } from './types.js';
-import { why } from './why.js';
 
 /** Timers the machine arms by name; when one fires, the runner steps the event of that name. */
 export type TimerName =

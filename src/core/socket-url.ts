@@ -4,6 +4,8 @@
  * server (it would fail the same way on every retry).
  */
 
+import { why } from '../protocol/why.js';
+
 /**
  * Schemes a WebSocket accepts: ws and wss; http and https, which browsers (and `ws`) map to
  * them; and `ws+unix`, the `ws` package's Unix socket scheme.
@@ -25,9 +27,9 @@ export function urlProblem(href: string): string | undefined {
   try {
     scheme = new URL(href, pageUrl()).protocol;
   } catch {
-    return 'the URL does not parse';
+    return why('url_unparsed');
   }
   if (SCHEMES.has(scheme)) return undefined;
   // Only the scheme: a text built from the rest of the URL could carry its token.
-  return `the scheme ${JSON.stringify(scheme.slice(0, 20))} is not ws:, wss:, http: or https:`;
+  return why('url_scheme', JSON.stringify(scheme.slice(0, 20)));
 }

@@ -11,6 +11,7 @@ import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
 import { redactUrl, secretsOfUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
+import { why } from '../protocol/why.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
@@ -43,7 +44,6 @@ import { createTimers } from './timers.js';
 import type { Delivered, SendResult, Socket, SocketMessages } from './types.js';
 import { isUnauthorized } from './unauthorized.js';
 import { findWebSocket, type WebSocketConstructor } from './websocket.js';
-import { why } from './why.js';
 
 const FATAL = { severity: 'fatal', action: 'stop' } as const;
 const SENT: SendResult = { status: 'sent' };

@@ -9,7 +9,6 @@
 import { clampDelay } from '../core/clock.js';
 import { type Extension, type Frame, type Host, hostOf } from '../core/extension.js';
 import type { MessageMap, SendDataOf, Socket } from '../core/types.js';
-import { why } from '../core/why.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
@@ -18,6 +17,7 @@ import {
   type StandardSchemaV1,
   validateData,
 } from '../protocol/standard-schema.js';
+import { why } from '../protocol/why.js';
 import { checkRequestOptions, type RequestOptions } from './options.js';
 
 export type { RequestOptions };

@@ -6,8 +6,8 @@
  */
 
 import type { ExtensionFactory } from '../core/extension.js';
-import { why } from '../core/why.js';
 import { type DataSchemas, validateData } from '../protocol/standard-schema.js';
+import { why } from '../protocol/why.js';
 
 /** What `validate` returns: pass it as `createSocket({ schemas })`; it carries the map's types. */
 export interface Validation<S extends DataSchemas> extends ExtensionFactory {

@@ -3,7 +3,7 @@
  * figures in production (`connect_timeout_open 10000`), so the prose never ships to users. The
  * codes are listed, with their prose, in `why-prose.ts` and docs/protocol.md.
  *
- * The guard is the inline form of dev.ts: bundlers replace `process.env.NODE_ENV` and drop the
+ * The guard is the inline form of core/dev.ts: bundlers replace `process.env.NODE_ENV` and drop the
  * prose with its table; without a bundler (no `process`), the catch makes it development.
  */
 import { prose } from './why-prose.js';
