@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
-// The README's "test an auth redirect" example, verbatim but for the import paths: it must work.
+// The "test an auth redirect" example of README.md and docs/testing.md, verbatim but for the
+// import paths: it must work (docs-examples-text.test.ts holds both pages to this text).
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { createSocket } from '../../src/index.js';

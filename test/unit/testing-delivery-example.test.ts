@@ -1,8 +1,9 @@
-// The delivery example of docs/testing.md, verbatim but for the import paths: it must work.
+// @vitest-environment happy-dom
+// The delivery example of docs/testing.md, verbatim but for the import paths: it must work
+// (docs-examples-text.test.ts holds the page to this text).
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { deliveryOf } from '../../src/delivery/plugin.js';
-import { createSocket, delivery } from '../../src/index.js';
+import { createSocket, delivery, deliveryOf } from '../../src/index.js';
 import { createScenario } from '../../src/testing/index.js';
 
 const server = setupServer();
