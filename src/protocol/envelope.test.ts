@@ -129,6 +129,17 @@ describe('parseFrame refuses what is not a JSON text frame (invalid_frame)', () 
     expect(rejected(parseFrame(nested(11), { maxDepth: 10 })).cause).toBe('nested deeper than 10');
   });
 
+  it('refuses nesting that comes after many siblings, however many openers precede it', () => {
+    // The count of openers lets the scan stop early only when it is exact: past its cap (4 times
+    // maxDepth) the scan reads on, so a deep tail after 300 small objects is still found.
+    const tail = (siblings: number, levels: number) =>
+      `{"type":"t","data":[${'{"a":1},'.repeat(siblings)}${'['.repeat(levels)}${']'.repeat(levels)}]}`;
+    for (const siblings of [10, 60, 200, 255, 256, 300, 1000]) {
+      expect(parseFrame(tail(siblings, 62)).ok).toBe(true);
+      expect(rejected(parseFrame(tail(siblings, 63))).cause).toBe('nested deeper than 64');
+    }
+  });
+
   it('checks depth on the text before JSON.parse: a frame nested 400,000 deep is never parsed', () => {
     const spy = vi.spyOn(JSON, 'parse');
     const deep = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;

@@ -5,7 +5,7 @@
  * the two agree.
  */
 import { clip } from './clip.js';
-import { hasMoreOpeners, hasProtoKey, nestsDeeperThan } from './json-walk.js';
+import { countOpeners, hasProtoKey, nestsDeeperThan } from './json-walk.js';
 import { why } from './why.js';
 
 /** Envelope metadata (SPEC.md section 1). Unknown keys are kept. */
@@ -72,6 +72,8 @@ export const DEFAULT_MAX_FRAME_CHARS = 1_048_576;
 /** @see ParseOptions.maxDepth */
 export const DEFAULT_MAX_DEPTH = 64;
 const MAX_CAUSE_CHARS = 120;
+/** How many times `maxDepth` openers `parseFrame` counts before the depth scan (see there). */
+const OPENERS_COUNTED = 4;
 
 type Json = Record<string, unknown>;
 
@@ -155,7 +157,8 @@ function envelopeProblem(value: unknown): string | undefined {
  * Parses one inbound frame into an envelope. Never throws, whatever `raw` is. Size and depth are
  * checked on the text BEFORE `JSON.parse`: a 50 MB frame is refused unread, a frame nested 400,000
  * deep after reading `maxDepth` brackets (the depth scan runs only when a cheap count says the frame
- * has more brackets than `maxDepth`, so small frames never pay for it). `__proto__` keys (a
+ * has more brackets than `maxDepth`, so small frames never pay for it, and that count lets the scan
+ * stop once the brackets left cannot go deeper than `maxDepth`). `__proto__` keys (a
  * prototype pollution vector for any later merge) are looked for in the parsed value, only when the
  * text could hold one. A valid frame returns the parsed object itself.
  */
@@ -166,11 +169,10 @@ export function parseFrame(raw: unknown, options?: ParseOptions): ParseResult {
     return fail('invalid_frame', why('frame_too_long', raw.length, maxChars));
   }
   const maxDepth = options?.maxDepth ?? DEFAULT_MAX_DEPTH;
-  if (
-    raw.length >= 2 * maxDepth &&
-    hasMoreOpeners(raw, maxDepth) &&
-    nestsDeeperThan(raw, maxDepth)
-  ) {
+  // Openers are counted up to a few times the limit: past that their number is not known, and
+  // the scan reads until it is sure.
+  const openers = raw.length < 2 * maxDepth ? 0 : countOpeners(raw, OPENERS_COUNTED * maxDepth);
+  if (openers > maxDepth && nestsDeeperThan(raw, maxDepth, openers)) {
     return fail('invalid_frame', why('too_deep', maxDepth));
   }
   let value: unknown;

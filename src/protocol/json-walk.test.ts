@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { hasMoreOpeners, hasProtoKey, nestsDeeperThan } from './json-walk.js';
+import { countOpeners, hasProtoKey, nestsDeeperThan } from './json-walk.js';
 
 /** The real nesting depth of a JSON value (the top-level object or array is 1, a scalar 0). */
 function depthOf(value: unknown): number {
@@ -35,6 +35,27 @@ describe('nestsDeeperThan: the depth of a JSON text, read before JSON.parse', ()
     );
   });
 
+  it('agrees too when it is given the count of openers, and stops once those left cannot go deeper', () => {
+    fc.assert(
+      fc.property(nested, fc.integer({ min: 0, max: 8 }), fc.boolean(), (value, limit, spaced) => {
+        const text = JSON.stringify(value, null, spaced ? 1 : undefined);
+        const openers = countOpeners(text, Number.POSITIVE_INFINITY);
+        expect(nestsDeeperThan(text, limit, openers)).toBe(depthOf(value) > limit);
+      }),
+      { numRuns: 3000 },
+    );
+    // A list of 80 small objects (81 openers) under a limit of 64 is decided within its first 20
+    // objects: the scan trusts the count and reads no further, so a deep tail the count leaves out
+    // is not seen (the count parseFrame gives is never short: it includes every opener).
+    const list = `[${'{"a":1},'.repeat(80)}`;
+    const deepTail = `${list}${'['.repeat(70)}${']'.repeat(71)}`;
+    expect(nestsDeeperThan(deepTail, 64, 81)).toBe(false);
+    expect(nestsDeeperThan(deepTail, 64, countOpeners(deepTail, Number.POSITIVE_INFINITY))).toBe(
+      true,
+    );
+    expect(nestsDeeperThan(deepTail, 64)).toBe(true);
+  });
+
   it('stops at the first bracket past the limit: a frame nested 400,000 deep costs nothing', () => {
     const deep = `${'['.repeat(400_000)}${']'.repeat(400_000)}`;
     const started = performance.now();
@@ -55,10 +76,12 @@ describe('nestsDeeperThan: the depth of a JSON text, read before JSON.parse', ()
   });
 });
 
-describe('hasMoreOpeners and hasProtoKey', () => {
-  it('counts openers anywhere, strings included (a cheap upper bound of the depth)', () => {
-    expect(hasMoreOpeners('[{"a":"[["}]', 3)).toBe(true);
-    expect(hasMoreOpeners('[{"a":"[["}]', 4)).toBe(false);
+describe('countOpeners and hasProtoKey', () => {
+  it('counts openers anywhere, strings included (a cheap upper bound of the depth), up to its cap', () => {
+    expect(countOpeners('[{"a":"[["}]', 10)).toBe(4);
+    expect(countOpeners('[{"a":"[["}]', 4)).toBe(4);
+    expect(countOpeners('[{"a":"[["}]', 3)).toBe(Number.POSITIVE_INFINITY);
+    expect(countOpeners('"a"', 2)).toBe(0);
   });
 
   it('finds a __proto__ own key at any depth, without recursion', () => {

@@ -15,17 +15,19 @@ const CLOSE_BRACE = 0x7d;
 const CLOSE_BRACKET = 0x5d;
 
 /**
- * True when `raw` holds more than `limit` `{` or `[` characters. Depth can never exceed that
- * count, so most frames skip the depth scan; `indexOf` is far cheaper than a character loop.
+ * How many `{` and `[` characters `raw` holds, strings included, or Infinity past `cap` (the count
+ * is then not known). Depth can never exceed that count, so most frames skip the depth scan, and
+ * it bounds what is left of the frame as the scan reads it. `indexOf` is far cheaper than a
+ * character loop.
  */
-export function hasMoreOpeners(raw: string, limit: number): boolean {
+export function countOpeners(raw: string, cap: number): number {
   let count = 0;
   for (const opener of OPENERS) {
     for (let at = raw.indexOf(opener); at !== -1; at = raw.indexOf(opener, at + 1)) {
-      if (++count > limit) return true;
+      if (++count > cap) return Number.POSITIVE_INFINITY;
     }
   }
-  return false;
+  return count;
 }
 
 const OPENERS = ['{', '['] as const;
@@ -33,11 +35,15 @@ const OPENERS = ['{', '['] as const;
 /**
  * True when the JSON text `raw` nests objects and arrays deeper than `maxDepth` (the top-level
  * value is depth 1). One pass over the text, brackets inside strings skipped; it stops at the first
- * bracket past the limit. For a text that is not JSON the answer does not matter: JSON.parse
- * refuses it right after (an unterminated string reads as not too deep).
+ * bracket past the limit. `openers`, when known, is how many `{` and `[` the text holds (strings
+ * included, so never fewer than the real ones): the scan also stops once the openers left could
+ * not take it past the limit (a long list of small objects is decided within its first few
+ * dozen). For a text that is not JSON the answer does not matter: JSON.parse refuses it right
+ * after (an unterminated string reads as not too deep).
  */
-export function nestsDeeperThan(raw: string, maxDepth: number): boolean {
+export function nestsDeeperThan(raw: string, maxDepth: number, openers = Infinity): boolean {
   let depth = 0;
+  let left = openers;
   const length = raw.length;
   for (let at = 0; at < length; at++) {
     const code = raw.charCodeAt(at);
@@ -46,6 +52,7 @@ export function nestsDeeperThan(raw: string, maxDepth: number): boolean {
       if (at < 0) return false;
     } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
       if (++depth > maxDepth) return true;
+      if (depth + --left <= maxDepth) return false;
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       depth--;
     }
