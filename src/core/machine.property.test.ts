@@ -177,7 +177,7 @@ describe('machine invariants under random event sequences', () => {
           if (state.phase.name === 'waiting') expect(state.phase.due).not.toBeNull();
           if (status === 'closed' || status === 'failed') {
             // A stop clears every timer, and nothing is armed or started after that.
-            const cleared = effects.findIndex((x) => x.type === 'clear-all');
+            const cleared = effects.findIndex((x) => x.type === 'halt');
             if (status !== before.snapshot.status) expect(cleared).toBeGreaterThanOrEqual(0);
             const later: readonly Effect[] = effects.slice(cleared + 1);
             expect(later.some((x) => x.type === 'arm' || x.type === 'connect')).toBe(false);

@@ -297,12 +297,12 @@ describe('machine: starting and opening', () => {
     expect(armed(effects, 'connect-timeout')?.ms).toBe(10_000);
   });
 
-  it('an open clears the down timers, resolves the store, starts the heartbeat, tells extensions, flushes', () => {
+  it('an open clears the down timers, resolves the store, starts the heartbeat and tells extensions (one effect), flushes', () => {
     const { state, effects } = drive(OPEN);
     expect(state.snapshot).toMatchObject({ status: 'open', openedAt: 1_000_000 });
-    expect(types(effects)).toEqual(['clear', 'resolve', 'beat', 'opened', 'clear', 'arm', 'flush']);
+    expect(types(effects)).toEqual(['clear', 'resolve', 'opened', 'clear', 'arm', 'flush']);
     expect(effects[0]).toEqual({ type: 'clear', timers: ['connect-timeout'] });
-    expect(effects[4]).toEqual({ type: 'clear', timers: ['lost', 'suspend'] });
+    expect(effects[3]).toEqual({ type: 'clear', timers: ['lost', 'suspend'] });
     expect(armed(effects, 'stable')?.ms).toBe(5000);
   });
 
@@ -369,7 +369,7 @@ describe('machine: drops and retries', () => {
     const { state, effects } = drive([...OPEN, closed(1008)]);
     expect(state.snapshot.status).toBe('failed');
     expect(types(effects)).toEqual(
-      expect.arrayContaining(['clear-all', 'unwatch', 'settle', 'report']),
+      expect.arrayContaining(['halt', 'settle', 'report']),
     );
     expect(armed(effects, 'retry')).toBeUndefined();
     expect(state.fatal).toBe(reported(effects)[0]?.id);
@@ -591,7 +591,7 @@ describe('machine: stopping', () => {
       dead: false,
       stop: true,
     });
-    expect(types(effects)).toEqual(expect.arrayContaining(['clear-all', 'unwatch', 'settle']));
+    expect(types(effects)).toEqual(expect.arrayContaining(['halt', 'settle']));
     const old = {
       type: 'closed',
       attempt: state.attempt - 1,

@@ -97,7 +97,6 @@ export interface Config {
   readonly prefix: string;
   readonly overrides?: FaultOverrides | undefined;
   readonly messages?: FaultMessages | undefined;
-  readonly maxMessageLength?: number | undefined;
   /**
    * Exact strings the socket knows are credentials (its URL's tokens, a resume secret): redacted
    * from every fault, even when a server echoes them bare.
@@ -170,8 +169,10 @@ export type EventType = Event['type'];
 
 /** What the runner does. */
 export type Effect =
+  /** Browser events (network, visibility, the back/forward cache) become events. */
   | { readonly type: 'watch' }
-  | { readonly type: 'unwatch' }
+  /** The run is over: every timer cleared (held sends released), browser events unwatched. */
+  | { readonly type: 'halt' }
   /** Start attempt `attempt`: find the WebSocket, resolve URL and protocols, open. */
   | (Attempted & { readonly type: 'connect' })
   /**
@@ -187,10 +188,8 @@ export type Effect =
     }
   | { readonly type: 'arm'; readonly timer: TimerName; readonly ms: number }
   | { readonly type: 'clear'; readonly timers: readonly TimerName[] }
-  | { readonly type: 'clear-all' }
-  | { readonly type: 'beat' }
   | { readonly type: 'probe' }
-  /** The connection opened: extensions see it (a gated one says hello). */
+  /** The connection opened: the heartbeat starts, then extensions see it (a gated one says hello). */
   | { readonly type: 'opened' }
   | { readonly type: 'flush' }
   | { readonly type: 'hold'; readonly ms: number }
@@ -293,19 +292,13 @@ export function faultOf(
   url: string | undefined,
   forced?: ClassificationOverride,
 ): Fault {
-  const { overrides } = config;
   return classify(input, {
     id,
     now: wall,
     url,
-    overrides: forced
-      ? ({
-          ...overrides,
-          [input.source]: { ...overrides?.[input.source], [input.code]: forced },
-        } as FaultOverrides)
-      : overrides,
+    overrides: config.overrides,
+    forced,
     messages: config.messages,
-    maxMessageLength: config.maxMessageLength,
     known: config.known?.(),
   });
 }
@@ -362,7 +355,7 @@ function abandon(dead: boolean, code?: number, reason?: string): void {
 function shutdown(stop: boolean, code?: number, reason?: string): void {
   if (hasLink(c.phase)) act({ type: 'abandon', code, reason, dead: false, stop });
   set({ run: c.run + 1, attempt: c.attempt + 1, down: false, lastError: null });
-  act({ type: 'clear-all' }, { type: 'unwatch' });
+  act({ type: 'halt' });
 }
 
 function fail(f: Fault): void {
@@ -380,14 +373,16 @@ const describe = (f: Fault): string =>
   f.source === 'close' ? `close ${f.code}` : (f.detail.cause ?? String(f.code));
 
 /**
- * A fault that ended the connection (`handshake`: before it ever opened): the policy decides once
+ * A fault that ended the connection (`handshake`: before it ever opened, by default when the link
+ * was not open; a setup failure says false, as it never reached a server): the policy decides once
  * (SPEC.md section 3), and the fault this makes is the one report of the failure. Handshakes
  * failing in a row become `unreachable` (an HTTP 401 on upgrade shows in a browser only as 1006;
  * the last one allowed refreshes the credentials first); a drop while offline says offline
  * (retries wait for `online`); a first auth failure with a refresher refreshes and comes back at
  * once, a second one is final.
  */
-function onFault(f: Fault, handshake: boolean, asked: readonly string[] = []): void {
+function onFault(f: Fault, handshake = c.phase.name !== 'open') {
+  const p = c.phase;
   let failures = c.failures;
   let made: Fault | undefined;
   let refresh = false;
@@ -396,7 +391,8 @@ function onFault(f: Fault, handshake: boolean, asked: readonly string[] = []): v
     if (failures >= k.maxHandshakeFailures) {
       let cause = why('handshakes', failures, describe(f));
       // A server that selects none of the subprotocols asked fails every handshake: say which.
-      if (asked.length > 0) cause = why('protocols', cause, asked.join(', '));
+      if (p.name === 'opening' && p.asked.length > 0)
+        cause = why('protocols', cause, p.asked.join(', '));
       made = make({ source: 'transport', code: 'unreachable', cause });
       refresh = failures === k.maxHandshakeFailures && k.canRefresh;
     }
@@ -433,24 +429,27 @@ function dropped(f: Fault, due: number | null): void {
 }
 
 /** A recoverable drop: refresh first, retry at once, or ask the backoff when. */
-function retry(f: Fault, refreshFirst: boolean, immediate: boolean): void {
+function retry(f: Fault, refreshFirst: boolean, immediate: boolean) {
   if (refreshFirst) {
     dropped(f, now.mono);
     set({ phase: { name: 'refreshing', fault: f } });
     schedule();
     // A refresher that never settles must not hold the socket in `reconnecting` forever.
+/** The least delay a fault asks of the retry: the server's hint, or the rate-limit floor. */
+const hintOf = (f: Fault): number =>
+  f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
+
     arm('refresh-timeout', k.refreshAuthTimeoutMs);
     return act({ type: 'refresh', run: c.run });
   }
   if (immediate) return dropped(f, now.mono);
-  const hint = f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
   // Nothing is reported until the policy answers: when it gives up, `unreachable` is the report.
   set({ phase: { name: 'waiting', due: null, fault: f } });
-  act({ type: 'backoff', attempt: c.snapshot.attempt + 1, fault: f, hint });
+  act({ type: 'backoff', attempt: c.snapshot.attempt + 1, fault: f, hint: hintOf(f) });
 }
 
 /** The backoff's answer. */
-function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>): void {
+function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>) {
   const f = p.fault;
   if (ms === null) {
     // The last failure's facts stay in the fault, structured: the close, its reason, the cause.
@@ -465,15 +464,14 @@ function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>): voi
     );
     return fail({ ...gaveUp, detail: { ...gaveUp.detail, last } });
   }
-  const hint = f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
   // A suspended socket retries at the slow end of the policy.
-  const delay = c.snapshot.suspended ? Math.max(hint, k.capMs, ms) : ms;
+  const delay = c.snapshot.suspended ? Math.max(hintOf(f), k.capMs, ms) : ms;
   dropped(f, now.mono + clampDelay(delay));
 }
 
 const FATAL: ClassificationOverride = { severity: 'fatal', action: 'stop' };
 
-function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: Fault): void {
+function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: Fault) {
   clear('refresh-timeout');
   const cause = why('refresh_failed', failure.cause);
   if (f.action === 'reauthenticate') {
@@ -494,7 +492,7 @@ function onOpened(): void {
   clear('connect-timeout');
   show('open', { openedAt: now.wall }, { lost: false, suspended: false });
   act({ type: 'resolve', dismiss });
-  act({ type: 'beat' }, { type: 'opened' });
+  act({ type: 'opened' });
   // A gated link is usable once its extension says so (delivery's welcome): until then the
   // outage goes on (down timers) and the backoff does not start over.
   if (!k.gated) usable();
@@ -509,16 +507,9 @@ function usable(): void {
 }
 
 function onClosed(e: Extract<Event, { type: 'closed' }>): void {
-  const p = c.phase;
   abandon(true);
-  const input = {
-    source: 'close',
-    code: e.code,
-    reason: e.reason,
-    wasClean: e.wasClean,
-    requested: false,
-  } as const;
-  const closed = make(input) as CloseFault;
+  const { code, reason, wasClean } = e;
+  const closed = make({ source: 'close', code, reason, wasClean, requested: false }) as CloseFault;
   const last = c.lastError;
   const recent = last !== null && now.mono - last.at <= k.errorCloseWindowMs;
   const f: Fault =
@@ -526,7 +517,7 @@ function onClosed(e: Extract<Event, { type: 'closed' }>): void {
       ? mergeErrorThenClose(last.fault, closed)
       : closed;
   set({ lastError: null });
-  onFault(f, p.name !== 'open', p.name === 'opening' ? p.asked : []);
+  onFault(f);
 }
 
 function onError(envelope: ErrorEnvelope, p: Extract<Phase, { name: 'open' }>): void {
@@ -554,21 +545,14 @@ function onError(envelope: ErrorEnvelope, p: Extract<Phase, { name: 'open' }>): 
   }
 }
 
-/** A transport fault that ends the link (`handshake`: it never opened). */
+/** A transport fault that ends the link: an open one broke (`dead`), else its handshake failed. */
 function linkFault(
   code: 'connect_timeout' | 'heartbeat_timeout' | 'offline',
   cause: string,
-  handshake: boolean,
-  dead: boolean,
   reason: string,
-): void {
-  const p = c.phase;
-  abandon(dead, 1000, reason);
-  onFault(
-    make({ source: 'transport', code, cause }),
-    handshake,
-    p.name === 'opening' ? p.asked : [],
-  );
+) {
+  abandon(c.phase.name === 'open', 1000, reason);
+  onFault(make({ source: 'transport', code, cause }));
 }
 
 // ---- the table -------------------------------------------------------------------------------
@@ -583,9 +567,13 @@ const start: Cell = () => {
 
 const restart: Cell = (_e, p) => {
   shutdown(false);
+/** The client left the connection (`cause`: why): what was on it, or waiting for it, fails. */
+const closedBy = (cause: string): Fault =>
+  make({ source: 'client', code: 'connection_closed', cause });
+
   set({ authFailed: false, failures: 0, frozen: false });
   if (p.name === 'opening' || p.name === 'open') {
-    const f = make({ source: 'client', code: 'connection_closed', cause: why('reconnect_called') });
+    const f = closedBy(why('reconnect_called'));
     act({ type: 'lost', fault: f });
   }
   patch({ attempt: 0 });
@@ -595,7 +583,7 @@ const restart: Cell = (_e, p) => {
 
 const stop: Cell<Extract<Event, { type: 'close' }>> = (e) => {
   shutdown(true, e.code, e.reason);
-  const f = make({ source: 'client', code: 'connection_closed', cause: why('close_called') });
+  const f = closedBy(why('close_called'));
   act({ type: 'settle', fault: f });
   set({ phase: { name: 'closed' } });
   show('closed', {}, { lost: false });
@@ -616,9 +604,8 @@ const setupFailed: Cell<Extract<Event, { type: 'setup-failed' }>> = (e) => {
 const heartbeatDead: Cell<Extract<Event, { type: 'dead' }>> = (e) => {
   if (!live(e)) return;
   // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`).
-  if (now.online)
-    linkFault('heartbeat_timeout', why('no_pong', e.ms), false, true, 'heartbeat timeout');
-  else linkFault('offline', why('offline_probe'), false, true, 'heartbeat timeout');
+  if (now.online) linkFault('heartbeat_timeout', why('no_pong', e.ms), 'heartbeat timeout');
+  else linkFault('offline', why('offline_probe'), 'heartbeat timeout');
 };
 
 const connectTimeout: Cell = (_e, p) => {
@@ -626,7 +613,7 @@ const connectTimeout: Cell = (_e, p) => {
     p.name === 'pending'
       ? why('url_timeout', k.connectTimeoutMs)
       : why('open_timeout', k.connectTimeoutMs);
-  linkFault('connect_timeout', cause, true, false, 'connect timeout');
+  linkFault('connect_timeout', cause, 'connect timeout');
 };
 
 const closed: Cell<Extract<Event, { type: 'closed' }>> = (e) => {
@@ -636,11 +623,7 @@ const closed: Cell<Extract<Event, { type: 'closed' }>> = (e) => {
 const markLost: Cell = () => patch({ lost: true });
 
 const suspend: Cell = () => {
-  const f = make({
-    source: 'client',
-    code: 'connection_closed',
-    cause: why('suspended', k.suspendAfterMs),
-  });
+  const f = closedBy(why('suspended', k.suspendAfterMs));
   act({ type: 'settle', fault: f });
   patch({ suspended: true });
 };
@@ -655,7 +638,7 @@ const freeze: Cell = (_e, p) => {
   // Chrome closes sockets entering the back/forward cache anyway; closing cleanly first lets the
   // server know, and pageshow reconnects.
   abandon(false, 1000, 'page frozen');
-  const f = make({ source: 'client', code: 'connection_closed', cause: why('frozen') });
+  const f = closedBy(why('frozen'));
   act({ type: 'lost', fault: f });
   set({ phase: { name: 'waiting', due: now.mono, fault: f } });
   show('reconnecting', { nextRetryAt: null }, { attempt: c.snapshot.attempt + 1, lastFault: f });
@@ -687,10 +670,10 @@ const refreshTimeout: Cell = (_e, p) => {
   );
 };
 
-const ext: Cell<Extract<Event, { type: 'drop' }>> = (e, p) => {
+const ext: Cell<Extract<Event, { type: 'drop' }>> = (e) => {
   if (!live(e)) return;
   abandon(e.dead, 1000, String(e.fault.code));
-  onFault(e.fault, false, p.name === 'opening' ? p.asked : []);
+  onFault(e.fault);
 };
 
 const unfreeze: Cell = () => set({ frozen: false });
@@ -753,7 +736,7 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
       const auth = p.name === 'open' ? p.auth : null;
       if (auth === null || c.lastError?.fault !== auth) return;
       abandon(false, 1000, 'reauthenticate');
-      onFault(auth, false);
+      onFault(auth);
     },
     ready: (e, p) => {
       if (!live(e) || p.name !== 'open' || !p.gated) return;

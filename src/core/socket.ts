@@ -106,7 +106,6 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     prefix,
     overrides: classification?.overrides,
     messages: classification?.messages,
-    maxMessageLength: classification?.maxMessageLength,
     known: () => [...tokens, ...concealed],
   };
 
@@ -131,8 +130,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   // ---- faults ---------------------------------------------------------------------------------
 
   /** A fault made outside a step (a frame, a send, a callback): the same classification. */
-  const fault = (input: FaultInput, forced?: typeof FATAL): Fault =>
-    faultOf(config, input, nextId(), clock.now(), state.url, forced);
+  const fault = (input: FaultInput): Fault =>
+    faultOf(config, input, nextId(), clock.now(), state.url);
 
   let reporting = false;
   /**
@@ -216,15 +215,16 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     for (const start of starts) start();
   };
 
-  function perform(effect: Effect): void {
+  function perform(effect: Effect) {
     switch (effect.type) {
       case 'watch':
         env ??= watchEnvironment(options.environment ?? {}, (type) => dispatch({ type }));
         return;
-      case 'unwatch':
+      case 'halt':
         env?.stop();
         env = null;
-        return;
+        held = false;
+        return timers.clearAll();
       case 'connect': {
         const { attempt } = effect;
         later.push(() => connect(attempt));
@@ -252,26 +252,22 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       }
       case 'clear':
         return timers.clear(...effect.timers);
-      case 'clear-all':
-        held = false;
-        return timers.clearAll();
-      case 'beat': {
-        if (!beat || !conn) return;
+      case 'opened': {
         const { attempt } = state;
-        const ping = JSON.stringify({ type: beat.pingType });
-        heartbeat = startHeartbeat(
-          clock,
-          beat,
-          () => conn?.send(ping),
-          () => dispatch({ type: 'dead', attempt, ms: beat.timeoutMs }),
-        );
+        if (beat && conn) {
+          const ping = JSON.stringify({ type: beat.pingType });
+          heartbeat = startHeartbeat(
+            clock,
+            beat,
+            () => conn?.send(ping),
+            () => dispatch({ type: 'dead', attempt, ms: beat.timeoutMs }),
+          );
+        }
+        for (const e of exts) e.open?.();
         return;
       }
       case 'probe':
         return heartbeat?.probe();
-      case 'opened':
-        for (const e of exts) e.open?.();
-        return;
       case 'flush':
         return flush();
       case 'hold':
@@ -452,7 +448,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   // ---- one attempt ----------------------------------------------------------------------------
 
-  const connect = (attempt: number): void => {
+  const connect = (attempt: number) => {
     const current = () => state.attempt === attempt && state.phase.name === 'pending';
     if (!current()) return;
     const failed = (input: FaultInput, url?: string, forced?: typeof FATAL) =>
@@ -498,7 +494,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     url: unknown,
     protocols: unknown,
     failed: (input: FaultInput, url?: string, forced?: typeof FATAL) => void,
-  ): void => {
+  ) => {
     // A URL function may return anything at runtime; a URL object (of any realm) by its `href`.
     const href = typeof url === 'string' ? url : (url as { href?: unknown } | null)?.href;
     if (typeof href !== 'string') {

@@ -70,7 +70,8 @@ export function classify(input: FaultInput, context: ClassifyContext): Fault {
   const table = context.overrides?.[source] as
     | Readonly<Record<string | number, ClassificationOverride>>
     | undefined;
-  const override = !requested && table && Object.hasOwn(table, code) ? table[code] : undefined;
+  const override =
+    context.forced ?? (!requested && table && Object.hasOwn(table, code) ? table[code] : undefined);
   const severity = override?.severity ?? rowSeverity;
   const action = override?.action ?? rowAction;
   const { known } = context;

@@ -58,9 +58,12 @@ export interface ClassifyContext {
   /** The connection URL; only its redacted form ({@link redactUrl}) reaches `detail.url`. */
   readonly url?: string | undefined;
   readonly overrides?: FaultOverrides | undefined;
+  /**
+   * Replaces the classification of this one fault, the app's override of its code included, so its
+   * text says what the socket does (a setup the socket cannot retry, a backoff that gave up).
+   */
+  readonly forced?: ClassificationOverride | undefined;
   readonly messages?: FaultMessages | undefined;
-  /** Longest server text shown as `message`. @default 200 */
-  readonly maxMessageLength?: number | undefined;
   /**
    * Exact strings the caller knows are credentials (the query values of its connection URL, a
    * resume secret): redacted wherever they appear in the fault, even bare (`redactKnown`).
