@@ -428,6 +428,10 @@ function dropped(f: Fault, due: number | null): void {
   schedule();
 }
 
+/** The least delay a fault asks of the retry: the server's hint, or the rate-limit floor. */
+const hintOf = (f: Fault): number =>
+  f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
+
 /** A recoverable drop: refresh first, retry at once, or ask the backoff when. */
 function retry(f: Fault, refreshFirst: boolean, immediate: boolean) {
   if (refreshFirst) {
@@ -435,10 +439,6 @@ function retry(f: Fault, refreshFirst: boolean, immediate: boolean) {
     set({ phase: { name: 'refreshing', fault: f } });
     schedule();
     // A refresher that never settles must not hold the socket in `reconnecting` forever.
-/** The least delay a fault asks of the retry: the server's hint, or the rate-limit floor. */
-const hintOf = (f: Fault): number =>
-  f.retryAfterMs ?? (f.action === 'backoff' ? k.throttleFloorMs : 0);
-
     arm('refresh-timeout', k.refreshAuthTimeoutMs);
     return act({ type: 'refresh', run: c.run });
   }
@@ -560,6 +560,10 @@ function linkFault(
 type Cell<E extends Event = Event> = (e: E, p: Phase) => void;
 type Row = { readonly [T in EventType]?: Cell<Extract<Event, { type: T }>> };
 
+/** The client left the connection (`cause`: why): what was on it, or waiting for it, fails. */
+const closedBy = (cause: string): Fault =>
+  make({ source: 'client', code: 'connection_closed', cause });
+
 const start: Cell = () => {
   act({ type: 'watch' });
   attempt();
@@ -567,10 +571,6 @@ const start: Cell = () => {
 
 const restart: Cell = (_e, p) => {
   shutdown(false);
-/** The client left the connection (`cause`: why): what was on it, or waiting for it, fails. */
-const closedBy = (cause: string): Fault =>
-  make({ source: 'client', code: 'connection_closed', cause });
-
   set({ authFailed: false, failures: 0, frozen: false });
   if (p.name === 'opening' || p.name === 'open') {
     const f = closedBy(why('reconnect_called'));

@@ -3,8 +3,10 @@
  * Every TypeScript block of README.md compiles against the code as it is now: each ```ts and
  * ```tsx block is a module of its own, its `sockguard` imports resolved to src/, typechecked with
  * the project's strict settings. A snippet that calls an API that changed or went away (say
- * `socket.request(...)`) fails here with the README line it is on. The names a snippet leaves to
- * the reader (`url`, `getToken()`, ...) are declared once, below.
+ * `socket.request(...)`) fails here with the README line it is on. The docs' blocks that import
+ * something are checked the same way (the others are signatures). The names a snippet leaves to
+ * the reader (`url`, `getToken()`, ...) are declared once, below. docs/extensions.md's example is
+ * held to a compiled file by docs-extension-example.test.ts instead.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,6 +24,14 @@ declare function renewToken(): Promise<void>;
 declare function renderToasts(toasts: readonly unknown[]): void;
 declare const api: { logout(): Promise<void> };
 declare function userOf(request: import('node:http').IncomingMessage): { id: string } | undefined;
+declare function isValid(token: string | null): boolean;
+declare function tooMany(socket: unknown): boolean;
+declare function saveMessage(data: unknown): Promise<void>;
+declare const log: { warn(...args: unknown[]): void };
+declare function unsubscribeAll(session: unknown): void;
+declare function authenticate(request: import('node:http').IncomingMessage): { id: string } | undefined;
+declare const sessionId: string;
+declare const onMessage: import('sockguard/server').SessionServerOptions['onMessage'];
 declare module 'next/navigation' {
   export function useRouter(): { replace(href: string): void; push(href: string): void };
 }
@@ -44,7 +54,11 @@ function snippetsOf(markdown: string, name: string): Snippet[] {
       .split('\n')
       .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
       .join('\n');
-    found.push({ line, file: path.join(root, `.snippets/${name}-${line}.${ext}`), code });
+    found.push({
+      line,
+      file: path.join(root, `.snippets/${name.replace(/\W/g, '-')}-${line}.${ext}`),
+      code,
+    });
   }
   return found;
 }
@@ -101,6 +115,25 @@ function typeErrors(snippets: readonly Snippet[], source: string): string[] {
   }
   return errors;
 }
+
+describe.each([
+  'docs/react.md',
+  'docs/testing.md',
+  'docs/server.md',
+  'docs/error-store.md',
+  'docs/protocol.md',
+])('%s', (page) => {
+  // Pages hold signatures too: a block is a module to check when it imports something.
+  const snippets = snippetsOf(readFileSync(path.join(root, page), 'utf8'), page).filter((s) =>
+    /^import /m.test(s.code),
+  );
+
+  it('every TypeScript snippet that imports compiles against the code as it is', {
+    timeout: 120_000,
+  }, () => {
+    expect(typeErrors(snippets, page)).toEqual([]);
+  });
+});
 
 describe('README.md', () => {
   const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
