@@ -114,6 +114,22 @@ describe('layers', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('Node built-ins and globals only in the server: the browser layers build without Node types', () => {
+    // tsconfig.build.json builds with Node's types (the server needs node:crypto), so the compiler
+    // no longer catches a browser file reaching for Node: this does.
+    const wrong: string[] = [];
+    for (const file of files) {
+      if (layerOf(file) === 'server') continue;
+      const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
+      if (/from ['"]node:|require\(['"]node:|\bBuffer\.|\bglobal\./.test(text))
+        wrong.push(short(file));
+      // `process` only behind a local declaration (the NODE_ENV guard bundlers fold away).
+      if (/\bprocess\.\w/.test(text) && !/declare const process/.test(text))
+        wrong.push(short(file));
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it('no import circle, however long', () => {
     const circles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();
