@@ -19,7 +19,6 @@ export interface ConnectionEvents {
 }
 
 export interface Connection {
-  readonly isOpen: boolean;
   /**
    * False when the WebSocket is not open (the caller queues instead: nothing is lost silently).
    * A `frame` given can be sent again when the link dies before the WebSocket's buffer wrote it.
@@ -94,9 +93,6 @@ export function openConnection(
   ws.addEventListener('error', onError);
 
   return {
-    get isOpen() {
-      return live && ws.readyState === OPEN;
-    },
     send(text, frame) {
       if (!live || ws.readyState !== OPEN) return false;
       const before = pendingBytes();

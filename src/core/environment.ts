@@ -40,14 +40,15 @@ export function watchEnvironment(
   environment: BrowserEnvironment | false,
   emit: (event: BrowserEvent) => void,
 ): EnvironmentWatch {
-  const env = environment === false ? {} : environment;
-  const window = environment === false ? undefined : eventTarget(env.window ?? globalThis);
-  const document =
-    environment === false
-      ? undefined
-      : eventTarget(env.document ?? Reflect.get(globalThis, 'document'));
-  const navigator: unknown =
-    environment === false ? undefined : (env.navigator ?? Reflect.get(globalThis, 'navigator'));
+  // `false`: nothing is read, so nothing is watched.
+  const off = environment === false;
+  const window = off ? undefined : eventTarget(environment.window ?? globalThis);
+  const document = off
+    ? undefined
+    : eventTarget(environment.document ?? Reflect.get(globalThis, 'document'));
+  const navigator: unknown = off
+    ? undefined
+    : (environment.navigator ?? Reflect.get(globalThis, 'navigator'));
 
   const isOnline = () =>
     typeof navigator !== 'object' ||

@@ -14,12 +14,12 @@ import type { SendResult, Socket, SocketSnapshot } from './types.js';
 export interface Frame {
   readonly text: string;
   /** `meta.request_id`, when the frame is a request. */
-  readonly requestId?: string;
+  readonly requestId?: string | undefined;
   /**
    * The number an extension follows the frame by: `meta.seq` when it went on the wire, else the one
    * it {@link Accepted stamped} (delivery on a plain server keeps its books without the number).
    */
-  seq?: number;
+  seq?: number | undefined;
 }
 
 /**

@@ -15,7 +15,6 @@ export interface Handlers {
   on(type: string, handler: MessageHandler): () => void;
   /** Calls the handlers of `envelope.type`, then those of `'*'` (once, for a frame of type `'*'`). */
   emit(envelope: Envelope): void;
-  readonly size: number;
 }
 
 interface Subscription {
@@ -25,7 +24,6 @@ interface Subscription {
 
 export function createHandlers(failed: (error: unknown, envelope: Envelope) => void): Handlers {
   const byType = new Map<string, readonly Subscription[]>();
-  let size = 0;
 
   const run = (list: readonly Subscription[] | undefined, envelope: Envelope) => {
     if (list === undefined) return;
@@ -50,11 +48,9 @@ export function createHandlers(failed: (error: unknown, envelope: Envelope) => v
       // The same function twice is two subscriptions, each with its own unsubscribe.
       const subscription: Subscription = { handler, active: true };
       byType.set(type, [...(byType.get(type) ?? []), subscription]);
-      size += 1;
       return () => {
         if (!subscription.active) return;
         subscription.active = false;
-        size -= 1;
         const rest = (byType.get(type) ?? []).filter((s) => s !== subscription);
         if (rest.length === 0) byType.delete(type);
         else byType.set(type, rest);
@@ -63,9 +59,6 @@ export function createHandlers(failed: (error: unknown, envelope: Envelope) => v
     emit(envelope) {
       run(byType.get(envelope.type), envelope);
       if (envelope.type !== '*') run(byType.get('*'), envelope);
-    },
-    get size() {
-      return size;
     },
   };
 }

@@ -368,9 +368,7 @@ describe('machine: drops and retries', () => {
   it('a fatal close fails: work settled with it, no retry, no watch, the fault kept', () => {
     const { state, effects } = drive([...OPEN, closed(1008)]);
     expect(state.snapshot.status).toBe('failed');
-    expect(types(effects)).toEqual(
-      expect.arrayContaining(['halt', 'settle', 'report']),
-    );
+    expect(types(effects)).toEqual(expect.arrayContaining(['halt', 'settle', 'report']));
     expect(armed(effects, 'retry')).toBeUndefined();
     expect(state.fatal).toBe(reported(effects)[0]?.id);
   });

@@ -128,7 +128,7 @@ export type Event =
   | (Attempted & {
       readonly type: 'setup-failed';
       readonly input: FaultInput;
-      readonly forced?: ClassificationOverride;
+      readonly forced?: ClassificationOverride | undefined;
       readonly url?: string | undefined;
     })
   /** The attempt made its WebSocket for `url`, asking for these subprotocols. */

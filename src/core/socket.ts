@@ -43,7 +43,7 @@ import { urlProblem } from './socket-url.js';
 import { createTimers } from './timers.js';
 import type { Delivered, SendResult, Socket, SocketMessages } from './types.js';
 import { isUnauthorized } from './unauthorized.js';
-import { findWebSocket, type WebSocketConstructor } from './websocket.js';
+import { findWebSocket } from './websocket.js';
 
 const FATAL = { severity: 'fatal', action: 'stop' } as const;
 const SENT: SendResult = { status: 'sent' };
@@ -384,30 +384,19 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       throw new TypeError(`sockguard: ${why('send_type')}`);
     const m: Record<string, unknown> = { ...meta };
     const { status, suspended } = state.snapshot;
+    const stopped = status === 'closed' || status === 'failed';
     let rejected: Fault | undefined;
-    // Not reported: the app closed the socket, or its failure was reported already.
-    if (status === 'closed' || status === 'failed') {
-      const cause = why(
-        'socket_stopped',
-        status,
-        status === 'closed' ? 'connect()' : 'reconnect()',
-      );
-      rejected = fault({
+    if (stopped || suspended) {
+      const f = fault({
         source: 'client',
         code: 'connection_closed',
-        cause,
+        cause: stopped
+          ? why('socket_stopped', status, status === 'closed' ? 'connect()' : 'reconnect()')
+          : why('suspended_send'),
         requestId: m.request_id as string | undefined,
       });
-    } else if (suspended) {
-      const cause = why('suspended_send');
-      rejected = report(
-        fault({
-          source: 'client',
-          code: 'connection_closed',
-          cause,
-          requestId: m.request_id as string | undefined,
-        }),
-      );
+      // Not reported when stopped: the app closed the socket, or its failure was reported already.
+      rejected = stopped ? f : report(f);
     }
     const accepted: Array<Accepted | undefined> = [];
     for (const e of rejected ? [] : exts) {
@@ -432,8 +421,8 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (rejected) return { result: { status: 'rejected', fault: rejected } };
     const frame: Frame = {
       text,
-      ...(typeof m.request_id === 'string' ? { requestId: m.request_id } : {}),
-      ...(typeof m.seq === 'number' ? { seq: m.seq } : {}),
+      requestId: typeof m.request_id === 'string' ? m.request_id : undefined,
+      seq: typeof m.seq === 'number' ? m.seq : undefined,
     };
     // Tracked before it is handed on: the queue may write it at once.
     let delivered: Promise<Delivered> | undefined;
@@ -452,13 +441,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     const current = () => state.attempt === attempt && state.phase.name === 'pending';
     if (!current()) return;
     const failed = (input: FaultInput, url?: string, forced?: typeof FATAL) =>
-      dispatch({
-        type: 'setup-failed',
-        attempt,
-        input,
-        ...(forced ? { forced } : {}),
-        ...(url === undefined ? {} : { url }),
-      });
+      dispatch({ type: 'setup-failed', attempt, input, forced, url });
     // Checked before the URL function runs: no point fetching a token nothing can use.
     const WebSocket = findWebSocket(options.WebSocket);
     if (WebSocket === undefined) {
@@ -474,70 +457,60 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         cause,
       });
     };
+    const open = (url: unknown, protocols: unknown) => {
+      // A URL function may return anything at runtime; a URL object (of any realm) by its `href`.
+      const href = typeof url === 'string' ? url : (url as { href?: unknown } | null)?.href;
+      if (typeof href !== 'string') {
+        return failed({
+          source: 'client',
+          code: 'invalid_url',
+          cause: why('not_text_url', typeof url),
+        });
+      }
+      const redacted = redactUrl(href);
+      tokens = secretsOfUrl(href);
+      const problem = urlProblem(href);
+      if (problem !== undefined)
+        return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
+      // `null` means none; anything but a string or an array of strings can never work: fatal.
+      const list = protocols ?? undefined;
+      const asked = typeof list === 'string' ? [list] : list === undefined ? [] : list;
+      if (!Array.isArray(asked) || !asked.every((p) => typeof p === 'string')) {
+        const cause = why(
+          'bad_protocols',
+          Array.isArray(list) ? 'an array with a non-string' : typeof list,
+        );
+        return failed({ source: 'client', code: 'invalid_protocols', cause }, redacted);
+      }
+      try {
+        // The protocols as given: a string stays a string, an array is copied.
+        const given = typeof list === 'string' || list === undefined ? list : [...asked];
+        conn = openConnection(WebSocket, href, given, {
+          open: () => dispatch({ type: 'opened', attempt }),
+          message: (data) => {
+            heartbeat?.seen();
+            receive(data);
+          },
+          close: (info) => dispatch({ type: 'closed', attempt, ...info }),
+        });
+      } catch (error) {
+        // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses.
+        const cause = why('constructor_threw', describeError(error));
+        return failed({ source: 'transport', code: 'unreachable', cause }, redacted, FATAL);
+      }
+      dispatch({ type: 'opening', attempt, asked: [...asked], url: redacted });
+    };
     try {
       const url = typeof options.url === 'function' ? options.url() : options.url;
       const protocols =
         typeof options.protocols === 'function' ? options.protocols() : options.protocols;
-      if (!isThenable(url) && !isThenable(protocols))
-        return open(attempt, WebSocket, url, protocols, failed);
+      if (!isThenable(url) && !isThenable(protocols)) return open(url, protocols);
       Promise.all([url, protocols]).then(([u, p]) => {
-        if (current()) open(attempt, WebSocket, u, p, failed);
+        if (current()) open(u, p);
       }, urlFailed);
     } catch (error) {
       urlFailed(error);
     }
-  };
-
-  const open = (
-    attempt: number,
-    WebSocket: WebSocketConstructor,
-    url: unknown,
-    protocols: unknown,
-    failed: (input: FaultInput, url?: string, forced?: typeof FATAL) => void,
-  ) => {
-    // A URL function may return anything at runtime; a URL object (of any realm) by its `href`.
-    const href = typeof url === 'string' ? url : (url as { href?: unknown } | null)?.href;
-    if (typeof href !== 'string') {
-      return failed({
-        source: 'client',
-        code: 'invalid_url',
-        cause: why('not_text_url', typeof url),
-      });
-    }
-    const redacted = redactUrl(href);
-    tokens = secretsOfUrl(href);
-    const problem = urlProblem(href);
-    if (problem !== undefined)
-      return failed({ source: 'client', code: 'invalid_url', cause: problem }, redacted);
-    // `null` means none; anything but a string or an array of strings can never work: fatal.
-    const list = protocols ?? undefined;
-    if (
-      list !== undefined &&
-      typeof list !== 'string' &&
-      !(Array.isArray(list) && list.every((p) => typeof p === 'string'))
-    ) {
-      const cause = why(
-        'bad_protocols',
-        Array.isArray(list) ? 'an array with a non-string' : typeof list,
-      );
-      return failed({ source: 'client', code: 'invalid_protocols', cause }, redacted);
-    }
-    try {
-      conn = openConnection(WebSocket, href, typeof list === 'string' ? list : list && [...list], {
-        open: () => dispatch({ type: 'opened', attempt }),
-        message: (data) => {
-          heartbeat?.seen();
-          receive(data);
-        },
-        close: (info) => dispatch({ type: 'closed', attempt, ...info }),
-      });
-    } catch (error) {
-      // The URL passed the check: a malformed subprotocol, or a URL this WebSocket refuses.
-      const cause = why('constructor_threw', describeError(error));
-      return failed({ source: 'transport', code: 'unreachable', cause }, redacted, FATAL);
-    }
-    const asked = list === undefined ? [] : typeof list === 'string' ? [list] : [...list];
-    dispatch({ type: 'opening', attempt, asked, url: redacted });
   };
 
   // ---- the socket -----------------------------------------------------------------------------
