@@ -6,6 +6,7 @@
  */
 import { seqOf, type WelcomeData } from '../protocol/delivery.js';
 import type { Envelope } from '../protocol/envelope.js';
+import { why } from '../protocol/why.js';
 
 /** What the client knows when a welcome comes. */
 export interface WelcomeBooks {
@@ -20,21 +21,19 @@ export interface WelcomeBooks {
 /** Why a welcome cannot be believed, or undefined when it can. */
 export function welcomeViolation(w: WelcomeData, books: WelcomeBooks): string | undefined {
   if (books.asked !== null && w.session === books.asked) {
-    if (w.acked > books.written)
-      return `welcome acked ${w.acked}, above ${books.written}, the highest seq sent in the session`;
-    if (w.resumed && w.seq < books.lastSeen)
-      return `welcome resumed at seq ${w.seq}, below last_seq ${books.lastSeen}`;
+    if (w.acked > books.written) return why('welcome_acked', w.acked, books.written);
+    if (w.resumed && w.seq < books.lastSeen) return why('welcome_seq', w.seq, books.lastSeen);
     return undefined;
   }
-  if (w.acked !== 0) return `new session with acked ${w.acked}: nothing was sent in it`;
-  if (w.resumed) return 'new session said resumed';
+  if (w.acked !== 0) return why('new_acked', w.acked);
+  if (w.resumed) return why('new_resumed');
   return undefined;
 }
 
 /** Why an ack cannot be believed (`bound`: the most this connection may acknowledge), or undefined. */
 export function ackViolation(seq: number | undefined, bound: number): string | undefined {
-  if (seq === undefined) return 'malformed ack';
-  if (seq > bound) return `ack ${seq}, above ${bound}, the highest seq sent on this connection`;
+  if (seq === undefined) return why('bad_ack');
+  if (seq > bound) return why('ack_above', seq, bound);
   return undefined;
 }
 
@@ -58,15 +57,9 @@ export function readNumbered(envelope: Envelope, lastSeen: number): Numbered {
   const seq = seqOf(envelope);
   if (seq === undefined) {
     const shown = JSON.stringify(raw)?.slice(0, 40) ?? String(raw);
-    return {
-      kind: 'violation',
-      cause: `meta.seq ${shown} is not a positive safe integer`,
-    };
+    return { kind: 'violation', cause: why('bad_seq', shown) };
   }
   if (seq <= lastSeen) return { kind: 'duplicate' };
   if (seq === lastSeen + 1) return { kind: 'next', seq };
-  return {
-    kind: 'violation',
-    cause: `gap: seq ${seq} after ${lastSeen}; resuming after ${lastSeen}`,
-  };
+  return { kind: 'violation', cause: why('gap', seq, lastSeen) };
 }

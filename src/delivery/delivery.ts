@@ -6,7 +6,6 @@
  */
 
 import type { Clock } from '../core/clock.js';
-import { isDevelopment } from '../core/dev.js';
 import { createTimers } from '../core/timers.js';
 import {
   DELIVERY_VERSION,
@@ -20,9 +19,13 @@ import {
 import type { Envelope } from '../protocol/envelope.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
+import { why } from '../protocol/why.js';
 import { ackViolation, readNumbered, welcomeViolation } from './checks.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
+
+// The development-only form of core/dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
 /** How the last reconnect went for the server's messages. */
 export type Recovery =
@@ -79,8 +82,6 @@ export interface DeliveryParts {
   readonly flush?: () => void;
   /** Rejects pending requests that were sent and whose frame matches. */
   readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
-  /** Rejects one pending request, sent or not. */
-  readonly rejectRequest: (requestId: string, fault: Fault) => void;
   /** The session ended: a connection under way (it said or will say the old hello) is left. */
   readonly leave: () => void;
   /**
@@ -179,6 +180,15 @@ export const NO_DELIVERY: DeliveryChannel = {
 
 /** Sockets that warned about a plain server in this realm: once per page, not per socket. */
 let warnedPlain = false;
+
+/** Warns once per page, in development: a delivery socket whose server does not speak delivery. */
+function warnPlain(): void {
+  if (warnedPlain) return;
+  warnedPlain = true;
+  console.warn(
+    'sockguard: delivery is on, but the server answered the hello without a welcome: sends are at most once on this socket (see docs/protocol.md, "Delivery").',
+  );
+}
 
 export function createDelivery(parts: DeliveryParts): Delivery {
   const { options, reporter, elapsed } = parts;
@@ -287,24 +297,25 @@ export function createDelivery(parts: DeliveryParts): Delivery {
    */
   const settleKept = (
     which: (sent: boolean) => boolean,
-    why: (sent: boolean) => string,
+    cause: (sent: boolean) => string,
   ): number => {
     let count = 0;
     for (const { frame, sent } of ledger.kept()) {
       if (!which(sent)) continue;
       count += 1;
-      const fault = reporter.report(reporter.client('session_changed', why(sent), frame.requestId));
+      const fault = reporter.report(
+        reporter.client('session_changed', cause(sent), frame.requestId),
+      );
       ledger.reject(frame.seq, fault);
+      // A request settles by the fault reported, which names it (request/response's rule).
       parts.unqueue(frame);
-      if (frame.requestId !== undefined) parts.rejectRequest(frame.requestId, fault);
     }
     if (count > 0) changed();
     return count;
   };
 
   /** The app must refetch: server messages were missed and cannot be replayed. */
-  const missed = (reason: ResumeFailure) =>
-    reporter.client('resync', `missed messages cannot be replayed (${reason})`);
+  const missed = (reason: ResumeFailure) => reporter.client('resync', why('missed', reason));
 
   /**
    * The server gave a new session where the client had one: nothing kept for the old one that may
@@ -315,12 +326,11 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     recovery = { resumed: false, reason, at: parts.clock.now() };
     if (reason === 'other_principal') {
       // Another user's session was asked for: nothing of it goes to this one, sent or not.
-      const cause = 'new session: the old one belongs to another user (other_principal)';
       const kept = settleKept(
         () => true,
-        (sent) => (sent ? `${cause}; sent in the old one, it may have been processed` : cause),
+        (sent) => why(sent ? 'other_user_sent' : 'other_user'),
       );
-      const fault = reporter.client('session_changed', `${cause}; ${kept} kept sends not sent`);
+      const fault = reporter.client('session_changed', why('other_user_kept', kept));
       parts.rejectRequests(() => true, fault);
       return fault;
     }
@@ -330,7 +340,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     // Sent before: processed in the old session, maybe. Sending it again could do it twice.
     settleKept(
       (sent) => sent,
-      () => `the server forgot its session (${reason}): it may have been processed, not sent again`,
+      () => why('forgotten', reason),
     );
     return fault;
   };
@@ -383,17 +393,13 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       // "Try again", not "start over": nothing of this welcome is applied (no acked, no seq, no
       // secret, no flush), whatever else it carries.
       broken = true;
-      const cause = 'welcome reason unavailable: the server cannot read its session store';
       return parts.signal({
         type: 'delivery-failed',
-        fault: reporter.client('session_unavailable', cause),
+        fault: reporter.client('session_unavailable', why('store_unavailable')),
       });
     }
     const w = readWelcome(data);
-    if (w === undefined)
-      return violated(
-        'a malformed welcome (v, session, resumed, seq, acked and secret are required)',
-      );
+    if (w === undefined) return violated(why('bad_welcome'));
     welcome(w);
   };
 
@@ -414,7 +420,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     },
     overflow(requestId) {
       if (ledger.size < options.maxUnacked) return undefined;
-      const cause = `delivery.maxUnacked (${options.maxUnacked}) reached`;
+      const cause = why('max_unacked', options.maxUnacked);
       return reporter.report(reporter.client('queue_overflow', cause, requestId));
     },
     held: (seq) => adoption?.held?.(seq) === true,
@@ -463,7 +469,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         return true;
       }
       if (type === DeliveryType.ack) {
-        if (!welcomed) return violated('ack before the welcome');
+        if (!welcomed) return violated(why('early_ack'));
         const ack = readAck(envelope.data)?.seq;
         const wrong = ackViolation(ack, bound);
         if (wrong !== undefined || ack === undefined) return violated(wrong ?? '');
@@ -474,7 +480,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (type.startsWith('sockguard.')) return true;
       const numbered = readNumbered(envelope, lastSeen);
       if (numbered.kind === 'unnumbered') return false;
-      if (!welcomed) return violated('numbered message before the welcome');
+      if (!welcomed) return violated(why('early_numbered'));
       if (numbered.kind === 'violation') return violated(numbered.cause);
       // A replayed message the handlers saw already.
       if (numbered.kind === 'duplicate') return true;
@@ -487,7 +493,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       newConnection();
       const { again, given } = ledger.lift(options.maxResends);
       for (const frame of given) {
-        const cause = `sent on ${options.maxResends} connections without an acknowledgement; it may have arrived`;
+        const cause = why('max_resends', options.maxResends);
         const fault = reporter.report(reporter.client('not_acknowledged', cause, frame.requestId));
         ledger.reject(frame.seq, fault);
         parts.rejectRequests((seq) => seq === frame.seq, fault);
@@ -503,22 +509,18 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       timers.clearAll();
       newConnection();
       for (const { frame, sent } of ledger.kept()) {
-        const why = sent
-          ? `${cause}; it was sent but not acknowledged, so it may have arrived`
-          : `${cause} before it was sent`;
-        const fault = reporter.report(reporter.client('connection_closed', why, frame.requestId));
+        const text = why(sent ? 'sent_unacked' : 'not_sent', cause);
+        const fault = reporter.report(reporter.client('connection_closed', text, frame.requestId));
         ledger.reject(frame.seq, fault);
       }
       changed();
     },
     endSession() {
-      const cause = 'endSession() was called';
       settleKept(
         () => true,
-        (sent) =>
-          `${cause} ${sent ? 'before an ack: it may have been processed' : 'before it was sent'}`,
+        (sent) => why(sent ? 'ended_sent' : 'ended_unsent'),
       );
-      const fault = reporter.client('session_changed', `${cause} before the reply came`);
+      const fault = reporter.client('session_changed', why('ended_reply'));
       parts.rejectRequests(() => true, fault);
       // The connection still in the old session is believed no more; the socket leaves it.
       if (helloId !== null || welcomed) broken = true;
@@ -539,22 +541,19 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       timers.clearAll();
       // Written on an earlier connection to a server that spoke delivery then: its fate is not
       // known, and a plain server would not drop a repeat. Unconfirmed, and not sent again.
-      const cause = 'the server no longer speaks delivery: sent before, it may have arrived';
+      const cause = why('went_plain');
       for (const frame of ledger.unconfirmWritten(true)) {
         parts.unqueue(frame);
-        if (frame.requestId !== undefined) {
-          const fault = reporter.report(
-            reporter.client('connection_closed', cause, frame.requestId),
-          );
-          parts.rejectRequest(frame.requestId, fault);
-        }
+        // Reported, the fault settles the request it names.
+        if (frame.requestId !== undefined)
+          reporter.report(reporter.client('connection_closed', cause, frame.requestId));
       }
       changed();
-      if (!warnedPlain && isDevelopment()) {
-        warnedPlain = true;
-        console.warn(
-          'sockguard: delivery is on, but the server answered the hello without a welcome: sends are at most once on this socket (see docs/protocol.md, "Delivery").',
-        );
+      // Development only, in the form of core/dev.ts that bundlers drop from production builds.
+      try {
+        if (process.env.NODE_ENV !== 'production') warnPlain();
+      } catch {
+        warnPlain();
       }
     },
   };

@@ -8,6 +8,7 @@
  */
 import type { Extension, ExtensionFactory, Frame, Host } from '../core/extension.js';
 import type { Socket } from '../core/types.js';
+import { why } from '../protocol/why.js';
 import {
   createDelivery,
   type Delivery,
@@ -83,7 +84,7 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
   const client = host.fault;
   const signal = (s: DeliverySignal) => {
     if (s.type === 'ack-timeout') {
-      const cause = `a send got no acknowledgement within ${options.ackTimeoutMs} ms`;
+      const cause = why('no_ack', options.ackTimeoutMs);
       return host.drop(client({ source: 'transport', code: 'ack_timeout', cause }), true);
     }
     stopHello();
@@ -109,8 +110,6 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
     // fail (request/response settles what this names, by frame).
     rejectRequests: (match, fault) =>
       host.settle(fault, (frame, sent) => sent && match(frame?.seq)),
-    // The fault delivery reports names the request: request/response settles it by that id.
-    rejectRequest: () => {},
     // The session ended under a connection (`endSession()`): it is left, and the next one starts
     // a new session.
     leave() {
@@ -127,7 +126,7 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
       // Late is not plain (a slow session store): a failed attempt, retried with backoff.
       hello = clock.setTimeout(() => {
         hello = undefined;
-        const cause = `no welcome within ${options.helloTimeoutMs} ms of the hello`;
+        const cause = why('no_welcome', options.helloTimeoutMs);
         host.drop(client({ source: 'transport', code: 'hello_timeout', cause }), false);
       }, options.helloTimeoutMs);
     },

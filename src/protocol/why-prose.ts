@@ -64,6 +64,35 @@ const PROSE: Readonly<Record<string, string>> = {
   error_message: 'error data.message is not a string',
   on_type: 'on(type) needs a non-empty type, or "*" for every message',
   on_handler: 'on("{0}", handler) needs a function',
+  // Delivery (src/delivery): the server is checked, and what a send's fate is.
+  no_ack: 'a send got no acknowledgement within {0} ms',
+  no_welcome: 'no welcome within {0} ms of the hello',
+  missed: 'missed messages cannot be replayed ({0})',
+  other_user: 'new session: the old one belongs to another user (other_principal)',
+  other_user_sent:
+    'new session: the old one belongs to another user (other_principal); sent in the old one, it may have been processed',
+  other_user_kept:
+    'new session: the old one belongs to another user (other_principal); {0} kept sends not sent',
+  forgotten: 'the server forgot its session ({0}): it may have been processed, not sent again',
+  store_unavailable: 'welcome reason unavailable: the server cannot read its session store',
+  bad_welcome: 'a malformed welcome (v, session, resumed, seq, acked and secret are required)',
+  max_unacked: 'delivery.maxUnacked ({0}) reached',
+  max_resends: 'sent on {0} connections without an acknowledgement; it may have arrived',
+  sent_unacked: '{0}; it was sent but not acknowledged, so it may have arrived',
+  ended_sent: 'endSession() was called before an ack: it may have been processed',
+  ended_unsent: 'endSession() was called before it was sent',
+  ended_reply: 'endSession() was called before the reply came',
+  went_plain: 'the server no longer speaks delivery: sent before, it may have arrived',
+  early_ack: 'ack before the welcome',
+  early_numbered: 'numbered message before the welcome',
+  welcome_acked: 'welcome acked {0}, above {1}, the highest seq sent in the session',
+  welcome_seq: 'welcome resumed at seq {0}, below last_seq {1}',
+  new_acked: 'new session with acked {0}: nothing was sent in it',
+  new_resumed: 'new session said resumed',
+  bad_ack: 'malformed ack',
+  ack_above: 'ack {0}, above {1}, the highest seq sent on this connection',
+  bad_seq: 'meta.seq {0} is not a positive safe integer',
+  gap: 'gap: seq {0} after {1}; resuming after {1}',
 };
 
 /** `code`'s prose with its figures, or the code and figures when it has none. */

@@ -19,6 +19,7 @@ const DEVELOPMENT_ONLY = [
   'two components ask for the shared socket', // socket-registry: conflicting options
   'render inside <SocketProvider>', // react: a hook without a socket
   'needs a `key` to be shared', // react: a URL function without a key
+  'answered the hello without a welcome', // delivery: a plain server's warning
 ];
 
 describe('a production build', () => {
