@@ -254,10 +254,10 @@ const act = (...effects: Effect[]): void => {
 const clear = (...timers: TimerName[]): void => act({ type: 'clear', timers });
 const arm = (timer: TimerName, ms: number): void => act({ type: 'arm', timer, ms });
 
-/** A new snapshot of `status` (its own fields in `extra`), the common fields patched by `common`. */
-function show(status: SocketStatus, extra?: object, common?: Partial<SocketSnapshot>): void {
+/** A new snapshot of `status`: the common fields kept unless `fields` change them, and its own. */
+function show(status: SocketStatus, fields?: object): void {
   const { attempt, lastFault, lost, suspended } = c.snapshot;
-  const snapshot = { status, attempt, lastFault, lost, suspended, ...common, ...extra };
+  const snapshot = { status, attempt, lastFault, lost, suspended, ...fields };
   set({ snapshot: Object.freeze(snapshot) as SocketSnapshot });
 }
 
@@ -338,7 +338,7 @@ function attempt(): void {
   set({ attempt: id, phase: { name: 'pending' } });
   clear('retry');
   if (status !== 'connecting')
-    show('connecting', {}, fresh ? { attempt: 0, lost: false, suspended: false } : {});
+    show('connecting', fresh ? { attempt: 0, lost: false, suspended: false } : {});
   startDown();
   // From the start of the attempt: it bounds a url() that never settles as well as a handshake.
   arm('connect-timeout', k.connectTimeoutMs);
@@ -362,7 +362,7 @@ function fail(f: Fault): void {
   shutdown(true);
   act({ type: 'settle', fault: f }, { type: 'report', fault: f });
   set({ fatal: f.id, phase: { name: 'failed' } });
-  show('failed', { fault: f }, { lastFault: f });
+  show('failed', { fault: f, lastFault: f });
 }
 
 /** A first auth failure with a refresher is recoverable: the refresh may fix it unseen. */
@@ -423,7 +423,7 @@ function dropped(f: Fault, due: number | null): void {
   set({ phase: { name: 'waiting', due, fault: f } });
   const { status, attempt: n } = c.snapshot;
   const attempts = status === 'open' || status === 'connecting' ? n + 1 : n;
-  show('reconnecting', { nextRetryAt: null }, { attempt: attempts, lastFault: f });
+  show('reconnecting', { attempt: attempts, lastFault: f, nextRetryAt: null });
   startDown();
   schedule();
 }
@@ -469,7 +469,8 @@ function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>) {
   dropped(f, now.mono + clampDelay(delay));
 }
 
-const FATAL: ClassificationOverride = { severity: 'fatal', action: 'stop' };
+/** The classification of a failure nothing can retry. */
+export const FATAL: ClassificationOverride = { severity: 'fatal', action: 'stop' };
 
 function onRefreshFailed(failure: { cause: string; unauthorized: boolean }, f: Fault) {
   clear('refresh-timeout');
@@ -490,9 +491,8 @@ function onOpened(): void {
   const dismiss = c.fatal;
   set({ phase: { name: 'open', gated: k.gated, auth: null }, failures: 0, fatal: null });
   clear('connect-timeout');
-  show('open', { openedAt: now.wall }, { lost: false, suspended: false });
-  act({ type: 'resolve', dismiss });
-  act({ type: 'opened' });
+  show('open', { lost: false, suspended: false, openedAt: now.wall });
+  act({ type: 'resolve', dismiss }, { type: 'opened' });
   // A gated link is usable once its extension says so (delivery's welcome): until then the
   // outage goes on (down timers) and the backoff does not start over.
   if (!k.gated) usable();
@@ -557,8 +557,12 @@ function linkFault(
 
 // ---- the table -------------------------------------------------------------------------------
 
-type Cell<E extends Event = Event> = (e: E, p: Phase) => void;
-type Row = { readonly [T in EventType]?: Cell<Extract<Event, { type: T }>> };
+type PhaseOf<P extends PhaseName> = Extract<Phase, { name: P }>;
+/** The handler of one cell: the event, and the phase of its row. */
+type Cell<E extends Event = Event, P extends Phase = Phase> = (e: E, p: P) => void;
+type Row<P extends Phase = Phase> = {
+  readonly [T in EventType]?: Cell<Extract<Event, { type: T }>, P>;
+};
 
 /** The client left the connection (`cause`: why): what was on it, or waiting for it, fails. */
 const closedBy = (cause: string): Fault =>
@@ -586,7 +590,7 @@ const stop: Cell<Extract<Event, { type: 'close' }>> = (e) => {
   const f = closedBy(why('close_called'));
   act({ type: 'settle', fault: f });
   set({ phase: { name: 'closed' } });
-  show('closed', {}, { lost: false });
+  show('closed', { lost: false });
 };
 
 const live = (e: Attempted): boolean => e.attempt === c.attempt;
@@ -641,34 +645,36 @@ const freeze: Cell = (_e, p) => {
   const f = closedBy(why('frozen'));
   act({ type: 'lost', fault: f });
   set({ phase: { name: 'waiting', due: now.mono, fault: f } });
-  show('reconnecting', { nextRetryAt: null }, { attempt: c.snapshot.attempt + 1, lastFault: f });
+  show('reconnecting', { attempt: c.snapshot.attempt + 1, lastFault: f, nextRetryAt: null });
   schedule();
 };
 
-const thaw: Cell = (_e, p) => {
+/** The planned retry starts now (none is planned while the backoff's answer is awaited). */
+const retryNow: Cell<Event, PhaseOf<'waiting'>> = (_e, p) => {
+  if (p.due !== null) attempt();
+};
+
+const thaw: Cell<Event, PhaseOf<'waiting'>> = (e, p) => {
   set({ frozen: false });
-  if (isWaiting(p) && p.due !== null) attempt();
+  retryNow(e, p);
 };
 
-const onlineWaiting: Cell = (_e, p) => {
-  if (isWaiting(p) && p.due !== null) attempt();
-};
-
-const refreshedCell: Cell<Extract<Event, { type: 'refreshed' }>> = (e, p) => {
-  if (e.run !== c.run || p.name !== 'refreshing') return;
+const refreshedCell: Cell<Extract<Event, { type: 'refreshed' }>, PhaseOf<'refreshing'>> = (
+  e,
+  p,
+) => {
+  if (e.run !== c.run) return;
   if (e.failure) return onRefreshFailed(e.failure, p.fault);
   clear('refresh-timeout');
   set({ phase: { name: 'waiting', due: now.mono, fault: p.fault } });
   schedule();
 };
 
-const refreshTimeout: Cell = (_e, p) => {
-  if (p.name !== 'refreshing') return;
+const refreshTimeout: Cell<Event, PhaseOf<'refreshing'>> = (_e, p) =>
   onRefreshFailed(
     { cause: why('refresh_timeout', k.refreshAuthTimeoutMs), unauthorized: false },
     p.fault,
   );
-};
 
 const ext: Cell<Extract<Event, { type: 'drop' }>> = (e) => {
   if (!live(e)) return;
@@ -698,7 +704,7 @@ const down: Row = {
  * One row per phase, one cell per event the phase answers; every other event changes nothing
  * (`machine.test.ts` enumerates every cell).
  */
-export const TABLE: { readonly [P in PhaseName]: Row } = {
+export const TABLE: { readonly [P in PhaseName]: Row<PhaseOf<P>> } = {
   idle: { connect: start, reconnect: restart, close: stop },
   closed: { connect: start, reconnect: restart },
   failed: { reconnect: restart, close: stop },
@@ -726,20 +732,20 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
     reconnect: restart,
     close: stop,
     closed,
-    error: (e, p) => onError(e.envelope, p as Extract<Phase, { name: 'open' }>),
+    error: (e, p) => onError(e.envelope, p),
     dead: heartbeatDead,
     stable: () => {
       set({ authFailed: false });
       patch({ attempt: 0 });
     },
     'auth-wait': (_e, p) => {
-      const auth = p.name === 'open' ? p.auth : null;
+      const { auth } = p;
       if (auth === null || c.lastError?.fault !== auth) return;
       abandon(false, 1000, 'reauthenticate');
       onFault(auth);
     },
     ready: (e, p) => {
-      if (!live(e) || p.name !== 'open' || !p.gated) return;
+      if (!live(e) || !p.gated) return;
       set({ phase: { ...p, gated: false } });
       if (e.fault) {
         act({ type: 'report', fault: e.fault });
@@ -749,23 +755,21 @@ export const TABLE: { readonly [P in PhaseName]: Row } = {
     },
     // Still down while a gating extension has not said ready (its own timeout bounds that).
     lost: (e, p) => {
-      if (p.name === 'open' && p.gated) markLost(e, p);
+      if (p.gated) markLost(e, p);
     },
     suspend: (e, p) => {
-      if (p.name === 'open' && p.gated) suspend(e, p);
+      if (p.gated) suspend(e, p);
     },
     drop: ext,
     ...watching,
   },
   waiting: {
     ...down,
-    retry: (_e, p) => {
-      if (isWaiting(p) && p.due !== null) attempt();
-    },
+    retry: retryNow,
     delay: (e, p) => {
-      if (isWaiting(p) && p.due === null) onDelay(e.ms, p);
+      if (p.due === null) onDelay(e.ms, p);
     },
-    online: onlineWaiting,
+    online: retryNow,
     offline: reschedule,
     hidden: reschedule,
     visible: reschedule,

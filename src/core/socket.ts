@@ -32,6 +32,7 @@ import {
   type Config,
   type Effect,
   type Event,
+  FATAL,
   faultOf,
   INITIAL_STATE,
   type State,
@@ -45,7 +46,6 @@ import type { Delivered, SendResult, Socket, SocketMessages } from './types.js';
 import { isUnauthorized } from './unauthorized.js';
 import { findWebSocket } from './websocket.js';
 
-const FATAL = { severity: 'fatal', action: 'stop' } as const;
 const SENT: SendResult = { status: 'sent' };
 const QUEUED: SendResult = { status: 'queued' };
 const isThenable = (value: unknown): value is Promise<unknown> =>
