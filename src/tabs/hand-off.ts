@@ -11,6 +11,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { validateData } from '../protocol/standard-schema.js';
+import { why } from '../protocol/why.js';
 import type { RequestOptions } from '../request/request.js';
 import type { DeliveryHandover, Outstanding } from './delivery-handover.js';
 import type { Leader } from './leader.js';
@@ -103,7 +104,7 @@ export function createHandOff(
     request(type, data, given) {
       const { reply, signal } = given;
       if (signal?.aborted) {
-        const fault = core.clientFault('request_aborted', 'aborted before it was sent');
+        const fault = core.clientFault('request_aborted', why('aborted_before'));
         return Promise.reject(new FaultError(fault));
       }
       const timeoutMs = given.timeoutMs ?? core.parts.options.requestTimeoutMs ?? 10_000;
@@ -116,11 +117,7 @@ export function createHandOff(
       };
       return new Promise<Envelope>((resolve, reject) => {
         const onAbort = () =>
-          pending.settle(
-            id,
-            undefined,
-            core.clientFault('request_aborted', 'the signal was aborted'),
-          );
+          pending.settle(id, undefined, core.clientFault('request_aborted', why('aborted')));
         const id = hand(
           work,
           (value, fault, reported) => {
@@ -130,7 +127,7 @@ export function createHandOff(
             const envelope = value as Envelope;
             const checked = reply ? validateData(reply, envelope.data) : null;
             if (checked && !checked.ok) {
-              const cause = `reply to "${type}": ${checked.cause}`;
+              const cause = why('bad_reply', type, checked.cause);
               const invalid = core.clientFault('invalid_envelope', cause);
               reject(new FaultError(store.getState().report(invalid)));
             } else if (checked && checked.data !== envelope.data) {

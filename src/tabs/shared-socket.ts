@@ -14,6 +14,7 @@ import type { MessageHandler, Socket, SocketSnapshot } from '../core/types.js';
 import { deliveryOf, showDelivery } from '../delivery/plugin.js';
 import type { Envelope } from '../protocol/envelope.js';
 import { FaultError } from '../protocol/fault-error.js';
+import { why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions, request } from '../request/request.js';
 import { createDeliveryHandover } from './delivery-handover.js';
 import { createElection } from './election.js';
@@ -196,7 +197,7 @@ export function createSharedSocket(parts: TabsParts): Socket {
         return leader.ownSend(core.local.send(type, data as never, meta));
       }
       if (typeof type !== 'string' || type === '') {
-        throw new TypeError('sockguard: send(type, data) needs a non-empty string type');
+        throw new TypeError(`sockguard: ${why('send_type')}`);
       }
       if (core.closed || !core.joined) return { status: 'rejected', fault: closedFault() };
       return handOff.send(type, data, meta);

@@ -12,6 +12,7 @@ import type { SocketOptions } from '../core/options.js';
 import type { Socket, SocketSnapshot } from '../core/types.js';
 import { classify } from '../protocol/classify.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
+import { why } from '../protocol/why.js';
 import type { PageTargets } from './lifecycle.js';
 import type { ChannelLike, LocksLike, TabMessage } from './wire.js';
 
@@ -108,7 +109,7 @@ export function createTabCore(parts: TabsParts): TabCore {
     tab,
     store,
     handlers: createHandlers((error, envelope) => {
-      const cause = `handler of "${envelope.type}" threw ${String(error)}`;
+      const cause = why('handler_threw', envelope.type, String(error));
       store.getState().report(clientFault('handler_error', cause));
     }),
     listeners: new Set(),
@@ -139,7 +140,12 @@ export function createTabCore(parts: TabsParts): TabCore {
         } catch (error) {
           store
             .getState()
-            .report(clientFault('callback_error', `a ${what} listener threw ${String(error)}`));
+            .report(
+              clientFault(
+                'callback_error',
+                why('callback_threw', `a ${what} listener`, String(error)),
+              ),
+            );
         }
       }
     },
