@@ -295,6 +295,16 @@ export function createDelivery(parts: DeliveryParts): Delivery {
    * fault whose cause `why` writes (told whether the send may have been processed). Their
    * requests reject with it.
    */
+  /**
+   * A kept send fails with a reported fault of `code` (a request settles by that fault, which
+   * names it: request/response's rule).
+   */
+  const refuse = (frame: NumberedFrame, code: ClientCode, cause: string): Fault => {
+    const fault = reporter.report(reporter.client(code, cause, frame.requestId));
+    ledger.reject(frame.seq, fault);
+    return fault;
+  };
+
   const settleKept = (
     which: (sent: boolean) => boolean,
     cause: (sent: boolean) => string,
@@ -303,19 +313,23 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     for (const { frame, sent } of ledger.kept()) {
       if (!which(sent)) continue;
       count += 1;
-      const fault = reporter.report(
-        reporter.client('session_changed', cause(sent), frame.requestId),
-      );
-      ledger.reject(frame.seq, fault);
-      // A request settles by the fault reported, which names it (request/response's rule).
+      refuse(frame, 'session_changed', cause(sent));
       parts.unqueue(frame);
     }
     if (count > 0) changed();
     return count;
   };
 
-  /** The app must refetch: server messages were missed and cannot be replayed. */
-  const missed = (reason: ResumeFailure) => reporter.client('resync', why('missed', reason));
+  /**
+   * Server messages were missed for good (`reason`): the app must refetch, and requests the server
+   * had processed fail (their replies were in the history that is gone). Returns the fault.
+   */
+  const missed = (reason: ResumeFailure): Fault => {
+    recovery = { resumed: false, reason, at: parts.clock.now() };
+    const fault = reporter.client('resync', why('missed', reason));
+    parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
+    return fault;
+  };
 
   /**
    * The server gave a new session where the client had one: nothing kept for the old one that may
@@ -323,8 +337,8 @@ export function createDelivery(parts: DeliveryParts): Delivery {
    */
   const replaced = (w: WelcomeData): Fault => {
     const reason = w.reason ?? 'unknown_session';
-    recovery = { resumed: false, reason, at: parts.clock.now() };
     if (reason === 'other_principal') {
+      recovery = { resumed: false, reason, at: parts.clock.now() };
       // Another user's session was asked for: nothing of it goes to this one, sent or not.
       const kept = settleKept(
         () => true,
@@ -334,9 +348,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       parts.rejectRequests(() => true, fault);
       return fault;
     }
-    // Requests the server had processed: their replies were in the history that is gone.
     const fault = missed(reason);
-    parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
     // Sent before: processed in the old session, maybe. Sending it again could do it twice.
     settleKept(
       (sent) => sent,
@@ -362,11 +374,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       } else {
         // Never backwards: a lower seq here would replay what handlers saw.
         lastSeen = Math.max(lastSeen, w.seq);
-        const reason = w.reason ?? 'history_gone';
-        fault = missed(reason);
-        recovery = { resumed: false, reason, at: parts.clock.now() };
-        // Requests the server had processed: their replies were in the history that is gone.
-        parts.rejectRequests((seq) => seq === undefined || !ledger.has(seq), fault);
+        fault = missed(w.reason ?? 'history_gone');
       }
     } else {
       session = w.session;
@@ -493,9 +501,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       newConnection();
       const { again, given } = ledger.lift(options.maxResends);
       for (const frame of given) {
-        const cause = why('max_resends', options.maxResends);
-        const fault = reporter.report(reporter.client('not_acknowledged', cause, frame.requestId));
-        ledger.reject(frame.seq, fault);
+        const fault = refuse(frame, 'not_acknowledged', why('max_resends', options.maxResends));
         parts.rejectRequests((seq) => seq === frame.seq, fault);
       }
       if (given.length > 0) changed();
@@ -509,9 +515,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       timers.clearAll();
       newConnection();
       for (const { frame, sent } of ledger.kept()) {
-        const text = why(sent ? 'sent_unacked' : 'not_sent', cause);
-        const fault = reporter.report(reporter.client('connection_closed', text, frame.requestId));
-        ledger.reject(frame.seq, fault);
+        refuse(frame, 'connection_closed', why(sent ? 'sent_unacked' : 'not_sent', cause));
       }
       changed();
     },
