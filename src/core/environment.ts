@@ -24,7 +24,8 @@ export interface EnvironmentWatch {
   stop(): void;
 }
 
-function eventTarget(value: unknown): EventTarget | undefined {
+/** `value` when it can take event listeners, else undefined. */
+export function eventTarget(value: unknown): EventTarget | undefined {
   return typeof value === 'object' &&
     value !== null &&
     typeof Reflect.get(value, 'addEventListener') === 'function'

@@ -5,6 +5,7 @@
  */
 
 import { clip } from './clip.js';
+import { why } from './why.js';
 
 /** The Standard Schema V1 interface (copied from the spec, types only). */
 export interface StandardSchemaV1<Input = unknown, Output = Input> {
@@ -82,7 +83,7 @@ function pathOf(issue: StandardSchemaV1.Issue): string {
 }
 
 function summarise(issues: ReadonlyArray<StandardSchemaV1.Issue>): string {
-  if (issues.length === 0) return 'invalid data';
+  if (issues.length === 0) return why('invalid_data');
   const shown = issues.slice(0, MAX_ISSUES).map((issue) => `${pathOf(issue)}${issue.message}`);
   const more = issues.length > MAX_ISSUES ? ` (+${issues.length - MAX_ISSUES} more)` : '';
   return `${shown.join('; ')}${more}`;
@@ -93,7 +94,7 @@ function safeSummary(issues: ReadonlyArray<StandardSchemaV1.Issue>): string {
   try {
     return summarise(issues);
   } catch {
-    return 'invalid data';
+    return why('invalid_data');
   }
 }
 
@@ -114,13 +115,13 @@ export function validateData(schema: StandardSchemaV1, data: unknown): DataCheck
   } catch (error) {
     return {
       ok: false,
-      cause: cap(`schema threw: ${error instanceof Error ? error.message : ''}`),
+      cause: cap(why('schema_threw', error instanceof Error ? error.message : '')),
     };
   }
   if (isThenable(result)) {
     // Swallow its eventual rejection: nobody awaits it, and an unhandled rejection would be noise.
     Promise.resolve(result).catch(() => undefined);
-    return { ok: false, cause: 'async schema: data schemas must validate synchronously' };
+    return { ok: false, cause: why('async_schema') };
   }
   if (typeof result !== 'object' || result === null) {
     return { ok: false, cause: 'schema returned no result' };

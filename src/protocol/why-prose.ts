@@ -93,6 +93,17 @@ const PROSE: Readonly<Record<string, string>> = {
   ack_above: 'ack {0}, above {1}, the highest seq sent on this connection',
   bad_seq: 'meta.seq {0} is not a positive safe integer',
   gap: 'gap: seq {0} after {1}; resuming after {1}',
+  // Schemas (validate(), a request's reply schema).
+  invalid_data: 'invalid data',
+  schema_threw: 'schema threw: {0}',
+  async_schema: 'async schema: data schemas must validate synchronously',
+  // Tab sharing (src/tabs).
+  tabs_key: 'shareTabs() needs a key when url is a function: shareTabs({ key: "chat" })',
+  tab_closed: 'close() was called in this tab',
+  tab_socket_closed: 'this tab closed the socket: call connect()',
+  tab_no_reply: 'no reply to "{0}" within {1} ms (handed to the tab holding the connection)',
+  old_leader:
+    'numbered by an earlier leader tab in a session the server replaced: it may have been processed, so it is not sent in the new one',
 };
 
 /** `code`'s prose with its figures, or the code and figures when it has none. */

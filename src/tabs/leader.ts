@@ -10,6 +10,7 @@ import { deliveryOf } from '../delivery/plugin.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
+import { why } from '../protocol/why.js';
 import { type RequestOptions, request } from '../request/request.js';
 import type { DeliveryHandover } from './delivery-handover.js';
 import { type FaultRouter, routeFaults } from './fault-routing.js';
@@ -131,10 +132,8 @@ export function createLeader(
     const prior = given ?? handover.prior(asker);
     if (handover.stale(prior)) {
       // Numbered in the session the server replaced: it may have been processed there.
-      const cause =
-        'numbered by an earlier leader tab in a session the server replaced: it may have been processed, so it is not sent in the new one';
       over = true;
-      return done(undefined, core.clientFault('session_changed', cause), {});
+      return done(undefined, core.clientFault('session_changed', why('old_leader')), {});
     }
     if (work.kind === 'send') {
       const result = handover.numbered(asker, work, prior, () =>

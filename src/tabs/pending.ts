@@ -6,6 +6,7 @@
 
 import type { FaultContext } from '../core/error-store/error-store.js';
 import type { Fault } from '../protocol/fault.js';
+import { why } from '../protocol/why.js';
 import type { TabCore } from './tab-core.js';
 import type { Work } from './wire.js';
 
@@ -61,7 +62,7 @@ export function createPendingBook(core: TabCore): PendingBook {
       if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
         // A request whose leader vanished with it must still settle here.
         entry.timer = core.parts.setTimeout(() => {
-          const cause = `no reply to "${work.type}" within ${timeoutMs} ms (handed to the tab holding the connection)`;
+          const cause = why('tab_no_reply', work.type, timeoutMs);
           // Stored here: the leader's own timeout of it, later, finds it settled.
           settle(
             id,

@@ -3,7 +3,7 @@
  * import rather than a flag, so apps that do not share do not ship the code.
  */
 import { monotonicOf, systemClock } from '../core/clock.js';
-import type { BrowserEnvironment } from '../core/environment.js';
+import { type BrowserEnvironment, eventTarget } from '../core/environment.js';
 import type { ErrorStore } from '../core/error-store/error-store.js';
 import type { ExtensionFactory, SocketWrapper } from '../core/extension.js';
 import { checkGiven, type Rule } from '../core/option-checks.js';
@@ -13,6 +13,7 @@ declare const process: { readonly env: { readonly NODE_ENV?: string | undefined 
 
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
+import { why } from '../protocol/why.js';
 import type { PageTargets } from './lifecycle.js';
 import { createSharedSocket, HUNG_AFTER_MS } from './shared-socket.js';
 import type { ChannelLike, LocksLike } from './wire.js';
@@ -84,9 +85,7 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
       const key =
         options.key ?? (typeof url === 'string' ? url : url instanceof URL ? url.href : undefined);
       if (key === undefined) {
-        throw new TypeError(
-          'sockguard: shareTabs() needs a key when url is a function: shareTabs({ key: "chat" })',
-        );
+        throw new TypeError(`sockguard: ${why('tabs_key')}`);
       }
       const locks = options.locks ?? readLocks();
       const Channel = globalThis.BroadcastChannel;
@@ -112,13 +111,6 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
     },
   };
 }
-
-const eventTarget = (value: unknown): EventTarget | undefined =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof Reflect.get(value, 'addEventListener') === 'function'
-    ? (value as EventTarget)
-    : undefined;
 
 /** The page's window and document, where the socket's `environment` says (none for `false`). */
 function pageTargets(environment: SocketOptions['environment']): PageTargets {

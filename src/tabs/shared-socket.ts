@@ -174,14 +174,13 @@ export function createSharedSocket(parts: TabsParts): Socket {
     prober.stop();
     leader.stepDown();
     election.withdraw();
-    const cause = 'close() was called in this tab';
+    const cause = why('tab_closed');
     for (const id of [...pending.entries.keys()]) {
       pending.settle(id, undefined, core.clientFault('connection_closed', cause));
     }
   };
 
-  const closedFault = () =>
-    core.clientFault('connection_closed', 'this tab closed the socket: call connect()');
+  const closedFault = () => core.clientFault('connection_closed', why('tab_socket_closed'));
 
   const socket: Socket = {
     errors: store,
