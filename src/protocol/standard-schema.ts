@@ -124,13 +124,13 @@ export function validateData(schema: StandardSchemaV1, data: unknown): DataCheck
     return { ok: false, cause: why('async_schema') };
   }
   if (typeof result !== 'object' || result === null) {
-    return { ok: false, cause: 'schema returned no result' };
+    return { ok: false, cause: why('no_result') };
   }
   const { issues } = result as { issues?: unknown };
   if (issues !== undefined) {
     return {
       ok: false,
-      cause: cap(Array.isArray(issues) ? safeSummary(issues) : 'invalid data'),
+      cause: cap(Array.isArray(issues) ? safeSummary(issues) : why('invalid_data')),
     };
   }
   return { ok: true, data: (result as { value?: unknown }).value };

@@ -97,6 +97,7 @@ const PROSE: Readonly<Record<string, string>> = {
   invalid_data: 'invalid data',
   schema_threw: 'schema threw: {0}',
   async_schema: 'async schema: data schemas must validate synchronously',
+  no_result: 'schema returned no result',
   // Tab sharing (src/tabs).
   tabs_key: 'shareTabs() needs a key when url is a function: shareTabs({ key: "chat" })',
   tab_closed: 'close() was called in this tab',
