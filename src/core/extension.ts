@@ -7,6 +7,7 @@
 import type { Envelope, EnvelopeMeta } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
+import { why } from '../protocol/why.js';
 import type { Clock } from './clock.js';
 import type { SendResult, Socket, SocketSnapshot } from './types.js';
 
@@ -127,6 +128,16 @@ export interface Extension {
   /** A fault was reported (one that names a request settles it). */
   reported?(fault: Fault): void;
 }
+
+/**
+ * The cause to give work that a stop ends: the stop's own (`close()`, suspension: a
+ * `connection_closed` fault of the client) or, for a fatal fault, that the connection failed and
+ * how: never the fault's user text, which describes the fault and not this work.
+ */
+export const endedBy = (stop: Fault): string =>
+  stop.code === 'connection_closed'
+    ? (stop.detail.cause ?? stop.message)
+    : why('failed', `${stop.source} ${stop.code}`);
 
 /**
  * What makes an extension for one socket: `delivery()` returns one. `gates`: the extension holds

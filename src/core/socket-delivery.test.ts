@@ -164,6 +164,22 @@ describe('delivery: acknowledged sends', () => {
     expect((error as FaultError).fault.detail.cause).toContain('may have arrived');
   });
 
+  it("a fatal close rejects a kept send with a cause that says the connection failed and how (not the fault's user text)", async () => {
+    const s = setup({ heartbeat: false, delivery: delivery() });
+    const ws = openLast(s);
+    welcome(ws);
+    const result = s.socket.send('chat', 1);
+    ws.receive({ type: 'error', data: { code: 4004, message: 'Forbidden' } });
+    ws.drop(4004, 'Forbidden');
+    const error = await receipt(result).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FaultError);
+    const { fault } = error as FaultError;
+    expect(fault.code).toBe('connection_closed');
+    expect(fault.detail.cause).toBe(
+      'the connection failed (envelope 4004); it was sent but not acknowledged, so it may have arrived',
+    );
+  });
+
   it('a send sent on maxResends connections without an ack is given up as not_acknowledged', async () => {
     const s = setup({ heartbeat: false, delivery: delivery({ maxResends: 2 }) });
     let ws = openLast(s);

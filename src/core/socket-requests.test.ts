@@ -150,6 +150,29 @@ describe('request', () => {
     expect(faultOf(reply.error)).toMatchObject({ code: 1008, severity: 'fatal' });
   });
 
+  it('an error envelope then a fatal close: a pending request gets that fault without a request id (not a refusal of it)', async () => {
+    const s = setup();
+    const ws = openLast(s);
+    const reply = track(request(s.socket, 'a', 1));
+    ws.receive({ type: 'error', data: { code: 4004, message: 'Forbidden' } });
+    ws.drop(4004, 'Forbidden');
+    await vi.advanceTimersByTimeAsync(0);
+    const fatal = s.socket.getSnapshot().lastFault;
+    expect(fatal).toMatchObject({ source: 'envelope', code: 4004, severity: 'fatal' });
+    expect(faultOf(reply.error)).toEqual(fatal);
+    expect(faultOf(reply.error)?.requestId).toBeUndefined();
+  });
+
+  it('close() rejects a pending request with a connection_closed fault that names it', async () => {
+    const s = setup();
+    const ws = openLast(s);
+    const reply = track(request(s.socket, 'a', 1));
+    const id = ws.frames()[0]?.meta?.request_id;
+    s.socket.close();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(faultOf(reply.error)).toMatchObject({ code: 'connection_closed', requestId: id });
+  });
+
   it('rejects (not throws) on a closed socket, with a FaultError carrying the request id', async () => {
     const s = setup();
     s.socket.close();

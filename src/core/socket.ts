@@ -22,6 +22,7 @@ import {
   attachHost,
   type Extension,
   type ExtensionFactory,
+  endedBy,
   type Frame,
   type Host,
 } from './extension.js';
@@ -286,7 +287,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         for (const frame of queue.splice(0)) {
           // Numbered frames are the numbering extension's to settle (and to report).
           if (frame.seq !== undefined) continue;
-          const cause = why('not_sent', f.detail.cause ?? f.message);
+          const cause = why('not_sent', endedBy(f));
           report(
             fault({
               source: 'client',

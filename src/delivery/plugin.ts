@@ -6,7 +6,13 @@
  * (sends wait for the welcome, bounded by `helloTimeoutMs`), numbering on the way out, control
  * frames, duplicates and gaps on the way in, resends after a drop.
  */
-import type { Extension, ExtensionFactory, Frame, Host } from '../core/extension.js';
+import {
+  type Extension,
+  type ExtensionFactory,
+  endedBy,
+  type Frame,
+  type Host,
+} from '../core/extension.js';
 import type { Socket } from '../core/types.js';
 import { why } from '../protocol/why.js';
 import {
@@ -161,7 +167,7 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
       // Only a stop settles delivery's books: what another extension names is its own work.
       if (match) return;
       stopHello();
-      d.discardAll(fault.detail.cause ?? fault.message);
+      d.discardAll(endedBy(fault));
     },
   };
 }

@@ -16,6 +16,7 @@ const PROSE: Readonly<Record<string, string>> = {
   refresh_timeout: 'Error: it did not settle within {0} ms',
   reconnect_called: 'connection lost (reconnect() was called)',
   close_called: 'close() was called',
+  failed: 'the connection failed ({0})',
   suspended: 'suspended: down for {0} ms',
   frozen: 'the page entered the back/forward cache',
   no_websocket: 'neither options.WebSocket nor globalThis.WebSocket is a constructor',

@@ -83,8 +83,13 @@ function booksOf(host: Host): Books {
       host.requeue(again);
     },
     settle(fault, match) {
+      // A fatal fault rejects every request as the store shows it, with no request id, or the
+      // request would read as refused by the server. The client's own ending (close(),
+      // suspension, a session gone) is about each request: it names it.
+      const own = fault.source === 'client';
       each((id, entry) => {
-        if (!match || match(entry.frame, entry.sent)) settle(id, { ...fault, requestId: id });
+        if (match && !match(entry.frame, entry.sent)) return;
+        settle(id, own ? { ...fault, requestId: id } : fault);
       });
     },
     reported(fault) {
