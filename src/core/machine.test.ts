@@ -365,6 +365,15 @@ describe('machine: drops and retries', () => {
     expect(state.snapshot).toMatchObject({ status: 'reconnecting', attempt: 1, nextRetryAt: 6000 });
   });
 
+  it('the delay counts from the fault, not from when the answer came (app listeners ran between)', () => {
+    const asked = drive([...OPEN, closed(1006)], { mono: 100, wall: 5100 }).state;
+    // The answer arrives 30 ms later: the retry is still due 1000 ms after the fault.
+    const { state, effects } = drive([delay(1000)], { mono: 130, wall: 5130 }, asked);
+    expect(state.phase).toMatchObject({ name: 'waiting', due: 1100 });
+    expect(armed(effects, 'retry')?.ms).toBe(970);
+    expect(state.snapshot).toMatchObject({ nextRetryAt: 6100 });
+  });
+
   it('a fatal close fails: work settled with it, no retry, no watch, the fault kept', () => {
     const { state, effects } = drive([...OPEN, closed(1008)]);
     expect(state.snapshot.status).toBe('failed');

@@ -42,7 +42,13 @@ export type Phase =
   | { readonly name: 'pending' }
   | { readonly name: 'opening'; readonly asked: readonly string[] }
   | { readonly name: 'open'; readonly gated: boolean; readonly auth: EnvelopeFault | null }
-  | { readonly name: 'waiting'; readonly due: number | null; readonly fault: Fault }
+  | {
+      readonly name: 'waiting';
+      readonly due: number | null;
+      readonly fault: Fault;
+      /** When the policy was asked (monotonic): its delay counts from the fault, not its answer. */
+      readonly asked?: number;
+    }
   | { readonly name: 'refreshing'; readonly fault: Fault }
   | { readonly name: 'failed' }
   | { readonly name: 'closed' };
@@ -444,7 +450,7 @@ function retry(f: Fault, refreshFirst: boolean, immediate: boolean) {
   }
   if (immediate) return dropped(f, now.mono);
   // Nothing is reported until the policy answers: when it gives up, `unreachable` is the report.
-  set({ phase: { name: 'waiting', due: null, fault: f } });
+  set({ phase: { name: 'waiting', due: null, fault: f, asked: now.mono } });
   act({ type: 'backoff', attempt: c.snapshot.attempt + 1, fault: f, hint: hintOf(f) });
 }
 
@@ -466,7 +472,8 @@ function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>) {
   }
   // A suspended socket retries at the slow end of the policy.
   const delay = c.snapshot.suspended ? Math.max(hintOf(f), k.capMs, ms) : ms;
-  dropped(f, now.mono + clampDelay(delay));
+  // From the fault: app listeners that ran before the answer came must not lengthen the wait.
+  dropped(f, (p.asked ?? now.mono) + clampDelay(delay));
 }
 
 /** The classification of a failure nothing can retry. */
