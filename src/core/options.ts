@@ -46,8 +46,6 @@ export interface ClassificationOptions {
   readonly overrides?: FaultOverrides;
   /** The app's own user texts (i18n), by code or as a function. */
   readonly messages?: FaultMessages;
-  /** Server text longer than this never reaches `message`. @default 200 */
-  readonly maxMessageLength?: number;
 }
 
 /** Options of {@link createSocket}. Only `url` is required. */
@@ -57,8 +55,8 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
   /** Connect on creation. The React layer passes `false` and connects in an effect. @default true */
   readonly autoConnect?: boolean;
   /**
-   * Standard Schema validators (zod, valibot, ...) per message type, as `validate({...})` from
-   * `sockguard/schemas` returns them: `data` of that type is validated and typed; a frame that
+   * Standard Schema validators (zod, valibot, ...) per message type, as `validate({...})` (from
+   * `sockguard`) returns them: `data` of that type is validated and typed; a frame that
    * fails is reported as `invalid_envelope` and not delivered.
    */
   readonly schemas?: ExtensionFactory & { readonly schemas: S };
@@ -170,7 +168,6 @@ const SOCKET_RULES = {
     rules: {
       overrides: OTHER,
       messages: OTHER,
-      maxMessageLength: COUNT_1,
     } satisfies Record<keyof ClassificationOptions, Rule>,
   },
   parse: {

@@ -56,7 +56,10 @@ describe('option checks at construction', () => {
       { parse: { maxFrameChars: Number.POSITIVE_INFINITY } },
       /parse\.maxFrameChars must be an integer/,
     ],
-    [{ classification: { maxMessageLength: -1 } }, /classification\.maxMessageLength must be/],
+    [
+      { classification: { maxMessageLength: 120 } },
+      /unknown option classification\.maxMessageLength/,
+    ],
   ])('refuses %o', (extra, message) => {
     expect(make(extra)).toThrow(message);
   });

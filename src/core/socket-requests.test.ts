@@ -173,6 +173,26 @@ describe('request', () => {
     expect(faultOf(reply.error)).toMatchObject({ code: 'connection_closed', requestId: id });
   });
 
+  it('a send that throws (an empty type) rejects with that TypeError, and nothing stays pending', async () => {
+    const s = setup();
+    const ws = openLast(s);
+    const error: unknown = await request(s.socket, '', 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).toMatch(/type/);
+    expect(ws.frames()).toEqual([]);
+    // Nothing pending: a close settles nothing and reports nothing more.
+    const before = s.socket.errors.getState().history.length;
+    s.socket.close();
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(s.socket.errors.getState().history.length).toBe(before);
+  });
+
+  it('rejects (not throws) for something that is not a socket', async () => {
+    // A synchronous throw would fail this line: the promise is made first.
+    const asked = request({} as never, 'a', 1);
+    await expect(asked).rejects.toThrow(/not a socket made by createSocket/);
+  });
+
   it('rejects (not throws) on a closed socket, with a FaultError carrying the request id', async () => {
     const s = setup();
     s.socket.close();

@@ -120,7 +120,7 @@ export interface DeliveryAdoption {
   readonly session?: (session: string | null, secret: string | undefined) => void;
 }
 
-/** The delivery state of a socket (`socket.delivery`), for `useSyncExternalStore`. */
+/** The delivery state of a socket (`deliveryOf(socket)`), for `useSyncExternalStore`. */
 export interface DeliveryChannel {
   getSnapshot(): DeliverySnapshot;
   subscribe(listener: () => void): () => void;

@@ -7,7 +7,7 @@ import { COUNT_1, checkGiven, MS_1, type Rule, withDefaults } from '../core/opti
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
-/** Delivery settings; `delivery: true` takes every default. */
+/** Delivery settings; `delivery()` with none takes every default. */
 export interface DeliveryOptions {
   /**
    * Wait this long for the server's welcome. No answer in time is a failed attempt (a recoverable

@@ -6,7 +6,6 @@
  *     createSocket({ url, classification: { messages: englishTexts() } })
  */
 import type { ClientCode, Fault, FaultAction, TransportCode } from './fault.js';
-import type { FaultMessages } from './fault-input.js';
 import { redactText } from './redact.js';
 
 // C0 and C1 controls, DEL, zero-width characters and bidi overrides (which can make a text read
@@ -151,7 +150,9 @@ export interface EnglishTextOptions {
  * plain prose (never for 5000, a server bug), else a text per code, else one per action. A fault
  * whose action an override changed gets the text of what the socket does.
  */
-export function englishTexts(options: EnglishTextOptions = {}): FaultMessages {
+export function englishTexts(
+  options: EnglishTextOptions = {},
+): (fault: Fault) => string | undefined {
   const max = options.maxLength ?? 200;
   return (fault: Fault): string | undefined => {
     const { action } = fault;

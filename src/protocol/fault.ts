@@ -93,7 +93,7 @@ export type ClientCode =
   /**
    * Delivery on: a send or request of an earlier session was settled without being sent in the
    * new one: the server gave a new session (another user's session was asked for, or it forgot
-   * the old one), or the app called `socket.delivery.endSession()`. `detail.cause` says why, and
+   * the old one), or the app called `deliveryOf(socket).endSession()`. `detail.cause` says why, and
    * whether it may have been processed (it was sent before).
    */
   | 'session_changed';

@@ -56,7 +56,7 @@ export interface SocketHooks<M extends MessageMap> {
  * // or createSocketHooks(schemas)
  * ```
  *
- * Handlers get each schema's output, `send` and `socket.request` take its input. Types only: the
+ * Handlers get each schema's output, `send` and `request(socket, ...)` take its input. Types only: the
  * same hook functions are returned, and validation happens where the schemas are given to the
  * socket (`options.schemas` of the provider). The `schemas` value, if passed, is not used at run
  * time.

@@ -14,7 +14,7 @@ export interface UseSocketOptions {
 
 /**
  * What `useSocket` returns: the snapshot's fields and stable actions. A request is the socket's
- * (`socket.request`); the count of sends not acknowledged yet is `useDelivery().unacked`.
+ * (`request(socket, ...)`); the count of sends not acknowledged yet is `useDelivery().unacked`.
  */
 export interface UseSocketResult<M extends MessageMap = MessageMap> {
   readonly status: SocketSnapshot['status'];

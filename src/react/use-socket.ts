@@ -14,7 +14,7 @@ import type { UseSocketOptions, UseSocketResult } from './use-socket-result.js';
  * its first user and closes a grace period after its last one leaves. Re-renders on state changes
  * only. `enabled: false` (in the options, or `useSocket(source, { enabled })` for a socket or the
  * provider's) holds nothing and returns `idle`. With `schemas` in the options, `send` takes each
- * schema's input type. Requests are `socket.request(...)`; sends not acknowledged yet (with
+ * schema's input type. Requests are `request(socket, ...)`; sends not acknowledged yet (with
  * `delivery()`) are `useDelivery().unacked`.
  */
 export function useSocket<S extends DataSchemas>(

@@ -137,7 +137,12 @@ export function request(
   }
   const own = (socket as { [OWN_REQUEST]?: OwnRequest })[OWN_REQUEST];
   if (own) return own(type, data, options);
-  const host = hostOf(socket);
+  let host: Host;
+  try {
+    host = hostOf(socket);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   const { pending } = booksOf(host);
   const id = host.id();
   const { signal, reply, retryOnReconnect = false } = options;
@@ -198,7 +203,11 @@ export function request(
       entry.frame = frame;
       if (result.status === 'rejected') entry.settle({ ...result.fault, requestId: id });
     } catch (error) {
-      entry.settle(client('request_aborted', ''));
+      // The send itself threw (a type that is not a non-empty string, data JSON cannot carry):
+      // the caller gets that error, nothing is left pending.
+      pending.delete(id);
+      if (timer !== undefined) host.clock.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       reject(error);
     }
   });

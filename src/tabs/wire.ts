@@ -116,7 +116,7 @@ export type TabMessage =
    * be written now: a frame is never on the wire with a number only a crashed leader knew.
    */
   | { readonly k: 'noted'; readonly from: string; readonly to: string; readonly seq: number }
-  /** The leader's delivery: what `socket.delivery` shows, and what a new leader resumes. */
+  /** The leader's delivery: what `deliveryOf(socket)` shows, and what a new leader resumes. */
   | {
       readonly k: 'delivery';
       readonly from: string;
@@ -128,7 +128,7 @@ export type TabMessage =
       /** The session's resume secret (same-origin tabs only; never in a snapshot or a log). */
       readonly secret?: string;
     }
-  /** A tab ended the session (`socket.delivery.endSession()`): the leader ends it on its socket. */
+  /** A tab ended the session (`deliveryOf(socket).endSession()`): the leader ends it on its socket. */
   | { readonly k: 'end-session'; readonly from: string }
   /** A follower asks whether the leader still runs (answered by its message handler). */
   | { readonly k: 'probe'; readonly from: string; readonly nonce: number }

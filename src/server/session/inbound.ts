@@ -5,7 +5,7 @@
  */
 import { DeliveryType } from '../../protocol/delivery.js';
 import type { WireMeta } from '../../protocol/envelope.js';
-import { type Envelope, type ParseOptions, parseFrame } from '../../protocol/envelope.js';
+import { type Envelope, parseFrame } from '../../protocol/envelope.js';
 import type { LayerContext } from './context.js';
 import { byteLengthOf, textOf } from './frame-text.js';
 import type { Inbound, ReadOptions } from './frames.js';
