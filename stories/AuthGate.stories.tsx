@@ -20,7 +20,7 @@ server.scenario.onConnection(({ url }) => {
 
 /**
  * The token expires (error 4003, then close 4003): the gate swaps the app for a "Session expired"
- * screen, and the socket does not retry with the dead token. Signing in fetches a fresh token and
+ * screen with the fault's text, and the socket does not retry with the dead token. Signing in fetches a fresh token and
  * reconnects; the new handshake carries it.
  */
 export const SignsInAgain: Story = {
@@ -53,7 +53,11 @@ export const SignsInAgain: Story = {
     const before = scenario.connections;
     scenario.expireToken();
     await canvas.findByRole('heading', { name: 'Session expired, sign in again' }, PATIENCE);
-    await expect(canvas.getByRole('form', { name: 'Sign in' })).toHaveTextContent('Token expired');
+    // The app keeps the default texts: the fault's text is the one for its action, whatever the
+    // server said ("Token expired" stays in the fault's detail, for logs).
+    const form = canvas.getByRole('form', { name: 'Sign in' });
+    await expect(form).toHaveTextContent('Your session has expired. Please sign in again.');
+    await expect(form).not.toHaveTextContent('Token expired');
     await expectBadge(canvas, 'Failed');
     await expect(canvas.queryByText('Welcome back: the app is connected.')).toBeNull();
     // Longer than any retry delay of the story: a retry with the dead token would show by now.

@@ -3,7 +3,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ChatRoom } from './components/ChatRoom.js';
 import { SocketScope } from './components/SocketScope.js';
 import { serveChat } from './support/chat-server.js';
-import { mockServer } from './support/mock-server.js';
+import { mockServer, SERVER_TEXTS } from './support/mock-server.js';
 import { type Canvas, PATIENCE } from './support/play.js';
 
 const meta = { title: 'Demo/ChatRoom', component: ChatRoom } satisfies Meta<typeof ChatRoom>;
@@ -33,12 +33,13 @@ const alertText = (canvas: Canvas, text: string) =>
 /**
  * Join by request/response, chat both ways (own lines and other users' lines arrive through
  * `useSocketMessage`), and each failed request shows inline: unknown room (4001), closed room
- * (4002), and too many messages (4005 with its retry hint).
+ * (4002), and too many messages (4005 with its retry hint). The app opts in to the server's texts
+ * (`englishTexts()`): by default each of these would read "The request failed.".
  */
 export const ChatsAndShowsRequestErrors: Story = {
   parameters: server.parameters,
   render: () => (
-    <SocketScope options={server.options()}>
+    <SocketScope options={server.options(SERVER_TEXTS)}>
       <ChatRoom />
     </SocketScope>
   ),

@@ -3,7 +3,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { FailurePlayground } from './components/FailurePlayground.js';
 import { SocketScope } from './components/SocketScope.js';
 import { REFUSALS, RESTART_REFUSALS, triggerOnScenario } from './support/mock-failures.js';
-import { mockServer } from './support/mock-server.js';
+import { mockServer, SERVER_TEXTS } from './support/mock-server.js';
 import {
   type Canvas,
   expectBadge,
@@ -53,13 +53,17 @@ async function expectConnectionToastsGone(canvas: Canvas) {
  * lost" toasts close once the socket is open again; forbidden and an expired token stop with a
  * banner until "Reconnect"; refused handshakes end in "The server cannot be reached" and then a
  * connection, which closes that toast too. The toasts left at the end are the ones still true.
+ * The playground opts in to the server's texts and the English texts per code (`englishTexts()`),
+ * as an app that shows them would.
  */
 export const ClicksThroughFailures: Story = {
   parameters: server.parameters,
   args: { trigger: (failure) => triggerOnScenario(server.scenario, failure) },
   render: (args) => (
     <div style={{ padding: 16 }}>
-      <SocketScope options={server.options({ errors: { recoverableTtlMs: 60_000 } })}>
+      <SocketScope
+        options={server.options({ ...SERVER_TEXTS, errors: { recoverableTtlMs: 60_000 } })}
+      >
         <FailurePlayground {...args} title="Failure playground (msw)" />
       </SocketScope>
     </div>

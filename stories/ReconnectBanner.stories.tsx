@@ -3,7 +3,7 @@ import { expect, userEvent, waitFor, within } from 'storybook/test';
 import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { ReconnectBanner } from './components/ReconnectBanner.js';
 import { SocketScope } from './components/SocketScope.js';
-import { type MockServer, mockServer } from './support/mock-server.js';
+import { type MockServer, mockServer, SERVER_TEXTS } from './support/mock-server.js';
 import { expectBadge, PATIENCE } from './support/play.js';
 
 const meta = {
@@ -83,10 +83,13 @@ export const CountsDownAndRetriesNow: Story = {
 
 const fatal = mockServer('banner-fatal');
 
-/** A fatal fault: the banner shows its message and a "Reconnect" button that starts over. */
+/**
+ * A fatal fault: the banner shows its message and a "Reconnect" button that starts over. The app
+ * opts in to the server's texts (`englishTexts()`), so the banner gives the server's reason.
+ */
 export const ShowsAFatalFailure: Story = {
   parameters: fatal.parameters,
-  render: render(fatal),
+  render: render(fatal, SERVER_TEXTS),
   play: async ({ canvasElement }) => {
     const canvas = within(canvasElement);
     await expectBadge(canvas, 'Online');

@@ -6,7 +6,7 @@ import { ConnectionBadge } from './components/ConnectionBadge.js';
 import { SocketScope } from './components/SocketScope.js';
 import { SonnerToaster } from './components/SonnerToaster.js';
 import { button } from './components/styles.js';
-import { mockServer } from './support/mock-server.js';
+import { mockServer, SERVER_TEXTS } from './support/mock-server.js';
 import { expectBadge, PATIENCE } from './support/play.js';
 
 const meta = { title: 'Demo/SonnerToaster', component: SonnerToaster } satisfies Meta<
@@ -40,11 +40,12 @@ const sonnerToasts = (title: string) =>
 /**
  * One sonner toast per stored fault: a repeat updates it in place ("4001 · ×2"), closing it in
  * sonner dismisses the fault in the store, and dismissing in the store closes the sonner toast.
+ * The app opts in to the server's texts (`englishTexts()`), so 4001 and 4002 read differently.
  */
 export const OneToastPerFault: Story = {
   parameters: server.parameters,
   render: () => (
-    <SocketScope options={server.options()}>
+    <SocketScope options={server.options(SERVER_TEXTS)}>
       <ConnectionBadge />
       <StoreView />
       <SonnerToaster />

@@ -6,7 +6,7 @@
 import { ws } from 'msw';
 import type { Socket, SocketOptions } from '../../src/index.js';
 import type { FailureName } from '../components/failures.js';
-import { FAST_OPTIONS } from './mock-server.js';
+import { FAST_OPTIONS, SERVER_TEXTS } from './mock-server.js';
 
 /** Set by .storybook/vitest-setup.ts when the stories run as tests (a server on a free port). */
 const INJECTED = '__SOCKGUARD_DEMO_URL__';
@@ -48,12 +48,14 @@ export async function fetchToken(url: string): Promise<string> {
 
 /**
  * Socket options for the demo server: a token fetched before the first attempt and a fresh one
- * on `refreshAuth` (so an expired token is refreshed once and the socket reconnects).
+ * on `refreshAuth` (so an expired token is refreshed once and the socket reconnects), and the
+ * server's own texts shown (`englishTexts()`), as in the playground.
  */
 export function liveOptions(url: string): SocketOptions {
   let token: string | null = null;
   return {
     ...FAST_OPTIONS,
+    ...SERVER_TEXTS,
     url: async () => {
       token ??= await fetchToken(url);
       return `${url.replace(/\/$/, '')}/?token=${token}`;

@@ -3,7 +3,7 @@
  * through msw-storybook-addon's `parameters.msw`, and socket options with short timings so play
  * functions finish in seconds.
  */
-import type { SocketOptions } from '../../src/index.js';
+import { englishTexts, type SocketOptions } from '../../src/index.js';
 import { createScenario, type Scenario, type ScenarioOptions } from '../../src/testing/index.js';
 
 /** Short timings for stories: a dead link is noticed in about a second, retries come fast. */
@@ -14,6 +14,16 @@ export const FAST_OPTIONS = {
   minUptimeMs: 1000,
   connectTimeoutMs: 3000,
   requestTimeoutMs: 3000,
+} as const satisfies Partial<SocketOptions>;
+
+/**
+ * The opt-in a demo app makes to show the server's own text (when it is short plain prose) and
+ * English texts per code, instead of the library's default one text per action. Stories that show
+ * a failure mode with the server's message spread this into their options; the others keep the
+ * default texts, so the stories show both.
+ */
+export const SERVER_TEXTS = {
+  classification: { messages: englishTexts() },
 } as const satisfies Partial<SocketOptions>;
 
 /** A story's mock server. */

@@ -80,7 +80,10 @@ describe('the library core against the real demo server (native WebSocket)', () 
       code: 4003,
       severity: 'fatal',
       action: 'reauthenticate',
-      message: 'Token expired',
+      // The default text of its action; the server's own text is shown only with englishTexts()
+      // but is kept for logs, with the close it was merged with.
+      message: 'Your session has expired. Please sign in again.',
+      detail: { serverMessage: 'Token expired', closeCode: 4003 },
     });
     expect(history(socket).filter((f) => f.action === 'reauthenticate')).toHaveLength(1);
     expect(socket.errors.getState().toasts).toHaveLength(1);
