@@ -1,5 +1,5 @@
 import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
-import { type Fault, request } from '../../src/index.js';
+import { isFaultError, request } from '../../src/index.js';
 import { useSocket, useSocketMessage } from '../../src/react/index.js';
 import { button, card } from './styles.js';
 
@@ -15,17 +15,6 @@ interface Joined {
   readonly closed: boolean;
 }
 
-/**
- * A request's rejection carries its fault (`FaultError`). The class is not exported from the
- * package entry yet, so this checks the shape instead of `instanceof`.
- */
-function faultOf(error: unknown): Fault | undefined {
-  const fault: unknown = error instanceof Error ? Reflect.get(error, 'fault') : undefined;
-  return typeof fault === 'object' && fault !== null && 'severity' in fault
-    ? (fault as Fault)
-    : undefined;
-}
-
 function isChatLine(data: unknown): data is ChatLine {
   const d = data as Partial<ChatLine> | null;
   return typeof d?.room === 'string' && typeof d.text === 'string' && typeof d.from === 'string';
@@ -33,9 +22,8 @@ function isChatLine(data: unknown): data is ChatLine {
 
 /** A failed request as a user should read it: the fault's safe text, its code, and any retry hint. */
 function describeError(error: unknown): string {
-  const fault = faultOf(error);
-  if (fault === undefined) return error instanceof Error ? error.message : 'Something went wrong.';
-  const { message, code, retryAfterMs } = fault;
+  if (!isFaultError(error)) return error instanceof Error ? error.message : 'Something went wrong.';
+  const { message, code, retryAfterMs } = error.fault;
   const hint =
     retryAfterMs === undefined ? '' : ` Try again in ${Math.ceil(retryAfterMs / 1000)} s.`;
   return `${message} (${code})${hint}`;
@@ -46,8 +34,9 @@ const row = { display: 'flex', gap: 6, alignItems: 'center' } as const;
 
 /**
  * A chat room over the demo protocol: join a room by request/response (`join` → `joined`), send
- * with `socket.request('chat')`, receive every `chat` with `useSocketMessage` (no message is lost to
- * React's batching), and show a failed request (4000, 4001, 4002, 4005) inline, where it happened.
+ * with `request(socket, 'chat', …)`, receive every `chat` with `useSocketMessage` (no message is
+ * lost to React's batching), and show a failed request (4000, 4001, 4002, 4005) inline, where it
+ * happened.
  * The room is joined again after each reconnect: the server forgets members when a socket drops.
  */
 export function ChatRoom({
