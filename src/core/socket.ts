@@ -151,7 +151,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       store.getState().report(f, { attempt, status, origin: prefix, ...(url ? { url } : {}) });
     } catch (error) {
       // The store changed before its subscribers ran: the fault is kept; only a subscriber threw.
-      thrown('an error store subscriber', error);
+      thrown(why('store_subscriber'), error);
     }
     for (const e of exts) e.reported?.(f);
   };
@@ -207,7 +207,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
     if (state.snapshot !== told) {
       told = state.snapshot;
       // A listener that throws must not stop the others.
-      for (const listener of [...listeners]) isolate('a subscribe listener', listener, undefined);
+      for (const listener of [...listeners]) isolate(why('listener'), listener, undefined);
     }
     // An attempt starts once everyone has seen the state it starts in: a listener that closes the
     // socket on `connecting` makes it stale, and no WebSocket is made for it.
@@ -330,7 +330,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
             ms = backoff(input);
           } catch (error) {
             // A throwing policy falls back to the default one for this retry.
-            after.push(() => thrown('the backoff function', error));
+            after.push(() => thrown(why('backoff_policy'), error));
             ms = backoffDelay(resolveBackoff(), input);
           }
         }
@@ -340,7 +340,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
         const { dismiss } = effect;
         after.push(() =>
           isolate(
-            'an error store subscriber',
+            why('store_subscriber'),
             () => {
               store.getState().resolveConnection(prefix);
               if (dismiss !== null) store.getState().dismiss(dismiss);
@@ -477,10 +477,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
       const list = protocols ?? undefined;
       const asked = typeof list === 'string' ? [list] : list === undefined ? [] : list;
       if (!Array.isArray(asked) || !asked.every((p) => typeof p === 'string')) {
-        const cause = why(
-          'bad_protocols',
-          Array.isArray(list) ? 'an array with a non-string' : typeof list,
-        );
+        const cause = why('bad_protocols', Array.isArray(list) ? why('mixed_array') : typeof list);
         return failed({ source: 'client', code: 'invalid_protocols', cause }, redacted);
       }
       try {

@@ -25,9 +25,15 @@ const PROSE: Readonly<Record<string, string>> = {
   url_unparsed: 'the URL does not parse',
   url_scheme: 'the scheme {0} is not ws:, wss:, http: or https:',
   bad_protocols: 'protocols() returned {0}, not a string or an array of strings',
+  // A figure of bad_protocols.
+  mixed_array: 'an array with a non-string',
   constructor_threw: 'WebSocket constructor threw {0}',
   handler_threw: 'handler of "{0}" threw {1}',
   callback_threw: '{0} threw {1}',
+  // The socket's own callbacks, as the first figure of callback_threw.
+  listener: 'a subscribe listener',
+  store_subscriber: 'an error store subscriber',
+  backoff_policy: 'the backoff function',
   not_sent: '{0} before it was sent',
   queue_full: 'the send queue is full ({0})',
   socket_stopped: 'the socket is {0}: nothing is sent until {1} is called',
@@ -65,6 +71,8 @@ const PROSE: Readonly<Record<string, string>> = {
   error_message: 'error data.message is not a string',
   on_type: 'on(type) needs a non-empty type, or "*" for every message',
   on_handler: 'on("{0}", handler) needs a function',
+  // What the error store writes to console.error (with the error) when its onFault logger throws.
+  on_fault_threw: 'the error store onFault logger threw',
   // Delivery (src/delivery): the server is checked, and what a send's fate is.
   no_ack: 'a send got no acknowledgement within {0} ms',
   no_welcome: 'no welcome within {0} ms of the hello',

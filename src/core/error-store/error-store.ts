@@ -15,6 +15,7 @@
  */
 import { createStore } from 'zustand/vanilla';
 import type { Fault } from '../../protocol/fault.js';
+import { why } from '../../protocol/why.js';
 import { clampDelay, monotonicOf, systemClock, type TimerHandle } from '../clock.js';
 import { checkGiven, FUNCTION, OTHER, type Rules } from '../option-checks.js';
 
@@ -186,7 +187,7 @@ export function createErrorStore(options: ErrorStoreOptions = {}): ErrorStore {
           try {
             onFault(entry, { ...context, count: entry.count });
           } catch (error) {
-            console.error('sockguard: the error store onFault logger threw', error);
+            console.error(`sockguard: ${why('on_fault_threw')}`, error);
           }
         }
         return entry;
