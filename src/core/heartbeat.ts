@@ -5,8 +5,9 @@
  * the timeout. Proxies cut idle links (nginx `proxy_read_timeout`, HAProxy `timeout tunnel`), so the
  * ping goes out no later than `intervalMs` after the last inbound frame, not one to two intervals.
  */
-import { type Clock, monotonicOf, type TimerHandle } from './clock.js';
+import { type Clock, monotonicOf } from './clock.js';
 import { checkGiven, MS_1, type Rule, TEXT, withDefaults } from './option-checks.js';
+import { createTimers } from './timers.js';
 
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -104,8 +105,8 @@ export function startHeartbeat(
   let checkedAt = elapsed();
   /** The last inbound frame (or the open) happened at this time or later. */
   let since = checkedAt;
-  let check: TimerHandle | null = null;
-  let deadline: TimerHandle | null = null;
+  // `check` wakes to compare the silence with the interval; `deadline` ends the wait for a pong.
+  const timers = createTimers(clock);
   /** A ping is out and its deadline armed: no second ping until it is answered or dead. */
   let waiting = false;
   let stopped = false;
@@ -115,39 +116,31 @@ export function startHeartbeat(
     const pingAt = since + options.intervalMs;
     const due = pingAt > now ? Math.min(now + quarter, pingAt) : now + quarter;
     const wallDue = clock.now() + (due - now);
-    check = clock.setTimeout(
-      () => {
-        check = null;
-        const at = elapsed();
-        const late = Math.max(at - due, clock.now() - wallDue);
-        if (late > options.wakeThresholdMs) return send(options.probeTimeoutMs);
-        if (frames !== checkedFrames) since = checkedAt;
-        checkedFrames = frames;
-        checkedAt = at;
-        if (!waiting && at - since >= options.intervalMs) send(options.timeoutMs);
-        else schedule();
-      },
-      Math.max(0, due - now),
-    );
+    timers.set('check', due - now, () => {
+      const at = elapsed();
+      const late = Math.max(at - due, clock.now() - wallDue);
+      if (late > options.wakeThresholdMs) return send(options.probeTimeoutMs);
+      if (frames !== checkedFrames) since = checkedAt;
+      checkedFrames = frames;
+      checkedAt = at;
+      if (!waiting && at - since >= options.intervalMs) send(options.timeoutMs);
+      else schedule();
+    });
   };
 
   const send = (timeoutMs: number) => {
-    if (check !== null) clock.clearTimeout(check);
-    check = null;
+    timers.clear('check');
     const before = frames;
     waiting = true;
     ping();
     if (stopped) return;
-    if (deadline !== null) clock.clearTimeout(deadline);
-    deadline = clock.setTimeout(() => {
-      deadline = null;
+    timers.set('deadline', timeoutMs, () => {
       waiting = false;
       if (frames !== before) return;
       stopped = true;
-      if (check !== null) clock.clearTimeout(check);
-      check = null;
+      timers.clear('check');
       dead();
-    }, timeoutMs);
+    });
     schedule();
   };
 
@@ -161,9 +154,7 @@ export function startHeartbeat(
     },
     stop() {
       stopped = true;
-      if (check !== null) clock.clearTimeout(check);
-      if (deadline !== null) clock.clearTimeout(deadline);
-      check = deadline = null;
+      timers.clearAll();
     },
   };
 }
