@@ -32,13 +32,13 @@ export const BUDGETS = {
 
 /**
  * The regression ceilings CI enforces (`npm run size` exits 1 above them) while the budgets above
- * are not met: what was measured on 2026-12-07 plus about 1 %. Lower them as the code shrinks;
- * never raise one without saying why in the commit.
+ * are not met: what was measured on 2026-12-07 (last: 13,365 / 14,535 / 17,798 / 26,598 B) plus
+ * about 1 %. Lower them as the code shrinks; never raise one without saying why in the commit.
  */
 export const CEILINGS = {
-  typical: 13_550,
-  withRequest: 14_720,
-  withDelivery: 17_990,
+  typical: 13_500,
+  withRequest: 14_690,
+  withDelivery: 17_980,
   everything: 26_860,
 } as const;
 
