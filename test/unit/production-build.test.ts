@@ -19,6 +19,11 @@ const DEVELOPMENT_ONLY = [
   'two components ask for the shared socket', // socket-registry: conflicting options
   'render inside <SocketProvider>', // react: a hook without a socket
   'needs a `key` to be shared', // react: a URL function without a key
+  // Cause prose (protocol/why.ts), figures included: production keeps the codes.
+  'the send queue is full',
+  'an error store subscriber', // the socket's own callbacks, a figure of callback_threw
+  'an array with a non-string', // a figure of bad_protocols
+  'the error store onFault logger threw', // the error store's console line
 ];
 
 /** The same, in features the typical import leaves out (so only the full bundle holds them). */
