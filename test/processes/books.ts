@@ -5,7 +5,8 @@
  * welcomes that arrived). Every message lands in exactly one fate:
  *
  * - client -> server: processed once; processed twice (apart: inside the Redis data-loss window,
- *   the one case docs/server.md allows); lost with a report (not processed, its receipt rejected
+ *   and a frame the SIGKILLed instance processed whose duplicate window the store had not
+ *   confirmed when it died, the two cases docs/server.md allows); lost with a report (not processed, its receipt rejected
  *   with a fault); lost silently (not processed, yet acknowledged or unconfirmed); no fate (its
  *   receipt never settled).
  * - server -> client (numbered pushes): seen once; seen twice (apart: data-loss window); lost with
@@ -17,10 +18,21 @@ import path from 'node:path';
 import type { FleetClient } from './fleet.js';
 import { type BookRecord, userName } from './shared.js';
 
+/** One handing of a client frame to the app handler. */
+export interface Processing {
+  readonly t: number;
+  /** The book file (one per incarnation) that wrote it. */
+  readonly book: string;
+  readonly s: string | undefined;
+  readonly q: number | undefined;
+}
+
 /** What the instance processes wrote, all incarnations together. */
 export interface InstanceBooks {
-  /** `c:n` -> the times it was handed to the app handler, in order. */
-  readonly processed: Map<string, number[]>;
+  /** `c:n` -> each time it was handed to the app handler, in order. */
+  readonly processed: Map<string, Processing[]>;
+  /** Book file -> session -> the highest `acked` the store confirmed to that incarnation. */
+  readonly acked: Map<string, Map<string, number>>;
   /**
    * Processed over a connection authenticated as someone else than the sender, or in a session
    * bound to someone else.
@@ -40,6 +52,7 @@ const bump = (map: Map<string, number>, key: string, by = 1) =>
 export function readBooks(dir: string): InstanceBooks {
   const books: InstanceBooks = {
     processed: new Map(),
+    acked: new Map(),
     wrongPrincipal: 0,
     numbered: new Map(),
     unnumbered: new Map(),
@@ -56,10 +69,16 @@ export function readBooks(dir: string): InstanceBooks {
         case 'processed': {
           const key = `${record.c}:${record.n}`;
           const times = books.processed.get(key) ?? [];
-          times.push(record.t);
+          times.push({ t: record.t, book: file, s: record.s, q: record.q });
           books.processed.set(key, times);
           const sender = userName(record.c);
           if (record.u !== sender || record.sp !== sender) books.wrongPrincipal++;
+          break;
+        }
+        case 'acked': {
+          const sessions = books.acked.get(file) ?? new Map<string, number>();
+          sessions.set(record.s, Math.max(sessions.get(record.s) ?? 0, record.q));
+          books.acked.set(file, sessions);
           break;
         }
         case 'numbered':
@@ -83,7 +102,7 @@ export function readBooks(dir: string): InstanceBooks {
       }
     }
   }
-  for (const times of books.processed.values()) times.sort((a, b) => a - b);
+  for (const times of books.processed.values()) times.sort((a, b) => a.t - b.t);
   books.welcomes.sort((a, b) => a.t - b.t);
   return books;
 }
@@ -96,6 +115,12 @@ export interface Direction {
   twice: number;
   /** Twice, the second time inside the Redis data-loss window. */
   twiceDataLoss: number;
+  /**
+   * Client -> server: twice, the first time on an instance SIGKILLed at most {@link KILL_WINDOW_MS}
+   * later, in a session whose `acked` that instance's store had not confirmed up to the frame:
+   * the layer writes the duplicate window after the handler, and the kill fell between the two.
+   */
+  twiceKill: number;
   /** Every duplicate (both kinds), by the client's last welcome before it (the likely cause). */
   readonly twiceAfter: Map<string, number>;
   readonly lostReported: Map<string, number>;
@@ -127,6 +152,7 @@ const direction = (): Direction => ({
   once: 0,
   twice: 0,
   twiceDataLoss: 0,
+  twiceKill: 0,
   twiceAfter: new Map(),
   lostReported: new Map(),
   lostSilently: new Map(),
@@ -156,6 +182,19 @@ export interface DataLossWindow {
  * counts in the phase it happened in (a push of the warm-up replayed during a later fault is that
  * fault's duplicate), with the outcome of the client's last welcome before it.
  */
+/**
+ * How long before its SIGKILL a frame an instance processed may still lack its confirmed `acked`:
+ * the store's write is one Redis round trip after the handler (milliseconds, tens with the CPU
+ * hog); a frame processed earlier whose window was never confirmed is a real duplicate.
+ */
+export const KILL_WINDOW_MS = 1000;
+
+/** An instance incarnation SIGKILLed at `at` ({@link now}), by its book file. */
+export interface Kill {
+  readonly book: string;
+  readonly at: number;
+}
+
 export function reconcile(
   books: InstanceBooks,
   clients: readonly FleetClient[],
@@ -166,11 +205,21 @@ export function reconcile(
   window: DataLossWindow | undefined,
   /** Clients not connected at the end: what was numbered for them may still reach them. */
   away: ReadonlySet<number>,
+  /** The incarnations SIGKILLed during the run. */
+  kills: readonly Kill[] = [],
 ): { toServer: Direction[]; toClient: Direction[] } {
   const toServer = phaseStarts.map(direction);
   const toClient = phaseStarts.map(direction);
   const inWindow = (t: number | undefined) =>
     t !== undefined && window !== undefined && t >= window.from && t <= window.to;
+  // Processed, then killed before the store confirmed the frame's duplicate window.
+  const killedBeforeAcked = (first: Processing) =>
+    first.q !== undefined &&
+    first.s !== undefined &&
+    (books.acked.get(first.book)?.get(first.s) ?? 0) < first.q &&
+    // Every line of a killed incarnation's book was written before it died (the kill's `at` is
+    // taken just before the signal): only how long before it counts.
+    kills.some((k) => k.book === first.book && k.at - first.t <= KILL_WINDOW_MS);
   const phaseAt = (t: number) => {
     let p = 0;
     while (p + 1 < phaseStarts.length && (phaseStarts[p + 1] as number) <= t) p++;
@@ -198,9 +247,13 @@ export function reconcile(
       const d = toServer[send.p] as Direction;
       d.sent++;
       const times = books.processed.get(`${client.index}:${n}`) ?? [];
-      if (times.length > 0) firsts.push({ n, t: times[0] as number });
+      const [first, second] = times;
+      if (first !== undefined) firsts.push({ n, t: first.t });
       if (times.length === 1) d.once++;
-      else if (times.length > 1) duplicate(toServer, client, times[1] as number);
+      else if (first !== undefined && second !== undefined) {
+        if (killedBeforeAcked(first)) (toServer[phaseAt(second.t)] as Direction).twiceKill++;
+        else duplicate(toServer, client, second.t);
+      }
       if (times.length > 0) {
         if (send.fate === 'rejected') d.processedRejected++;
         continue;

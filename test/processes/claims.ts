@@ -1,6 +1,7 @@
 /**
  * What a run must show (issue 19): per phase and direction nothing lost silently, nothing left
- * without a fate, nothing twice outside the Redis data loss, nothing out of order, no false
+ * without a fate, nothing twice outside the Redis data loss (and the frames a SIGKILLed instance
+ * processed before the store confirmed their duplicate window, counted apart), nothing out of order, no false
  * resync; every client a fault cut off back within its bound; nobody downgraded to at most once;
  * every frame processed under its sender's principal. Each failure names its figure and how many.
  */

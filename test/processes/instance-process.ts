@@ -26,6 +26,8 @@ export interface InstanceProcess {
   readonly name: string;
   readonly port: number;
   readonly pid: number;
+  /** Its book file's name (one per incarnation). */
+  readonly book: string;
   /** True until it was told to stop or killed. */
   readonly up: boolean;
   /** How it died when nobody stopped or killed it (a crash), or undefined. */
@@ -113,6 +115,7 @@ export async function startInstanceProcess(
     name,
     port,
     pid,
+    book: path.basename(book),
     get up() {
       return up;
     },

@@ -51,13 +51,26 @@ if (config.reconnect !== undefined) {
   subscriber.on('error', () => {});
   await subscriber.connect();
 }
-const history = createRedisHistory({
+const redisHistory = createRedisHistory({
   client,
   ...(subscriber === undefined ? {} : { subscriber }),
   prefix: config.prefix,
   commandTimeoutMs: config.commandTimeoutMs,
   leaseMs: config.leaseMs,
   onError: (operation) => write({ e: 'error', what: `store ${operation}`, t: now() }),
+});
+/**
+ * The store as the session layer gets it, writing each `acked` the store confirmed: the layer
+ * writes it after the handler ran, so a SIGKILL between the two leaves a processed frame outside
+ * the duplicate window (the books tell that crash window apart from a real duplicate).
+ */
+const setAcked: typeof redisHistory.setAcked = async (id, acked) => {
+  await redisHistory.setAcked(id, acked);
+  write({ e: 'acked', s: id, q: acked, t: now() });
+};
+// A proxy, not a copy: the store's getters (`held`) stay live.
+const history = new Proxy(redisHistory, {
+  get: (target, key) => (key === 'setAcked' ? setAcked : Reflect.get(target, key, target)),
 });
 
 /** The user each connection was authenticated as. */
@@ -77,6 +90,8 @@ const sessions = createSessionServer<WebSocket>({
       n,
       u: principals.get(socket),
       sp: session.principal,
+      s: session.id,
+      q: typeof envelope.meta?.seq === 'number' ? envelope.meta.seq : undefined,
       t: now(),
     });
   },

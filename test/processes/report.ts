@@ -35,6 +35,7 @@ export function formatRun(result: RunResult, options: RunOptions, hog: number): 
       ['once', (d) => d.once],
       ['twice', (d) => d.twice],
       ['twice(data loss)', (d) => d.twiceDataLoss],
+      ['twice(killed before acked)', (d) => d.twiceKill],
       ['lost+report', (d) => total(d.lostReported)],
       ['lost silently', (d) => total(d.lostSilently)],
       ['no fate', (d) => d.noFate],

@@ -13,6 +13,7 @@ import {
   type Direction,
   type Disruption,
   type InstanceBooks,
+  type Kill,
   type Recovery,
   readBooks,
   reconcile,
@@ -175,6 +176,7 @@ export async function runCluster(options: RunOptions): Promise<RunResult> {
     stopLoad = load.stop;
     const events: Disruption[] = [];
     let window: DataLossWindow | undefined;
+    const kills: Kill[] = [];
     const holders = async (instance: InstanceProcess) => {
       const held = new Set(await instance.held());
       return new Set(
@@ -198,7 +200,10 @@ export async function runCluster(options: RunOptions): Promise<RunResult> {
       let startAt: number;
       let overAt: number;
       if (how === 'stop') ({ stoppedAt: startAt, exitedAt: overAt } = await old.stop());
-      else overAt = startAt = await old.kill();
+      else {
+        overAt = startAt = await old.kill();
+        kills.push({ book: old.book, at: startAt });
+      }
       const name = old.name.split('#')[0] as string;
       await pause(downMs);
       instances[index] = await launch(name, old.port);
@@ -322,7 +327,15 @@ export async function runCluster(options: RunOptions): Promise<RunResult> {
     mark('totalMs', started);
 
     const books = readBooks(dir);
-    const { toServer, toClient } = reconcile(books, clients, pushes, phaseStarts, window, away);
+    const { toServer, toClient } = reconcile(
+      books,
+      clients,
+      pushes,
+      phaseStarts,
+      window,
+      away,
+      kills,
+    );
     // Losses up to 3 s after the cause was over are its own (a hello refused as Redis thaws; the
     // next fault starts only once every client is back and 5.5 s passed).
     const recoveries = events.map((event) => recovery(event, books, clients, 3000));

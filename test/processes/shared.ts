@@ -107,8 +107,16 @@ export type BookRecord =
       readonly n: number;
       readonly u: string | undefined;
       readonly sp: string | undefined;
+      /** The session it was processed in, and the frame's `meta.seq` there. */
+      readonly s: string | undefined;
+      readonly q: number | undefined;
       readonly t: number;
     }
+  /**
+   * The store confirmed the session's duplicate window (`acked`) at `q`: from here on a frame up
+   * to `q` sent again to any instance is dropped, not processed.
+   */
+  | { readonly e: 'acked'; readonly s: string; readonly q: number; readonly t: number }
   /** A push numbered (`q`) in session `s`. */
   | {
       readonly e: 'numbered';
