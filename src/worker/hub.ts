@@ -226,7 +226,7 @@ export function createHub(options: HubOptions = {}): Hub {
    * Faults the hub made for one piece of a tab's work (a queued send the socket failed), by
    * identity, with what settles the work once the fault is told.
    */
-  const addressed = new Map<Fault, { readonly asker: Asker; readonly then: () => void }>();
+  const addressed = new Map<Fault, { readonly asker: Asker; readonly settle: () => void }>();
   /** A fault to the tab whose work it is, or to every tab. */
   const route = (shared: Shared, f: Fault, context: FaultContext) => {
     const owner = f.requestId === undefined ? undefined : shared.owners.get(f.requestId);
@@ -248,7 +248,7 @@ export function createHub(options: HubOptions = {}): Hub {
           addressed.delete(f);
           if (to.asker.tab.shared === shared)
             send(to.asker.tab, { v: 1, t: 'fault', fault: f, context });
-          to.then();
+          to.settle();
         } else if (caught) caught.push({ fault: f, context });
         else route(shared, f, context);
         const at = clock.now();
@@ -373,7 +373,7 @@ export function createHub(options: HubOptions = {}): Hub {
             cause: why('not_sent', endedBy(stop)),
           });
           // Reported as the socket reports its own (after the step, in order), to this tab only.
-          addressed.set(f, { asker, then: () => sent(asker, f) });
+          addressed.set(f, { asker, settle: () => sent(asker, f) });
           host.report(f);
         }
       },
