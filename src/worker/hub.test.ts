@@ -376,6 +376,22 @@ describe('never trust the other side', () => {
     await flush();
     expect(b.socket.getSnapshot().status).toBe('failed');
     expect(b.socket.errors.getState().history[0]?.detail.cause).toContain('maxQueue');
+    // Refused, it waits: no watchdog fault, no hello loop.
+    await advance(60_000);
+    expect(b.faults()).toEqual(['client:connection_closed']);
+  });
+
+  it('a refused tab joins with reconnect() once the socket of its key is gone', async () => {
+    const w = world({ closeGraceMs: 100 });
+    const a = w.tab({ maxQueue: 5 });
+    const b = w.tab({ maxQueue: 6 });
+    await flush();
+    a.socket.close();
+    await advance(100);
+    b.socket.reconnect();
+    await flush();
+    expect(w.WebSocket.instances).toHaveLength(2);
+    expect(b.socket.getSnapshot().status).toBe('connecting');
   });
 
   it('the hub checks its options at construction, naming the bad one', () => {

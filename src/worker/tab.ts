@@ -161,6 +161,8 @@ export function connectTab(
   let joined = false;
   /** The worker has gone quiet, or dropped this tab: it is asked again with a hello. */
   let lost = false;
+  /** The worker refused this tab's options: it waits for `reconnect()`. */
+  let refused = false;
   let ids = 0;
   let faults = 0;
   let heard = elapsed();
@@ -266,7 +268,7 @@ export function connectTab(
   const watch = () => {
     watchdog = clock.setTimeout(() => {
       watchdog = undefined;
-      if (!joined) return;
+      if (!joined || refused) return;
       if (elapsed() - heard > workerTimeoutMs)
         lose(`the shared worker did not answer for ${workerTimeoutMs} ms`);
       watch();
@@ -308,6 +310,8 @@ export function connectTab(
       case 'snapshot':
         return setSnapshot(Object.freeze(message.snapshot));
       case 'refused':
+        // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
+        refused = true;
         report(message.fault);
         return setSnapshot(
           Object.freeze({
@@ -434,7 +438,12 @@ export function connectTab(
     connect: join,
     reconnect() {
       if (!joined) return join();
-      say({ v: 1, t: 'reconnect' });
+      if (!refused) return void say({ v: 1, t: 'reconnect' });
+      // Asked again: the other tabs may have gone, or their options changed with a reload.
+      refused = false;
+      heard = elapsed();
+      hello();
+      if (watchdog === undefined) watch();
     },
     close: () => leave(true),
     on: (type, handler) => handlers.on(type, handler as MessageHandler),
