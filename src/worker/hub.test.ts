@@ -3,7 +3,7 @@
  * liveness, page-only questions, aggregated browser conditions, the close grace.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { advance, flush, WORLD_URL, world } from '../../test/support/worker-kit.js';
+import { advance, flush, pair, WORLD_URL, world } from '../../test/support/worker-kit.js';
 import { request } from '../request/request.js';
 import { createHub, HUB_DEFAULTS } from './hub.js';
 
@@ -392,6 +392,30 @@ describe('never trust the other side', () => {
     await flush();
     expect(w.WebSocket.instances).toHaveLength(2);
     expect(b.socket.getSnapshot().status).toBe('connecting');
+  });
+
+  it('a hello with an option a tab may not give is refused naming it (the worker picks its WebSocket)', async () => {
+    const w = world();
+    const tab = w.tab();
+    await flush();
+    const [mine, theirs] = pair();
+    w.hub.connect(theirs);
+    const seen: unknown[] = [];
+    mine.addEventListener('message', (event) => void seen.push(event.data));
+    mine.postMessage({
+      v: 1,
+      t: 'hello',
+      key: 'other',
+      options: { url: WORLD_URL, WebSocket: 'x' },
+      visible: true,
+      online: true,
+    });
+    await flush();
+    expect(seen).toMatchObject([
+      { t: 'refused', fault: { detail: { cause: expect.stringMatching(/WebSocket/) } } },
+    ]);
+    expect(w.WebSocket.instances).toHaveLength(1);
+    expect(tab.faults()).toEqual([]);
   });
 
   it('the hub checks its options at construction, naming the bad one', () => {

@@ -81,6 +81,7 @@ export interface HubOptions {
   readonly onProblem?: (problem: string) => void;
 }
 
+/** The defaults of {@link HubOptions}, exported so tests and docs can refer to them. */
 export const HUB_DEFAULTS = {
   pingIntervalMs: 5000,
   tabTimeoutMs: 10_000,
@@ -169,6 +170,29 @@ interface Shared {
 }
 
 const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
+/**
+ * The socket options a tab may give the worker (what crosses a port as data, and the page-only
+ * functions as marks). Anything else (`WebSocket`, `tabs`, `delivery`, ...) is refused by name:
+ * the worker decides what it runs with, not the tab.
+ */
+const WIRE_KEYS = new Set([
+  'url',
+  'protocols',
+  'refreshAuth',
+  'backoff',
+  'minUptimeMs',
+  'connectTimeoutMs',
+  'heartbeat',
+  'maxQueue',
+  'requestTimeoutMs',
+  'lostAfterMs',
+  'suspendAfterMs',
+  'maxHandshakeFailures',
+  'errorCloseWindowMs',
+  'refreshAuthTimeoutMs',
+  'classification',
+  'parse',
+]);
 /** Finished requests remembered per socket, for a late fault that names one. */
 const MAX_OWNERS = 1024;
 const isMark = (value: unknown): value is { $fn: string } =>
@@ -267,6 +291,9 @@ export function createHub(options: HubOptions = {}): Hub {
   /** The page-only options become questions to the tabs; the rest is taken as the tabs gave it. */
   function socketOptions(shared: Shared, wire: WireOptions): SocketOptions {
     const given: Record<string, unknown> = { ...wire };
+    for (const key of Object.keys(given))
+      if (!WIRE_KEYS.has(key))
+        throw new TypeError(`sockguard: ${key} is not an option a tab can give the shared worker`);
     for (const what of QUESTIONS) {
       if (!isMark(wire[what])) continue;
       given[what] =

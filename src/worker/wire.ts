@@ -29,12 +29,10 @@ export interface PortLike {
 /** The page-only options: functions that run in a tab, asked over its port. */
 export type Question = 'url' | 'protocols' | 'refreshAuth';
 
-/** A function option as the tab describes it: its source text, so tabs can be compared. */
-export interface FunctionMark {
-  readonly $fn: string;
-}
-
-/** The cloneable options a tab asks the shared socket to run with. */
+/**
+ * The cloneable options a tab asks the shared socket to run with. A page-only function is sent as
+ * a mark, `{ $fn: its source text }`, so that tabs with different functions are told apart.
+ */
 export type WireOptions = Readonly<Record<string, unknown>>;
 
 /** A tab's browser conditions, as the worker aggregates them. */
