@@ -239,10 +239,7 @@ export function createHub(options: HubOptions = {}): Hub {
   const problem = (tab: Tab, text: string) => {
     options.onProblem?.(text);
     if (tab.shared) {
-      const f = fault(
-        'invalid_envelope',
-        `the shared worker dropped a message of this tab: ${text}`,
-      );
+      const f = fault('invalid_envelope', why('dropped_message', text));
       send(tab, { v: 1, t: 'fault', fault: f, context: {} });
     }
   };
@@ -292,8 +289,7 @@ export function createHub(options: HubOptions = {}): Hub {
   function socketOptions(shared: Shared, wire: WireOptions): SocketOptions {
     const given: Record<string, unknown> = { ...wire };
     for (const key of Object.keys(given))
-      if (!WIRE_KEYS.has(key))
-        throw new TypeError(`sockguard: ${key} is not an option a tab can give the shared worker`);
+      if (!WIRE_KEYS.has(key)) throw new TypeError(`sockguard: ${why('not_tab_option', key)}`);
     for (const what of QUESTIONS) {
       if (!isMark(wire[what])) continue;
       given[what] =
@@ -302,8 +298,7 @@ export function createHub(options: HubOptions = {}): Hub {
           : () => ask(shared, what);
     }
     for (const [key, value] of Object.entries(given))
-      if (isMark(value))
-        throw new TypeError(`sockguard: ${key} cannot be a function in a shared worker`);
+      if (isMark(value)) throw new TypeError(`sockguard: ${why('worker_function', key)}`);
     return {
       ...(given as unknown as SocketOptions),
       errors: routerStore(shared),
@@ -463,10 +458,7 @@ export function createHub(options: HubOptions = {}): Hub {
     const tab = left.find((t) => t.visible) ?? left[0];
     if (tab === undefined) {
       const tried = asking.tried.size;
-      return asking.done(
-        undefined,
-        new Error(`no tab answered ${asking.what}() (${tried} asked, ${n.askTimeoutMs} ms each)`),
-      );
+      return asking.done(undefined, new Error(why('no_tab_answered', asking.what, tried)));
     }
     asking.tried.add(tab);
     asking.tab = tab;
@@ -517,7 +509,7 @@ export function createHub(options: HubOptions = {}): Hub {
     if (shared) {
       const differ = differingOptions(shared.options, message.options);
       if (differ.length > 0) {
-        const cause = `the shared socket "${message.key}" runs with other ${differ.join(', ')} (options must agree across tabs)`;
+        const cause = why('worker_options', message.key, differ.join(', '));
         return send(tab, { v: 1, t: 'refused', fault: fault('connection_closed', cause, true) });
       }
     } else {
@@ -613,7 +605,7 @@ export function createHub(options: HubOptions = {}): Hub {
     } catch (error) {
       // The socket refused the call itself (data JSON cannot carry): the tab checked, so a bug.
       tab.sends.delete(m.id);
-      const f = fault('connection_closed', `the send threw in the shared worker: ${String(error)}`);
+      const f = fault('connection_closed', why('worker_threw', 'send', String(error)));
       send(tab, { v: 1, t: 'fault', fault: f, context: {} });
       return send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
     }
@@ -655,7 +647,7 @@ export function createHub(options: HubOptions = {}): Hub {
         if (!over() || tab.shared !== shared) return;
         const f = isFaultError(error)
           ? error.fault
-          : fault('request_aborted', `the request threw in the shared worker: ${String(error)}`);
+          : fault('request_aborted', why('worker_threw', 'request', String(error)));
         send(tab, { v: 1, t: 'failed', id: m.id, fault: f });
       },
     );
@@ -674,12 +666,9 @@ export function createHub(options: HubOptions = {}): Hub {
       case 'send':
       case 'request': {
         if (tab.sends.has(m.id) || tab.requests.has(m.id))
-          return problem(tab, `work ${m.id} is in flight already`);
+          return problem(tab, why('work_in_flight', m.id));
         if (tab.sends.size + tab.requests.size >= n.maxTabWork) {
-          const f = fault(
-            'queue_overflow',
-            `this tab has ${n.maxTabWork} sends and requests in flight`,
-          );
+          const f = fault('queue_overflow', why('tab_work_full', n.maxTabWork));
           send(tab, { v: 1, t: 'fault', fault: f, context: {} });
           return send(
             tab,
@@ -739,7 +728,7 @@ export function createHub(options: HubOptions = {}): Hub {
       }
       shareds.clear();
       for (const asking of [...questions.values()])
-        asking.done(undefined, new Error('the hub stopped'));
+        asking.done(undefined, new Error(why('hub_stopped')));
     },
   };
 }

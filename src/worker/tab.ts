@@ -87,30 +87,23 @@ const LOCAL = new Set([
 /** Options a tab answers when asked (functions are run here, never sent). */
 const ASKED: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
 /** Options the worker cannot run yet (functions or extensions that do not cross a port). */
-const NOT_YET: Readonly<Record<string, string>> = {
-  schemas: 'schemas are not supported on a shared worker socket yet',
-  delivery: 'delivery is not supported on a shared worker socket yet',
-};
+const NOT_YET = new Set(['schemas', 'delivery']);
 
 /** The cloneable form of the options, checked: throws naming what cannot cross a port. */
 function wireOptions(options: SocketOptions): WireOptions {
   const wire: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (LOCAL.has(key) || value === undefined) continue;
-    if (NOT_YET[key] !== undefined) throw new TypeError(`sockguard: ${key}: ${NOT_YET[key]}`);
+    if (NOT_YET.has(key)) throw new TypeError(`sockguard: ${why('not_supported', key)}`);
     if (typeof value === 'function') {
       if (!(ASKED as readonly string[]).includes(key))
-        throw new TypeError(
-          `sockguard: ${key} cannot be a function on a shared worker socket (it runs in the worker): give its object form`,
-        );
+        throw new TypeError(`sockguard: ${why('tab_function', key)}`);
       // The source text, so that tabs with different functions are told apart.
       wire[key] = { $fn: String(value) };
     } else if (key === 'url' && typeof value === 'object' && value !== null) {
       wire[key] = String((value as URL).href);
     } else if (key === 'classification' && typeof Reflect.get(value, 'messages') === 'function') {
-      throw new TypeError(
-        'sockguard: classification.messages cannot be a function on a shared worker socket: give a record by code',
-      );
+      throw new TypeError(`sockguard: ${why('tab_messages')}`);
     } else wire[key] = value;
   }
   return wire;
@@ -202,7 +195,7 @@ export function connectTab(
     how: Settled,
   ) => {
     const hook = settings.settled;
-    if (hook) isolate('the settled hook', () => hook(work, how));
+    if (hook) isolate(why('settled_hook'), () => hook(work, how));
   };
   const setSnapshot = (next: SocketSnapshot) => {
     if (next === snapshot) return;
@@ -269,8 +262,7 @@ export function connectTab(
     watchdog = clock.setTimeout(() => {
       watchdog = undefined;
       if (!joined || refused) return;
-      if (elapsed() - heard > workerTimeoutMs)
-        lose(`the shared worker did not answer for ${workerTimeoutMs} ms`);
+      if (elapsed() - heard > workerTimeoutMs) lose(why('worker_silent', workerTimeoutMs));
       watch();
     }, workerTimeoutMs / 3);
   };
@@ -289,7 +281,7 @@ export function connectTab(
               v: 1,
               t: 'answer',
               q,
-              error: `${what}() returned what cannot be sent`,
+              error: why('answer_unsendable', what),
               unauthorized: false,
             });
         },
@@ -346,7 +338,7 @@ export function connectTab(
         say({ v: 1, t: 'pong', n: message.n });
         return;
       case 'dropped':
-        return lose('the shared worker dropped this tab (it did not answer in time)');
+        return lose(why('tab_dropped'));
     }
   }
 
@@ -354,13 +346,7 @@ export function connectTab(
     if (!joined) return;
     const read = readWorkerMessage(event.data);
     if (!read.ok) {
-      report(
-        clientFault(
-          'invalid_envelope',
-          `a malformed message from the shared worker: ${read.problem}`,
-        ),
-      );
-      return;
+      return report(clientFault('invalid_envelope', why('worker_malformed', read.problem)));
     }
     heard = elapsed();
     if (lost && read.message.t !== 'dropped') lost = false;
