@@ -24,13 +24,25 @@ export interface Tab {
   /** Sends in flight, by the tab's id. */
   readonly sends: Set<number>;
   /** Requests in flight, by the tab's id. */
-  readonly requests: Map<number, { readonly controller: AbortController; replied: boolean }>;
+  readonly requests: Map<number, TabRequest>;
+}
+
+/** A tab's request in flight in the worker. */
+export interface TabRequest {
+  readonly controller: AbortController;
+  /** Its reply was told to the tab (as the message that settles it). */
+  replied: boolean;
 }
 
 /** Who asked for a piece of work: the tab and its own id. */
 export interface Asker {
   readonly tab: Tab;
   readonly id: number;
+  /**
+   * A request's entry in `tab.requests`: its reply goes to the tab only while that very entry is
+   * pending there (not after it ended, nor to a later request of the same id after a rejoin).
+   */
+  readonly request?: TabRequest;
 }
 
 /** The socket of one key and the tabs on it. */

@@ -152,12 +152,16 @@ export function createRouting(ctx: HubContext): Routing {
       const id = envelope.meta?.request_id;
       const owner = typeof id === 'string' ? shared.owners.get(id) : undefined;
       if (owner === undefined) return everyone(shared, { v: 1, t: 'message', envelope });
-      if (owner.tab.shared !== shared) return;
-      // A reply goes to the tab that asked; it settles its request there if still pending. An
-      // error envelope rejects it through its fault (routed by its request id), as in the core.
-      const pending = envelope.type === 'error' ? undefined : owner.tab.requests.get(owner.id);
-      if (pending) pending.replied = true;
-      send(owner.tab, { v: 1, t: 'message', envelope, ...(pending ? { reply: owner.id } : {}) });
+      // A reply goes to the tab that asked, only while its request is pending there: a late one
+      // (the request ended: timed out, aborted, its tab left or was dropped, even if it joined
+      // again since) is nobody's message. An error envelope rejects the request through its
+      // fault (routed by its request id), as in the core; it is told as a message, not a reply.
+      const { tab, request } = owner;
+      if (tab.shared !== shared || request === undefined || tab.requests.get(owner.id) !== request)
+        return;
+      if (envelope.type === 'error') return send(tab, { v: 1, t: 'message', envelope });
+      request.replied = true;
+      send(tab, { v: 1, t: 'message', envelope, reply: owner.id });
     },
     within(asker, kind, call, mine) {
       current = { ...asker, kind };

@@ -46,6 +46,9 @@ declare const process: { readonly env: { readonly NODE_ENV?: string | undefined 
 const describeError = (error: unknown): string =>
   (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
 
+/** Tabs connected in this realm: each one's origin of the faults of its own link to the worker. */
+let connected = 0;
+
 /** What a piece of this tab's work ended with, for {@link TabSettings.settled}. */
 export type Settled = 'written' | 'replied' | 'failed' | 'left';
 
@@ -173,9 +176,14 @@ export function connectTab(
       { source: 'client', code, cause },
       { id: `tab-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
     );
-  const report = (f: Fault) => {
+  /**
+   * The origin of the faults of this tab's link to the worker (the worker silent, this tab
+   * dropped): resolved (`resolveConnection`) when the worker is heard again. No dash in a socket's.
+   */
+  const link = `worker-tab-${++connected}`;
+  const report = (f: Fault, origin?: string) => {
     try {
-      store.getState().report(f);
+      store.getState().report(f, origin === undefined ? {} : { origin });
     } catch {
       // A store subscriber threw after the store changed: the fault is kept.
     }
@@ -245,8 +253,10 @@ export function connectTab(
   const lose = (cause: string) => {
     if (lost) return;
     lost = true;
-    const f = clientFault('connection_closed', cause);
-    report(f);
+    // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
+    // work): it is this tab's connection that is down, and so it is resolved when it is back.
+    const f: Fault = { ...clientFault('connection_closed', cause), kind: 'connection' };
+    report(f, link);
     settleAll(f, 'failed');
     setSnapshot(
       Object.freeze({
@@ -314,6 +324,9 @@ export function connectTab(
           }) as SocketSnapshot,
         );
       case 'message':
+        // A reply is a message only as its own request settles: one for a request that ended
+        // here (its own timer, an abort) is late, and nobody's.
+        if (message.reply !== undefined && !requests.has(message.reply)) return;
         handlers.emit(message.envelope);
         if (message.reply !== undefined) requestDone(message.reply, message.envelope, 'replied');
         return;
@@ -349,7 +362,11 @@ export function connectTab(
       return report(clientFault('invalid_envelope', why('worker_malformed', read.problem)));
     }
     heard = elapsed();
-    if (lost && read.message.t !== 'dropped') lost = false;
+    if (lost && read.message.t !== 'dropped') {
+      // The worker answers again: the fault of its silence (or of the drop) is over.
+      lost = false;
+      isolate(why('store_subscriber'), () => store.getState().resolveConnection(link));
+    }
     onWorker(read.message);
   };
 

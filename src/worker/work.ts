@@ -88,7 +88,7 @@ function onRequest(
   const controller = new AbortController();
   const entry = { controller, replied: false };
   tab.requests.set(m.id, entry);
-  const asker = { tab, id: m.id };
+  const asker = { tab, id: m.id, request: entry };
   const timeoutMs = m.timeoutMs === null ? Number.POSITIVE_INFINITY : m.timeoutMs;
   const mine = (f: Fault) =>
     f.requestId !== undefined && shared.owners.get(f.requestId)?.tab === tab;
