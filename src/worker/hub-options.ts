@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.js';
 import { checkGiven, type Rule, withDefaults } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
+import { MAX_PING_MS } from './wire.js';
 
 /** Options of `createHub`. */
 export interface HubOptions {
@@ -11,7 +12,7 @@ export interface HubOptions {
   readonly makeSocket?: (options: SocketOptions) => Socket;
   /** @default systemClock */
   readonly clock?: Clock;
-  /** How often every tab is pinged. @default 5000 */
+  /** How often every tab is pinged (told to each tab in its welcome), at most 60 s. @default 5000 */
   readonly pingIntervalMs?: number;
   /**
    * A tab not heard from for this long is dropped at the next ping (at least twice the
@@ -46,7 +47,7 @@ export type HubNumbers = { readonly [K in keyof typeof HUB_DEFAULTS]: number };
 const RULES: Readonly<Record<keyof HubOptions, Rule>> = {
   makeSocket: { kind: 'function' },
   clock: { kind: 'other' },
-  pingIntervalMs: { kind: 'ms', min: 10 },
+  pingIntervalMs: { kind: 'ms', min: 10, max: MAX_PING_MS },
   tabTimeoutMs: { kind: 'ms', min: 20 },
   askTimeoutMs: { kind: 'ms', min: 1 },
   closeGraceMs: { kind: 'ms', min: 0 },

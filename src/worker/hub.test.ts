@@ -250,7 +250,8 @@ describe('liveness and page-only questions', () => {
   });
 
   it('a worker that stops pinging fails the tab’s pending sends within workerTimeoutMs (+ a third)', async () => {
-    const w = world();
+    // Pings every second: workerTimeoutMs (3 s) is more than two intervals, so it holds as given.
+    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 60_000 });
     const tab = w.tab({}, { workerTimeoutMs: 3000 });
     await flush();
     // Never opens, so the send stays queued in the worker; then the worker hangs.
@@ -420,6 +421,9 @@ describe('never trust the other side', () => {
 
   it('the hub checks its options at construction, naming the bad one', () => {
     expect(() => createHub({ pingIntervalMs: Number.NaN })).toThrow(/pingIntervalMs/);
+    expect(() => createHub({ pingIntervalMs: 60_001, tabTimeoutMs: 2e5 })).toThrow(
+      /pingIntervalMs/,
+    );
     expect(() => createHub({ pingIntervalMs: 5000, tabTimeoutMs: 6000 })).toThrow(/tabTimeoutMs/);
     expect(() => createHub({ tabTimeoutMs: 1e4, askTimeoutMs: 0 })).toThrow(/askTimeoutMs/);
   });

@@ -42,12 +42,19 @@ export function createRegistry(parts: SharedParts): Registry {
   const refuse = (tab: Tab, cause: string) =>
     send(tab, { v: 1, t: 'refused', fault: ctx.fault('connection_closed', cause, true) });
 
+  const welcome = (tab: Tab, shared: Shared) =>
+    send(tab, {
+      v: 1,
+      t: 'welcome',
+      snapshot: shared.socket.getSnapshot(),
+      pingMs: n.pingIntervalMs,
+    });
+
   function hello(tab: Tab, message: Extract<TabMessage, { t: 'hello' }>) {
     tab.visible = message.visible;
     tab.online = message.online;
     if (tab.shared) {
-      if (tab.shared.key === message.key)
-        return send(tab, { v: 1, t: 'welcome', snapshot: tab.shared.socket.getSnapshot() });
+      if (tab.shared.key === message.key) return welcome(tab, tab.shared);
       leave(tab, false);
     }
     let shared = shareds.get(message.key);
@@ -68,7 +75,7 @@ export function createRegistry(parts: SharedParts): Registry {
     tab.shared = shared;
     shared.tabs.add(tab);
     aggregate(shared.environment, shared.tabs);
-    send(tab, { v: 1, t: 'welcome', snapshot: shared.socket.getSnapshot() });
+    welcome(tab, shared);
     const { status } = shared.socket.getSnapshot();
     if (status === 'idle' || status === 'closed') shared.socket.connect();
     if (tick === undefined) tick = clock.setTimeout(ping, n.pingIntervalMs);

@@ -114,3 +114,28 @@ describe('a late reply to a tab that rejoined', () => {
     expect(tab.messages).toEqual([]);
   });
 });
+
+describe("the worker's ping interval, told in its welcome", () => {
+  it('a worker silent for less than two intervals is not judged dead, even past workerTimeoutMs', async () => {
+    const w = world({ pingIntervalMs: 8000, tabTimeoutMs: 60_000 });
+    // No heartbeat: the fake server does not answer pings, and only the worker link is at stake.
+    const tab = w.tab({ heartbeat: false }, { workerTimeoutMs: 3000 });
+    await flush();
+    w.WebSocket.last().open();
+    await flush();
+    // A healthy worker: 8 s between pings, more than workerTimeoutMs.
+    await advance(40_000);
+    expect(tab.faults()).toEqual([]);
+    expect(tab.socket.getSnapshot().status).toBe('open');
+    // Silent from 40 s (its last ping): judged at the first check after two intervals (16 s),
+    // the checks every workerTimeoutMs / 3.
+    tab.port.freeze();
+    await advance(16_000);
+    expect(tab.faults()).toEqual([]);
+    await advance(1000);
+    expect(tab.faults()).toEqual(['client:connection_closed']);
+    expect(tab.socket.errors.getState().history[0]?.detail.cause).toBe(
+      'the shared worker did not answer for 16000 ms',
+    );
+  });
+});

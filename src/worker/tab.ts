@@ -9,8 +9,9 @@
  * would; pending requests reject here. `connect()` joins again.
  *
  * Every wait is bounded here too: a request has its own timer (its timeout plus
- * `requestGraceMs`), and a worker not heard from for `workerTimeoutMs` (it pings every few
- * seconds) fails this tab's pending work, so a worker that dies leaves nothing hanging.
+ * `requestGraceMs`), and a worker not heard from for `workerTimeoutMs` (or two of the ping
+ * intervals its welcome tells, when that is longer) fails this tab's pending work, so a worker
+ * that dies leaves nothing hanging.
  */
 
 import { type Clock, monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
@@ -56,7 +57,11 @@ export type Settled = 'written' | 'replied' | 'failed' | 'left';
 export interface TabSettings {
   /** The connection's name across tabs. @default the URL, when it is a string or a URL */
   readonly key?: string;
-  /** The worker not heard from this long: this tab's pending work fails. @default 15_000 */
+  /**
+   * The worker not heard from this long: this tab's pending work fails. Never less than two of
+   * the ping intervals the worker tells in its welcome (a worker silent for less is not dead).
+   * @default 15_000
+   */
   readonly workerTimeoutMs?: number;
   /** A request's own timer here: its timeout plus this (the worker's timer goes first). @default 2000 */
   readonly requestGraceMs?: number;
@@ -163,6 +168,8 @@ export function connectTab(
   let faults = 0;
   let heard = elapsed();
   let watchdog: TimerHandle | undefined;
+  /** The worker's ping interval, from its welcome (0 until then). */
+  let pingMs = 0;
   /**
    * Sends handed to the worker and not settled yet. The delivery seam: with delivery on, an entry
    * stays here until the worker reports the send acknowledged (not only written), so that a
@@ -272,7 +279,8 @@ export function connectTab(
     watchdog = clock.setTimeout(() => {
       watchdog = undefined;
       if (!joined || refused) return;
-      if (elapsed() - heard > workerTimeoutMs) lose(why('worker_silent', workerTimeoutMs));
+      const limit = Math.max(workerTimeoutMs, 2 * pingMs);
+      if (elapsed() - heard > limit) lose(why('worker_silent', limit));
       watch();
     }, workerTimeoutMs / 3);
   };
@@ -309,6 +317,8 @@ export function connectTab(
   function onWorker(message: WorkerMessage) {
     switch (message.t) {
       case 'welcome':
+        pingMs = message.pingMs;
+        return setSnapshot(Object.freeze(message.snapshot));
       case 'snapshot':
         return setSnapshot(Object.freeze(message.snapshot));
       case 'refused':

@@ -83,7 +83,7 @@ describe('readTabMessage', () => {
 
 describe('readWorkerMessage', () => {
   it.each([
-    ['welcome', { v: 1, t: 'welcome', snapshot: IDLE }],
+    ['welcome', { v: 1, t: 'welcome', snapshot: IDLE, pingMs: 5000 }],
     ['snapshot', { v: 1, t: 'snapshot', snapshot: open }],
     [
       'failed snapshot',
@@ -160,6 +160,18 @@ describe('readWorkerMessage', () => {
     ['a failed without fault', { v: 1, t: 'failed', id: 1 }, /fault/],
     ['a dismiss without id', { v: 1, t: 'dismiss' }, /id/],
     ['a tab message', { v: 1, t: 'bye' }, /unknown kind/],
+    ['a welcome without pingMs', { v: 1, t: 'welcome', snapshot: IDLE }, /pingMs/],
+    ['a welcome with pingMs 5', { v: 1, t: 'welcome', snapshot: IDLE, pingMs: 5 }, /pingMs/],
+    [
+      'a welcome with pingMs above 60 s',
+      { v: 1, t: 'welcome', snapshot: IDLE, pingMs: 60_001 },
+      /pingMs/,
+    ],
+    [
+      'a welcome with pingMs "5000"',
+      { v: 1, t: 'welcome', snapshot: IDLE, pingMs: '5000' },
+      /pingMs/,
+    ],
   ])('refuses %s', (_name, message, problem) => {
     const read = readWorkerMessage(message);
     expect(read.ok).toBe(false);

@@ -16,6 +16,12 @@ import type { Fault } from '../protocol/fault.js';
 /** The version of this wire. */
 export const WIRE_VERSION = 1;
 
+/**
+ * The longest ping interval a worker may say it keeps (`welcome.pingMs`): a tab waits for two of
+ * them before judging the worker dead, so this bounds how long a dead worker holds a tab's work.
+ */
+export const MAX_PING_MS = 60_000;
+
 /** The part of `MessagePort` both sides use (a browser's, Node's, or a test's in-memory one). */
 export interface PortLike {
   postMessage(message: unknown): void;
@@ -86,7 +92,13 @@ export type TabMessage =
 
 /** What the worker says to a tab. */
 export type WorkerMessage =
-  | { readonly v: 1; readonly t: 'welcome'; readonly snapshot: SocketSnapshot }
+  /** Joined. `pingMs`: the worker pings this often (a tab waits two intervals before judging it dead). */
+  | {
+      readonly v: 1;
+      readonly t: 'welcome';
+      readonly snapshot: SocketSnapshot;
+      readonly pingMs: number;
+    }
   /** The socket of this key runs with other options: the fault names them. */
   | { readonly v: 1; readonly t: 'refused'; readonly fault: Fault }
   | { readonly v: 1; readonly t: 'snapshot'; readonly snapshot: SocketSnapshot }
@@ -231,7 +243,11 @@ const TAB_CHECKS: Checks = {
 };
 
 const WORKER_CHECKS: Checks = {
-  welcome: (m) => snapshotProblem(m.snapshot),
+  welcome: (m) =>
+    snapshotProblem(m.snapshot) ??
+    (typeof m.pingMs === 'number' && m.pingMs >= 10 && m.pingMs <= MAX_PING_MS
+      ? undefined
+      : 'a welcome whose pingMs is out of range'),
   refused: (m) => faultProblem(m.fault),
   snapshot: (m) => snapshotProblem(m.snapshot),
   message: (m) =>
