@@ -21,7 +21,8 @@ import { checkHub, HUB_DEFAULTS, type HubOptions } from './hub-options.js';
 import { createQuestions } from './questions.js';
 import { createRegistry } from './registry.js';
 import { createRouting } from './routing.js';
-import { type PortLike, readTabMessage } from './wire.js';
+import { readTabMessage } from './tab-messages.js';
+import type { PortLike } from './wire.js';
 import { runWork } from './work.js';
 
 export { HUB_DEFAULTS, type HubOptions } from './hub-options.js';

@@ -12,15 +12,20 @@
  * `requestGraceMs`), and a worker not heard from for `workerTimeoutMs` (or two of the ping
  * intervals its welcome tells, when that is longer) fails this tab's pending work, so a worker
  * that dies leaves nothing hanging.
+ *
+ * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
+ * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
  */
 
-import { type Clock, monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
+import { monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
 import { eventTarget, watchEnvironment } from '../core/environment.js';
 import { createErrorStore, type ErrorStore } from '../core/error-store/error-store.js';
 import { createHandlers } from '../core/handlers.js';
 import { IDLE } from '../core/machine.js';
-import { checkGiven, type Rule } from '../core/option-checks.js';
+import { checkGiven } from '../core/option-checks.js';
 import { resolveNumbers, type SocketOptions } from '../core/options.js';
+// The socket is in every bundle that has this file (the app's fallback, the core entry).
+import { describeError } from '../core/socket.js';
 import type { MessageHandler, SendResult, Socket, SocketSnapshot } from '../core/types.js';
 import { isUnauthorized } from '../core/unauthorized.js';
 import { classify } from '../protocol/classify.js';
@@ -31,102 +36,36 @@ import { validateData } from '../protocol/standard-schema.js';
 import { why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
 import {
+  keyOf,
+  SETTINGS,
+  type Settled,
+  type TabSettings,
+  type Work,
+  wireOptions,
+} from './tab-options.js';
+import {
   type PortLike,
   post,
-  type Question,
   readWorkerMessage,
   type TabMessage,
-  type WireOptions,
   type WorkerMessage,
 } from './wire.js';
+
+export type { Settled, TabSettings } from './tab-options.js';
 
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
 
-/** A short description of anything thrown (core/socket.ts has the same; importing it would bundle the socket). */
-const describeError = (error: unknown): string =>
-  (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 300);
-
 /** Tabs connected in this realm: each one's origin of the faults of its own link to the worker. */
 let connected = 0;
 
-/** What a piece of this tab's work ended with, for {@link TabSettings.settled}. */
-export type Settled = 'written' | 'replied' | 'failed' | 'left';
-
-/** Settings of the tab's side (the socket's own options are the app's `SocketOptions`). */
-export interface TabSettings {
-  /** The connection's name across tabs. @default the URL, when it is a string or a URL */
-  readonly key?: string;
-  /**
-   * The worker not heard from this long: this tab's pending work fails. Never less than two of
-   * the ping intervals the worker tells in its welcome (a worker silent for less is not dead).
-   * @default 15_000
-   */
-  readonly workerTimeoutMs?: number;
-  /** A request's own timer here: its timeout plus this (the worker's timer goes first). @default 2000 */
-  readonly requestGraceMs?: number;
-  /**
-   * @internal Told when a send or request of this tab ends (tests; the delivery seam). Each piece
-   * of work is told exactly once.
-   */
-  readonly settled?: (
-    work: { readonly kind: 'send' | 'request'; readonly data: unknown },
-    how: Settled,
-  ) => void;
+/** A piece of work handed to the worker; a request's `end` settles its promise. */
+interface Pending extends Work {
+  readonly end?: (outcome: Envelope | Fault) => void;
 }
 
-const SETTINGS: Readonly<Record<keyof TabSettings, Rule>> = {
-  key: { kind: 'text' },
-  workerTimeoutMs: { kind: 'ms', min: 100 },
-  requestGraceMs: { kind: 'ms', min: 0 },
-  settled: { kind: 'function' },
-};
-
-/** Options that stay in the tab (the worker has its own, or the tab uses them itself). */
-const LOCAL = new Set([
-  'errors',
-  'clock',
-  'random',
-  'WebSocket',
-  'environment',
-  'autoConnect',
-  'tabs',
-]);
-/** Options a tab answers when asked (functions are run here, never sent). */
-const ASKED: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
-/** Options the worker cannot run yet (functions or extensions that do not cross a port). */
-const NOT_YET = new Set(['schemas', 'delivery']);
-
-/** The cloneable form of the options, checked: throws naming what cannot cross a port. */
-function wireOptions(options: SocketOptions): WireOptions {
-  const wire: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (LOCAL.has(key) || value === undefined) continue;
-    if (NOT_YET.has(key)) throw new TypeError(`sockguard: ${why('not_supported', key)}`);
-    if (typeof value === 'function') {
-      if (!(ASKED as readonly string[]).includes(key))
-        throw new TypeError(`sockguard: ${why('tab_function', key)}`);
-      // The source text, so that tabs with different functions are told apart.
-      wire[key] = { $fn: String(value) };
-    } else if (key === 'url' && typeof value === 'object' && value !== null) {
-      wire[key] = String((value as URL).href);
-    } else if (key === 'classification' && typeof Reflect.get(value, 'messages') === 'function') {
-      throw new TypeError(`sockguard: ${why('tab_messages')}`);
-    } else wire[key] = value;
-  }
-  return wire;
-}
-
-interface PendingRequest {
-  readonly type: string;
-  readonly data: unknown;
-  readonly reply: RequestOptions['reply'];
-  readonly resolve: (envelope: Envelope) => void;
-  readonly reject: (fault: Fault) => void;
-  timer: TimerHandle | undefined;
-  readonly signal: AbortSignal | undefined;
-  readonly onAbort: () => void;
-}
+/** A message to the worker, without the version every message carries. */
+type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : never) : never;
 
 /**
  * Connects this tab to the shared worker on `port`; returns the tab's socket. Options are checked
@@ -145,17 +84,20 @@ export function connectTab(
     checkGiven('connectTab', settings, SETTINGS); // no `process`: development
   }
   const wire = wireOptions(options);
-  const url = options.url;
-  const key =
-    settings.key ?? (typeof url === 'string' ? url : url instanceof URL ? url.href : undefined);
-  if (key === undefined) throw new TypeError(`sockguard: ${why('tabs_key')}`);
+  const key = keyOf(options, settings.key);
   const workerTimeoutMs = settings.workerTimeoutMs ?? 15_000;
   const graceMs = settings.requestGraceMs ?? 2000;
-  const clock: Clock = options.clock ?? systemClock;
+  const maxQueue = options.maxQueue ?? 100;
+  const clock = options.clock ?? systemClock;
   const elapsed = monotonicOf(clock);
   const given = options.errors;
   const store: ErrorStore =
     given && 'getState' in given ? given : createErrorStore({ clock, ...given });
+  /**
+   * The origin of the faults of this tab's link to the worker (the worker silent, this tab
+   * dropped): resolved (`resolveConnection`) when the worker is heard again. No dash in a socket's.
+   */
+  const link = `worker-tab-${++connected}`;
 
   let snapshot: SocketSnapshot = IDLE;
   const listeners = new Set<() => void>();
@@ -166,7 +108,7 @@ export function connectTab(
   let refused = false;
   let ids = 0;
   let faults = 0;
-  let heard = elapsed();
+  let heard = 0;
   let watchdog: TimerHandle | undefined;
   /** The worker's ping interval, from its welcome (0 until then). */
   let pingMs = 0;
@@ -175,82 +117,64 @@ export function connectTab(
    * stays here until the worker reports the send acknowledged (not only written), so that a
    * worker that dies leaves the tab holding what the server may not have processed.
    */
-  const sends = new Map<number, { readonly data: unknown }>();
-  const requests = new Map<number, PendingRequest>();
+  const sends = new Map<number, Pending>();
+  const requests = new Map<number, Pending>();
 
+  const say = (message: Say) => post(port, { v: 1, ...message } as TabMessage);
   const clientFault = (code: ClientCode, cause: string): Fault =>
     classify(
       { source: 'client', code, cause },
       { id: `tab-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
     );
-  /**
-   * The origin of the faults of this tab's link to the worker (the worker silent, this tab
-   * dropped): resolved (`resolveConnection`) when the worker is heard again. No dash in a socket's.
-   */
-  const link = `worker-tab-${++connected}`;
   const report = (f: Fault, origin?: string) => {
     try {
-      store.getState().report(f, origin === undefined ? {} : { origin });
+      store.getState().report(f, origin ? { origin } : {});
     } catch {
       // A store subscriber threw after the store changed: the fault is kept.
     }
+    return f;
   };
+  /** A client fault, reported. */
+  const fail = (code: ClientCode, cause: string) => report(clientFault(code, cause));
   const isolate = (what: string, fn: () => void) => {
     try {
       fn();
     } catch (error) {
-      report(clientFault('callback_error', why('callback_threw', what, describeError(error))));
+      fail('callback_error', why('callback_threw', what, describeError(error)));
     }
   };
+  /** The store hears what the worker says (its subscribers are the app's). */
+  const toStore = (fn: (state: ReturnType<ErrorStore['getState']>) => void) =>
+    isolate(why('store_subscriber'), () => fn(store.getState()));
   const handlers = createHandlers((error, envelope) =>
-    report(clientFault('handler_error', why('handler_threw', envelope.type, describeError(error)))),
+    fail('handler_error', why('handler_threw', envelope.type, describeError(error))),
   );
-  const tell = (
-    work: { readonly kind: 'send' | 'request'; readonly data: unknown },
-    how: Settled,
-  ) => {
-    const hook = settings.settled;
-    if (hook) isolate(why('settled_hook'), () => hook(work, how));
-  };
   const setSnapshot = (next: SocketSnapshot) => {
     if (next === snapshot) return;
-    snapshot = next;
+    snapshot = Object.freeze(next);
     for (const listener of [...listeners]) isolate(why('listener'), listener);
   };
-  const say = (message: TabMessage) => post(port, message);
 
-  // ---- settling work --------------------------------------------------------------------------
-
-  const sendDone = (id: number, how: Settled) => {
-    const entry = sends.get(id);
+  /** The work of `id` ends `how` (told once); a request settles with `outcome`. */
+  const done = (
+    from: Map<number, Pending>,
+    id: number,
+    how: Settled,
+    outcome?: Envelope | Fault,
+  ) => {
+    const entry = from.get(id);
     if (entry === undefined) return;
-    sends.delete(id);
-    tell({ kind: 'send', data: entry.data }, how);
-  };
-  const requestDone = (id: number, outcome: Envelope | Fault, how: Settled) => {
-    const entry = requests.get(id);
-    if (entry === undefined) return;
-    requests.delete(id);
-    if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
-    entry.signal?.removeEventListener('abort', entry.onAbort);
-    tell({ kind: 'request', data: entry.data }, how);
-    if (!('type' in outcome)) return entry.reject(outcome);
-    if (entry.reply === undefined) return entry.resolve(outcome);
-    const checked = validateData(entry.reply, outcome.data);
-    if (checked.ok)
-      return entry.resolve(
-        checked.data === outcome.data ? outcome : { ...outcome, data: checked.data },
-      );
-    const f = clientFault('invalid_envelope', why('bad_reply', entry.type, checked.cause));
-    report(f);
-    entry.reject(f);
+    from.delete(id);
+    const hook = settings.settled;
+    if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
+    if (outcome) entry.end?.(outcome);
   };
   /** Everything pending ends: requests reject with `fault`; sends fail (stored) or are left. */
-  const settleAll = (f: Fault, sendsHow: 'failed' | 'left') => {
-    for (const id of [...requests.keys()]) requestDone(id, f, 'failed');
+  const settleAll = (f: Fault, how: 'failed' | 'left') => {
+    for (const id of [...requests.keys()]) done(requests, id, 'failed', f);
     for (const id of [...sends.keys()]) {
-      if (sendsHow === 'failed') report({ ...f, id: `tab-${++faults}` });
-      sendDone(id, sendsHow);
+      if (how === 'failed') report({ ...f, id: `tab-${++faults}` });
+      done(sends, id, how);
     }
   };
 
@@ -262,17 +186,9 @@ export function connectTab(
     lost = true;
     // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
     // work): it is this tab's connection that is down, and so it is resolved when it is back.
-    const f: Fault = { ...clientFault('connection_closed', cause), kind: 'connection' };
-    report(f, link);
+    const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
     settleAll(f, 'failed');
-    setSnapshot(
-      Object.freeze({
-        ...snapshot,
-        status: 'reconnecting',
-        nextRetryAt: null,
-        lastFault: f,
-      }) as SocketSnapshot,
-    );
+    setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
     hello();
   };
   const watch = () => {
@@ -285,81 +201,65 @@ export function connectTab(
     }, workerTimeoutMs / 3);
   };
 
-  const answer = (q: number, what: Question) => {
-    const fn = options[what];
+  /** Answers a page-only question with the app's function (what it threw, if it did). */
+  const answer = (q: number, what: 'url' | 'protocols' | 'refreshAuth') => {
+    // Asked only of an option that is a function (the worker knows it by its mark): anything else
+    // throws here, and the answer says so.
     Promise.resolve()
-      .then(() => (typeof fn === 'function' ? (fn as () => unknown)() : fn))
+      .then(() => (options[what] as () => unknown)())
       .then(
         (value) => {
-          const href =
-            typeof value === 'object' && value !== null ? Reflect.get(value, 'href') : value;
-          const sendable = what === 'url' ? (typeof href === 'string' ? href : null) : value;
-          if (!say({ v: 1, t: 'answer', q, value: what === 'refreshAuth' ? null : sendable }))
-            say({
-              v: 1,
-              t: 'answer',
-              q,
-              error: why('answer_unsendable', what),
-              unauthorized: false,
-            });
+          // A URL object crosses as its text; refreshAuth's value is nobody's business.
+          const href = value instanceof Object ? Reflect.get(value, 'href') : value;
+          const sendable =
+            what === 'refreshAuth'
+              ? null
+              : what !== 'url'
+                ? value
+                : typeof href === 'string'
+                  ? href
+                  : null;
+          say({ t: 'answer', q, value: sendable }) ||
+            say({ t: 'answer', q, error: why('answer_unsendable', what), unauthorized: false });
         },
         (error: unknown) =>
-          say({
-            v: 1,
-            t: 'answer',
-            q,
-            error: describeError(error),
-            unauthorized: isUnauthorized(error),
-          }),
+          say({ t: 'answer', q, error: describeError(error), unauthorized: isUnauthorized(error) }),
       );
   };
 
-  function onWorker(message: WorkerMessage) {
-    switch (message.t) {
+  function onWorker(m: WorkerMessage) {
+    switch (m.t) {
       case 'welcome':
-        pingMs = message.pingMs;
-        return setSnapshot(Object.freeze(message.snapshot));
+        pingMs = m.pingMs;
+        return setSnapshot(m.snapshot);
       case 'snapshot':
-        return setSnapshot(Object.freeze(message.snapshot));
+        return setSnapshot(m.snapshot);
       case 'refused':
         // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
         refused = true;
-        report(message.fault);
-        return setSnapshot(
-          Object.freeze({
-            ...IDLE,
-            status: 'failed',
-            fault: message.fault,
-            lastFault: message.fault,
-          }) as SocketSnapshot,
-        );
+        report(m.fault);
+        return setSnapshot({ ...IDLE, status: 'failed', fault: m.fault, lastFault: m.fault });
       case 'message':
         // A reply is a message only as its own request settles: one for a request that ended
         // here (its own timer, an abort) is late, and nobody's.
-        if (message.reply !== undefined && !requests.has(message.reply)) return;
-        handlers.emit(message.envelope);
-        if (message.reply !== undefined) requestDone(message.reply, message.envelope, 'replied');
+        if (m.reply !== undefined && !requests.has(m.reply)) return;
+        handlers.emit(m.envelope);
+        if (m.reply !== undefined) done(requests, m.reply, 'replied', m.envelope);
         return;
       case 'fault':
-        isolate(why('store_subscriber'), () =>
-          store.getState().report(message.fault, message.context),
-        );
-        return;
+        return toStore((s) => s.report(m.fault, m.context));
       case 'resolve':
-        isolate(why('store_subscriber'), () => store.getState().resolveConnection(message.origin));
-        return;
+        return toStore((s) => s.resolveConnection(m.origin));
       case 'dismiss':
-        isolate(why('store_subscriber'), () => store.getState().dismiss(message.id));
-        return;
+        return toStore((s) => s.dismiss(m.id));
       case 'sent':
-        return sendDone(message.id, message.fault ? 'failed' : 'written');
+        return done(sends, m.id, m.fault ? 'failed' : 'written');
       case 'failed':
-        return requestDone(message.id, message.fault, 'failed');
+        return done(requests, m.id, 'failed', m.fault);
       case 'ask':
-        return answer(message.q, message.what);
+        return answer(m.q, m.what);
       case 'ping':
-        say({ v: 1, t: 'pong', n: message.n });
-        return;
+        return void say({ t: 'pong', n: m.n });
       case 'dropped':
         return lose(why('tab_dropped'));
     }
@@ -368,14 +268,12 @@ export function connectTab(
   const onMessage = (event: { readonly data: unknown }) => {
     if (!joined) return;
     const read = readWorkerMessage(event.data);
-    if (!read.ok) {
-      return report(clientFault('invalid_envelope', why('worker_malformed', read.problem)));
-    }
+    if (!read.ok) return void fail('invalid_envelope', why('worker_malformed', read.problem));
     heard = elapsed();
     if (lost && read.message.t !== 'dropped') {
       // The worker answers again: the fault of its silence (or of the drop) is over.
       lost = false;
-      isolate(why('store_subscriber'), () => store.getState().resolveConnection(link));
+      toStore((s) => s.resolveConnection(link));
     }
     onWorker(read.message);
   };
@@ -387,7 +285,7 @@ export function connectTab(
     visible: !(env?.isHidden() ?? false),
     online: env?.isOnline() ?? true,
   });
-  const hello = () => say({ v: 1, t: 'hello', key, options: wire, ...conditions() });
+  const hello = () => say({ t: 'hello', key, options: wire, ...conditions() });
 
   const join = () => {
     if (joined) return;
@@ -398,8 +296,7 @@ export function connectTab(
     port.start?.();
     env = watchEnvironment(options.environment ?? {}, (event) => {
       // The back/forward cache is the page's (below); the worker hears only the conditions.
-      if (event !== 'frozen' && event !== 'restored')
-        say({ v: 1, t: 'conditions', ...conditions() });
+      if (event !== 'frozen' && event !== 'restored') say({ t: 'conditions', ...conditions() });
     });
     if (snapshot.status === 'closed') setSnapshot(IDLE);
     hello();
@@ -409,27 +306,29 @@ export function connectTab(
   /** This tab leaves; `closing`: for good (`close()` or unload), else for the bfcache. */
   function leave(closing: boolean) {
     if (!joined) return;
-    say({ v: 1, t: 'bye' });
+    say({ t: 'bye' });
     joined = false;
     port.removeEventListener('message', onMessage);
     env?.stop();
     env = null;
     if (watchdog !== undefined) clock.clearTimeout(watchdog);
     watchdog = undefined;
-    const f = clientFault('connection_closed', why('tab_closed'));
-    settleAll(f, 'left');
-    if (closing) setSnapshot(Object.freeze({ ...IDLE, status: 'closed' }) as SocketSnapshot);
+    settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
+    if (closing) setSnapshot({ ...IDLE, status: 'closed' });
   }
 
-  const stoppedFault = (): Fault | undefined => {
-    const { status } = snapshot;
-    if (!joined || status === 'closed')
-      return clientFault('connection_closed', why('socket_stopped', 'closed', 'connect()'));
-    if (status === 'failed')
-      return clientFault('connection_closed', why('socket_stopped', status, 'reconnect()'));
-    return undefined;
+  /** Why nothing can be sent now (closed, failed), or undefined: the core's words. */
+  const stopped = (): Fault | undefined => {
+    const status = joined ? snapshot.status : 'closed';
+    const closed = status === 'closed';
+    return closed || status === 'failed'
+      ? clientFault(
+          'connection_closed',
+          why('socket_stopped', status, closed ? 'connect()' : 'reconnect()'),
+        )
+      : undefined;
   };
-  const checkJson = (type: unknown, data: unknown, meta: unknown) => {
+  const checkJson = (type: unknown, data: unknown, meta?: unknown) => {
     if (typeof type !== 'string' || type === '')
       throw new TypeError(`sockguard: ${why('send_type')}`);
     try {
@@ -438,12 +337,11 @@ export function connectTab(
       throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
     }
   };
-  const maxQueue = options.maxQueue ?? 100;
 
-  const socket: Socket = {
+  const socket = {
     errors: store,
     getSnapshot: () => snapshot,
-    subscribe(listener) {
+    subscribe(listener: () => void) {
       const own = () => listener();
       listeners.add(own);
       return () => listeners.delete(own);
@@ -451,7 +349,7 @@ export function connectTab(
     connect: join,
     reconnect() {
       if (!joined) return join();
-      if (!refused) return void say({ v: 1, t: 'reconnect' });
+      if (!refused) return void say({ t: 'reconnect' });
       // Asked again: the other tabs may have gone, or their options changed with a reload.
       refused = false;
       heard = elapsed();
@@ -459,88 +357,71 @@ export function connectTab(
       if (watchdog === undefined) watch();
     },
     close: () => leave(true),
-    on: (type, handler) => handlers.on(type, handler as MessageHandler),
+    on: (type: string, handler: MessageHandler) => handlers.on(type, handler),
     send(type: string, data: unknown, meta?: Readonly<Record<string, unknown>>): SendResult {
       checkJson(type, data, meta);
-      const stopped = stoppedFault();
-      if (stopped) return { status: 'rejected', fault: stopped };
-      if (snapshot.suspended) {
-        const f = clientFault('connection_closed', why('suspended_send'));
-        report(f);
-        return { status: 'rejected', fault: f };
-      }
-      if (sends.size >= maxQueue) {
-        const f = clientFault('queue_overflow', why('queue_full', maxQueue));
-        report(f);
-        return { status: 'rejected', fault: f };
-      }
+      const fault =
+        stopped() ??
+        (snapshot.suspended
+          ? fail('connection_closed', why('suspended_send'))
+          : sends.size >= maxQueue
+            ? fail('queue_overflow', why('queue_full', maxQueue))
+            : undefined);
+      if (fault) return { status: 'rejected', fault };
       const id = ++ids;
-      sends.set(id, { data });
-      say({
-        v: 1,
-        t: 'send',
-        id,
-        type,
-        data,
-        ...(meta === undefined ? {} : { meta: { ...meta } }),
-      });
+      sends.set(id, { kind: 'send', data });
+      say({ t: 'send', id, type, data, ...(meta && { meta: { ...meta } }) });
       return { status: 'queued' };
     },
-  } as Socket;
-
-  Object.defineProperty(socket, OWN_REQUEST, {
-    value(type: string, data: unknown, ro: RequestOptions = {}) {
-      try {
-        checkJson(type, data, undefined);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      const stopped = stoppedFault();
-      if (stopped) return Promise.reject(new FaultError(stopped));
+    [OWN_REQUEST](type: string, data: unknown, ro: RequestOptions = {}): Promise<Envelope> {
       const { signal, reply, retryOnReconnect } = ro;
-      if (signal?.aborted)
-        return Promise.reject(
-          new FaultError(clientFault('request_aborted', why('aborted_before'))),
-        );
       const timeoutMs = ro.timeoutMs ?? options.requestTimeoutMs ?? 10_000;
+      const never = timeoutMs === Number.POSITIVE_INFINITY;
       const id = ++ids;
       return new Promise<Envelope>((resolve, reject) => {
-        const entry: PendingRequest = {
-          type,
-          data,
-          reply,
-          resolve,
-          reject: (f) => reject(new FaultError(f)),
-          timer: undefined,
-          signal,
-          onAbort() {
-            say({ v: 1, t: 'abort', id });
-            requestDone(id, clientFault('request_aborted', why('aborted')), 'failed');
-          },
+        checkJson(type, data);
+        const early =
+          stopped() ??
+          (signal?.aborted ? clientFault('request_aborted', why('aborted_before')) : undefined);
+        if (early) throw new FaultError(early);
+        /** This tab gives up (its signal, its own timer): the worker is told to let go too. */
+        const giveUp = (f: Fault) => {
+          say({ t: 'abort', id });
+          done(requests, id, 'failed', f);
         };
-        requests.set(id, entry);
-        signal?.addEventListener('abort', entry.onAbort);
-        if (timeoutMs !== Number.POSITIVE_INFINITY) {
-          // The worker times the request out first; this one holds if the worker cannot answer.
-          entry.timer = clock.setTimeout(() => {
-            say({ v: 1, t: 'abort', id });
-            const f = clientFault('request_timeout', why('no_reply', type, timeoutMs + graceMs));
-            report(f);
-            requestDone(id, f, 'failed');
-          }, timeoutMs + graceMs);
-        }
+        const onAbort = () => giveUp(clientFault('request_aborted', why('aborted')));
+        // The worker times the request out first; this one holds if the worker cannot answer.
+        const timer = never
+          ? undefined
+          : clock.setTimeout(
+              () => giveUp(fail('request_timeout', why('no_reply', type, timeoutMs + graceMs))),
+              timeoutMs + graceMs,
+            );
+        requests.set(id, {
+          kind: 'request',
+          data,
+          end(outcome) {
+            if (timer !== undefined) clock.clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            if (!('type' in outcome)) return reject(new FaultError(outcome));
+            const checked = reply ? validateData(reply, outcome.data) : undefined;
+            if (!checked || (checked.ok && checked.data === outcome.data)) return resolve(outcome);
+            if (checked.ok) return resolve({ ...outcome, data: checked.data });
+            reject(new FaultError(fail('invalid_envelope', why('bad_reply', type, checked.cause))));
+          },
+        });
+        signal?.addEventListener('abort', onAbort);
         say({
-          v: 1,
           t: 'request',
           id,
           type,
           data,
-          timeoutMs: timeoutMs === Number.POSITIVE_INFINITY ? null : timeoutMs,
-          ...(retryOnReconnect === undefined ? {} : { retryOnReconnect }),
+          timeoutMs: never ? null : timeoutMs,
+          ...(retryOnReconnect !== undefined && { retryOnReconnect }),
         });
       });
     },
-  });
+  } as unknown as Socket;
 
   // A page that unloads says goodbye (a crash says nothing: the worker's ping finds it); one going
   // into the back/forward cache leaves too (a frozen page cannot answer), and comes back on show.
@@ -548,14 +429,15 @@ export function connectTab(
     options.environment === false
       ? undefined
       : eventTarget(options.environment?.window ?? globalThis);
+  const persisted = (event: Event) => Reflect.get(event, 'persisted') === true;
   let away = false;
   window?.addEventListener('pagehide', (event) => {
     if (!joined) return;
-    away = Reflect.get(event, 'persisted') === true;
+    away = persisted(event);
     leave(!away);
   });
   window?.addEventListener('pageshow', (event) => {
-    if (!away || Reflect.get(event, 'persisted') !== true) return;
+    if (!away || !persisted(event)) return;
     away = false;
     join();
   });

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { IDLE } from '../core/machine.js';
 import { classify } from '../protocol/classify.js';
-import { readTabMessage, readWorkerMessage } from './wire.js';
+import { readTabMessage } from './tab-messages.js';
+import { readWorkerMessage } from './wire.js';
 
 const fault = classify({ source: 'client', code: 'queue_overflow' }, { id: 'f1', now: 0 });
 const open = { ...IDLE, status: 'open', openedAt: 5 };
@@ -70,10 +71,14 @@ describe('readTabMessage', () => {
       /retryOnReconnect/,
     ],
     ['an abort without id', { v: 1, t: 'abort' }, /id/],
-    ['a pong without number', { v: 1, t: 'pong' }, /number/],
-    ['conditions half given', { v: 1, t: 'conditions', visible: true }, /visible/],
-    ['an answer without q', { v: 1, t: 'answer', value: 1 }, /question/],
-    ['a failed answer without its flag', { v: 1, t: 'answer', q: 1, error: 'x' }, /error/],
+    ['a pong without number', { v: 1, t: 'pong' }, /^pong\.n$/],
+    ['conditions half given', { v: 1, t: 'conditions', visible: true }, /^conditions\.online$/],
+    ['an answer without q', { v: 1, t: 'answer', value: 1 }, /^answer\.q$/],
+    [
+      'a failed answer without its flag',
+      { v: 1, t: 'answer', q: 1, error: 'x' },
+      /^answer\.unauthorized$/,
+    ],
   ])('refuses %s', (_name, message, problem) => {
     const read = readTabMessage(message);
     expect(read.ok).toBe(false);
@@ -133,7 +138,7 @@ describe('readWorkerMessage', () => {
     [
       'a snapshot with a bad last fault',
       { v: 1, t: 'welcome', snapshot: { ...IDLE, lastFault: {} } },
-      /last fault/,
+      /^welcome\.snapshot\.lastFault\.id$/,
     ],
     ['a fault without id', { v: 1, t: 'fault', fault: { ...fault, id: '' }, context: {} }, /id/],
     [
@@ -144,7 +149,7 @@ describe('readWorkerMessage', () => {
     [
       'a fault with a numeric request id',
       { v: 1, t: 'fault', fault: { ...fault, requestId: 1 }, context: {} },
-      /request id/,
+      /^fault\.fault\.requestId$/,
     ],
     ['a fault without context', { v: 1, t: 'fault', fault }, /context/],
     ['a message without an envelope', { v: 1, t: 'message' }, /envelope/],
@@ -155,7 +160,7 @@ describe('readWorkerMessage', () => {
       /meta/,
     ],
     ['a reply to -1', { v: 1, t: 'message', envelope: { type: 'a' }, reply: -1 }, /reply/],
-    ['a question of another option', { v: 1, t: 'ask', q: 1, what: 'backoff' }, /unknown option/],
+    ['a question of another option', { v: 1, t: 'ask', q: 1, what: 'backoff' }, /^ask\.what$/],
     ['a sent with a bad fault', { v: 1, t: 'sent', id: 1, fault: { id: 'x' } }, /fault/],
     ['a failed without fault', { v: 1, t: 'failed', id: 1 }, /fault/],
     ['a dismiss without id', { v: 1, t: 'dismiss' }, /id/],

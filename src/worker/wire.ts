@@ -1,8 +1,10 @@
 /**
  * What a tab and the SharedWorker holding the shared socket say over the tab's MessagePort
- * (SPEC.md section 8, issue 21), and the one checker each side runs on everything it receives.
- * Neither side trusts the other (another version of the app, a bug, a hostile script of the same
- * origin): a message that is not exactly one of these is dropped and reported, never acted on.
+ * (SPEC.md section 8, issue 21), and the tab's check of what the worker says (the hub's check of
+ * what tabs say is tab-messages.ts, so that tabs do not download it; both are made of
+ * wire-check.ts). Neither side trusts the other (another version of the app, a bug, a hostile
+ * script of the same origin): a message that is not exactly one of these is dropped and
+ * reported, never acted on. A problem names the path of the bad field (`welcome.pingMs`).
  *
  * Every message carries `v` (the wire's version): a tab and a worker of different versions (a
  * deploy between two page loads) refuse each other's messages instead of misreading them.
@@ -12,9 +14,24 @@ import type { FaultContext } from '../core/error-store/error-store.js';
 import type { SocketSnapshot } from '../core/types.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
+import {
+  type Checks,
+  FAULT,
+  ID,
+  ms,
+  OBJECT,
+  oneOf,
+  opt,
+  type Read,
+  read,
+  SNAPSHOT,
+  STRING,
+  shape,
+  TEXT,
+  WIRE_VERSION,
+} from './wire-check.js';
 
-/** The version of this wire. */
-export const WIRE_VERSION = 1;
+export { type Read, WIRE_VERSION };
 
 /**
  * The longest ping interval a worker may say it keeps (`welcome.pingMs`): a tab waits for two of
@@ -128,166 +145,20 @@ export type WorkerMessage =
   /** The worker stopped counting this tab (it did not answer in time): say hello again. */
   | { readonly v: 1; readonly t: 'dropped' };
 
-/** A checked message, or why it was refused. */
-export type Read<T> =
-  | { readonly ok: true; readonly message: T }
-  | { readonly ok: false; readonly problem: string };
-
-type Fields = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Fields =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-const isId = (value: unknown): value is number =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-const isText = (value: unknown): value is string => typeof value === 'string' && value !== '';
-const isBool = (value: unknown): value is boolean => typeof value === 'boolean';
-
-const STATUSES = ['idle', 'connecting', 'open', 'reconnecting', 'closed', 'failed'];
-const SOURCES = ['envelope', 'close', 'transport', 'client'];
-const KINDS = ['connection', 'application', 'transport'];
-const SEVERITIES = ['recoverable', 'fatal'];
-const ACTIONS = ['none', 'reconnect', 'backoff', 'reauthenticate', 'stop', 'resync'];
-const QUESTIONS: readonly string[] = ['url', 'protocols', 'refreshAuth'] satisfies Question[];
-
-/** Why `value` is not a fault, or undefined. */
-export function faultProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'a fault that is not an object';
-  const { id, source, kind, code, message, severity, action, timestamp, detail } = value;
-  if (!isText(id)) return 'a fault without an id';
-  if (!SOURCES.includes(source as string)) return 'a fault of an unknown source';
-  if (!KINDS.includes(kind as string)) return 'a fault of an unknown kind';
-  if (typeof code !== 'number' && !isText(code)) return 'a fault without a code';
-  if (typeof message !== 'string') return 'a fault without a message';
-  if (!SEVERITIES.includes(severity as string)) return 'a fault of an unknown severity';
-  if (!ACTIONS.includes(action as string)) return 'a fault of an unknown action';
-  if (typeof timestamp !== 'number') return 'a fault without a timestamp';
-  if (!isObject(detail)) return 'a fault without its detail';
-  if (value.requestId !== undefined && typeof value.requestId !== 'string')
-    return 'a fault whose request id is not text';
-  return undefined;
-}
-
-/** Why `value` is not a snapshot, or undefined. */
-export function snapshotProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'a snapshot that is not an object';
-  const { status, attempt, lastFault, lost, suspended } = value;
-  if (!STATUSES.includes(status as string)) return 'a snapshot of an unknown status';
-  if (!isId(attempt)) return 'a snapshot without an attempt count';
-  if (!isBool(lost) || !isBool(suspended)) return 'a snapshot without lost/suspended';
-  if (lastFault !== null && faultProblem(lastFault) !== undefined)
-    return 'a snapshot whose last fault is malformed';
-  if (status === 'open' && typeof value.openedAt !== 'number')
-    return 'an open snapshot without openedAt';
-  if (
-    status === 'reconnecting' &&
-    value.nextRetryAt !== null &&
-    typeof value.nextRetryAt !== 'number'
-  )
-    return 'a reconnecting snapshot without nextRetryAt';
-  if (status === 'failed' && faultProblem(value.fault) !== undefined)
-    return 'a failed snapshot without its fault';
-  return undefined;
-}
-
-const envelopeProblem = (value: unknown): string | undefined =>
-  !isObject(value) || !isText(value.type)
-    ? 'an envelope without a type'
-    : value.meta !== undefined && !isObject(value.meta)
-      ? 'an envelope whose meta is not an object'
-      : undefined;
-
-/** A problem per message kind, given the message's fields (its `t` already known). */
-type Checks = Readonly<Record<string, (m: Fields) => string | undefined>>;
-
-const conditions = (m: Fields) =>
-  isBool(m.visible) && isBool(m.online) ? undefined : 'conditions without visible/online';
-
-const TAB_CHECKS: Checks = {
-  hello: (m) =>
-    !isText(m.key)
-      ? 'a hello without a key'
-      : !isObject(m.options)
-        ? 'a hello without options'
-        : conditions(m),
-  send: (m) =>
-    !isId(m.id)
-      ? 'a send without an id'
-      : !isText(m.type)
-        ? 'a send without a type'
-        : m.meta !== undefined && !isObject(m.meta)
-          ? 'a send whose meta is not an object'
-          : undefined,
-  request: (m) =>
-    !isId(m.id)
-      ? 'a request without an id'
-      : !isText(m.type)
-        ? 'a request without a type'
-        : m.timeoutMs !== undefined &&
-            m.timeoutMs !== null &&
-            !(typeof m.timeoutMs === 'number' && m.timeoutMs >= 1 && m.timeoutMs <= 2 ** 31 - 1)
-          ? 'a request whose timeoutMs is out of range'
-          : m.retryOnReconnect !== undefined && !isBool(m.retryOnReconnect)
-            ? 'a request whose retryOnReconnect is not a boolean'
-            : undefined,
-  abort: (m) => (isId(m.id) ? undefined : 'an abort without an id'),
-  reconnect: () => undefined,
-  bye: () => undefined,
-  pong: (m) => (isId(m.n) ? undefined : 'a pong without its number'),
-  conditions,
-  answer: (m) =>
-    !isId(m.q)
-      ? 'an answer without its question'
-      : 'error' in m && (typeof m.error !== 'string' || !isBool(m.unauthorized))
-        ? 'a failed answer without its error'
-        : undefined,
-};
-
 const WORKER_CHECKS: Checks = {
-  welcome: (m) =>
-    snapshotProblem(m.snapshot) ??
-    (typeof m.pingMs === 'number' && m.pingMs >= 10 && m.pingMs <= MAX_PING_MS
-      ? undefined
-      : 'a welcome whose pingMs is out of range'),
-  refused: (m) => faultProblem(m.fault),
-  snapshot: (m) => snapshotProblem(m.snapshot),
-  message: (m) =>
-    envelopeProblem(m.envelope) ??
-    (m.reply !== undefined && !isId(m.reply) ? 'a reply to a malformed id' : undefined),
-  fault: (m) =>
-    faultProblem(m.fault) ?? (isObject(m.context) ? undefined : 'a fault without context'),
-  resolve: (m) => (typeof m.origin === 'string' ? undefined : 'a resolve without its origin'),
-  dismiss: (m) => (isText(m.id) ? undefined : 'a dismiss without an id'),
-  sent: (m) =>
-    !isId(m.id)
-      ? 'a send result without an id'
-      : m.fault === undefined
-        ? undefined
-        : faultProblem(m.fault),
-  failed: (m) => (!isId(m.id) ? 'a request result without an id' : faultProblem(m.fault)),
-  ask: (m) =>
-    !isId(m.q)
-      ? 'a question without its number'
-      : QUESTIONS.includes(m.what as string)
-        ? undefined
-        : 'a question about an unknown option',
-  ping: (m) => (isId(m.n) ? undefined : 'a ping without its number'),
-  dropped: () => undefined,
+  welcome: shape({ snapshot: SNAPSHOT, pingMs: ms(10, MAX_PING_MS) }),
+  refused: shape({ fault: FAULT }),
+  snapshot: shape({ snapshot: SNAPSHOT }),
+  message: shape({ envelope: shape({ type: TEXT, meta: opt(OBJECT) }), reply: opt(ID) }),
+  fault: shape({ fault: FAULT, context: OBJECT }),
+  resolve: shape({ origin: STRING }),
+  dismiss: shape({ id: TEXT }),
+  sent: shape({ id: ID, fault: opt(FAULT) }),
+  failed: shape({ id: ID, fault: FAULT }),
+  ask: shape({ q: ID, what: oneOf('url', 'protocols', 'refreshAuth' satisfies Question) }),
+  ping: shape({ n: ID }),
+  dropped: OBJECT,
 };
-
-function read<T>(data: unknown, checks: Checks): Read<T> {
-  if (!isObject(data)) return { ok: false, problem: 'a message that is not an object' };
-  if (data.v !== WIRE_VERSION)
-    return { ok: false, problem: `a message of wire version ${String(data.v)}` };
-  const check =
-    typeof data.t === 'string' && Object.hasOwn(checks, data.t) ? checks[data.t] : undefined;
-  if (check === undefined)
-    return { ok: false, problem: `a message of unknown kind ${String(data.t)}` };
-  const problem = check(data);
-  return problem === undefined ? { ok: true, message: data as T } : { ok: false, problem };
-}
-
-/** Checks what a tab sent the worker. */
-export const readTabMessage = (data: unknown): Read<TabMessage> => read(data, TAB_CHECKS);
 
 /** Checks what the worker sent a tab. */
 export const readWorkerMessage = (data: unknown): Read<WorkerMessage> => read(data, WORKER_CHECKS);
