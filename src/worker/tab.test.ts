@@ -1,6 +1,7 @@
 /** The tab's side: its own bounds, its ledger of work, what it refuses at construction. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flush, pair, world } from '../../test/support/worker-kit.js';
+import { createErrorStore } from '../core/error-store/error-store.js';
 import { request } from '../request/request.js';
 import { connectTab } from './tab.js';
 
@@ -113,5 +114,23 @@ describe('page-only answers and construction', () => {
     expect(tab.getSnapshot().status).toBe('idle');
     expect(tab.errors.getState().history[0]).toMatchObject({ code: 'invalid_envelope' });
     tab.close();
+  });
+});
+
+describe('one error store for two tabs of a page', () => {
+  it("keeps each tab's own faults apart (their ids do not collide)", async () => {
+    const w = world();
+    const errors = createErrorStore({ dedupeWindowMs: 0, recoverableTtlMs: null });
+    const a = w.tab({ maxQueue: 1, errors });
+    const b = w.tab({ maxQueue: 1, errors });
+    await flush();
+    a.socket.send('x', 1);
+    a.socket.send('x', 2);
+    b.socket.send('y', 1);
+    b.socket.send('y', 2);
+    expect(errors.getState().history.map((f) => f.code)).toEqual([
+      'queue_overflow',
+      'queue_overflow',
+    ]);
   });
 });

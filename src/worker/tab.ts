@@ -96,6 +96,8 @@ export function connectTab(
   /**
    * The origin of the faults of this tab's link to the worker (the worker silent, this tab
    * dropped): resolved (`resolveConnection`) when the worker is heard again. No dash in a socket's.
+   * Also the prefix of this tab's fault ids: two tabs of a page may share one store, and the
+   * store takes a fault of a known id as the same failure.
    */
   const link = `worker-tab-${++connected}`;
 
@@ -124,7 +126,7 @@ export function connectTab(
   const clientFault = (code: ClientCode, cause: string): Fault =>
     classify(
       { source: 'client', code, cause },
-      { id: `tab-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
+      { id: `${link}-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
     );
   const report = (f: Fault, origin?: string) => {
     try {
@@ -173,7 +175,7 @@ export function connectTab(
   const settleAll = (f: Fault, how: 'failed' | 'left') => {
     for (const id of [...requests.keys()]) done(requests, id, 'failed', f);
     for (const id of [...sends.keys()]) {
-      if (how === 'failed') report({ ...f, id: `tab-${++faults}` });
+      if (how === 'failed') report({ ...f, id: `${link}-${++faults}` });
       done(sends, id, how);
     }
   };
