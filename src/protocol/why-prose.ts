@@ -114,6 +114,27 @@ const PROSE: Readonly<Record<string, string>> = {
   tab_no_reply: 'no reply to "{0}" within {1} ms (handed to the tab holding the connection)',
   old_leader:
     'numbered by an earlier leader tab in a session the server replaced: it may have been processed, so it is not sent in the new one',
+  // Shared worker (src/worker): one socket in a SharedWorker, tabs on MessagePorts.
+  dropped_message: 'the shared worker dropped a message of this tab: {0}',
+  worker_options: 'the shared socket "{0}" runs with other {1} (options must agree across tabs)',
+  not_tab_option: '{0} is not an option a tab can give the shared worker',
+  worker_function: '{0} cannot be a function in a shared worker',
+  no_tab_answered: 'no tab answered {0}() ({1} asked in turn)',
+  hub_stopped: 'the hub stopped',
+  worker_threw: 'the {0} threw in the shared worker: {1}',
+  work_in_flight: 'work {0} is in flight already',
+  tab_work_full: 'this tab has {0} sends and requests in flight',
+  worker_silent: 'the shared worker did not answer for {0} ms',
+  tab_dropped: 'the shared worker dropped this tab (it did not answer in time)',
+  worker_malformed: 'a malformed message from the shared worker: {0}',
+  // The tab's settled hook, as the first figure of callback_threw.
+  settled_hook: 'the settled hook',
+  answer_unsendable: '{0}() returned what cannot be sent',
+  not_supported: '{0} is not supported on a shared worker socket yet',
+  tab_function:
+    '{0} cannot be a function on a shared worker socket (it runs in the worker): give its object form',
+  tab_messages:
+    'classification.messages cannot be a function on a shared worker socket: give a record by code',
 };
 
 /** `code`'s prose with its figures, or the code and figures when it has none. */

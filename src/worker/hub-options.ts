@@ -1,0 +1,67 @@
+/** The options of the worker's hub (hub.ts), their defaults and their check. */
+
+import type { Clock } from '../core/clock.js';
+import { checkGiven, type Rule, withDefaults } from '../core/option-checks.js';
+import type { SocketOptions } from '../core/options.js';
+import type { Socket } from '../core/types.js';
+import { MAX_PING_MS } from './wire.js';
+
+/** Options of `createHub`. */
+export interface HubOptions {
+  /** Makes the socket of a key from the tabs' options. @default createSocket */
+  readonly makeSocket?: (options: SocketOptions) => Socket;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** How often every tab is pinged (told to each tab in its welcome), at most 60 s. @default 5000 */
+  readonly pingIntervalMs?: number;
+  /**
+   * A tab not heard from for this long is dropped at the next ping (at least twice the
+   * interval, so a healthy tab answering one ping late is kept). @default 10_000
+   */
+  readonly tabTimeoutMs?: number;
+  /** A page-only question unanswered this long is asked of another tab. @default 5000 */
+  readonly askTimeoutMs?: number;
+  /** The last tab gone, the socket closes after this long (a reload comes back). @default 2000 */
+  readonly closeGraceMs?: number;
+  /** Sends and requests one tab may have in flight; past it they fail with `queue_overflow`. @default 1000 */
+  readonly maxTabWork?: number;
+  /** Ports kept for a tab that left or was dropped to say hello again; the oldest is closed past it. @default 64 */
+  readonly maxIdlePorts?: number;
+  /** Told of every malformed or unexpected message dropped (the tab that sent it is told too). */
+  readonly onProblem?: (problem: string) => void;
+}
+
+/** The defaults of {@link HubOptions}, exported so tests and docs can refer to them. */
+export const HUB_DEFAULTS = {
+  pingIntervalMs: 5000,
+  tabTimeoutMs: 10_000,
+  askTimeoutMs: 5000,
+  closeGraceMs: 2000,
+  maxTabWork: 1000,
+  maxIdlePorts: 64,
+} as const;
+
+/** The hub's numbers, defaults filled in. */
+export type HubNumbers = { readonly [K in keyof typeof HUB_DEFAULTS]: number };
+
+const RULES: Readonly<Record<keyof HubOptions, Rule>> = {
+  makeSocket: { kind: 'function' },
+  clock: { kind: 'other' },
+  pingIntervalMs: { kind: 'ms', min: 10, max: MAX_PING_MS },
+  tabTimeoutMs: { kind: 'ms', min: 20 },
+  askTimeoutMs: { kind: 'ms', min: 1 },
+  closeGraceMs: { kind: 'ms', min: 0 },
+  maxTabWork: { kind: 'count', min: 1 },
+  maxIdlePorts: { kind: 'count', min: 0 },
+  onProblem: { kind: 'function' },
+};
+
+/** Throws naming the first bad option (development builds only: see core/dev.ts). */
+export function checkHub(options: HubOptions): void {
+  checkGiven('createHub', options, RULES);
+  const { pingIntervalMs, tabTimeoutMs } = withDefaults(options, HUB_DEFAULTS);
+  if (tabTimeoutMs < 2 * pingIntervalMs)
+    throw new RangeError(
+      `sockguard: createHub.tabTimeoutMs (${tabTimeoutMs}) must be at least twice pingIntervalMs (${pingIntervalMs})`,
+    );
+}

@@ -1,0 +1,95 @@
+/**
+ * The socket of one key: an ordinary core socket made from the options the first tab gave, its
+ * page-only functions turned into questions to the tabs, its faults routed (not kept), its
+ * environment made of every tab's, and what it says told to the tabs.
+ */
+
+import { hostOf } from '../core/extension.js';
+import type { SocketOptions } from '../core/options.js';
+import type { Socket } from '../core/types.js';
+import { why } from '../protocol/why.js';
+import type { HubContext, Shared } from './hub-context.js';
+import type { Questions } from './questions.js';
+import type { Routing } from './routing.js';
+import { asBrowser, sharedEnvironment } from './shared-environment.js';
+import type { Question, WireOptions } from './wire.js';
+
+const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
+/**
+ * The socket options a tab may give the worker (what crosses a port as data, and the page-only
+ * functions as marks). Anything else (`WebSocket`, `tabs`, `delivery`, ...) is refused by name:
+ * the worker decides what it runs with, not the tab.
+ */
+const WIRE_KEYS = new Set([
+  'url',
+  'protocols',
+  'refreshAuth',
+  'backoff',
+  'minUptimeMs',
+  'connectTimeoutMs',
+  'heartbeat',
+  'maxQueue',
+  'requestTimeoutMs',
+  'lostAfterMs',
+  'suspendAfterMs',
+  'maxHandshakeFailures',
+  'errorCloseWindowMs',
+  'refreshAuthTimeoutMs',
+  'classification',
+  'parse',
+]);
+const isMark = (value: unknown): value is { $fn: string } =>
+  typeof value === 'object' && value !== null && typeof Reflect.get(value, '$fn') === 'string';
+
+/** What a shared socket is made with. */
+export interface SharedParts {
+  readonly ctx: HubContext;
+  readonly makeSocket: (options: SocketOptions) => Socket;
+  readonly routing: Routing;
+  readonly questions: Questions;
+}
+
+/** The page-only options become questions to the tabs; the rest is taken as the tabs gave it. */
+function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): SocketOptions {
+  const given: Record<string, unknown> = { ...wire };
+  for (const key of Object.keys(given))
+    if (!WIRE_KEYS.has(key)) throw new TypeError(`sockguard: ${why('not_tab_option', key)}`);
+  for (const what of QUESTIONS) {
+    if (!isMark(wire[what])) continue;
+    given[what] =
+      what === 'refreshAuth'
+        ? () => parts.questions.ask(shared, what).then(() => undefined)
+        : () => parts.questions.ask(shared, what);
+  }
+  for (const [key, value] of Object.entries(given))
+    if (isMark(value)) throw new TypeError(`sockguard: ${why('worker_function', key)}`);
+  return {
+    ...(given as unknown as SocketOptions),
+    errors: parts.routing.store(shared),
+    environment: asBrowser(shared.environment),
+    clock: parts.ctx.clock,
+    autoConnect: false,
+  };
+}
+
+/** The socket of `key`, made from `wire` (throws naming an option a tab cannot give). */
+export function openShared(parts: SharedParts, key: string, wire: WireOptions): Shared {
+  const shared: Shared = {
+    key,
+    options: wire,
+    socket: undefined as unknown as Socket,
+    tabs: new Set(),
+    frames: new Map(),
+    owners: new Map(),
+    environment: sharedEnvironment(),
+    grace: undefined,
+  };
+  const socket = parts.makeSocket(socketOptions(parts, shared, wire));
+  shared.socket = socket;
+  socket.subscribe(() =>
+    parts.ctx.everyone(shared, { v: 1, t: 'snapshot', snapshot: socket.getSnapshot() }),
+  );
+  socket.on('*', (envelope) => parts.routing.inbound(shared, envelope));
+  parts.routing.track(shared, hostOf(socket));
+  return shared;
+}

@@ -1,0 +1,84 @@
+/**
+ * What a tab gives the worker: its socket options in the form that crosses a port (checked:
+ * what cannot cross is refused naming the option), the key of the shared socket, and the tab's
+ * own settings.
+ */
+
+import type { Rule } from '../core/option-checks.js';
+import type { SocketOptions } from '../core/options.js';
+import { why } from '../protocol/why.js';
+import type { WireOptions } from './wire.js';
+
+/** What a piece of this tab's work ended with, for {@link TabSettings.settled}. */
+export type Settled = 'written' | 'replied' | 'failed' | 'left';
+
+/** A piece of this tab's work, as {@link TabSettings.settled} is told of it. */
+export interface Work {
+  readonly kind: 'send' | 'request';
+  readonly data: unknown;
+}
+
+/** Settings of the tab's side (the socket's own options are the app's `SocketOptions`). */
+export interface TabSettings {
+  /** The connection's name across tabs. @default the URL, when it is a string or a URL */
+  readonly key?: string;
+  /**
+   * The worker not heard from this long: this tab's pending work fails. Never less than two of
+   * the ping intervals the worker tells in its welcome (a worker silent for less is not dead).
+   * @default 15_000
+   */
+  readonly workerTimeoutMs?: number;
+  /** A request's own timer here: its timeout plus this (the worker's timer goes first). @default 2000 */
+  readonly requestGraceMs?: number;
+  /**
+   * @internal Told when a send or request of this tab ends (tests; the delivery seam). Each piece
+   * of work is told exactly once.
+   */
+  readonly settled?: (work: Work, how: Settled) => void;
+}
+
+/** The rules of {@link TabSettings} (checked in development builds). */
+export const SETTINGS: Readonly<Record<keyof TabSettings, Rule>> = {
+  key: { kind: 'text' },
+  workerTimeoutMs: { kind: 'ms', min: 100 },
+  requestGraceMs: { kind: 'ms', min: 0 },
+  settled: { kind: 'function' },
+};
+
+/** Options that stay in the tab (the worker has its own, or the tab uses them itself). */
+const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoConnect', 'tabs'];
+/** Options a tab answers when asked (functions are run here, never sent). */
+const ASKED = ['url', 'protocols', 'refreshAuth'];
+
+/**
+ * The cloneable form of the options: a page-only function as a mark, `{ $fn: its source text }`
+ * (tabs with different functions are told apart), a URL as its text. Throws naming an option
+ * that cannot cross a port: `schemas` and `delivery` (not supported yet), another function, a
+ * `classification.messages` function.
+ */
+export function wireOptions(options: SocketOptions): WireOptions {
+  const wire: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (LOCAL.includes(key) || value === undefined) continue;
+    const fn = typeof value === 'function';
+    const refused =
+      key === 'schemas' || key === 'delivery'
+        ? 'not_supported'
+        : fn && !ASKED.includes(key)
+          ? 'tab_function'
+          : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
+            ? 'tab_messages'
+            : '';
+    if (refused) throw new TypeError(`sockguard: ${why(refused, key)}`);
+    wire[key] = fn ? { $fn: String(value) } : key === 'url' ? String(value) : value;
+  }
+  return wire;
+}
+
+/** The shared socket's name: `key`, else the URL when it is text or a URL (else it throws). */
+export function keyOf(options: SocketOptions, key: string | undefined): string {
+  const { url } = options;
+  const found = key ?? (typeof url === 'string' || url instanceof URL ? String(url) : undefined);
+  if (found === undefined) throw new TypeError(`sockguard: ${why('tabs_key')}`);
+  return found;
+}

