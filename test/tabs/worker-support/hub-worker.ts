@@ -14,7 +14,9 @@ type Listener = (event: { readonly data: unknown }) => void;
 const query = new URLSearchParams(self.location.search);
 const plant = query.get('plant') ?? '';
 const pingIntervalMs = Number(query.get('ping') ?? 500);
-const tabTimeoutMs = plant === 'no-liveness' ? 60_000 : Number(query.get('timeout') ?? 1000);
+const timeout = Number(query.get('timeout') ?? 1000);
+const tabTimeoutMs =
+  plant === 'no-liveness' ? 60_000 : plant === 'slow-liveness' ? 2 * timeout : timeout;
 const problems: string[] = [];
 const hubOptions = {
   pingIntervalMs,

@@ -21,9 +21,11 @@ export const PLANTS = {
   'fault-twice': 'worker',
   /** The hub's tab timeout is 60 s: a silent tab is not dropped in the stated bound. */
   'no-liveness': 'worker',
+  /** The hub's tab timeout is doubled (2000 ms): a silent tab is dropped, but past the bound. */
+  'slow-liveness': 'worker',
   /** When a tab leaves or is dropped, the worker has another tab ask for a reconnect. */
   'reconnect-on-leave': 'worker',
-  /** The page skips every 10th of its numbered sends. */
+  /** The page skips every 10th of its numbered sends (and tells the caller `queued`). */
   'drop-10th': 'page',
 } as const;
 

@@ -90,11 +90,11 @@ window.workerProbe = {
     const s = requireSocket();
     const statuses: string[] = [];
     for (let n = 0; n < count; n += 1) {
-      if (!(plant === 'drop-10th' && n % 10 === 9)) {
-        const status = s.send('seq', { from: label, n }).status;
-        statuses.push(status);
-        sendStatuses.push(status);
-      }
+      // The plant answers as the tab would, and hands nothing over.
+      const status =
+        plant === 'drop-10th' && n % 10 === 9 ? 'queued' : s.send('seq', { from: label, n }).status;
+      statuses.push(status);
+      sendStatuses.push(status);
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
     return statuses;
