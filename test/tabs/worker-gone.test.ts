@@ -22,12 +22,21 @@ const BOUND_MS = TAB_TIMEOUT_MS + PING_INTERVAL_MS;
  */
 const TIMER_SLACK_MS = 400;
 
+/**
+ * The page closed is the one whose `new SharedWorker` started the worker: Chromium (156) runs the
+ * worker in that page's renderer process, which stays for the worker when the page closes. The
+ * page crashed is another: a crash of the worker's host kills the worker and the socket with it,
+ * which the tab side cannot recover from yet (issue 21, a later slice), and is not this test.
+ */
+const [CLOSED, CRASHED] = ['0', '4'];
+const STAYING = ['1', '2', '3'];
+
 const suite = workerSuite(PAGES);
 
 describe('a page closed and a page crashed', () => {
   it('leave the connection as it was and the others’ sends whole; the worker stops counting both, the crashed one within the bound', async () => {
-    const [closing, crashing] = [suite.pages[3] as Page, suite.pages[4] as Page];
-    const staying = suite.pages.slice(0, 3);
+    const [closing, crashing] = [suite.pages[0] as Page, suite.pages[4] as Page];
+    const staying = suite.pages.slice(1, 4);
     const first = suite.server.connections[0];
     expect(suite.server.connections).toHaveLength(1);
     const cdp = await suite.context.newCDPSession(crashing);
@@ -53,10 +62,15 @@ describe('a page closed and a page crashed', () => {
     const reader = staying[0] as Page;
     const gone = await until(async () => {
       const hub = await hubState(reader);
-      const [closed, crashed] = ['3', '4'].map((label) => hub.ports.find((p) => p.label === label));
-      expect(closed?.byeAt ?? closed?.droppedAt).not.toBeNull();
-      expect(crashed?.droppedAt).not.toBeNull();
-      return { hub, closed: closed!, crashed: crashed! };
+      const [closed, crashed] = [CLOSED, CRASHED].map((label) =>
+        hub.ports.find((p) => p.label === label),
+      );
+      // The same worker still (a new one would not know these pages), and both gone from it.
+      if (closed === undefined || crashed === undefined)
+        throw new Error(`the worker does not know pages ${CLOSED} and ${CRASHED}: it restarted?`);
+      expect(closed.byeAt ?? closed.droppedAt).not.toBeNull();
+      expect(crashed.droppedAt).not.toBeNull();
+      return { hub, closed, crashed };
     }, 10_000);
     const { crashed, closed } = gone;
     const silentFor = (crashed.droppedAt as number) - crashed.heardAt;
@@ -69,9 +83,9 @@ describe('a page closed and a page crashed', () => {
     await new Promise((resolve) => setTimeout(resolve, 2 * PING_INTERVAL_MS));
     const later = await hubState(reader);
     const byLabel = (label: string) => later.ports.find((p) => p.label === label);
-    expect(byLabel('3')?.pings).toBe(closed.pings);
-    expect(byLabel('4')?.pings).toBe(crashed.pings);
-    for (const label of ['0', '1', '2'])
+    expect(byLabel(CLOSED)?.pings).toBe(closed.pings);
+    expect(byLabel(CRASHED)?.pings).toBe(crashed.pings);
+    for (const label of STAYING)
       expect(byLabel(label)?.lastPingAt).toBeGreaterThan(crashed.droppedAt as number);
 
     await until(() =>
@@ -80,7 +94,7 @@ describe('a page closed and a page crashed', () => {
       ),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
-    for (const label of ['0', '1', '2']) expect(seqFrom(suite.server, label)).toEqual(upTo(SENDS));
+    for (const label of STAYING) expect(seqFrom(suite.server, label)).toEqual(upTo(SENDS));
     // The same connection throughout: never closed, no other opened.
     expect(suite.server.connections).toEqual([first]);
     expect(first?.closedAt).toBeNull();

@@ -89,6 +89,8 @@ export interface PageState {
   readonly sendStatuses: readonly string[];
   /** Every `report` call into the page's store, in order. */
   readonly reports: readonly Report[];
+  /** `error` events of the page's `SharedWorker` and `close` events of its port (page clock). */
+  readonly workerEvents: ReadonlyArray<{ readonly type: string; readonly at: number }>;
   /** The store's history (newest first), as the page's app would read it. */
   readonly history: ReadonlyArray<Report & { readonly count: number }>;
 }

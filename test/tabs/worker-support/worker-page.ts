@@ -37,6 +37,7 @@ const received: Array<{ type: string; data: unknown }> = [];
 const outcomes: Record<string, Outcome> = {};
 const sendStatuses: string[] = [];
 const reports: Report[] = [];
+const workerEvents: Array<{ type: string; at: number }> = [];
 
 /** The page's own store, every report into it recorded (as hub.ts wraps its router store). */
 function recordingStore(): ErrorStore {
@@ -72,7 +73,14 @@ window.workerProbe = {
   start(wsUrl, given, requestTimeoutMs) {
     if (socket) return;
     label = given;
-    const port = new SharedWorker(WORKER_URL, { name: WORKER_NAME }).port;
+    const worker = new SharedWorker(WORKER_URL, { name: WORKER_NAME });
+    const port = worker.port;
+    // What the browser tells a page of its worker (tab.ts listens to neither yet).
+    worker.addEventListener(
+      'error',
+      () => void workerEvents.push({ type: 'error', at: Date.now() }),
+    );
+    port.addEventListener('close', () => void workerEvents.push({ type: 'close', at: Date.now() }));
     // Before the tab's hello: the worker script labels the port (the hub never sees this).
     port.postMessage({ sgProbe: 'label', label });
     socket = connectTab(port, {
@@ -119,6 +127,7 @@ window.workerProbe = {
       outcomes: { ...outcomes },
       sendStatuses: [...sendStatuses],
       reports: [...reports],
+      workerEvents: [...workerEvents],
       history: s.errors.getState().history.map((f) => ({
         id: f.id,
         code: f.code,
