@@ -1,0 +1,108 @@
+/**
+ * What the SharedWorker tests read from the page and from the worker, and the bugs they can
+ * plant. A plant is chosen with `SOCKGUARD_WORKER_PLANT=<name>` when running the tests: the page
+ * and the worker script (test code around the hub, never src/worker) then misbehave as named, so
+ * that each test can be seen to fail when the behaviour it proves breaks.
+ */
+
+/** The bugs the test harness can plant, by name. */
+export const PLANTS = {
+  /** The worker runs two hubs (ports alternate): two connections instead of one. */
+  'two-hubs': 'worker',
+  /** The worker posts every broadcast message to each port twice. */
+  'echo-twice': 'worker',
+  /** The worker hands a tab's send number 5 to the hub after its send number 6. */
+  reorder: 'worker',
+  /** The worker posts every request reply to every port, not only to the asking one. */
+  'broadcast-replies': 'worker',
+  /** The worker posts every fault to every port, not only to the one it was addressed to. */
+  'broadcast-faults': 'worker',
+  /** The worker posts every fault to its port twice, the second time under a new id. */
+  'fault-twice': 'worker',
+  /** The hub's tab timeout is 60 s: a silent tab is not dropped in the stated bound. */
+  'no-liveness': 'worker',
+  /** The hub's tab timeout is doubled (2000 ms): a silent tab is dropped, but past the bound. */
+  'slow-liveness': 'worker',
+  /** When a tab leaves or is dropped, the worker has another tab ask for a reconnect. */
+  'reconnect-on-leave': 'worker',
+  /** The page skips every 10th of its numbered sends (and tells the caller `queued`). */
+  'drop-10th': 'page',
+} as const;
+
+/** A plant's name. */
+export type Plant = keyof typeof PLANTS;
+
+/** The hub's liveness options in these tests (SharedWorker script `?ping=&timeout=`). */
+export const PING_INTERVAL_MS = 500;
+export const TAB_TIMEOUT_MS = 1000;
+
+/** What the worker saw on one port (times are the worker's `Date.now()`). */
+export interface PortRecord {
+  /** The page's label (its index in the test), or null for a probe port. */
+  label: string | null;
+  readonly connectedAt: number;
+  /** The last message received from the port. */
+  heardAt: number;
+  /** When the port said `bye`, and when the hub told it `dropped`. */
+  byeAt: number | null;
+  droppedAt: number | null;
+  /** Pings the hub posted to the port, and the last one's time. */
+  pings: number;
+  lastPingAt: number | null;
+  /** Messages posted to the port and received from it, by wire type `t`. */
+  readonly out: Record<string, number>;
+  readonly in: Record<string, number>;
+}
+
+/** The worker's state, as a probe port reads it. */
+export interface HubState {
+  readonly plant: string;
+  readonly pingIntervalMs: number;
+  readonly tabTimeoutMs: number;
+  readonly ports: readonly PortRecord[];
+  /** What the hub told `onProblem`. */
+  readonly problems: readonly string[];
+}
+
+/** One `report` call into a page's error store. */
+export interface Report {
+  readonly id: string;
+  readonly code: string | number;
+  readonly action: string;
+  readonly severity: string;
+}
+
+/** What a request the probe made ended with. */
+export interface Outcome {
+  readonly ok: boolean;
+  readonly data?: unknown;
+  readonly code?: string | number;
+}
+
+/** What a page's probe saw so far. */
+export interface PageState {
+  readonly label: string;
+  readonly status: string;
+  readonly received: ReadonlyArray<{ readonly type: string; readonly data: unknown }>;
+  readonly outcomes: Readonly<Record<string, Outcome>>;
+  /** The statuses `send` returned to the numbered sends, in order. */
+  readonly sendStatuses: readonly string[];
+  /** Every `report` call into the page's store, in order. */
+  readonly reports: readonly Report[];
+  /** `error` events of the page's `SharedWorker` and `close` events of its port (page clock). */
+  readonly workerEvents: ReadonlyArray<{ readonly type: string; readonly at: number }>;
+  /** The store's history (newest first), as the page's app would read it. */
+  readonly history: ReadonlyArray<Report & { readonly count: number }>;
+}
+
+/** The probe the tests drive on `window.workerProbe` with `page.evaluate`. */
+export interface WorkerProbe {
+  /** Connects this page's socket to the shared worker, with the WebSocket URL given. */
+  start(wsUrl: string, label: string, requestTimeoutMs: number): void;
+  /** Sends `seq` `{ from: label, n }` for n = 0..count-1, every `everyMs`; resolves when done. */
+  series(count: number, everyMs: number): Promise<readonly string[]>;
+  request(name: string, type: string, data: unknown, timeoutMs?: number): void;
+  read(): PageState;
+  /** Reads the worker's state over a port of its own. */
+  hub(): Promise<HubState>;
+}
