@@ -126,9 +126,12 @@ const PROSE: Readonly<Record<string, string>> = {
   tab_work_full: 'this tab has {0} sends and requests in flight',
   worker_silent: 'the shared worker did not answer for {0} ms',
   tab_dropped: 'the shared worker dropped this tab (it did not answer in time)',
+  worker_lost_work:
+    'handed to a shared worker this tab lost before it told the outcome: it may have arrived',
   worker_malformed: 'a malformed message from the shared worker: {0}',
   // The tab's settled hook, as the first figure of callback_threw.
   settled_hook: 'the settled hook',
+  port_factory: 'the port factory',
   answer_unsendable: '{0}() returned what cannot be sent',
   not_supported: '{0} is not supported on a shared worker socket yet',
   tab_function:

@@ -12,7 +12,12 @@ export interface HubOptions {
   readonly makeSocket?: (options: SocketOptions) => Socket;
   /** @default systemClock */
   readonly clock?: Clock;
-  /** How often every tab is pinged (told to each tab in its welcome), at most 60 s. @default 5000 */
+  /**
+   * How often every tab is pinged (told to each tab in its welcome), at most 60 s. Also the
+   * worker's sign of life: a tab judges it dead after two intervals (or its own
+   * `workerTimeoutMs`, 2000 ms by default) of silence, so 1000 lets a tab notice a dead worker
+   * within 2.5 s, for one small message per tab per second. @default 1000
+   */
   readonly pingIntervalMs?: number;
   /**
    * A tab not heard from for this long is dropped at the next ping (at least twice the
@@ -33,7 +38,7 @@ export interface HubOptions {
 
 /** The defaults of {@link HubOptions}, exported so tests and docs can refer to them. */
 export const HUB_DEFAULTS = {
-  pingIntervalMs: 5000,
+  pingIntervalMs: 1000,
   tabTimeoutMs: 10_000,
   askTimeoutMs: 5000,
   closeGraceMs: 2000,

@@ -178,7 +178,8 @@ describe('liveness and page-only questions', () => {
     // A long ask timeout: only the drop can move the question on.
     const w = world({ askTimeoutMs: 600_000 });
     const urlOf = (n: number) => () => Promise.resolve(`${WORLD_URL}?tab=${n}`);
-    const first = w.tab({ url: urlOf(1) }, { key: 'chat' });
+    // Its own death rule off: a crashed page says nothing (this one would say hello again).
+    const first = w.tab({ url: urlOf(1) }, { key: 'chat', workerTimeoutMs: 600_000 });
     // Frozen before the worker asks it anything: a crashed page.
     first.port.freeze();
     w.tab({ url: urlOf(1) }, { key: 'chat' });
@@ -227,7 +228,8 @@ describe('liveness and page-only questions', () => {
 
   it('a tab the worker dropped (it was frozen) says hello again when it thaws, and its pending work failed', async () => {
     const w = world();
-    const tab = w.tab();
+    // Its own death rule off: the drop is what this test is about.
+    const tab = w.tab({}, { workerTimeoutMs: 600_000 });
     const other = w.tab();
     await flush();
     w.WebSocket.last().open();
@@ -239,8 +241,14 @@ describe('liveness and page-only questions', () => {
     // Dropped: its request was aborted in the worker (its frame was written already).
     tab.port.thaw();
     await flush();
-    expect(await caught).toMatchObject({ fault: { code: 'connection_closed' } });
-    expect(tab.faults()).toEqual(['client:connection_closed']);
+    expect(await caught).toMatchObject({
+      fault: {
+        code: 'connection_closed',
+        detail: { cause: expect.stringMatching(/may have arrived/) },
+      },
+    });
+    // One for the link (resolved on the welcome), one for the request.
+    expect(tab.faults()).toEqual(['client:connection_closed', 'client:connection_closed']);
     expect(tab.socket.getSnapshot().status).toBe('open');
     w.WebSocket.last().receive({ type: 'chat', data: 1 });
     await flush();
@@ -249,7 +257,7 @@ describe('liveness and page-only questions', () => {
     expect(other.faults()).toEqual([]);
   });
 
-  it('a worker that stops pinging fails the tab’s pending sends within workerTimeoutMs (+ a third)', async () => {
+  it('a worker that stops pinging fails the tab’s pending sends within workerTimeoutMs (+ a quarter)', async () => {
     // Pings every second: workerTimeoutMs (3 s) is more than two intervals, so it holds as given.
     const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 60_000 });
     const tab = w.tab({}, { workerTimeoutMs: 3000 });
@@ -258,7 +266,7 @@ describe('liveness and page-only questions', () => {
     tab.socket.send('chat', 1);
     await flush();
     tab.port.freeze();
-    await advance(3999);
+    await advance(3749);
     expect(tab.faults()).toEqual([]);
     await advance(1);
     // One for the worker, one for the send.

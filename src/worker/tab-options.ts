@@ -23,9 +23,10 @@ export interface TabSettings {
   /** The connection's name across tabs. @default the URL, when it is a string or a URL */
   readonly key?: string;
   /**
-   * The worker not heard from this long: this tab's pending work fails. Never less than two of
-   * the ping intervals the worker tells in its welcome (a worker silent for less is not dead).
-   * @default 15_000
+   * The worker not heard from this long (in this tab's awake time: see tab.ts) is dead: this
+   * tab's pending work fails and it starts a new worker. Never less than two of the ping
+   * intervals the worker tells in its welcome (a worker silent for less is not dead).
+   * @default 2000
    */
   readonly workerTimeoutMs?: number;
   /** A request's own timer here: its timeout plus this (the worker's timer goes first). @default 2000 */

@@ -9,8 +9,11 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
-/** The ceiling, min+gz bytes, with the lower layers external (3,773 when set). */
-const CEILING = 3850;
+/**
+ * The ceiling, min+gz bytes, with the lower layers external (3,773 when set; 3,946 with the
+ * recovery from a dead worker: port factory, the awake-time death rule, +170 B).
+ */
+const CEILING = 3950;
 
 async function tabBundle(): Promise<string> {
   const result = await build({

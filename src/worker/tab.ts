@@ -9,9 +9,31 @@
  * would; pending requests reject here. `connect()` joins again.
  *
  * Every wait is bounded here too: a request has its own timer (its timeout plus
- * `requestGraceMs`), and a worker not heard from for `workerTimeoutMs` (or two of the ping
- * intervals its welcome tells, when that is longer) fails this tab's pending work, so a worker
- * that dies leaves nothing hanging.
+ * `requestGraceMs`), and a worker that dies is noticed, its pending work failed, and a new one
+ * started.
+ *
+ * The death rule. The limit is `max(workerTimeoutMs, 2 x the welcome's pingMs)` (2000 ms with the
+ * defaults: a 2000 ms tab setting, a 1000 ms hub ping). A check runs every quarter of the limit
+ * and adds to the worker's silence the time since the later of its last run and the worker's last
+ * word, but never more than two quarters: a check that runs late means this TAB was throttled or
+ * frozen (a background tab's timers run once a second, or once a minute under Chrome's intensive
+ * throttling; a frozen page runs nothing, and the worker's words wait in its queue), and that is
+ * no silence of the worker's. The worker is dead when its silence passes the limit: within
+ * 1.25 x the limit of its last word (2.5 s by default) for a tab whose timers run on time; a
+ * throttled tab may take longer, and never blames a worker for its own sleep.
+ *
+ * A dead worker. A SharedWorker lives in the renderer of the page that started it: a crash of that
+ * page kills it, and the other tabs get no event at all (Chromium 156: no `error`, no port
+ * `close`), only the silence. Given a port factory (`connectTab(() => new SharedWorker(url,
+ * { name }).port, ...)`), the tab then says bye on the old port, makes a new one and says hello
+ * there: the browser starts a new worker of that name once the old is gone, and tabs doing so at
+ * once all reach that one worker (same-name SharedWorkers are one). Still silent, it tries again
+ * after another limit. Given a port, it says hello again on it. Either way the store gets ONE
+ * connection fault (origin: this tab's link), resolved when a worker is heard again.
+ *
+ * Pending work on a lost worker is never sent twice: without delivery, the tab cannot know
+ * whether the worker wrote it before it died. Requests reject and sends fail (each its own fault)
+ * with `connection_closed` saying it may have arrived (`worker_lost_work`); the app decides.
  *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
@@ -68,12 +90,15 @@ interface Pending extends Work {
 type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : never) : never;
 
 /**
- * Connects this tab to the shared worker on `port`; returns the tab's socket. Options are checked
- * here, as `createSocket` checks them, and those that cannot cross a port (a `backoff` function,
- * a `classification.messages` function, `schemas`, `delivery`) are refused naming the option.
+ * Connects this tab to the shared worker; returns the tab's socket. `source` is a port, or a
+ * factory of ports (a new `SharedWorker` of the same URL and name each call): with a factory the
+ * tab recovers from a dead worker by making a new one (see the top of this file). Options are
+ * checked here, as `createSocket` checks them, and those that cannot cross a port (a `backoff`
+ * function, a `classification.messages` function, `schemas`, `delivery`) are refused naming the
+ * option.
  */
 export function connectTab(
-  port: PortLike,
+  source: PortLike | (() => PortLike),
   options: SocketOptions,
   settings: TabSettings = {},
 ): Socket {
@@ -85,7 +110,7 @@ export function connectTab(
   }
   const wire = wireOptions(options);
   const key = keyOf(options, settings.key);
-  const workerTimeoutMs = settings.workerTimeoutMs ?? 15_000;
+  const workerTimeoutMs = settings.workerTimeoutMs ?? 2000;
   const graceMs = settings.requestGraceMs ?? 2000;
   const maxQueue = options.maxQueue ?? 100;
   const clock = options.clock ?? systemClock;
@@ -110,7 +135,9 @@ export function connectTab(
   let refused = false;
   let ids = 0;
   let faults = 0;
-  let heard = 0;
+  /** The worker's silence, in this tab's awake time, and when it was last added to (or reset). */
+  let quiet = 0;
+  let counted = 0;
   let watchdog: TimerHandle | undefined;
   /** The worker's ping interval, from its welcome (0 until then). */
   let pingMs = 0;
@@ -122,7 +149,9 @@ export function connectTab(
   const sends = new Map<number, Pending>();
   const requests = new Map<number, Pending>();
 
-  const say = (message: Say) => post(port, { v: 1, ...message } as TabMessage);
+  const makePort = typeof source === 'function' ? source : undefined;
+  let port = makePort ? undefined : (source as PortLike);
+  const say = (message: Say) => !!port && post(port, { v: 1, ...message } as TabMessage);
   const clientFault = (code: ClientCode, cause: string): Fault =>
     classify(
       { source: 'client', code, cause },
@@ -171,36 +200,77 @@ export function connectTab(
     if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
     if (outcome) entry.end?.(outcome);
   };
-  /** Everything pending ends: requests reject with `fault`; sends fail (stored) or are left. */
+  /** Everything pending ends: requests reject with `f`; sends fail or are left. Failed: each stored. */
   const settleAll = (f: Fault, how: 'failed' | 'left') => {
-    for (const id of [...requests.keys()]) done(requests, id, 'failed', f);
-    for (const id of [...sends.keys()]) {
-      if (how === 'failed') report({ ...f, id: `${link}-${++faults}` });
-      done(sends, id, how);
-    }
+    for (const from of [requests, sends])
+      for (const id of [...from.keys()])
+        done(
+          from,
+          id,
+          from === sends ? how : 'failed',
+          how === 'failed' ? report({ ...f, id: `${link}-${++faults}` }) : f,
+        );
   };
 
   // ---- the worker -----------------------------------------------------------------------------
 
-  /** The worker went quiet or dropped this tab: pending work fails here, and we say hello again. */
-  const lose = (cause: string) => {
-    if (lost) return;
-    lost = true;
-    // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
-    // work): it is this tab's connection that is down, and so it is resolved when it is back.
-    const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
-    settleAll(f, 'failed');
-    setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
+  const attach = (p: PortLike) => {
+    p.addEventListener('message', onMessage);
+    p.start?.();
+  };
+  const hush = () => {
+    quiet = 0;
+    counted = elapsed();
+  };
+  /** A new port from the factory (the old one is left): a new worker when the old is gone. */
+  const renew = () => {
+    let next: PortLike | undefined;
+    try {
+      next = makePort?.();
+    } catch (error) {
+      fail('callback_error', why('callback_threw', why('port_factory'), describeError(error)));
+    }
+    if (!next || !port) return;
+    say({ t: 'bye' });
+    port.removeEventListener('message', onMessage);
+    port.close();
+    port = next;
+    attach(next);
+  };
+
+  /**
+   * The worker went quiet (`silent`) or dropped this tab: pending work fails here, and we say
+   * hello again (on a new port when it went quiet and there is a factory).
+   */
+  const lose = (cause: string, silent: boolean) => {
+    if (!lost) {
+      lost = true;
+      // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
+      // work): it is this tab's connection that is down, and so it is resolved when it is back.
+      const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
+      settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed');
+      setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
+    } else if (!silent) return;
+    if (silent) renew();
     hello();
   };
+  const limitMs = () => Math.max(workerTimeoutMs, 2 * pingMs);
   const watch = () => {
+    const tick = limitMs() / 4;
     watchdog = clock.setTimeout(() => {
       watchdog = undefined;
       if (!joined || refused) return;
-      const limit = Math.max(workerTimeoutMs, 2 * pingMs);
-      if (elapsed() - heard > limit) lose(why('worker_silent', limit));
+      // The death rule (top of the file): a late check is this tab's sleep, not the worker's.
+      const now = elapsed();
+      quiet += Math.min(now - counted, 2 * tick);
+      counted = now;
+      const limit = limitMs();
+      if (quiet > limit) {
+        hush();
+        lose(why('worker_silent', limit), true);
+      }
       watch();
-    }, workerTimeoutMs / 3);
+    }, tick);
   };
 
   /** Answers a page-only question with the app's function (what it threw, if it did). */
@@ -263,7 +333,7 @@ export function connectTab(
       case 'ping':
         return void say({ t: 'pong', n: m.n });
       case 'dropped':
-        return lose(why('tab_dropped'));
+        return lose(why('tab_dropped'), false);
     }
   }
 
@@ -271,7 +341,7 @@ export function connectTab(
     if (!joined) return;
     const read = readWorkerMessage(event.data);
     if (!read.ok) return void fail('invalid_envelope', why('worker_malformed', read.problem));
-    heard = elapsed();
+    hush();
     if (lost && read.message.t !== 'dropped') {
       // The worker answers again: the fault of its silence (or of the drop) is over.
       lost = false;
@@ -293,9 +363,9 @@ export function connectTab(
     if (joined) return;
     joined = true;
     lost = false;
-    heard = elapsed();
-    port.addEventListener('message', onMessage);
-    port.start?.();
+    hush();
+    port ??= makePort?.();
+    if (port) attach(port);
     env = watchEnvironment(options.environment ?? {}, (event) => {
       // The back/forward cache is the page's (below); the worker hears only the conditions.
       if (event !== 'frozen' && event !== 'restored') say({ t: 'conditions', ...conditions() });
@@ -310,7 +380,7 @@ export function connectTab(
     if (!joined) return;
     say({ t: 'bye' });
     joined = false;
-    port.removeEventListener('message', onMessage);
+    port?.removeEventListener('message', onMessage);
     env?.stop();
     env = null;
     if (watchdog !== undefined) clock.clearTimeout(watchdog);
@@ -354,7 +424,7 @@ export function connectTab(
       if (!refused) return void say({ t: 'reconnect' });
       // Asked again: the other tabs may have gone, or their options changed with a reload.
       refused = false;
-      heard = elapsed();
+      hush();
       hello();
       if (watchdog === undefined) watch();
     },
