@@ -26,7 +26,7 @@ const TIMER_SLACK_MS = 400;
  * The page closed is the one whose `new SharedWorker` started the worker: Chromium (156) runs the
  * worker in that page's renderer process, which stays for the worker when the page closes. The
  * page crashed is another: a crash of the worker's host kills the worker and the socket with it,
- * which the tab side cannot recover from yet (issue 21, a later slice), and is not this test.
+ * which the tabs recover from with a new worker (worker-recover.test.ts), and is not this test.
  */
 const [CLOSED, CRASHED] = ['0', '4'];
 const STAYING = ['1', '2', '3'];

@@ -27,6 +27,10 @@ export const PLANTS = {
   'reconnect-on-leave': 'worker',
   /** The page skips every 10th of its numbered sends (and tells the caller `queued`). */
   'drop-10th': 'page',
+  /** The page hands the tab one port, not a factory: it cannot make a new worker. */
+  'no-factory': 'page',
+  /** The tab judges the worker dead after 15 s (the check of before), not 2 s. */
+  'slow-check': 'page',
 } as const;
 
 /** A plant's name. */
@@ -92,7 +96,23 @@ export interface PageState {
   /** `error` events of the page's `SharedWorker` and `close` events of its port (page clock). */
   readonly workerEvents: ReadonlyArray<{ readonly type: string; readonly at: number }>;
   /** The store's history (newest first), as the page's app would read it. */
-  readonly history: ReadonlyArray<Report & { readonly count: number }>;
+  readonly history: ReadonlyArray<
+    Report & { readonly count: number; readonly kind: string; readonly cause: string }
+  >;
+  /** The ids of the store's active faults. */
+  readonly active: readonly string[];
+  /** Each numbered send: its n, when (page clock) and what `send` returned. */
+  readonly sends: ReadonlyArray<{
+    readonly n: number;
+    readonly at: number;
+    readonly status: string;
+  }>;
+  /** How each numbered send settled (the tab's `settled` hook), by n. */
+  readonly settled: Readonly<Record<number, string>>;
+  /** The socket's status at start and at each change (page clock). */
+  readonly statusLog: ReadonlyArray<{ readonly status: string; readonly at: number }>;
+  /** Ports the page's factory made (one per worker it reached). */
+  readonly ports: number;
 }
 
 /** The probe the tests drive on `window.workerProbe` with `page.evaluate`. */

@@ -1,9 +1,10 @@
 /**
  * The page of the SharedWorker tests (bundled by worker-server.ts): `connectTab` of
- * src/worker/tab.ts on the port of `new SharedWorker('/hub.js?...', { name })`, as an app's page
- * would, and a probe on `window.workerProbe` that the Playwright tests drive. The page's error
- * store is wrapped to record every `report` call into it (the store merges repeats of one id,
- * which would hide a fault told twice).
+ * src/worker/tab.ts with a factory of ports, each of a `new SharedWorker('/hub.js?...', { name })`,
+ * as an app's page would (a new worker when the old one died), and a probe on
+ * `window.workerProbe` that the Playwright tests drive. The page's error store is wrapped to
+ * record every `report` call into it (the store merges repeats of one id, which would hide a
+ * fault told twice).
  */
 import type { ErrorStore } from '../../../src/core/error-store/error-store.js';
 import { createErrorStore } from '../../../src/core/error-store/error-store.js';
@@ -38,6 +39,10 @@ const outcomes: Record<string, Outcome> = {};
 const sendStatuses: string[] = [];
 const reports: Report[] = [];
 const workerEvents: Array<{ type: string; at: number }> = [];
+const sends: Array<{ n: number; at: number; status: string }> = [];
+const settled: Record<number, string> = {};
+const statusLog: Array<{ status: string; at: number }> = [];
+let ports = 0;
 
 /** The page's own store, every report into it recorded (as hub.ts wraps its router store). */
 function recordingStore(): ErrorStore {
@@ -73,22 +78,48 @@ window.workerProbe = {
   start(wsUrl, given, requestTimeoutMs) {
     if (socket) return;
     label = given;
-    const worker = new SharedWorker(WORKER_URL, { name: WORKER_NAME });
-    const port = worker.port;
-    // What the browser tells a page of its worker (tab.ts listens to neither yet).
-    worker.addEventListener(
-      'error',
-      () => void workerEvents.push({ type: 'error', at: Date.now() }),
+    /** The port factory an app gives: a new SharedWorker of the same URL and name each call. */
+    const makePort = () => {
+      ports += 1;
+      const worker = new SharedWorker(WORKER_URL, { name: WORKER_NAME });
+      const port = worker.port;
+      // What the browser tells a page of its worker (tab.ts listens to neither).
+      worker.addEventListener(
+        'error',
+        () => void workerEvents.push({ type: 'error', at: Date.now() }),
+      );
+      port.addEventListener(
+        'close',
+        () => void workerEvents.push({ type: 'close', at: Date.now() }),
+      );
+      // Before the tab's hello: the worker script labels the port (the hub never sees this).
+      port.postMessage({ sgProbe: 'label', label });
+      return port;
+    };
+    socket = connectTab(
+      // The plant hands one port: the tab cannot make a new worker.
+      plant === 'no-factory' ? makePort() : makePort,
+      {
+        url: wsUrl,
+        heartbeat: false,
+        requestTimeoutMs,
+        backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
+        errors: recordingStore(),
+      },
+      {
+        // The plant: the tab's check of before (15 s).
+        ...(plant === 'slow-check' && { workerTimeoutMs: 15_000 }),
+        settled: (work, how) => {
+          const n = Reflect.get(Object(work.data), 'n');
+          if (work.kind === 'send' && typeof n === 'number') settled[n] = how;
+        },
+      },
     );
-    port.addEventListener('close', () => void workerEvents.push({ type: 'close', at: Date.now() }));
-    // Before the tab's hello: the worker script labels the port (the hub never sees this).
-    port.postMessage({ sgProbe: 'label', label });
-    socket = connectTab(port, {
-      url: wsUrl,
-      heartbeat: false,
-      requestTimeoutMs,
-      backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
-      errors: recordingStore(),
+    const s = socket;
+    statusLog.push({ status: s.getSnapshot().status, at: Date.now() });
+    s.subscribe(() => {
+      const status = s.getSnapshot().status;
+      if (statusLog.at(-1)?.status !== status) statusLog.push({ status, at: Date.now() });
     });
     socket.on('*', (envelope: Envelope) => {
       received.push({ type: envelope.type, data: envelope.data });
@@ -101,6 +132,7 @@ window.workerProbe = {
       // The plant answers as the tab would, and hands nothing over.
       const status =
         plant === 'drop-10th' && n % 10 === 9 ? 'queued' : s.send('seq', { from: label, n }).status;
+      sends.push({ n, at: Date.now(), status });
       statuses.push(status);
       sendStatuses.push(status);
       await new Promise((resolve) => setTimeout(resolve, everyMs));
@@ -134,7 +166,14 @@ window.workerProbe = {
         action: f.action,
         severity: f.severity,
         count: f.count,
+        kind: f.kind,
+        cause: f.detail.cause ?? '',
       })),
+      active: s.errors.getState().active.map((f) => f.id),
+      sends: [...sends],
+      settled: { ...settled },
+      statusLog: [...statusLog],
+      ports,
     };
   },
   hub() {
@@ -143,6 +182,11 @@ window.workerProbe = {
       probePort.start();
     }
     const port = probePort;
+    // A worker that died takes its port along: the next read asks the worker of the name now.
+    const dead = setTimeout(() => {
+      if (probePort === port) probePort = null;
+    }, 1000);
+    port.addEventListener('message', () => clearTimeout(dead), { once: true });
     return new Promise<HubState>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error('the worker did not answer the probe')),
