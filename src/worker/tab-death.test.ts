@@ -189,6 +189,44 @@ describe('a dead worker, with a port factory', () => {
     socket.close();
   });
 
+  it('still silent on the new port (a worker slow to start): what was handed to it fails too, none is left pending', async () => {
+    const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const next = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const made: ReturnType<typeof pair>[0][] = [];
+    const settled: string[] = [];
+    const socket = connectTab(
+      () => {
+        const [mine, theirs] = pair();
+        (made.length === 0 ? old : next).hub.connect(theirs);
+        // The second port's worker is slow: nothing it says reaches the tab in time.
+        if (made.length === 1) mine.freeze();
+        made.push(mine);
+        return mine;
+      },
+      { url: WORLD_URL, heartbeat: false, environment: false },
+      {
+        settled: (work, how) =>
+          void settled.push(`${work.kind}:${Reflect.get(Object(work.data), 'n')}:${how}`),
+      },
+    );
+    await flush();
+    old.WebSocket.last().open();
+    await advance(1000);
+    made[0]?.sever();
+    await advance(2500);
+    expect(made).toHaveLength(2);
+    socket.send('chat', { n: 1 });
+    next.WebSocket.last().open();
+    await advance(2500);
+    // The third port: the send handed to the second is settled, not left waiting for an answer
+    // that would come on a port the tab no longer hears.
+    expect(made).toHaveLength(3);
+    expect(settled).toEqual(['send:1:failed']);
+    await advance(100);
+    expect(socket.getSnapshot().status).toBe('open');
+    socket.close();
+  });
+
   it('a factory that throws is a reported fault, and the tab tries again after another limit', async () => {
     const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
     let calls = 0;

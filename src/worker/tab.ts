@@ -19,8 +19,10 @@
  * frozen (a background tab's timers run once a second, or once a minute under Chrome's intensive
  * throttling; a frozen page runs nothing, and the worker's words wait in its queue), and that is
  * no silence of the worker's. The worker is dead when its silence passes the limit: within
- * 1.25 x the limit of its last word (2.5 s by default) for a tab whose timers run on time; a
- * throttled tab may take longer, and never blames a worker for its own sleep.
+ * 1.25 x the limit of its last word (2.5 s by default) for a tab whose timers run on time or once
+ * a second; under intensive throttling after three checks (about 3 minutes). A live worker's
+ * pings reach a throttled tab (messages are not throttled), and a frozen tab's first late check
+ * counts its sleep as at most half the limit, so neither blames a live worker.
  *
  * A dead worker. A SharedWorker lives in the renderer of the page that started it: a crash of that
  * page kills it, and the other tabs get no event at all (Chromium 156: no `error`, no port
@@ -28,8 +30,9 @@
  * { name }).port, ...)`), the tab then says bye on the old port, makes a new one and says hello
  * there: the browser starts a new worker of that name once the old is gone, and tabs doing so at
  * once all reach that one worker (same-name SharedWorkers are one). Still silent, it tries again
- * after another limit. Given a port, it says hello again on it. Either way the store gets ONE
- * connection fault (origin: this tab's link), resolved when a worker is heard again.
+ * after another limit (the work handed to the silent port fails as below). Given a port, it says
+ * hello again on it. Either way the store gets ONE connection fault (origin: this tab's link),
+ * resolved when a worker is heard again.
  *
  * Pending work on a lost worker is never sent twice: without delivery, the tab cannot know
  * whether the worker wrote it before it died. Requests reject and sends fail (each its own fault)
@@ -243,14 +246,17 @@ export function connectTab(
    * hello again (on a new port when it went quiet and there is a factory).
    */
   const lose = (cause: string, silent: boolean) => {
+    if (lost && !silent) return;
+    // Also when still silent after a new port: what was handed to that one is no less lost (and
+    // its outcome would come on a port this tab no longer hears).
+    settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed');
     if (!lost) {
       lost = true;
       // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
       // work): it is this tab's connection that is down, and so it is resolved when it is back.
       const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
-      settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed');
       setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
-    } else if (!silent) return;
+    }
     if (silent) renew();
     hello();
   };
