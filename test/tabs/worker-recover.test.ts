@@ -8,6 +8,8 @@
  * server sees two connections in all. Every send is told once: what arrived arrived once and in
  * order, what did not arrive was failed with a fault saying it may have arrived, and everything
  * sent after the page's loss arrived. Each page's store holds one connection fault, resolved.
+ * Red with the plants (SOCKGUARD_WORKER_PLANT) `no-factory` (pages stay reconnecting),
+ * `slow-check` (open again after ~18 s) and `own-worker` (four new connections).
  */
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';

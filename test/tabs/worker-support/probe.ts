@@ -31,6 +31,8 @@ export const PLANTS = {
   'no-factory': 'page',
   /** The tab judges the worker dead after 15 s (the check of before), not 2 s. */
   'slow-check': 'page',
+  /** The page's factory names a new worker after the page: each recovering tab starts its own. */
+  'own-worker': 'page',
 } as const;
 
 /** A plant's name. */

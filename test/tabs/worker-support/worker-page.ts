@@ -81,7 +81,9 @@ window.workerProbe = {
     /** The port factory an app gives: a new SharedWorker of the same URL and name each call. */
     const makePort = () => {
       ports += 1;
-      const worker = new SharedWorker(WORKER_URL, { name: WORKER_NAME });
+      // The plant names each new worker after its page: tabs no longer meet in one.
+      const name = plant === 'own-worker' && ports > 1 ? `${WORKER_NAME}-${label}` : WORKER_NAME;
+      const worker = new SharedWorker(WORKER_URL, { name });
       const port = worker.port;
       // What the browser tells a page of its worker (tab.ts listens to neither).
       worker.addEventListener(
