@@ -3,7 +3,7 @@
  * of its key, made then if none: one socket per key, options disagreeing refused naming them) and
  * stops being one on its bye, or when it is not heard from for `tabTimeoutMs`: the hub pings every
  * tab each `pingIntervalMs` and drops a silent one at the next tick, so a crashed or frozen tab is
- * gone within `tabTimeoutMs + pingIntervalMs` (15 s by default) of its last message; what it was
+ * gone within `tabTimeoutMs + pingIntervalMs` (11 s by default) of its last message; what it was
  * asked goes to another tab at once. The last tab gone, the socket closes after `closeGraceMs` (a
  * reload's new page says hello again within it and keeps the connection). A port that left is
  * kept to say hello again, up to `maxIdlePorts`.
