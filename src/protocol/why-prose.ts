@@ -125,6 +125,7 @@ const PROSE: Readonly<Record<string, string>> = {
   work_in_flight: 'work {0} is in flight already',
   tab_work_full: 'this tab has {0} sends and requests in flight',
   worker_silent: 'the shared worker did not answer for {0} ms',
+  worker_unstarted: 'the shared worker did not start (no welcome in {0} ms)',
   tab_dropped: 'the shared worker dropped this tab (it did not answer in time)',
   worker_lost_work:
     'handed to a shared worker this tab lost before it told the outcome: it may have arrived',

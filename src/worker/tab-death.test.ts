@@ -44,6 +44,18 @@ function freezable() {
   };
 }
 
+/** A tab on a freezable clock, open 5 s on a live worker, then frozen. */
+async function openThenFreeze() {
+  const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+  const page = freezable();
+  const tab = w.tab({ heartbeat: false, clock: page.clock });
+  await flush();
+  w.WebSocket.last().open();
+  await advance(5000);
+  page.freeze();
+  return { page, tab };
+}
+
 /** The causes of the connection faults in a tab's store, oldest first. */
 const silences = (tab: { socket: { errors: { getState(): { history: readonly unknown[] } } } }) =>
   tab.socket.errors
@@ -93,14 +105,8 @@ describe('the death rule', () => {
   });
 
   it('a frozen tab does not blame a live worker: its first check on waking comes before the words that waited', async () => {
-    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
-    const page = freezable();
-    const tab = w.tab({ heartbeat: false, clock: page.clock });
-    await flush();
-    w.WebSocket.last().open();
-    await advance(5000);
+    const { page, tab } = await openThenFreeze();
     // Frozen five minutes: no timer runs, the worker's pings wait in the port.
-    page.freeze();
     tab.port.freeze();
     await advance(5 * 60_000);
     page.thaw();
@@ -111,13 +117,7 @@ describe('the death rule', () => {
   });
 
   it('a worker that stays silent after a frozen tab wakes is judged dead within the bound of the waking', async () => {
-    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
-    const page = freezable();
-    const tab = w.tab({ heartbeat: false, clock: page.clock });
-    await flush();
-    w.WebSocket.last().open();
-    await advance(5000);
-    page.freeze();
+    const { page, tab } = await openThenFreeze();
     tab.port.sever();
     await advance(5 * 60_000);
     // Waking, the check that waited counts the five minutes as two quarters of the limit.
@@ -203,7 +203,8 @@ describe('a dead worker, with a port factory', () => {
         made.push(mine);
         return mine;
       },
-      { url: WORLD_URL, heartbeat: false, environment: false },
+      // A draw of 0: the backoff before the third port is its floor, 250 ms.
+      { url: WORLD_URL, heartbeat: false, environment: false, random: () => 0 },
       {
         settled: (work, how) =>
           void settled.push(`${work.kind}:${Reflect.get(Object(work.data), 'n')}:${how}`),
@@ -217,7 +218,8 @@ describe('a dead worker, with a port factory', () => {
     expect(made).toHaveLength(2);
     socket.send('chat', { n: 1 });
     next.WebSocket.last().open();
-    await advance(2500);
+    // Judged dead again (2500), then the backoff (250): the second death since a welcome.
+    await advance(2750);
     // The third port: the send handed to the second is settled, not left waiting for an answer
     // that would come on a port the tab no longer hears.
     expect(made).toHaveLength(3);
@@ -227,7 +229,7 @@ describe('a dead worker, with a port factory', () => {
     socket.close();
   });
 
-  it('a factory that throws is a reported fault, and the tab tries again after another limit', async () => {
+  it('a factory that throws is a reported fault, and the tab tries again after another limit and a backoff', async () => {
     const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
     let calls = 0;
     let first: ReturnType<typeof pair>[0] | undefined;
@@ -240,7 +242,7 @@ describe('a dead worker, with a port factory', () => {
         first ??= mine;
         return mine;
       },
-      { url: WORLD_URL, heartbeat: false, environment: false },
+      { url: WORLD_URL, heartbeat: false, environment: false, random: () => 0 },
     );
     await flush();
     w.WebSocket.last().open();
@@ -249,7 +251,8 @@ describe('a dead worker, with a port factory', () => {
     await advance(2500);
     expect(calls).toBe(2);
     expect(socket.errors.getState().history.map((f) => f.code)).toContain('callback_error');
-    await advance(2500);
+    // The old port judged dead again (2500), then the backoff's floor (250, a draw of 0).
+    await advance(2750);
     expect(calls).toBe(3);
     await advance(100);
     expect(socket.getSnapshot().status).toBe('open');

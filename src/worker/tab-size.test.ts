@@ -11,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The ceiling, min+gz bytes, with the lower layers external (3,773 when set; 3,948 with the
- * recovery from a dead worker: port factory, the awake-time death rule, +172 B over 3,776).
+ * recovery from a dead worker: port factory, the awake-time death rule, +172 B over 3,776; 4,117
+ * with the backoff of new ports for a worker that never starts, +169 B).
  */
-const CEILING = 3950;
+const CEILING = 4120;
 
 async function tabBundle(): Promise<string> {
   const result = await build({

@@ -30,9 +30,18 @@
  * { name }).port, ...)`), the tab then says bye on the old port, makes a new one and says hello
  * there: the browser starts a new worker of that name once the old is gone, and tabs doing so at
  * once all reach that one worker (same-name SharedWorkers are one). Still silent, it tries again
- * after another limit (the work handed to the silent port fails as below). Given a port, it says
- * hello again on it. Either way the store gets ONE connection fault (origin: this tab's link),
- * resolved when a worker is heard again.
+ * after another limit and a backoff (below; the work handed to the silent port fails as below).
+ * Given a port, it says hello again on it. Either way the store gets ONE connection fault
+ * (origin: this tab's link), resolved when a worker is heard again.
+ *
+ * A worker that never starts (its script a 404, or it throws at start) never welcomes: the tab
+ * would make a new SharedWorker every 2.5 s for as long as it is open, every tab of the app alike.
+ * So the deaths since the worker's last welcome are counted: the first new port comes at once (a
+ * crashed worker's successor starts at once), each later one only after the core's backoff
+ * (`backoffDelay`, attempt 1 after the second death, with the socket's `backoff` policy and
+ * `random`): full jitter up to `capMs` (30 s by default), the snapshot's `nextRetryAt` saying
+ * when. While it waits the tab still listens on the silent port (a slow worker may answer there,
+ * and ends the wait). A welcome starts the count again.
  *
  * Pending work on a lost worker is never sent twice: without delivery, the tab cannot know
  * whether the worker wrote it before it died. Requests reject and sends fail (each its own fault)
@@ -42,6 +51,7 @@
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
  */
 
+import { type BackoffPolicy, backoffDelay, resolveBackoff } from '../core/backoff.js';
 import { monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
 import { eventTarget, watchEnvironment } from '../core/environment.js';
 import { createErrorStore, type ErrorStore } from '../core/error-store/error-store.js';
@@ -142,6 +152,12 @@ export function connectTab(
   let quiet = 0;
   let counted = 0;
   let watchdog: TimerHandle | undefined;
+  /** The worker's deaths since its last welcome, and the wait before the next new port. */
+  let tries = 0;
+  let retry: TimerHandle | undefined;
+  // A `backoff` function was refused above (it cannot cross a port): here it is a policy.
+  const policy = resolveBackoff(options.backoff as BackoffPolicy | undefined);
+  const random = options.random ?? Math.random;
   /** The worker's ping interval, from its welcome (0 until then). */
   let pingMs = 0;
   /**
@@ -250,15 +266,39 @@ export function connectTab(
     // Also when still silent after a new port: what was handed to that one is no less lost (and
     // its outcome would come on a port this tab no longer hears).
     settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed');
-    if (!lost) {
-      lost = true;
+    // The backoff (top of the file). The socket's `maxAttempts` is for the server: this tab keeps
+    // trying, at the cap.
+    const wait =
+      silent && tries++
+        ? (backoffDelay(policy, { attempt: tries - 1, fault: null, hintMs: 0, random: random() }) ??
+          policy.capMs)
+        : 0;
+    const again = () => {
+      if (silent) renew();
+      hello();
+    };
+    setSnapshot({
+      ...snapshot,
+      status: 'reconnecting',
+      nextRetryAt: wait ? clock.now() + wait : null,
       // Kind `connection` (a client `connection_closed` is an `application` fault of one piece of
       // work): it is this tab's connection that is down, and so it is resolved when it is back.
-      const f = report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link);
-      setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null, lastFault: f });
-    }
-    if (silent) renew();
-    hello();
+      lastFault: lost
+        ? snapshot.lastFault
+        : report({ ...clientFault('connection_closed', cause), kind: 'connection' }, link),
+    });
+    lost = true;
+    if (!wait) return again();
+    retry = clock.setTimeout(() => {
+      retry = undefined;
+      hush();
+      setSnapshot({ ...snapshot, status: 'reconnecting', nextRetryAt: null });
+      again();
+    }, wait);
+  };
+  const stopRetry = () => {
+    if (retry !== undefined) clock.clearTimeout(retry);
+    retry = undefined;
   };
   const limitMs = () => Math.max(workerTimeoutMs, 2 * pingMs);
   const watch = () => {
@@ -271,9 +311,10 @@ export function connectTab(
       quiet += Math.min(now - counted, 2 * tick);
       counted = now;
       const limit = limitMs();
-      if (quiet > limit) {
+      // While a new port waits its backoff, nothing is judged: that port is not there yet.
+      if (quiet > limit && retry === undefined) {
         hush();
-        lose(why('worker_silent', limit), true);
+        lose(why(pingMs ? 'worker_silent' : 'worker_unstarted', limit), true);
       }
       watch();
     }, tick);
@@ -308,6 +349,7 @@ export function connectTab(
   function onWorker(m: WorkerMessage) {
     switch (m.t) {
       case 'welcome':
+        tries = 0;
         pingMs = m.pingMs;
         return setSnapshot(m.snapshot);
       case 'snapshot':
@@ -351,6 +393,7 @@ export function connectTab(
     if (lost && read.message.t !== 'dropped') {
       // The worker answers again: the fault of its silence (or of the drop) is over.
       lost = false;
+      stopRetry();
       toStore((s) => s.resolveConnection(link));
     }
     onWorker(read.message);
@@ -391,6 +434,7 @@ export function connectTab(
     env = null;
     if (watchdog !== undefined) clock.clearTimeout(watchdog);
     watchdog = undefined;
+    stopRetry();
     settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
     if (closing) setSnapshot({ ...IDLE, status: 'closed' });
   }
