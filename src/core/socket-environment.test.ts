@@ -1,5 +1,6 @@
 /** Browser life: offline/online, hidden/visible tab, back/forward cache, zombie probes. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { browser } from '../../test/support/fake-browser.js';
 import { FIRST_RETRY_MS, openLast, setup } from '../../test/support/socket-setup.js';
 import { resetBrowserState, setOnline, setVisibility } from '../testing/browser.js';
 
@@ -8,38 +9,6 @@ afterEach(() => {
   resetBrowserState();
   vi.useRealTimers();
 });
-
-/** Injected browser objects: a window, a document and a navigator the test controls. */
-function browser() {
-  const window = new EventTarget();
-  const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-  const navigator = { onLine: true };
-  return {
-    environment: { window, document, navigator },
-    offline() {
-      navigator.onLine = false;
-      window.dispatchEvent(new Event('offline'));
-    },
-    online() {
-      navigator.onLine = true;
-      window.dispatchEvent(new Event('online'));
-    },
-    hide() {
-      document.visibilityState = 'hidden';
-      document.dispatchEvent(new Event('visibilitychange'));
-    },
-    show() {
-      document.visibilityState = 'visible';
-      document.dispatchEvent(new Event('visibilitychange'));
-    },
-    pagehide(persisted: boolean) {
-      window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted }));
-    },
-    pageshow(persisted: boolean) {
-      window.dispatchEvent(Object.assign(new Event('pageshow'), { persisted }));
-    },
-  };
-}
 
 describe('offline and online', () => {
   it('a drop while offline is an offline fault; retries wait for online, which retries at once', async () => {

@@ -14,6 +14,7 @@ import type { Envelope } from '../../src/protocol/envelope.js';
 import { createHub, type HubOptions } from '../../src/worker/hub.js';
 import { connectTab, type TabSettings } from '../../src/worker/tab.js';
 import type { PortLike } from '../../src/worker/wire.js';
+import { browser } from './fake-browser.js';
 import { fakeWebSocketClass } from './fake-websocket.js';
 
 type Listener = (event: { readonly data: unknown }) => void;
@@ -102,35 +103,6 @@ export async function advance(ms: number): Promise<void> {
   await flush();
   await vi.advanceTimersByTimeAsync(ms);
   await flush();
-}
-
-/** Browser objects a test controls: visibility, network, page life. */
-export function browser() {
-  const window = new EventTarget();
-  const document = Object.assign(new EventTarget(), { visibilityState: 'visible' });
-  const navigator = { onLine: true };
-  return {
-    environment: { window, document, navigator },
-    hide() {
-      document.visibilityState = 'hidden';
-      document.dispatchEvent(new Event('visibilitychange'));
-    },
-    show() {
-      document.visibilityState = 'visible';
-      document.dispatchEvent(new Event('visibilitychange'));
-    },
-    offline() {
-      navigator.onLine = false;
-      window.dispatchEvent(new Event('offline'));
-    },
-    online() {
-      navigator.onLine = true;
-      window.dispatchEvent(new Event('online'));
-    },
-    pagehide(persisted = false) {
-      window.dispatchEvent(Object.assign(new Event('pagehide'), { persisted }));
-    },
-  };
 }
 
 export const WORLD_URL = 'wss://chat.test/ws';
