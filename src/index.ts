@@ -80,7 +80,11 @@ export type {
   StandardSchemaV1,
 } from './protocol/standard-schema.js';
 export { type RequestOptions, request } from './request/request.js';
-export { type ShareTabsOptions, shareTabs, type TabsPlugin } from './tabs/plugin.js';
-export { tabRole } from './tabs/shared-socket.js';
-export type { ChannelLike, LocksLike } from './tabs/wire.js';
 export { type Validation, validate } from './validate/validate.js';
+export {
+  type SharedWorkerLike,
+  type ShareTabsOptions,
+  shareTabs,
+  type TabsPlugin,
+} from './worker/share-tabs.js';
+export type { PortLike } from './worker/wire.js';

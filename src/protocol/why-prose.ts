@@ -107,13 +107,15 @@ const PROSE: Readonly<Record<string, string>> = {
   schema_threw: 'schema threw: {0}',
   async_schema: 'async schema: data schemas must validate synchronously',
   no_result: 'schema returned no result',
-  // Tab sharing (src/tabs).
+  // Tab sharing (src/worker/share-tabs.ts, tab.ts).
   tabs_key: 'shareTabs() needs a key when url is a function: shareTabs({ key: "chat" })',
   tab_closed: 'close() was called in this tab',
-  tab_socket_closed: 'this tab closed the socket: call connect()',
-  tab_no_reply: 'no reply to "{0}" within {1} ms (handed to the tab holding the connection)',
-  old_leader:
-    'numbered by an earlier leader tab in a session the server replaced: it may have been processed, so it is not sent in the new one',
+  tabs_no_worker:
+    "no worker given: shareTabs({ worker: () => new SharedWorker(new URL('./socket.worker.ts', import.meta.url), { type: 'module', name: 'sockguard' }) })",
+  tabs_no_shared_worker: 'this browser has no SharedWorker',
+  tabs_worker_threw: 'the worker factory threw: {0}',
+  not_shared_worker:
+    "serveSharedSocket() runs in a SharedWorker's script (new SharedWorker(new URL('./socket.worker.ts', import.meta.url), { type: 'module' })), not here",
   // Shared worker (src/worker): one socket in a SharedWorker, tabs on MessagePorts.
   dropped_message: 'the shared worker dropped a message of this tab: {0}',
   worker_options: 'the shared socket "{0}" runs with other {1} (options must agree across tabs)',

@@ -1,6 +1,6 @@
 /**
- * The server of the cross-tab tests and of `npm run demo:tabs`: one HTTP origin that serves the tab
- * page (test/tabs/page.ts, bundled by esbuild at start) and a `ws` server on the same port that
+ * The WebSocket server of the cross-tab tests (the pages and the worker are served by
+ * worker-support/worker-server.ts, another origin): a `ws` server that
  * counts its connections, logs every frame it gets, answers requests, and tells every client the
  * connection count (`connections`), so each tab can show how many sockets the server holds.
  * `/ws-delivery` is the same server with the delivery extension (`createSessionServer`): acks
@@ -9,8 +9,6 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Envelope } from '../../src/protocol/envelope.js';
 import { closeWithError, createSessionServer, sendEnvelope } from '../../src/server/index.js';
@@ -34,8 +32,6 @@ export interface TabFrame {
 
 /** A running tab server. */
 export interface TabServer {
-  /** The page: `http://127.0.0.1:<port>/`. */
-  readonly url: string;
   /** The WebSocket endpoint on the same origin: `ws://127.0.0.1:<port>/ws`. */
   readonly wsUrl: string;
   /** The endpoint with delivery on: `ws://127.0.0.1:<port>/ws-delivery`. */
@@ -57,35 +53,6 @@ export interface TabServer {
   close(): Promise<void>;
 }
 
-const PAGE = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>sockguard: one connection for all tabs</title>
-<style>
-  body { font: 16px/1.5 system-ui, sans-serif; margin: 2rem; }
-  .role { font-size: 2rem; font-weight: bold; }
-  .leader { color: #0a7d32; } .follower { color: #1f5fbf; } .closed { color: #888; }
-  pre { background: #f4f4f4; padding: .5rem; max-height: 14rem; overflow: auto; }
-</style></head>
-<body><div id="app">loading...</div><script src="/tabs.js"></script></body>
-</html>`;
-
-/** Another page of the same origin, to navigate a tab away (and back, from the bfcache). */
-const OTHER =
-  '<!doctype html><html lang="en"><head><title>elsewhere</title></head><body>elsewhere</body></html>';
-
-async function bundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [fileURLToPath(new URL('./page.ts', import.meta.url))],
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]?.text ?? '';
-}
-
 /** Options of {@link startTabServer}. */
 export interface TabServerOptions {
   /** @default 0: a free port */
@@ -99,24 +66,13 @@ export interface TabServerOptions {
 /** Starts the server on 127.0.0.1. */
 export async function startTabServer(options: TabServerOptions = {}): Promise<TabServer> {
   const { port = 0, log, relay = false } = options;
-  const script = await bundle();
   const connections: TabConnection[] = [];
   const frames: TabFrame[] = [];
   const open = new Set<TabConnection>();
   let ids = 0;
   let authExpired = false;
 
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
-    const send = (type: string, body: string) => {
-      // no-store keeps each test's page fresh; the bfcache test navigates back, which the
-      // back/forward cache serves from memory regardless.
-      response.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
-      response.end(body);
-    };
-    if (path === '/tabs.js') return send('text/javascript', script);
-    if (path === '/other') return send('text/html', OTHER);
-    if (path === '/') return send('text/html', PAGE);
+  const http = createServer((_request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(404).end();
   });
   const wss = new WebSocketServer({ noServer: true });
@@ -243,7 +199,6 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
   await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', resolve));
   const address = http.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}/`,
     wsUrl: `ws://127.0.0.1:${address.port}/ws`,
     deliveryUrl: `ws://127.0.0.1:${address.port}/ws-delivery`,
     push: (type, data) =>

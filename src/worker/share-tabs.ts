@@ -1,0 +1,151 @@
+/**
+ * `shareTabs({ worker })`: one connection for all tabs of an origin, held by a SharedWorker that
+ * runs `serveSharedSocket()` (`sockguard/worker`). A function to import rather than a flag, so an
+ * app that does not share does not ship it. Each tab gets the ordinary `Socket` over its own
+ * MessagePort (tab.ts); nothing is elected or handed over.
+ *
+ * Where there is no SharedWorker (a browser without it, a server render, tests under Node) or the
+ * app gave no `worker`, or the factory throws, each tab keeps its own socket, as the peers do, and
+ * a development build says so once per reason.
+ */
+import type { SocketWrapper } from '../core/extension.js';
+import { checkGiven, type Rule } from '../core/option-checks.js';
+import type { SocketOptions } from '../core/options.js';
+import { describeError } from '../core/socket.js';
+import { why } from '../protocol/why.js';
+import { connectTab } from './tab.js';
+import { SETTINGS } from './tab-options.js';
+import type { PortLike } from './wire.js';
+
+// The development-only form of dev.ts: bundlers fold it away in production.
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
+/** What `new SharedWorker(...)` is to a tab: its port is all the tab uses. */
+export interface SharedWorkerLike {
+  readonly port: PortLike;
+}
+
+/** Options of {@link shareTabs}. */
+export interface ShareTabsOptions {
+  /**
+   * Makes the SharedWorker whose script calls `serveSharedSocket()` from `sockguard/worker`, the
+   * same URL and `name` each call: the tab calls it once, and again to start a new worker when the
+   * one it talks to dies (a SharedWorker dies with the page that started it when that page
+   * crashes). Without it each tab keeps its own socket.
+   *
+   * ```ts
+   * worker: () => new SharedWorker(new URL('./socket.worker.ts', import.meta.url), { type: 'module', name: 'sockguard' })
+   * ```
+   */
+  readonly worker?: () => SharedWorkerLike;
+  /** The connection's name across tabs. @default the URL, when it is a string or a URL */
+  readonly key?: string;
+  /**
+   * The worker not heard from this long (at least twice its ping interval, 1000 ms) is dead:
+   * this tab's pending work fails saying it may have arrived, and a new worker is started.
+   * @default 2000
+   */
+  readonly workerTimeoutMs?: number;
+  /** A request's own timer in the tab: its timeout plus this (the worker's timer goes first). @default 2000 */
+  readonly requestGraceMs?: number;
+}
+
+const RULES: Readonly<Record<keyof ShareTabsOptions, Rule>> = {
+  worker: { kind: 'function' },
+  key: SETTINGS.key,
+  workerTimeoutMs: SETTINGS.workerTimeoutMs,
+  requestGraceMs: SETTINGS.requestGraceMs,
+};
+
+const PLUGIN: unique symbol = Symbol('sockguard.tabs');
+
+/** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
+export interface TabsPlugin extends SocketWrapper {
+  readonly [PLUGIN]: true;
+}
+
+/** The reasons already told in this realm: once each. */
+const told = new Set<string>();
+
+/** Development builds: says once why this tab keeps its own socket. */
+function tell(reason: string): void {
+  const say = () => {
+    if (told.has(reason)) return;
+    told.add(reason);
+    console.warn(`sockguard: shareTabs: ${reason}; this tab keeps its own socket`);
+  };
+  try {
+    if (process.env.NODE_ENV !== 'production') say();
+  } catch {
+    say(); // no `process`: development
+  }
+}
+
+/** A page, as opposed to a server render or a test under Node (which need no warning). */
+const inPage = (): boolean => typeof Reflect.get(globalThis, 'document') === 'object';
+
+/**
+ * One connection for all tabs of this origin that ask for the same key: the socket lives in a
+ * SharedWorker (the app's one-line worker file calls `serveSharedSocket()`), every tab gets the
+ * same `Socket` API and hooks with the snapshot mirrored, and a send's or request's outcome and
+ * faults settle in the tab that asked. Options are checked here (an error names the bad one);
+ * the socket's own options are checked when it is made, and those that cannot cross to the worker
+ * (a `backoff` function, `schemas`, a `classification.messages` function) are refused naming the
+ * option.
+ *
+ * ```ts
+ * const socket = createSocket({
+ *   url: 'wss://example.com/live',
+ *   tabs: shareTabs({
+ *     worker: () =>
+ *       new SharedWorker(new URL('./socket.worker.ts', import.meta.url), { type: 'module', name: 'sockguard' }),
+ *   }),
+ * });
+ * ```
+ */
+export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
+  try {
+    if (process.env.NODE_ENV !== 'production') checkGiven('shareTabs', options, RULES);
+  } catch {
+    checkGiven('shareTabs', options, RULES); // no `process`: development
+  }
+  const { worker, ...settings } = options;
+  return {
+    [PLUGIN]: true,
+    wrap(given) {
+      const { tabs: _tabs, ...own } = given as SocketOptions;
+      if (worker === undefined) {
+        if (inPage()) tell(why('tabs_no_worker'));
+        return undefined;
+      }
+      if (typeof Reflect.get(globalThis, 'SharedWorker') !== 'function') {
+        if (inPage()) tell(why('tabs_no_shared_worker'));
+        return undefined;
+      }
+      // The first worker is made here, so a factory that cannot make one (a bundler that did not
+      // emit the script, a Content-Security-Policy without worker-src) leaves this tab its own
+      // socket instead of a shared one that can never connect.
+      let first: PortLike;
+      try {
+        first = worker().port;
+      } catch (error) {
+        tell(why('tabs_worker_threw', describeError(error)));
+        return undefined;
+      }
+      let fresh: PortLike | undefined = first;
+      return connectTab(
+        () => {
+          const port = fresh ?? worker().port;
+          fresh = undefined;
+          return port;
+        },
+        own,
+        settings,
+      );
+    },
+  };
+}
+
+/** True for what `shareTabs()` returned. */
+export const isTabsPlugin = (value: unknown): value is TabsPlugin =>
+  typeof value === 'object' && value !== null && PLUGIN in value;
