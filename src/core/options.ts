@@ -112,9 +112,9 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
    */
   readonly delivery?: ExtensionFactory;
   /**
-   * One connection for all tabs of this origin asking for the same key: `tabs: shareTabs()`, with
-   * `shareTabs` imported from `sockguard`. Without Web Locks or BroadcastChannel (SSR, Node, old
-   * browsers) each tab keeps its own socket. @default off
+   * One connection for all tabs of this origin asking for the same key, held by a SharedWorker:
+   * `tabs: shareTabs({ worker })`, with `shareTabs` imported from `sockguard`. Without SharedWorker
+   * (SSR, Node, old browsers) each tab keeps its own socket. @default off
    */
   readonly tabs?: SocketWrapper;
 }

@@ -1,7 +1,7 @@
 /**
  * The cross-tab tests (`npm run test:tabs`, also run by `npm run test:browser`): Node drives
  * Debian's Chromium with Playwright, several pages of one browser context against a real `ws`
- * server, because Web Locks and BroadcastChannel only show their behaviour between real pages.
+ * server, because a SharedWorker and its ports only show their behaviour between real pages.
  * One file at a time: each launches its own Chromium, and CI has 2 cores.
  */
 import { fileURLToPath } from 'node:url';
