@@ -1,0 +1,94 @@
+/**
+ * An outbox storage in memory: the contract of storage.ts without IndexedDB, for tests and as the
+ * shape to write another storage against. Nothing survives the page; values are cloned in and
+ * out, as IndexedDB does, so a caller mutating what it gave or got changes nothing kept.
+ */
+import {
+  type KeptMessage,
+  type KeptSession,
+  type Loaded,
+  OUTBOX_BOUNDS,
+  type OutboxBounds,
+  OutboxError,
+  type OutboxStorage,
+} from './storage.js';
+
+interface Book {
+  session: KeptSession | null;
+  readonly messages: Map<number, KeptMessage>;
+}
+
+/** Creates an outbox storage in memory with these bounds. */
+export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
+  const { maxCount = OUTBOX_BOUNDS.maxCount, maxBytes = OUTBOX_BOUNDS.maxBytes } = bounds;
+  const books = new Map<string, Book>();
+  let closed = false;
+  const book = (key: string, user: string): Book => {
+    if (closed) throw new OutboxError('unavailable', 'the outbox storage is closed');
+    const id = JSON.stringify([key, user]);
+    const found = books.get(id) ?? { session: null, messages: new Map() };
+    books.set(id, found);
+    return found;
+  };
+  const run = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  const clone = <T>(value: T): T => {
+    try {
+      return structuredClone(value);
+    } catch (error) {
+      throw new OutboxError('uncloneable', 'the message cannot be stored', { cause: error });
+    }
+  };
+
+  return {
+    load: (key, user) =>
+      run((): Loaded => {
+        const { session, messages } = book(key, user);
+        const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
+        return clone({ session, messages: sorted });
+      }),
+    saveSession: (key, user, session) =>
+      run(() => {
+        book(key, user).session = clone(session);
+      }),
+    add: (key, user, message) =>
+      run(() => {
+        const { messages } = book(key, user);
+        if (messages.has(message.seq))
+          throw new OutboxError('duplicate', `seq ${message.seq} is kept already`);
+        let bytes = message.bytes;
+        for (const kept of messages.values()) bytes += kept.bytes;
+        if (messages.size + 1 > maxCount || bytes > maxBytes)
+          throw new OutboxError('full', `the outbox holds ${messages.size} sends`);
+        messages.set(message.seq, clone(message));
+      }),
+    ack: (key, user, seq) =>
+      run(() => {
+        const { messages } = book(key, user);
+        let removed = 0;
+        for (const kept of [...messages.keys()])
+          if (kept <= seq && messages.delete(kept)) removed += 1;
+        return removed;
+      }),
+    discard: (key, user, id) =>
+      run(() => {
+        const { messages } = book(key, user);
+        for (const [seq, kept] of messages) if (kept.id === id) return messages.delete(seq);
+        return false;
+      }),
+    clear: (key, user) =>
+      run(() => {
+        book(key, user);
+        books.delete(JSON.stringify([key, user]));
+      }),
+    close() {
+      closed = true;
+      books.clear();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Where a durable outbox keeps what delivery keeps (issue 22, SPEC.md section 9): the session's
+ * resume state and the sends not acknowledged yet, per connection key and user, so that the next
+ * page load of the same user can resume that session and send them again under the same seqs.
+ * Two implementations share this contract (storage-contract.test.ts runs both): IndexedDB
+ * (indexeddb.ts) and memory (memory.ts, for tests and as the shape to write another against).
+ *
+ * Every operation is one transaction: a page that dies mid-write leaves the store as it was
+ * before the operation or after it, never between. What is kept for one user is never returned
+ * for another: every record is keyed by (key, user).
+ */
+
+/** Why an outbox operation failed; the glue turns each into a fault that names it. */
+export type OutboxErrorCode =
+  /** No IndexedDB here (some private modes, a server render), or it would not open in time. */
+  | 'unavailable'
+  /** The browser's quota for this origin is used up. */
+  | 'quota'
+  /** The outbox's own bound (`maxCount` or `maxBytes`) is reached: nothing was written. */
+  | 'full'
+  /** The data cannot be stored (structured clone refused it). */
+  | 'uncloneable'
+  /** A seq kept already for this key and user. */
+  | 'duplicate'
+  /** The user (or the browser) cleared the site's storage: what was kept is gone. */
+  | 'cleared'
+  /** The database on disk is from a newer sockguard (a version this one does not know). */
+  | 'version'
+  /** Anything else the storage threw. */
+  | 'failed';
+
+/** What an outbox operation rejects with. */
+export class OutboxError extends Error {
+  override readonly name = 'OutboxError';
+  constructor(
+    readonly code: OutboxErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The resume state of the session a key and user last had. */
+export interface KeptSession {
+  readonly session: string;
+  readonly secret: string;
+  /** The last seq handed out in the session (the next send gets one more). */
+  readonly lastSeq: number;
+  /** The highest server seq the app's handlers saw. */
+  readonly highest: number;
+}
+
+/** One send kept until the server acknowledges it. */
+export interface KeptMessage {
+  readonly seq: number;
+  /** The app's handle for `discard` and the pending list (stable across reloads). */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly meta?: Readonly<Record<string, unknown>> | undefined;
+  /** Its size as the bounds count it (the UTF-8 length of its JSON). */
+  readonly bytes: number;
+  /** Wall-clock ms when it was kept. */
+  readonly at: number;
+}
+
+/** What {@link OutboxStorage.load} finds for a key and user. */
+export interface Loaded {
+  readonly session: KeptSession | null;
+  /** In seq order. */
+  readonly messages: readonly KeptMessage[];
+}
+
+/** The bounds of one key and user's kept sends. */
+export interface OutboxBounds {
+  /** Sends kept at most; one more is refused (`full`). @default 1000 */
+  readonly maxCount?: number;
+  /** Bytes kept at most (the sum of their `bytes`); one more is refused (`full`). @default 5_242_880 */
+  readonly maxBytes?: number;
+}
+
+export const OUTBOX_BOUNDS = { maxCount: 1000, maxBytes: 5 * 1024 * 1024 } as const;
+
+/** The storage of a durable outbox. Every method is one transaction. */
+export interface OutboxStorage {
+  load(key: string, user: string): Promise<Loaded>;
+  /** Keeps the session's resume state (a welcome, a new number), the kept sends unchanged. */
+  saveSession(key: string, user: string, session: KeptSession): Promise<void>;
+  /** Keeps one send; rejects `full` past a bound and `duplicate` for a seq kept already. */
+  add(key: string, user: string, message: KeptMessage): Promise<void>;
+  /** Forgets every kept send up to `seq` (the server acknowledged them); returns how many. */
+  ack(key: string, user: string, seq: number): Promise<number>;
+  /** Forgets the kept send of this id (the app gave it up); false when there was none. */
+  discard(key: string, user: string, id: string): Promise<boolean>;
+  /** Forgets the session and every kept send of this key and user (a logout). */
+  clear(key: string, user: string): Promise<void>;
+  /** Closes the storage; later calls reject `unavailable`. */
+  close(): void;
+}
+
+/** The bytes a message counts for: the UTF-8 length of its JSON. */
+export const sizeOf = (type: string, data: unknown, meta?: unknown): number =>
+  new TextEncoder().encode(JSON.stringify([type, data, meta ?? null])).length;
