@@ -138,6 +138,30 @@ describeRedis('createRedisHistory on a real redis-server', () => {
     expect(await open(now, 's', 1, 'now:3')).toBeUndefined();
   });
 
+  it('a retained session (expire with historyMs): the stream goes after historyMs, the hash (binding, seq, acked) after ttlMs; numbering and byte bounds go on', async () => {
+    const a = await instance({ maxBytes: 200 });
+    await create(a, 's', 'o1');
+    await a.append('s', frame('one'));
+    await a.append('s', frame('two'));
+    await a.setAcked('s', 4);
+    await a.expire('s', 5000, 'o1', 100);
+    await sleep(250);
+    // Missed frames cannot be replayed; nothing missed resumes; the numbering is the session's.
+    expect(await open(a, 's', 0, 'o2')).toEqual({ seq: 2, acked: 4, replay: undefined });
+    expect(await open(a, 's', 2, 'o3')).toEqual({ seq: 2, acked: 4, replay: [] });
+    // The byte count started again with the new history: a frame that fits is kept.
+    const text = frame('x'.repeat(120));
+    expect(await a.append('s', text)).toBe(3);
+    expect((await open(a, 's', 2, 'o4'))?.replay).toEqual([text(3)]);
+    // Another secret still opens nothing, and past ttlMs the session is gone.
+    await a.expire('s', 300, 'o4', 100);
+    expect(await a.open('s', 0, 'o5', { ...BOUND, secretHash: hashSecret('other') })).toBe(
+      undefined,
+    );
+    await sleep(450);
+    expect(await open(a, 's', 3, 'o6')).toBeUndefined();
+  });
+
   it('keeps a held session past its lease by refreshing it, and lets the lease of a crashed instance run out', async () => {
     const kept = await instance({ leaseMs: 1000 });
     const crashed = await instance({ leaseMs: 1000 });

@@ -248,10 +248,12 @@ export function createRedisHistory(options: RedisHistoryOptions): RedisHistory {
       const known = asNumber(await track(run(SET_ACKED, keys(id), [String(acked)])));
       if (known === 0 && held.has(id)) forgotten(id);
     },
-    async expire(id, ttlMs, owner) {
+    async expire(id, ttlMs, owner, historyMs) {
       if (!isSafeSessionId(id)) return;
       if (held.get(id) === owner) held.delete(id);
-      await track(run(EXPIRE, keys(id), [owner, String(ttlMs)]));
+      // The history (the stream) may go before the record (sessionRetainMs): the numbering stays.
+      const history = historyMs !== undefined && historyMs < ttlMs ? historyMs : ttlMs;
+      await track(run(EXPIRE, keys(id), [owner, String(ttlMs), String(history)]));
     },
     subscribe(id, listener) {
       if (!isSafeSessionId(id)) return Promise.resolve(ignore);

@@ -53,6 +53,8 @@ export const OPEN = script(
 if not bound[1] or bound[1] ~= ARGV[7] then return 0 end
 if bound[2] ~= ARGV[6] then return -1 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+-- A retained session whose history expired: its byte count starts again with the new history.
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'bytes', 0) end
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[5], 'c' .. ARGV[2])
@@ -116,8 +118,10 @@ return 1`,
 );
 
 /**
- * ARGV: owner, ttlMs. Sets the session's time to live when owner is its latest claim (an expiry,
- * or the refresh of a lease); returns 0 when another claim holds it, -1 when it is gone.
+ * ARGV: owner, ttlMs, and historyMs (optional, at most ttlMs: the stream's own time to live, so a
+ * retained session keeps its hash only). Sets the session's time to live when owner is its latest
+ * claim (an expiry, or the refresh of a lease); returns 0 when another claim holds it, -1 when it
+ * is gone.
  */
 export const EXPIRE = script(
   'expire',
@@ -125,6 +129,6 @@ export const EXPIRE = script(
 if not owner then return -1 end
 if owner ~= ARGV[1] then return 0 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[3] or ARGV[2])
 return 1`,
 );

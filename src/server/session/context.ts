@@ -33,6 +33,8 @@ export interface LayerContext<S extends SessionSocket> {
   readonly store: HistoryStore;
   readonly ackDelayMs: number;
   readonly sessionTtlMs: number;
+  /** How long the store keeps a session's record (at least `sessionTtlMs`; its history goes after that). */
+  readonly sessionRetainMs: number;
   readonly answerPings: boolean;
   /** How client frames are read (sizes before decoding, `parseFrame`'s limits). */
   readonly read: ReadOptions;

@@ -343,7 +343,9 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     }, ttl);
     const claim = this.claim;
     void this.outbound.run(() =>
-      context.attempt(id, 'expire', () => context.store.expire(id, ttl, claim)),
+      context.attempt(id, 'expire', () =>
+        context.store.expire(id, context.sessionRetainMs, claim, ttl),
+      ),
     );
   }
 
@@ -382,7 +384,7 @@ export class DeliverySession<S extends SessionSocket> implements HeldSession, Fr
     if (this.connection !== undefined) {
       const { id, context, claim } = this;
       void context.attempt(id, 'expire', () =>
-        context.store.expire(id, context.sessionTtlMs, claim),
+        context.store.expire(id, context.sessionRetainMs, claim, context.sessionTtlMs),
       );
     }
   }

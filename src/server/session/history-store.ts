@@ -142,9 +142,12 @@ export interface HistoryStore {
   setAcked(session: string, acked: number): MaybePromise<void>;
   /**
    * No connection holds the session: forget it after `ttlMs` unless {@link open} claims it first.
-   * Ignored when `owner` is not the session's latest claim.
+   * Ignored when `owner` is not the session's latest claim. `historyMs` (below `ttlMs` when the
+   * layer's `sessionRetainMs` is on): its history goes after that, while its binding, `seq` and
+   * `acked` stay until `ttlMs` (an `open` after it reads `replay: undefined` unless nothing was
+   * missed). A store that ignores it keeps the history for `ttlMs`.
    */
-  expire(session: string, ttlMs: number, owner: string): MaybePromise<void>;
+  expire(session: string, ttlMs: number, owner: string, historyMs?: number): MaybePromise<void>;
   /**
    * Optional, for a store shared by several instances: calls `listener` with the session's
    * {@link SessionEvent}s from when the returned Promise resolves until the subscription ends.

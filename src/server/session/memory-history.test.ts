@@ -134,6 +134,62 @@ describe('createMemoryHistory', () => {
     expect(open('s', 495)?.replay).toEqual(['m#496', 'm#497', 'm#498', 'm#499', 'm#500']);
   });
 
+  it('a retained session (expire with historyMs): its history goes after historyMs, its numbering and binding stay until the TTL', () => {
+    const { history, clock, add, open } = store();
+    add('a');
+    add('b');
+    add('c');
+    history.setAcked('s', 2);
+    history.expire('s', 3_600_000, undefined, 1000);
+    clock.time += 999;
+    expect(open('s', 1)).toEqual({ seq: 3, acked: 2, replay: ['b#2', 'c#3'] });
+    history.expire('s', 3_600_000, undefined, 1000);
+    clock.time += 1000;
+    // Missed frames cannot be replayed any more; nothing missed still resumes.
+    expect(open('s', 1)).toEqual({ seq: 3, acked: 2, replay: undefined });
+    expect(open('s', 3)).toEqual({ seq: 3, acked: 2, replay: [] });
+    // Numbering goes on from the kept seq.
+    expect(add('d')).toBe(4);
+    expect(open('s', 3)?.replay).toEqual(['d#4']);
+    history.expire('s', 3_600_000, undefined, 1000);
+    clock.time += 3_600_000;
+    expect(open('s', 4)).toBeUndefined();
+    // The binding was kept too: another secret never opens a retained session.
+    const { create } = bound(history);
+    create('t');
+    history.expire('t', 3_600_000, undefined, 10);
+    clock.time += 100;
+    expect(history.open('t', 0, undefined, { ...BOUND, secretHash: hashSecret('other') })).toBe(
+      undefined,
+    );
+  });
+
+  it("sweeps a retained session's frames when its history time passes, keeping its record (a fixed cost)", () => {
+    const { history, clock, add, create } = store();
+    for (let i = 0; i < 50; i++) add('x');
+    history.expire('s', 3_600_000, undefined, 1000);
+    expect(history.frames).toBe(50);
+    clock.time += 1000;
+    create('t');
+    expect(history.frames).toBe(0);
+    expect(history.size).toBe(2);
+  });
+
+  it('maxSessions: creating one more forgets the session nearest its expiry, never one a connection holds', () => {
+    const { history, clock, create, open } = store({ maxSessions: 2 });
+    create('held');
+    clock.time += 1;
+    create('third');
+    // Full and nothing expiring: both held sessions stay (the layer's own maxSessions bounds them).
+    expect(history.size).toBe(3);
+    history.expire('s', 3_600_000, undefined, 10);
+    history.expire('third', 7_200_000, undefined, 10);
+    create('fourth');
+    expect(open('s', 0)).toBeUndefined();
+    expect(open('third', 0)).toBeDefined();
+    expect(open('held', 0)).toBeDefined();
+  });
+
   it('checks its options at construction, naming the option and the accepted range', () => {
     expect(() => createMemoryHistory({ maxMessages: 0 })).toThrow(
       'createMemoryHistory: maxMessages must be an integer from 1 to 9007199254740991; got 0',

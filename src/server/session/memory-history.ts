@@ -22,6 +22,12 @@ export interface MemoryHistoryOptions {
   /** Frames older than this are dropped. @default 120_000 */
   readonly maxAgeMs?: number | undefined;
   /**
+   * Sessions kept at most, those waiting for a resume included: past it, creating one forgets the
+   * one whose expiry is nearest (never one a connection holds). With the layer's
+   * `sessionRetainMs`, this is what bounds the retained records. @default 100_000
+   */
+  readonly maxSessions?: number | undefined;
+  /**
    * Monotonic milliseconds (only ever go forward), for ages and expiries.
    * @default () => performance.now()
    */
@@ -35,6 +41,8 @@ export interface MemoryHistoryOptions {
 export interface MemoryHistory extends HistoryStore {
   /** Sessions held, expired ones not yet swept included. */
   readonly size: number;
+  /** Frames held in every history (counted when read: for tests and monitoring). */
+  readonly frames: number;
   create(session: string, owner: string | undefined, binding: SessionBinding): void;
   open(
     session: string,
@@ -44,7 +52,7 @@ export interface MemoryHistory extends HistoryStore {
   ): OpenedSession | typeof OTHER_PRINCIPAL | undefined;
   append(session: string, encode: (seq: number) => string): number;
   setAcked(session: string, acked: number): void;
-  expire(session: string, ttlMs: number, owner?: string): void;
+  expire(session: string, ttlMs: number, owner?: string, historyMs?: number): void;
 }
 
 interface Entry {
@@ -63,6 +71,8 @@ interface Record {
   /** The highest `seq` dropped from the history (0: none). */
   trimmed: number;
   expiresAt: number | undefined;
+  /** When its history goes while the record stays (`sessionRetainMs`), if it does. */
+  fadesAt: number | undefined;
   /** The latest claim's token (`undefined`: a caller that passes none). */
   owner: string | undefined;
   /** Who it belongs to and its secret's hash: `open` checks them first. */
@@ -78,23 +88,44 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
     maxMessages: { kind: 'integer', min: 1, max: MAX },
     maxBytes: { kind: 'integer', min: 1, max: MAX },
     maxAgeMs: { kind: 'integer', min: 1, max: MAX, unit: ' (milliseconds)' },
+    maxSessions: { kind: 'integer', min: 1, max: MAX },
     now: { kind: 'function' },
   });
   const maxMessages = options.maxMessages ?? 1000;
   const maxChars = options.maxBytes ?? 1_048_576;
   const maxAgeMs = options.maxAgeMs ?? 120_000;
+  const maxSessions = options.maxSessions ?? 100_000;
   const now = options.now ?? (() => globalThis.performance.now());
   const sessions = new Map<string, Record>();
   // Insertion order is expiry order while every caller uses one TTL: the sweep stops at the first
   // live one. With mixed TTLs a later expiry only waits for the next sweep (reads still check it).
   const expiring = new Map<string, number>();
+  // The same for histories that go before their record (sessionRetainMs): swept so a retained
+  // session costs its record only, not the frames nobody can be replayed any more.
+  const fading = new Map<string, number>();
 
   const drop = (id: string): void => {
     sessions.delete(id);
     expiring.delete(id);
+    fading.delete(id);
+  };
+
+  /** Forgets the history and keeps the numbering: a resume that missed anything is told so. */
+  const fade = (record: Record): void => {
+    record.entries = [];
+    record.head = 0;
+    record.chars = 0;
+    record.trimmed = record.seq;
+    record.fadesAt = undefined;
   };
 
   const sweep = (time: number): void => {
+    for (const [id, deadline] of fading) {
+      if (deadline > time) break;
+      fading.delete(id);
+      const record = sessions.get(id);
+      if (record) fade(record);
+    }
     for (const [id, deadline] of expiring) {
       if (deadline > time) return;
       drop(id);
@@ -138,9 +169,19 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
     get size() {
       return sessions.size;
     },
+    get frames() {
+      let count = 0;
+      for (const record of sessions.values()) count += record.entries.length - record.head;
+      return count;
+    },
     create(id, owner, binding) {
       sweep(now());
       drop(id);
+      // Full: the session nearest its expiry goes (a held one never: it is not expiring).
+      if (sessions.size >= maxSessions) {
+        const nearest = expiring.keys().next();
+        if (!nearest.done) drop(nearest.value);
+      }
       sessions.set(id, {
         binding: { principal: binding.principal, secretHash: binding.secretHash },
         seq: 0,
@@ -150,6 +191,7 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
         chars: 0,
         trimmed: 0,
         expiresAt: undefined,
+        fadesAt: undefined,
         owner,
       });
     },
@@ -163,7 +205,11 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
       record.owner = owner;
       record.expiresAt = undefined;
       expiring.delete(id);
-      trim(record, now());
+      const time = now();
+      if (record.fadesAt !== undefined && record.fadesAt <= time) fade(record);
+      record.fadesAt = undefined;
+      fading.delete(id);
+      trim(record, time);
       const servable = afterSeq >= record.trimmed && afterSeq <= record.seq;
       const replay = servable
         ? record.entries.slice(record.head + (afterSeq - record.trimmed)).map((entry) => entry.text)
@@ -186,7 +232,7 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
       const record = live(id);
       if (record !== undefined && acked > record.acked) record.acked = acked;
     },
-    expire(id, ttlMs, owner) {
+    expire(id, ttlMs, owner, historyMs) {
       const time = now();
       sweep(time);
       const record = live(id);
@@ -196,6 +242,9 @@ export function createMemoryHistory(options: MemoryHistoryOptions = {}): MemoryH
       record.expiresAt = time + ttlMs;
       expiring.delete(id);
       expiring.set(id, record.expiresAt);
+      fading.delete(id);
+      record.fadesAt = historyMs !== undefined && historyMs < ttlMs ? time + historyMs : undefined;
+      if (record.fadesAt !== undefined) fading.set(id, record.fadesAt);
     },
   };
 }

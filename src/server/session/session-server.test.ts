@@ -735,6 +735,66 @@ describe('createSessionServer: connections', () => {
     expect(ended).toEqual([]);
   });
 
+  it('sessionRetainMs: a resume after sessionTtlMs gets the same session and acked (history gone, so a resync), and a kept send it processed is acknowledged, not processed again', async () => {
+    const { join, server, received, ended } = harness({
+      sessionTtlMs: 1000,
+      sessionRetainMs: 3_600_000,
+    });
+    const first = await join();
+    first.socket.receive(frame(1, 'a'));
+    first.socket.receive(frame(2, 'b'));
+    await settle(20);
+    const session = server.get(first.id);
+    await session?.send('news', 1);
+    first.socket.drop();
+    // A day's reload later than the TTL, within the retention: the layer let its object go.
+    await settle(1000 + 60_000);
+    expect(ended).toEqual([session]);
+    const again = await join(first.id, 0);
+    expect(again.socket.welcome?.data).toMatchObject({
+      session: first.id,
+      resumed: false,
+      reason: 'history_gone',
+      seq: 1,
+      acked: 2,
+    });
+    // The client sends its kept sends again under their seqs: 2 was processed, 3 was not.
+    again.socket.receive(frame(2, 'b'));
+    again.socket.receive(frame(3, 'c'));
+    await settle(20);
+    expect(received.map((r) => r.envelope.data)).toEqual(['a', 'b', 'c']);
+    expect(again.socket.frames.at(-1)).toMatchObject({ type: 'sockguard.ack', data: { seq: 3 } });
+    // Nothing missed: a resume that saw every server frame is a plain resume.
+    again.socket.drop();
+    await settle(1000 + 60_000);
+    const third = await join(first.id, 1);
+    expect(third.socket.welcome?.data).toMatchObject({ session: first.id, resumed: true });
+  });
+
+  it('sessionRetainMs: past it the session is unknown; without it (the default) the numbering goes with the TTL', async () => {
+    const retained = harness({ sessionTtlMs: 1000, sessionRetainMs: 5000 });
+    const first = await retained.join();
+    first.socket.drop();
+    await settle(5000);
+    const late = await retained.join(first.id, 0);
+    expect(late.socket.welcome?.data).toMatchObject({ reason: 'unknown_session' });
+    retained.server.close();
+    const plain = harness({ sessionTtlMs: 1000 });
+    const one = await plain.join();
+    one.socket.drop();
+    await settle(1000);
+    const again = await plain.join(one.id, 0);
+    expect(again.socket.welcome?.data).toMatchObject({ reason: 'unknown_session' });
+  });
+
+  it('sessionRetainMs below sessionTtlMs is refused, naming both', () => {
+    expect(() =>
+      createSessionServer({ onMessage: () => {}, sessionTtlMs: 5000, sessionRetainMs: 1000 }),
+    ).toThrow(
+      "createSessionServer: sessionRetainMs (1000) must be at least sessionTtlMs (5000): a session's history never outlives its numbering",
+    );
+  });
+
   it('ends a plain client session when its connection closes', async () => {
     const { connect, received, ended } = harness();
     const socket = connect();

@@ -62,6 +62,7 @@ function checkServerOptions(options: unknown): void {
       history: { kind: 'methods', names: HISTORY_STORE_METHODS },
       ackDelayMs: { kind: 'integer', min: 0, max: 100, unit: ' (milliseconds)' },
       sessionTtlMs: { kind: 'integer', min: 0, max: MAX_TIMER_MS, unit: ' (milliseconds)' },
+      sessionRetainMs: { kind: 'integer', min: 0, max: MAX_RETAIN_MS, unit: ' (milliseconds)' },
       answerPings: { kind: 'boolean' },
       newSessionId: { kind: 'function' },
       maxFrameChars: { kind: 'integer', min: 1, max: MAX },
@@ -77,7 +78,15 @@ function checkServerOptions(options: unknown): void {
     },
     ['onMessage'],
   );
+  const { sessionTtlMs: ttl = 120_000, sessionRetainMs: retain } = options as SessionServerOptions;
+  if (retain !== undefined && retain < ttl)
+    throw new RangeError(
+      `${SCOPE}: sessionRetainMs (${retain}) must be at least sessionTtlMs (${ttl}): a session's history never outlives its numbering`,
+    );
 }
+
+/** A year: how long a session's numbering may be retained. */
+const MAX_RETAIN_MS = 365 * 24 * 3_600_000;
 
 /**
  * Creates the session layer. Every option is checked here: an unknown key or a value out of range
@@ -87,6 +96,7 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
   options: SessionServerOptions<S>,
 ): SessionServer<S> {
   checkServerOptions(options);
+  const ttl = options.sessionTtlMs ?? 120_000;
   const onError = options.onError ?? logError;
   const connections = new Set<Connection<S>>();
   const sessions = new Map<string, HeldSession>();
@@ -125,7 +135,8 @@ export function createSessionServer<S extends SessionSocket = SessionSocket>(
   const context: LayerContext<S> = {
     store: options.history ?? createMemoryHistory(),
     ackDelayMs: options.ackDelayMs ?? 10,
-    sessionTtlMs: options.sessionTtlMs ?? 120_000,
+    sessionTtlMs: ttl,
+    sessionRetainMs: options.sessionRetainMs ?? ttl,
     answerPings: options.answerPings ?? true,
     read: {
       parse: {

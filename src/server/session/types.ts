@@ -116,15 +116,29 @@ export interface SessionServerOptions<S extends SessionSocket = SessionSocket> {
   readonly onError?: ((error: SessionError) => void) | undefined;
   /**
    * A session is forgotten: `sessionTtlMs` after its last connection closed (delivery), when its
-   * connection closed (plain), or when the store no longer knows it.
+   * connection closed (plain), or when the store no longer knows it. With `sessionRetainMs` the
+   * store keeps its numbering longer, and a later resume of the id is a new `Session`.
    */
   readonly onSessionEnd?: ((session: Session) => void) | undefined;
   /** Where sessions, counters and histories live. @default createMemoryHistory() */
   readonly history?: HistoryStore | undefined;
   /** Acks are batched for this long after a frame is processed (the protocol allows 100). @default 10 */
   readonly ackDelayMs?: number | undefined;
-  /** How long a session is kept after its connection closed. @default 120_000 */
+  /**
+   * How long a session is kept, its history included, after its connection closed: a resume
+   * within it replays what the client missed. @default 120_000
+   */
   readonly sessionTtlMs?: number | undefined;
+  /**
+   * How long a session's numbering (its `seq` and `acked`) and its binding outlive its
+   * connection, for clients that keep sends across a reload or a closed tab (a durable outbox):
+   * a resume after `sessionTtlMs` and within this gets the same session with `resumed: false,
+   * reason: 'history_gone'` (the client resyncs) and the right `acked`, so a kept send the server
+   * processed already is acknowledged, not processed again. The history goes after
+   * `sessionTtlMs` all the same: a retained session costs a fixed small record (about 480 bytes
+   * in the memory store, a 250-byte hash in Redis, measured with a UUID id). At least `sessionTtlMs`. @default sessionTtlMs (off)
+   */
+  readonly sessionRetainMs?: number | undefined;
   /** Answer `{"type":"ping"}` with `{"type":"pong"}` in the layer (not passed to `onMessage`). @default true */
   readonly answerPings?: boolean | undefined;
   /** New session ids. @default crypto.randomUUID */
