@@ -615,15 +615,16 @@ const setupFailed: Cell<Extract<Event, { type: 'setup-failed' }>> = (e) => {
 const heartbeatDead: Cell<Extract<Event, { type: 'dead' }>> = (e) => {
   if (!live(e)) return;
   // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`).
-  if (now.online) linkFault('heartbeat_timeout', why('no_pong', e.ms), 'heartbeat timeout');
-  else linkFault('offline', why('offline_probe'), 'heartbeat timeout');
+  const { online } = now;
+  linkFault(
+    online ? 'heartbeat_timeout' : 'offline',
+    online ? why('no_pong', e.ms) : why('offline_probe'),
+    'heartbeat timeout',
+  );
 };
 
 const connectTimeout: Cell = (_e, p) => {
-  const cause =
-    p.name === 'pending'
-      ? why('url_timeout', k.connectTimeoutMs)
-      : why('open_timeout', k.connectTimeoutMs);
+  const cause = why(p.name === 'pending' ? 'url_timeout' : 'open_timeout', k.connectTimeoutMs);
   linkFault('connect_timeout', cause, 'connect timeout');
 };
 
