@@ -312,16 +312,12 @@ export function faultOf(
 const hasLink = (p: Phase): boolean =>
   p.name === 'pending' || p.name === 'opening' || p.name === 'open';
 
-/** Retries wait in the back/forward cache, offline and in a hidden tab. */
-const paused = (): boolean => c.frozen || !now.online || now.hidden;
-
-const isWaiting = (p: Phase): p is Extract<Phase, { name: 'waiting' }> => p.name === 'waiting';
-
 /** Arms (or holds) the planned retry and shows when it is due (null: paused or not planned). */
 function schedule(): void {
   const p = c.phase;
   let at: number | null = null;
-  if (isWaiting(p) && p.due !== null && !paused()) {
+  // Retries wait in the back/forward cache, offline and in a hidden tab.
+  if (p.name === 'waiting' && p.due !== null && !c.frozen && now.online && !now.hidden) {
     const ms = clampDelay(p.due - now.mono);
     arm('retry', ms);
     at = now.wall + ms;
