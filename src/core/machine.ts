@@ -636,8 +636,6 @@ const suspend: Cell = () => {
   patch({ suspended: true });
 };
 
-/** Browser events while a retry waits: re-arm, paused or not. */
-const reschedule: Cell = () => schedule();
 const probe: Cell = () => act({ type: 'probe' });
 
 const freeze: Cell = (_e, p) => {
@@ -774,9 +772,10 @@ export const TABLE: { readonly [P in PhaseName]: Row<PhaseOf<P>> } = {
       if (p.due === null) onDelay(e.ms, p);
     },
     online: retryNow,
-    offline: reschedule,
-    hidden: reschedule,
-    visible: reschedule,
+    // Browser events while a retry waits: re-arm, paused or not.
+    offline: schedule,
+    hidden: schedule,
+    visible: schedule,
     frozen: freeze,
     restored: thaw,
   },
