@@ -53,7 +53,7 @@ export const DEFAULT_BACKOFF = {
   floorMs: 250,
   capMs: 30_000,
   jitter: 'full',
-  maxAttempts: Number.POSITIVE_INFINITY,
+  maxAttempts: Infinity,
   throttleFloorMs: 5000,
 } as const satisfies Required<BackoffPolicy>;
 

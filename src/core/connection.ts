@@ -76,21 +76,21 @@ export function openConnection(
       wasClean: event.wasClean === true,
     });
   };
-  // An `error` event is always followed by `close`, which carries what can be known. This listener
-  // stays after `abandon`: the `ws` package throws an `error` event nobody listens to (and emits one
-  // when a connecting socket is closed), which would crash a Node process.
-  const onError = () => {};
+  const listeners = [
+    ['open', onOpen],
+    ['message', onMessage],
+    ['close', onClose],
+  ] as const;
   const detach = () => {
     if (!live) return;
     live = false;
-    ws.removeEventListener('open', onOpen);
-    ws.removeEventListener('message', onMessage);
-    ws.removeEventListener('close', onClose);
+    for (const [type, listener] of listeners) ws.removeEventListener(type, listener);
   };
-  ws.addEventListener('open', onOpen);
-  ws.addEventListener('message', onMessage);
-  ws.addEventListener('close', onClose);
-  ws.addEventListener('error', onError);
+  for (const [type, listener] of listeners) ws.addEventListener(type, listener);
+  // An `error` event is always followed by `close`, which carries what can be known. This listener
+  // stays after `abandon`: the `ws` package throws an `error` event nobody listens to (and emits one
+  // when a connecting socket is closed), which would crash a Node process.
+  ws.addEventListener('error', () => {});
 
   return {
     send(text, frame) {

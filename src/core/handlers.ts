@@ -8,7 +8,7 @@
  * mid-dispatch is not called. Lists are copied on subscribe, never per message.
  */
 import type { Envelope } from '../protocol/envelope.js';
-import { why } from '../protocol/why.js';
+import { refusal } from '../protocol/why.js';
 import type { MessageHandler } from './types.js';
 
 export interface Handlers {
@@ -40,10 +40,10 @@ export function createHandlers(failed: (error: unknown, envelope: Envelope) => v
   return {
     on(type, handler) {
       if (typeof type !== 'string' || type === '') {
-        throw new TypeError(`sockguard: ${why('on_type')}`);
+        throw refusal('on_type');
       }
       if (typeof handler !== 'function') {
-        throw new TypeError(`sockguard: ${why('on_handler', type)}`);
+        throw refusal('on_handler', type);
       }
       // The same function twice is two subscriptions, each with its own unsubscribe.
       const subscription: Subscription = { handler, active: true };

@@ -312,16 +312,12 @@ export function faultOf(
 const hasLink = (p: Phase): boolean =>
   p.name === 'pending' || p.name === 'opening' || p.name === 'open';
 
-/** Retries wait in the back/forward cache, offline and in a hidden tab. */
-const paused = (): boolean => c.frozen || !now.online || now.hidden;
-
-const isWaiting = (p: Phase): p is Extract<Phase, { name: 'waiting' }> => p.name === 'waiting';
-
 /** Arms (or holds) the planned retry and shows when it is due (null: paused or not planned). */
 function schedule(): void {
   const p = c.phase;
   let at: number | null = null;
-  if (isWaiting(p) && p.due !== null && !paused()) {
+  // Retries wait in the back/forward cache, offline and in a hidden tab.
+  if (p.name === 'waiting' && p.due !== null && !c.frozen && now.online && !now.hidden) {
     const ms = clampDelay(p.due - now.mono);
     arm('retry', ms);
     at = now.wall + ms;
@@ -615,15 +611,16 @@ const setupFailed: Cell<Extract<Event, { type: 'setup-failed' }>> = (e) => {
 const heartbeatDead: Cell<Extract<Event, { type: 'dead' }>> = (e) => {
   if (!live(e)) return;
   // Offline, the probe was bound to go unanswered: say offline (retries wait for `online`).
-  if (now.online) linkFault('heartbeat_timeout', why('no_pong', e.ms), 'heartbeat timeout');
-  else linkFault('offline', why('offline_probe'), 'heartbeat timeout');
+  const { online } = now;
+  linkFault(
+    online ? 'heartbeat_timeout' : 'offline',
+    online ? why('no_pong', e.ms) : why('offline_probe'),
+    'heartbeat timeout',
+  );
 };
 
 const connectTimeout: Cell = (_e, p) => {
-  const cause =
-    p.name === 'pending'
-      ? why('url_timeout', k.connectTimeoutMs)
-      : why('open_timeout', k.connectTimeoutMs);
+  const cause = why(p.name === 'pending' ? 'url_timeout' : 'open_timeout', k.connectTimeoutMs);
   linkFault('connect_timeout', cause, 'connect timeout');
 };
 
@@ -639,8 +636,6 @@ const suspend: Cell = () => {
   patch({ suspended: true });
 };
 
-/** Browser events while a retry waits: re-arm, paused or not. */
-const reschedule: Cell = () => schedule();
 const probe: Cell = () => act({ type: 'probe' });
 
 const freeze: Cell = (_e, p) => {
@@ -777,9 +772,10 @@ export const TABLE: { readonly [P in PhaseName]: Row<PhaseOf<P>> } = {
       if (p.due === null) onDelay(e.ms, p);
     },
     online: retryNow,
-    offline: reschedule,
-    hidden: reschedule,
-    visible: reschedule,
+    // Browser events while a retry waits: re-arm, paused or not.
+    offline: schedule,
+    hidden: schedule,
+    visible: schedule,
     frozen: freeze,
     restored: thaw,
   },

@@ -11,7 +11,7 @@ import type { Fault } from '../protocol/fault.js';
 import type { FaultInput } from '../protocol/fault-input.js';
 import { redactUrl, secretsOfUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
-import { why } from '../protocol/why.js';
+import { refusal, why } from '../protocol/why.js';
 import { backoffDelay, resolveBackoff } from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
@@ -69,8 +69,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const n = resolveNumbers(options);
   // Tab sharing wraps the socket from outside: the core only hands it its own factory.
   const { tabs } = options;
-  if (tabs !== undefined && typeof tabs?.wrap !== 'function')
-    throw new TypeError(`sockguard: ${why('not_tabs')}`);
+  if (tabs !== undefined && typeof tabs?.wrap !== 'function') throw refusal('not_tabs');
   const shared = tabs?.wrap(options, (o) => createSocket(o as SocketOptions));
   if (shared) return shared as unknown as Socket<SocketMessages<S>>;
   const clock = options.clock ?? systemClock;
@@ -88,7 +87,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   );
   for (const name of ['delivery', 'schemas'] as const)
     if (options[name] !== undefined && typeof options[name]?.create !== 'function')
-      throw new TypeError(`sockguard: ${why(`not_${name}`)}`);
+      throw refusal(`not_${name}`);
   const exts: Extension[] = [];
   /**
    * Exact strings the socket knows are credentials: the current attempt's URL tokens, and what
@@ -381,8 +380,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
 
   /** `send` for the app and the extensions: check, number (extensions), serialize once, send. */
   const send: Host['send'] = (type, data, meta) => {
-    if (typeof type !== 'string' || type === '')
-      throw new TypeError(`sockguard: ${why('send_type')}`);
+    if (typeof type !== 'string' || type === '') throw refusal('send_type');
     const m: Record<string, unknown> = { ...meta };
     const { status, suspended } = state.snapshot;
     const stopped = status === 'closed' || status === 'failed';
@@ -417,7 +415,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           : { type, data, meta: m },
       );
     } catch (error) {
-      throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
+      throw refusal('not_json', type, String(error));
     }
     if (rejected) return { result: { status: 'rejected', fault: rejected } };
     const frame: Frame = {

@@ -25,7 +25,7 @@ export function createTimers(clock: Clock): NamedTimers {
   return {
     set(name, ms, fn) {
       clear(name);
-      if (ms === Number.POSITIVE_INFINITY) return;
+      if (ms === Infinity) return;
       const handle = clock.setTimeout(() => {
         timers.delete(name);
         fn();

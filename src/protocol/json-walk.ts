@@ -24,7 +24,7 @@ export function countOpeners(raw: string, cap: number): number {
   let count = 0;
   for (const opener of OPENERS) {
     for (let at = raw.indexOf(opener); at !== -1; at = raw.indexOf(opener, at + 1)) {
-      if (++count > cap) return Number.POSITIVE_INFINITY;
+      if (++count > cap) return Infinity;
     }
   }
   return count;

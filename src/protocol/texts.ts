@@ -27,14 +27,17 @@ export function defaultText(
   requested: boolean,
 ): string {
   if (requested) return 'Connection closed.';
-  let setup: string | undefined;
+  const text =
+    code === 'offline'
+      ? 'You are offline.'
+      : source === 'envelope' && action === 'none'
+        ? 'The request failed.'
+        : BY_ACTION[action];
+  // Development only: production bundles drop this and its texts.
   try {
-    if (process.env.NODE_ENV !== 'production') setup = setupText(code);
+    if (process.env.NODE_ENV !== 'production') return setupText(code) ?? text;
   } catch {
-    setup = setupText(code);
+    return setupText(code) ?? text; // no `process`: development
   }
-  if (setup !== undefined) return setup;
-  if (code === 'offline') return 'You are offline.';
-  if (source === 'envelope' && action === 'none') return 'The request failed.';
-  return BY_ACTION[action];
+  return text;
 }

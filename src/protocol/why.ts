@@ -19,3 +19,7 @@ export function why(code: string, ...args: ReadonlyArray<string | number>): stri
   }
   return args.length > 0 ? `${code} ${args.join(' ')}` : code;
 }
+
+/** The error a refused call throws: `sockguard: ` and the cause of `code` with its figures. */
+export const refusal = (code: string, ...args: ReadonlyArray<string | number>): TypeError =>
+  new TypeError(`sockguard: ${why(code, ...args)}`);

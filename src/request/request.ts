@@ -30,12 +30,8 @@ interface Pending {
   readonly settle: (outcome: Envelope | Fault) => void;
 }
 
-/** The pending requests of one socket, and the extension that settles them. */
-interface Books {
-  readonly pending: Map<string, Pending>;
-}
-
-const books = new WeakMap<Host, Books>();
+/** The pending requests of each socket (by its host), settled by the extension that keeps them. */
+const books = new WeakMap<Host, Map<string, Pending>>();
 
 /**
  * @internal A socket that asks in its own way (a follower tab hands requests to the leader's
@@ -45,8 +41,8 @@ export const OWN_REQUEST: unique symbol = Symbol.for('sockguard.request');
 
 type OwnRequest = (type: string, data: unknown, options?: RequestOptions) => Promise<Envelope>;
 
-function booksOf(host: Host): Books {
-  let found = books.get(host);
+function booksOf(host: Host): Map<string, Pending> {
+  const found = books.get(host);
   if (found !== undefined) return found;
   const pending = new Map<string, Pending>();
   const settle = (id: string, outcome: Envelope | Fault) => pending.get(id)?.settle(outcome);
@@ -96,10 +92,9 @@ function booksOf(host: Host): Books {
       if (fault.requestId !== undefined) settle(fault.requestId, fault);
     },
   };
-  found = { pending };
-  books.set(host, found);
+  books.set(host, pending);
   host.use(extension);
-  return found;
+  return pending;
 }
 
 /**
@@ -143,7 +138,7 @@ export function request(
   } catch (error) {
     return Promise.reject(error);
   }
-  const { pending } = booksOf(host);
+  const pending = booksOf(host);
   const id = host.id();
   const { signal, reply, retryOnReconnect = false } = options;
   const timeoutMs = options.timeoutMs ?? host.options.requestTimeoutMs ?? 10_000;
@@ -159,7 +154,7 @@ export function request(
     };
     // `Infinity` arms no timer: the request waits for its reply, an abort, a drop or a close.
     const timer =
-      timeoutMs === Number.POSITIVE_INFINITY
+      timeoutMs === Infinity
         ? undefined
         : host.clock.setTimeout(() => {
             cancel();
