@@ -39,9 +39,10 @@ export async function checkSharedTabs({ appUrl, control, step }) {
       const texts = await Promise.all(
         pages
           .filter((page) => !page.isClosed())
+          // <main>: the app, without the text of the inline scripts around it (Next.js has long ones).
           .map((page) =>
             page
-              .locator('body')
+              .locator('main')
               .textContent()
               .catch(() => '(unreadable)'),
           ),
