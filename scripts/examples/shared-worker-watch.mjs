@@ -1,8 +1,10 @@
 // Playwright sees pages, dedicated workers and service workers, but not SharedWorkers: this watches
 // them over the Chrome DevTools Protocol of the whole browser. Each SharedWorker of the app's origin
-// is recorded (its script URL and name, and whether it is still alive), and its console errors and
-// uncaught exceptions become problems, as a page's do. Chromium replays a worker's earlier console
-// messages and exceptions when Runtime is enabled, so attaching just after it starts misses none.
+// is recorded (its script URL and name, and whether it is still alive), and its console errors,
+// uncaught exceptions and the browser's errors about it (Log: a failed import, a refused
+// connection) become problems, as a page's do. Chromium replays a worker's earlier console
+// messages, exceptions and log entries when Runtime and Log are enabled, so attaching just after
+// it starts misses none.
 
 /**
  * Starts watching the SharedWorkers of `origin` in `browser` (a Playwright Browser of Chromium).
@@ -35,10 +37,15 @@ export async function watchSharedWorkers(browser, origin) {
         flatten: false,
       });
       bySession.set(sessionId, worker);
-      await cdp.send('Target.sendMessageToTarget', {
-        sessionId,
-        message: JSON.stringify({ id: 1, method: 'Runtime.enable' }),
-      });
+      for (const [id, method] of [
+        [1, 'Runtime.enable'],
+        [2, 'Log.enable'],
+      ]) {
+        await cdp.send('Target.sendMessageToTarget', {
+          sessionId,
+          message: JSON.stringify({ id, method }),
+        });
+      }
     } catch (error) {
       // A worker that ended before it could be attached to is still counted.
       if (worker.alive) problems.push(`could not watch SharedWorker ${info.url}: ${error.message}`);
@@ -59,6 +66,11 @@ export async function watchSharedWorkers(browser, origin) {
       consoleLines.push(`${where}: ${params.type}: ${text(params.args)}`);
       if (params.type === 'error' || params.type === 'assert')
         problems.push(`${where}: console ${params.type}: ${text(params.args)}`);
+    } else if (method === 'Log.entryAdded') {
+      // What the browser says about the worker: a failed import, a refused connection.
+      const { level, text: said, url } = params.entry;
+      consoleLines.push(`${where}: ${level}: ${said}`);
+      if (level === 'error') problems.push(`${where}: ${said}${url ? ` (${url})` : ''}`);
     } else if (method === 'Runtime.exceptionThrown') {
       const details = params.exceptionDetails;
       problems.push(

@@ -1,11 +1,11 @@
 // examples/vite: typecheck, build, the size sockguard adds, then in Chromium the chat (index.html)
 // and one connection for two tabs (tabs.html, its socket in a SharedWorker).
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkChatApp } from './browser.mjs';
 import { jsBytes } from './gzip-size.mjs';
-import { runCommand } from './proc.mjs';
+import { freePort, runCommand, startProcess, waitForHttp } from './proc.mjs';
 import { checkSharedTabs } from './shared-tabs.mjs';
 import { serveStatic } from './static-server.mjs';
 import { copyExample, installTarball, startTestServer } from './workspace.mjs';
@@ -64,5 +64,25 @@ export async function run({ examplesDir, root, tarball, step }) {
     await site.close();
     await server.stop();
   }
-  return `${size}; tabs.html: two pages, one connection`;
+
+  // The dev server serves the worker as an ES module with its own imports, and optimizes
+  // dependencies on first use: a path `vite build` never takes. A cold cache, as a fresh clone has.
+  step('vite: the dev server (cold dependency cache), tabs.html in two pages');
+  rmSync(path.join(dir, 'node_modules/.vite'), { recursive: true, force: true });
+  const port = await freePort();
+  const dev = startProcess(
+    'vite dev',
+    'npx',
+    ['vite', '--host', '127.0.0.1', '--port', `${port}`, '--strictPort'],
+    { cwd: dir },
+  );
+  ({ server, control, ws } = await startTestServer(dir));
+  try {
+    const devUrl = `http://127.0.0.1:${port}/tabs.html`;
+    await waitForHttp(devUrl, 60_000);
+    await checkSharedTabs({ appUrl: `${devUrl}?ws=${encodeURIComponent(ws)}`, control, step });
+  } finally {
+    await Promise.all([dev.stop(), server.stop()]);
+  }
+  return `${size}; tabs.html: two pages, one connection (built, and on the dev server)`;
 }
