@@ -1,6 +1,7 @@
 // examples/next: next build (Turbopack; typechecks too), next start on a free port, then in
 // Chromium the chat (`/`) and one connection for two tabs (`/tabs`, its socket in a SharedWorker);
-// then `next build --webpack` and the two tabs again, since the README promises both bundlers.
+// then `next build --webpack` and the two tabs again, since the README promises both bundlers,
+// and the two tabs once more on `next dev`.
 import { checkChatApp } from './browser.mjs';
 import { freePort, runCommand, startProcess, waitForHttp } from './proc.mjs';
 import { checkSharedTabs } from './shared-tabs.mjs';
@@ -16,20 +17,21 @@ export async function run({ examplesDir, root, tarball, step }) {
   const port = await freePort();
   const appUrl = `http://127.0.0.1:${port}/`;
   /**
-   * Runs `check` against `next start` of the current build and a fresh test server (so its
-   * counts are this check's alone). The layouts read CHAT_WS_URL per request: one build serves
-   * any server.
+   * Runs `check` against `next start` of the current build (or `next dev`) and a fresh test
+   * server (so its counts are this check's alone). The layouts read CHAT_WS_URL per request: one
+   * build serves any server.
    */
-  const served = async (check) => {
+  const served = async (check, command = 'start') => {
     const { server, control, ws } = await startTestServer(dir);
     const next = startProcess(
-      'next start',
+      `next ${command}`,
       'npx',
-      ['next', 'start', '-H', '127.0.0.1', '-p', `${port}`],
+      ['next', command, '-H', '127.0.0.1', '-p', `${port}`],
       { cwd: dir, env: { ...env, CHAT_WS_URL: ws } },
     );
     try {
-      await waitForHttp(appUrl, 60_000);
+      // The dev server compiles a page on its first request: ask for /tabs before the browser.
+      await waitForHttp(command === 'dev' ? `${appUrl}tabs` : appUrl, 120_000);
       await check(control);
     } finally {
       await Promise.all([next.stop(), server.stop()]);
@@ -51,5 +53,8 @@ export async function run({ examplesDir, root, tarball, step }) {
   step('next: /tabs, one connection for all tabs (webpack)');
   await served((control) => checkSharedTabs({ appUrl: `${appUrl}tabs`, control, step }));
 
-  return '/tabs: two pages, one connection, built by Turbopack and by webpack';
+  step('next: next dev (Turbopack), /tabs in two pages');
+  await served((control) => checkSharedTabs({ appUrl: `${appUrl}tabs`, control, step }), 'dev');
+
+  return '/tabs: two pages, one connection, built by Turbopack and by webpack, and in next dev';
 }
