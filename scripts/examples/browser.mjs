@@ -7,7 +7,7 @@ import { StepError } from './proc.mjs';
 let browser = null;
 
 /** One Chromium for the whole run, launched on first use. */
-async function getBrowser() {
+export async function getBrowser() {
   if (!hasChromium()) throw new StepError(`no Chromium at ${chromiumPath}. ${installHint}`);
   browser ??= await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   return browser;
@@ -19,7 +19,38 @@ export async function closeBrowser() {
 }
 
 // A tab shares 2 cores with the servers and the build: generous, but bounded.
-const TIMEOUT_MS = 15_000;
+export const TIMEOUT_MS = 15_000;
+
+/**
+ * Records what a page says into `consoleLines` (every console line) and `problems` (its console
+ * errors, hydration warnings, uncaught errors, HTTP responses of 400 and over); new arrays unless
+ * given, so several pages can share them. `label` prefixes each line. Returns the two arrays.
+ */
+export function watchPage(page, { label = '', consoleLines = [], problems = [] } = {}) {
+  const prefix = label ? `${label}: ` : '';
+  page.on('console', (message) => {
+    const line = `${message.type()}: ${message.text()}`;
+    consoleLines.push(`${prefix}${line}`);
+    const where = message.location().url;
+    if (message.type() === 'error')
+      problems.push(`${prefix}console error: ${message.text()} (at ${where})`);
+    else if (/hydrat/i.test(message.text()))
+      problems.push(`${prefix}hydration warning: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => {
+    // Production React reports a hydration mismatch only by its error number.
+    const hydration = /Minified React error #(418|423|425)\b/.test(error.message);
+    problems.push(
+      `${prefix}page error${hydration ? ' (a hydration mismatch)' : ''}: ${error.message}`,
+    );
+  });
+  // The console says "Failed to load resource" without the address: name it.
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      problems.push(`${prefix}HTTP ${response.status()} for ${response.url()}`);
+  });
+  return { consoleLines, problems };
+}
 
 /**
  * Drives one page through the scenario. `control` is the test server's HTTP base URL; `loginUrl`
@@ -30,24 +61,7 @@ export async function checkChatApp({ appUrl, control, loginUrl, step }) {
   const context = await (await getBrowser()).newContext();
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
-  const consoleLines = [];
-  const problems = [];
-  page.on('console', (message) => {
-    const line = `${message.type()}: ${message.text()}`;
-    consoleLines.push(line);
-    const where = message.location().url;
-    if (message.type() === 'error') problems.push(`console error: ${message.text()} (at ${where})`);
-    else if (/hydrat/i.test(message.text())) problems.push(`hydration warning: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => {
-    // Production React reports a hydration mismatch only by its error number.
-    const hydration = /Minified React error #(418|423|425)\b/.test(error.message);
-    problems.push(`page error${hydration ? ' (a hydration mismatch)' : ''}: ${error.message}`);
-  });
-  // The console says "Failed to load resource" without the address: name it.
-  page.on('response', (response) => {
-    if (response.status() >= 400) problems.push(`HTTP ${response.status()} for ${response.url()}`);
-  });
+  const { consoleLines, problems } = watchPage(page);
 
   const expect = async (what, wait) => {
     try {

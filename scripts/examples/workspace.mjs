@@ -4,7 +4,14 @@ import path from 'node:path';
 import { runCommand, StepError, startProcess } from './proc.mjs';
 
 /** What never comes along from the repo's copy of an example (if someone ran it in place). */
-const SKIP = new Set(['node_modules', 'package-lock.json', 'dist', 'dist-stub', '.next']);
+const SKIP = new Set([
+  'node_modules',
+  'package-lock.json',
+  'dist',
+  'dist-size',
+  'dist-stub',
+  '.next',
+]);
 
 /**
  * Copies `examples/<name>` (and the shared test server, when asked) to `<root>/<name>`. The

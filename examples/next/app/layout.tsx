@@ -1,25 +1,13 @@
 import type { Metadata } from 'next';
-import { connection } from 'next/server';
 import type { ReactNode } from 'react';
-import { SocketProvider } from 'sockguard/react';
 
 export const metadata: Metadata = { title: 'sockguard + Next.js' };
 
-/**
- * A server component. `SocketProvider` is a client component (its module starts with
- * 'use client'), so it can sit here as long as its props are plain data: a string URL, numbers.
- */
-export default async function RootLayout({ children }: { children: ReactNode }) {
-  // Read the URL per request (not baked in at build time), so one build runs against any server.
-  await connection();
-  const url = process.env.CHAT_WS_URL ?? 'ws://127.0.0.1:8787';
+/** The root layout: each route group holds its own socket provider. */
+export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <SocketProvider options={{ url, connectTimeoutMs: 5000, lostAfterMs: 2000 }}>
-          {children}
-        </SocketProvider>
-      </body>
+      <body>{children}</body>
     </html>
   );
 }

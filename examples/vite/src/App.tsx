@@ -14,7 +14,7 @@ export function App() {
 }
 
 function Chat() {
-  const { status } = useSocket();
+  const { status, send } = useSocket();
   const [lines, setLines] = useState<readonly { id: number; text: string }[]>([]);
   useSocketMessage('chat', ({ data }) => {
     if (!isChat(data)) return;
@@ -34,6 +34,18 @@ function Chat() {
           <li key={line.id}>{line.text}</li>
         ))}
       </ul>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const input = event.currentTarget.elements.namedItem('text');
+          if (!(input instanceof HTMLInputElement) || input.value === '') return;
+          send('chat', { user: 'me', text: input.value });
+          input.value = '';
+        }}
+      >
+        <input name="text" aria-label="Message" autoComplete="off" />
+        <button type="submit">Send</button>
+      </form>
       <Toasts />
     </main>
   );

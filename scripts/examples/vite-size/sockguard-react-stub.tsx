@@ -6,8 +6,11 @@ export function SocketProvider(props: { readonly children?: ReactNode }): ReactN
   return props.children;
 }
 
-export function useSocket(): { readonly status: string } {
-  return { status: 'idle' };
+export function useSocket(): {
+  readonly status: string;
+  readonly send: (type: string, data: unknown) => void;
+} {
+  return { status: 'idle', send: () => {} };
 }
 
 export function useSocketMessage(_type: string, _handler: (envelope: { data: unknown }) => void) {}

@@ -15,12 +15,15 @@ function isChat(data: unknown): data is { user: string; text: string } {
   return typeof user === 'string' && typeof text === 'string';
 }
 
-/** A client component: the hooks use the socket of the provider in the root layout. */
-export default function ChatPage() {
+/**
+ * The chat, a client component: the hooks use the socket of the provider of the layout above it
+ * (one per tab in `(chat)/layout.tsx`, one for all tabs in `tabs/layout.tsx`).
+ */
+export function Chat() {
   const router = useRouter();
   useAuthRedirect(() => router.replace('/login'));
   // Rendered on the server as `idle`; the socket connects after hydration.
-  const { status } = useSocket();
+  const { status, send } = useSocket();
   const [lines, setLines] = useState<readonly Line[]>([]);
   useSocketMessage('chat', ({ data }) => {
     if (!isChat(data)) return;
@@ -40,6 +43,18 @@ export default function ChatPage() {
           <li key={line.id}>{line.text}</li>
         ))}
       </ul>
+      <form
+        onSubmit={(event) => {
+          event.preventDefault();
+          const input = event.currentTarget.elements.namedItem('text');
+          if (!(input instanceof HTMLInputElement) || input.value === '') return;
+          send('chat', { user: 'me', text: input.value });
+          input.value = '';
+        }}
+      >
+        <input name="text" aria-label="Message" autoComplete="off" />
+        <button type="submit">Send</button>
+      </form>
       <Toasts />
     </main>
   );
