@@ -43,6 +43,8 @@ export interface Asker {
    * pending there (not after it ended, nor to a later request of the same id after a rejoin).
    */
   readonly request?: TabRequest;
+  /** A send's frame, once the socket made it (with delivery, kept until its receipt settles). */
+  frame?: Frame;
 }
 
 /** The socket of one key and the tabs on it. */
@@ -51,8 +53,13 @@ export interface Shared {
   readonly options: WireOptions;
   socket: Socket;
   readonly tabs: Set<Tab>;
-  /** Unwritten sends of tabs, by the frame the socket queued. */
+  /** Unwritten sends of tabs, by the frame the socket queued (without delivery). */
   readonly frames: Map<Frame, Asker>;
+  /**
+   * With delivery: tabs' sends not settled yet, by the frame delivery keeps (at most its
+   * `maxUnacked`; each leaves when its receipt settles, whether or not its tab is still there).
+   */
+  readonly kept: Map<Frame, Asker>;
   /** The socket's request ids of tabs' requests (the recent ones: late faults still find them). */
   readonly owners: Map<string, Asker>;
   readonly environment: SharedEnvironment;

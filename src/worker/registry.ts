@@ -86,7 +86,9 @@ export function createRegistry(parts: SharedParts): Registry {
     if (shared === null) return;
     tab.shared = null;
     shared.tabs.delete(tab);
-    // Its requests end; its sends, handed over already, still go (as a page's last sends would).
+    // Its requests end; its sends, handed over already, still go (as a page's last sends would;
+    // with delivery, kept until acknowledged: their receipts reach the tab only if it joins again
+    // on this port, routed by its ids in work.ts).
     for (const { controller } of tab.requests.values()) controller.abort();
     tab.requests.clear();
     tab.sends.clear();

@@ -4,12 +4,12 @@
  * only (routing.ts says how they are known).
  */
 
-import type { Socket } from '../core/types.js';
+import type { Delivered, Socket } from '../core/types.js';
 import type { Fault } from '../protocol/fault.js';
 import { isFaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
 import { request } from '../request/request.js';
-import type { HubContext, Shared, Tab } from './hub-context.js';
+import type { Asker, HubContext, Shared, Tab } from './hub-context.js';
 import type { Routing } from './routing.js';
 import type { TabMessage } from './wire.js';
 
@@ -46,7 +46,7 @@ function onSend(
   m: Extract<TabMessage, { t: 'send' }>,
 ) {
   const { send } = ctx;
-  const asker = { tab, id: m.id };
+  const asker: Asker = { tab, id: m.id };
   tab.sends.add(m.id);
   let result: ReturnType<Socket['send']>;
   let stored = false;
@@ -69,7 +69,27 @@ function onSend(
     send(tab, { v: 1, t: 'fault', fault: f, context: {} });
     return send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
   }
-  if (result.status !== 'rejected') return;
+  if (result.status !== 'rejected') {
+    // With delivery the send ends with its receipt, told to its tab only (by the asker, never by
+    // timing). A tab that left gets nothing; one that was dropped and said hello again on the
+    // same port still does (it kept the send). The entry goes either way: nothing is kept for a
+    // tab that left but delivery's own books (bounded by `maxUnacked`).
+    const end = (how: { delivered: Delivered } | { fault: Fault }) => {
+      if (asker.frame) shared.kept.delete(asker.frame);
+      tab.sends.delete(m.id);
+      if (tab.shared === shared) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
+    };
+    result.delivered?.then(
+      (delivered) => end({ delivered }),
+      (error: unknown) =>
+        end({
+          fault: isFaultError(error)
+            ? error.fault
+            : ctx.fault('connection_closed', why('worker_threw', 'send', String(error))),
+        }),
+    );
+    return;
+  }
   tab.sends.delete(m.id);
   const f = result.fault;
   // Not reported by the socket (it is stopped): the tab answered `queued`, so its store hears.

@@ -23,7 +23,7 @@ function layerOf(file: string): string | undefined {
 /**
  * What each layer may import. `protocol` is pure; `core` knows no feature and no framework;
  * features build on core (tab sharing still reaches into delivery and request/response: it is
- * rebuilt on a SharedWorker next, in src/worker, which knows no delivery yet); the React layer is on top; the server and the testing kit
+ * rebuilt on a SharedWorker next, in src/worker); the React layer is on top; the server and the testing kit
  * speak the protocol only.
  */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
@@ -34,8 +34,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   delivery: ['protocol', 'core', 'delivery'],
   tabs: ['protocol', 'core', 'delivery', 'request', 'tabs'],
   // The SharedWorker sharing (issue 21): the hub runs requests on its socket with `request()`,
-  // and a tab answers `request(socket, ...)` through the request module's OWN_REQUEST key.
-  worker: ['protocol', 'core', 'request', 'worker'],
+  // and a tab answers `request(socket, ...)` through the request module's OWN_REQUEST key; the
+  // hub makes its socket's `delivery()` from the settings a tab sends.
+  worker: ['protocol', 'core', 'delivery', 'request', 'worker'],
   react: ['protocol', 'core', 'delivery', 'react'],
   server: ['protocol', 'server'],
   // The testing kit plays a server: it builds error envelopes and close reasons with the
