@@ -125,10 +125,10 @@ let connected = 0;
 
 /**
  * A piece of work handed to the worker; `end` settles a request's promise or a delivery send's
- * receipt; `say` is a delivery send's message, handed to a new worker again.
+ * receipt; `say` is a send's message (with delivery, handed to a new worker again).
  */
 interface Pending extends Work {
-  readonly end?: (outcome: Envelope | Fault | Delivered) => void;
+  readonly end?: ((outcome: Envelope | Fault | Delivered) => void) | undefined;
   readonly say?: Say;
 }
 
@@ -274,6 +274,10 @@ export function connectTab(
         );
   };
 
+  /** Pending work fails saying it may have arrived (with `keep`, sends are kept). */
+  const lostWork = (keep: boolean) =>
+    settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed', keep);
+
   // ---- the worker -----------------------------------------------------------------------------
 
   const attach = (p: PortLike) => {
@@ -296,12 +300,15 @@ export function connectTab(
       fail('callback_error', why('callback_threw', why('port_factory'), describeError(error)));
     }
     if (!next || !port) return hello();
+    // What was handed to the old port since the loss (a backoff wait) is lost with it.
+    lostWork(!!maxUnacked);
     say({ t: 'bye' });
     port.removeEventListener('message', onMessage);
     port.close();
     port = next;
     attach(next);
     hello();
+    // Only delivery's are still here (the others failed just above).
     for (const entry of sends.values()) if (entry.say) say(entry.say);
   };
 
@@ -314,11 +321,7 @@ export function connectTab(
     // Also when still silent after a new port: what was handed to that one is no less lost (and
     // its outcome would come on a port this tab no longer hears). With delivery, sends are kept:
     // a new worker gets them again (a factory), or this one still has them (it dropped the tab).
-    settleAll(
-      clientFault('connection_closed', why('worker_lost_work')),
-      'failed',
-      !!maxUnacked && (!silent || !!makePort),
-    );
+    lostWork(!!maxUnacked && (!silent || !!makePort));
     // The backoff (top of the file). The socket's `maxAttempts` is for the server: this tab keeps
     // trying, at the cap.
     const wait =
@@ -564,7 +567,7 @@ export function connectTab(
         : undefined;
       // An app that never looks at the receipt must not get an unhandled rejection.
       delivered?.catch(() => {});
-      sends.set(id, { kind: 'send', data, ...(end && { end, say: message }) });
+      sends.set(id, { kind: 'send', data, end, say: message });
       say(message);
       return delivered ? { status: 'queued', delivered } : { status: 'queued' };
     },
