@@ -17,6 +17,11 @@ export interface Tab {
   readonly port: PortLike;
   readonly listener: (event: { readonly data: unknown }) => void;
   shared: Shared | null;
+  /**
+   * The hub stopped counting it (not heard in time), it did not say goodbye: the page is hung or
+   * gone, or will say hello again. Until then it is still told its sends' receipts (see {@link hears}).
+   */
+  dropped: boolean;
   /** Monotonic ms of the last message heard. */
   heard: number;
   visible: boolean;
@@ -80,6 +85,14 @@ export interface HubContext {
   /** Tells every tab of a socket. */
   everyone(shared: Shared, message: WorkerMessage): void;
 }
+
+/**
+ * Whether `tab` is told the outcome of its work on `shared`: while it is on it, and after the hub
+ * dropped it while it joins no other (a hung page keeps its delivery sends and hears their receipts
+ * when it wakes, before or after its hello). A tab that said goodbye is told nothing.
+ */
+export const hears = (tab: Tab, shared: Shared): boolean =>
+  tab.shared === shared || (tab.shared === null && tab.dropped);
 
 /** The context of a hub on `clock` with `n`. */
 export function hubContext(

@@ -20,7 +20,7 @@ import { endedBy, type Frame, type Host } from '../core/extension.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { why } from '../protocol/why.js';
-import type { Asker, HubContext, Shared } from './hub-context.js';
+import { type Asker, type HubContext, hears, type Shared } from './hub-context.js';
 
 /** Finished requests remembered per socket, for a late fault that names one. */
 const MAX_OWNERS = 1024;
@@ -63,7 +63,15 @@ export function createRouting(ctx: HubContext): Routing {
    * Faults the hub made for one piece of a tab's work (a queued send the socket failed), by
    * identity, with what settles the work once the fault is told.
    */
-  const addressed = new Map<Fault, { readonly asker: Asker; readonly settle: () => void }>();
+  const addressed = new Map<
+    Fault,
+    {
+      readonly asker: Asker;
+      readonly settle: () => void;
+      /** A delivery send's: told to a tab the hub dropped too (its tab kept the send). */
+      readonly kept?: true;
+    }
+  >();
 
   const route = (shared: Shared, f: Fault, context: FaultContext) => {
     const owner = f.requestId === undefined ? undefined : shared.owners.get(f.requestId);
@@ -77,7 +85,7 @@ export function createRouting(ctx: HubContext): Routing {
     refused(shared, frame, f) {
       const asker = shared.kept.get(frame);
       // Its receipt rejects with the fault, and settles the send in its tab (work.ts).
-      if (asker) addressed.set(f, { asker, settle: () => {} });
+      if (asker) addressed.set(f, { asker, settle: () => {}, kept: true });
     },
     store(shared) {
       const store = createErrorStore({ clock });
@@ -87,8 +95,9 @@ export function createRouting(ctx: HubContext): Routing {
           if (to) {
             // A fault this hub made for one tab's work: to that tab, then the work settles.
             addressed.delete(f);
-            if (to.asker.tab.shared === shared)
-              send(to.asker.tab, { v: 1, t: 'fault', fault: f, context });
+            const { tab } = to.asker;
+            if (to.kept ? hears(tab, shared) : tab.shared === shared)
+              send(tab, { v: 1, t: 'fault', fault: f, context });
             to.settle();
           } else if (caught) caught.push({ fault: f, context });
           else route(shared, f, context);

@@ -350,6 +350,39 @@ describe('delivery over the worker: a tab leaves', () => {
   });
 });
 
+describe('delivery over the worker: the worker drops a hung tab', () => {
+  it('the tab keeps its sends; their receipts reach it on the same port, told while dropped or after its hello again; each send processed once', async () => {
+    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 2000 });
+    const tab = w.tab(DLV, { workerTimeoutMs: 60_000 });
+    const other = w.tab(DLV);
+    await flush();
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    const srv = server();
+    srv.serve(ws);
+    const r = [1, 2].map((n) => watch(receipt(tab.socket.send('chat', { tab: 0, n }))));
+    await flush();
+    srv.serve(ws);
+    // The page hangs: it answers no ping, the worker drops it (its sends stay in delivery's books).
+    tab.port.freeze();
+    await advance(3500);
+    // Acknowledged while it is dropped (its receipt waits in the port), then after its hello.
+    srv.ack(ws, 1);
+    await flush();
+    tab.port.thaw();
+    await advance(1000);
+    expect(tab.faults()).toContain('client:connection_closed');
+    expect(tab.socket.getSnapshot().status).toBe('open');
+    expect(r.map((x) => x.value ?? '-')).toEqual(['acknowledged', '-']);
+    srv.ack(ws);
+    await flush();
+    expect(r.map((x) => x.value)).toEqual(['acknowledged', 'acknowledged']);
+    expect(ofTab(srv.marks(), 0)).toEqual([1, 2]);
+    expect(receiptsTold(other)).toEqual([]);
+  });
+});
+
 /** A tab on a port factory: the first port's hub is `old`, every later one's `next`. */
 function onFactory() {
   const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });

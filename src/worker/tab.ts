@@ -55,8 +55,8 @@
  * - A tab that leaves (`close()`, `pagehide`) or crashes: the worker's delivery keeps its sends
  *   until acknowledged (sent again after a drop of the server link, under their seqs); the
  *   receipts have nowhere to go. The tab that closed resolves its receipts `unconfirmed`.
- * - The worker dropped this tab (it did not answer pings): it still holds the sends; the tab says
- *   hello on the same port and gets their receipts there.
+ * - The worker dropped this tab (it did not answer pings): it still holds the sends, and tells
+ *   their receipts on the same port, before and after the tab's hello there.
  * - The worker is judged dead, with a factory: the kept sends go to the new worker right after
  *   the hello on its port, in the tab's order, before any newer send; their receipts stay
  *   pending and the new worker's settle them. Without a factory they fail as above.

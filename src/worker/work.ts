@@ -9,7 +9,7 @@ import type { Fault } from '../protocol/fault.js';
 import { isFaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
 import { request } from '../request/request.js';
-import type { Asker, HubContext, Shared, Tab } from './hub-context.js';
+import { type Asker, type HubContext, hears, type Shared, type Tab } from './hub-context.js';
 import type { Routing } from './routing.js';
 import type { TabMessage } from './wire.js';
 
@@ -71,13 +71,13 @@ function onSend(
   }
   if (result.status !== 'rejected') {
     // With delivery the send ends with its receipt, told to its tab only (by the asker, never by
-    // timing). A tab that left gets nothing; one that was dropped and said hello again on the
-    // same port still does (it kept the send). The entry goes either way: nothing is kept for a
-    // tab that left but delivery's own books (bounded by `maxUnacked`).
+    // timing). A tab that left gets nothing; one the hub dropped still does (`hears`: it kept the
+    // send). The entry goes either way: nothing is kept for a tab that left but delivery's own
+    // books (bounded by `maxUnacked`).
     const end = (how: { delivered: Delivered } | { fault: Fault }) => {
       if (asker.frame) shared.kept.delete(asker.frame);
       tab.sends.delete(m.id);
-      if (tab.shared === shared) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
+      if (hears(tab, shared)) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
     };
     result.delivered?.then(
       (delivered) => end({ delivered }),
