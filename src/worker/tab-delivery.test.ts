@@ -179,6 +179,17 @@ describe('delivery over the worker: options', () => {
     expect(w.WebSocket.instances).toHaveLength(1);
   });
 
+  it('a send made before the refusal arrives rejects: none waits for a receipt that cannot come', async () => {
+    const w = world();
+    w.tab(DLV);
+    await flush();
+    const other = w.tab({ heartbeat: false, delivery: delivery({ maxUnacked: 5 }) });
+    const r = watch(receipt(other.socket.send('chat', 1)));
+    await flush();
+    expect(other.socket.getSnapshot().status).toBe('failed');
+    expect((r.error as FaultError | undefined)?.fault.code).toBe('connection_closed');
+  });
+
   it('settings no delivery accepts are refused by the worker, naming the option, even in a production build', async () => {
     const w = world();
     const [mine, theirs] = pair();

@@ -411,6 +411,9 @@ export function connectTab(
         // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
         refused = true;
         report(m.fault);
+        // What was handed over meanwhile was dropped by that worker (an earlier one may have
+        // written a kept send, so: may have arrived); none waits for an answer that cannot come.
+        lostWork(false);
         return setSnapshot({ ...IDLE, status: 'failed', fault: m.fault, lastFault: m.fault });
       case 'message':
         // A reply is a message only as its own request settles: one for a request that ended
