@@ -234,6 +234,22 @@ describe('delivery over the worker: options', () => {
 });
 
 describe('delivery over the worker: receipts in the asking tab only', () => {
+  it("the worker's delivery full (maxUnacked across tabs): the send that overflows it rejects in its own tab, its fault there only", async () => {
+    const w = world();
+    const opts = { heartbeat: false, delivery: delivery({ maxUnacked: 2 }) } as const;
+    const a = w.tab(opts);
+    const b = w.tab(opts);
+    await flush();
+    a.socket.send('chat', 1);
+    a.socket.send('chat', 2);
+    await flush();
+    const r = watch(receipt(b.socket.send('chat', 3)));
+    await flush();
+    expect((r.error as FaultError | undefined)?.fault.code).toBe('queue_overflow');
+    expect(b.faults()).toEqual(['client:queue_overflow']);
+    expect(a.faults()).toEqual([]);
+  });
+
   it("three tabs: each send arrives once in its tab's order; each receipt settles after the server's ack, in its own tab only", async () => {
     const { tabs, ws, srv, settled } = await threeWelcomed();
     const receipts: Array<Array<ReturnType<typeof watch>>> = [[], [], []];
