@@ -7,7 +7,7 @@
 import { hostOf } from '../core/extension.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
-import { checkDelivery, type DeliveryOptions } from '../delivery/options.js';
+import { checkDelivery, DELIVERY_DEFAULTS, type DeliveryOptions } from '../delivery/options.js';
 import { delivery } from '../delivery/plugin.js';
 import { why } from '../protocol/why.js';
 import type { HubContext, Shared } from './hub-context.js';
@@ -70,9 +70,17 @@ function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): S
     // The tab's settings, checked in every build (a tab is another party): the worker makes the
     // delivery, and tells each kept send's failure to the routing before it is reported.
     checkDelivery(given.delivery);
-    given.delivery = delivery(given.delivery as DeliveryOptions).adopt({
+    const settings = given.delivery as DeliveryOptions;
+    given.delivery = delivery(settings).adopt({
       refused: (frame, fault) => parts.routing.refused(shared, frame, fault),
     });
+    // Every send queued here is one delivery keeps, bounded by its `maxUnacked`: the queue takes
+    // as many, or a tab handing its kept sends to this new worker (not open yet) would see some
+    // refused `queue_overflow` past `maxQueue`, though its last worker may have written them.
+    given.maxQueue = Math.max(
+      (given.maxQueue as number | undefined) ?? 100,
+      settings.maxUnacked ?? DELIVERY_DEFAULTS.maxUnacked,
+    );
   }
   return {
     ...(given as unknown as SocketOptions),

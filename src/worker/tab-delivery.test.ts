@@ -491,6 +491,41 @@ describe('delivery over the worker: the worker dies', () => {
     socket.close();
   });
 
+  it("a tab that kept more than the worker's maxQueue and maxTabWork hands the new worker all of it: every receipt acknowledged", async () => {
+    const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const next = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000, maxTabWork: 50 });
+    const made: Array<ReturnType<typeof pair>[0]> = [];
+    const socket = connectTab(
+      () => {
+        const [mine, theirs] = pair();
+        (made.length === 0 ? old : next).hub.connect(theirs);
+        made.push(mine);
+        return mine;
+      },
+      { url: WORLD_URL, heartbeat: false, environment: false, delivery: delivery() },
+    );
+    await flush();
+    made[0]?.sever();
+    // 150 sends handed to a dead worker: kept, more than maxQueue (100) and maxTabWork (50).
+    const r = Array.from({ length: 150 }, (_, n) =>
+      watch(receipt(socket.send('chat', { tab: 0, n }))),
+    );
+    await advance(3000);
+    expect(made).toHaveLength(2);
+    expect(r.filter((x) => x.settled)).toEqual([]);
+    const ws = next.WebSocket.last();
+    ws.open();
+    const srv = server();
+    srv.serve(ws);
+    await flush();
+    srv.serve(ws);
+    srv.ack(ws);
+    await flush();
+    expect(ofTab(srv.marks(), 0)).toEqual(Array.from({ length: 150 }, (_, n) => n));
+    expect(r.map((x) => x.value)).toEqual(Array(150).fill('acknowledged'));
+    socket.close();
+  });
+
   it('still silent on the new port: the kept sends go to the next one again, once each, in order', async () => {
     const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
     const third = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });

@@ -59,7 +59,9 @@
  *   their receipts on the same port, before and after the tab's hello there.
  * - The worker is judged dead, with a factory: the kept sends go to the new worker right after
  *   the hello on its port, in the tab's order, before any newer send; their receipts stay
- *   pending and the new worker's settle them. Without a factory they fail as above.
+ *   pending and the new worker's settle them. Without a factory they fail as above. (A worker's
+ *   socket with delivery queues up to `maxUnacked`, not `maxQueue`, and counts no tab's sends
+ *   against `maxTabWork`: all a tab kept fits in a new worker, whose delivery bounds the total.)
  * At least once across a worker death, not exactly once: the new worker runs a NEW delivery
  * session and numbers the kept sends anew, so the server cannot tell them from new ones. A kept
  * send is processed twice exactly when the server had processed it but its acknowledgement had

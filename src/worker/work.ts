@@ -24,8 +24,11 @@ export function runWork(
   shared: Shared,
   m: Work,
 ): void {
+  // Sends on a socket with delivery are bounded by delivery's `maxUnacked` (across tabs), not
+  // here: a tab hands a new worker all it kept, which may be more than `maxTabWork`.
+  const sends = shared.options.delivery !== undefined ? 0 : tab.sends.size;
   if (tab.sends.has(m.id) || tab.requests.has(m.id)) problem(tab, why('work_in_flight', m.id));
-  else if (tab.sends.size + tab.requests.size >= ctx.n.maxTabWork) {
+  else if (sends + tab.requests.size >= ctx.n.maxTabWork) {
     const f = ctx.fault('queue_overflow', why('tab_work_full', ctx.n.maxTabWork));
     ctx.send(tab, { v: 1, t: 'fault', fault: f, context: {} });
     ctx.send(
