@@ -19,7 +19,8 @@ export interface Tab {
   shared: Shared | null;
   /**
    * The hub stopped counting it (not heard in time), it did not say goodbye: the page is hung or
-   * gone, or will say hello again. Until then it is still told its sends' receipts (see {@link hears}).
+   * gone, or will say hello again. Until then it is still told its sends' receipts
+   * (see {@link hears}).
    */
   dropped: boolean;
   /** Monotonic ms of the last message heard. */

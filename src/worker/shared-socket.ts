@@ -18,9 +18,9 @@ import type { Question, WireOptions } from './wire.js';
 
 const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
 /**
- * The socket options a tab may give the worker (what crosses a port as data, and the page-only
- * functions as marks, `delivery` as its settings). Anything else (`WebSocket`, `tabs`, ...) is refused by name:
- * the worker decides what it runs with, not the tab.
+ * The socket options a tab may give the worker (what crosses a port as data, the page-only
+ * functions as marks, `delivery` as its settings). Anything else (`WebSocket`, `tabs`, ...) is
+ * refused by name: the worker decides what it runs with, not the tab.
  */
 const WIRE_KEYS = new Set([
   'url',
