@@ -690,3 +690,121 @@ describe('delivery over the worker: random lives', () => {
     );
   }, 60_000);
 });
+
+describe('delivery over the worker: random lives with worker deaths', () => {
+  const TABS = 3;
+  const op = fc.oneof(
+    { weight: 5, arbitrary: fc.record({ k: fc.constant('send' as const), tab: fc.nat(TABS - 1) }) },
+    fc.record({ k: fc.constant('kill' as const) }),
+    fc.record({ k: fc.constant('drop' as const) }),
+    fc.record({ k: fc.constant('ack' as const) }),
+    fc.record({ k: fc.constant('wait' as const), ms: fc.constantFrom(10, 700, 3000) }),
+  );
+
+  it('each send arrives at least once, first arrivals in its tab order; a repeat only of a send not acknowledged to its tab when a worker died', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 30 }), async (ops) => {
+        const srv = server();
+        const hubs = { pingIntervalMs: 1000, tabTimeoutMs: 600_000, closeGraceMs: 3_600_000 };
+        /** The live worker: its world and the tabs' ports to it (severed when it dies). */
+        let current = { w: world(hubs), ports: [] as Array<ReturnType<typeof pair>[0]> };
+        const worlds = [current];
+        const tabs = Array.from({ length: TABS }, (_, id) => {
+          const socket = connectTab(
+            () => {
+              const [mine, theirs] = pair();
+              current.w.hub.connect(theirs);
+              current.ports.push(mine);
+              return mine;
+            },
+            {
+              url: WORLD_URL,
+              heartbeat: false,
+              environment: false,
+              errors: { dedupeWindowMs: 0, recoverableTtlMs: null },
+              delivery: delivery({ maxResends: 1000 }),
+            },
+          );
+          return { id, socket, sent: 0, receipts: [] as Array<ReturnType<typeof watch>> };
+        });
+        /** Marks whose receipt had not said acknowledged when a worker died: they may repeat. */
+        const mayRepeat = new Set<string>();
+        let kills = 0;
+        const ws = () => current.w.WebSocket.last();
+        const tend = async () => {
+          await flush();
+          const last = current.w.WebSocket.instances.at(-1);
+          if (last?.readyState === 0) last.open();
+          await flush();
+          if (last) srv.serve(last);
+        };
+        await tend();
+        for (const o of ops) {
+          switch (o.k) {
+            case 'send': {
+              const tab = tabs[o.tab];
+              if (!tab) break;
+              tab.sent += 1;
+              tab.receipts.push(
+                watch(receipt(tab.socket.send('chat', { tab: tab.id, n: tab.sent }))),
+              );
+              break;
+            }
+            case 'kill': {
+              // What the dying worker wrote reached the server; its acks never reach the tabs.
+              await tend();
+              for (const tab of tabs)
+                tab.receipts.forEach((r, i) => {
+                  if (r.value !== 'acknowledged') mayRepeat.add(`${tab.id}:${i + 1}`);
+                });
+              for (const port of current.ports) port.sever();
+              current.w.hub.stop();
+              current = { w: world(hubs), ports: [] };
+              worlds.push(current);
+              kills += 1;
+              // The tabs judge it dead and say hello to the new one.
+              await advance(3000);
+              break;
+            }
+            case 'drop':
+              if (ws()?.readyState === 1) ws().drop(1006);
+              break;
+            case 'ack':
+              if (ws()) srv.ack(ws());
+              break;
+            case 'wait':
+              await advance(o.ms);
+              break;
+          }
+          await tend();
+        }
+        for (let i = 0; i < 4; i++) {
+          await advance(1000);
+          await tend();
+          srv.ack(ws());
+          await flush();
+        }
+        expect(srv.gaps).toEqual([]);
+        // Within a session nothing repeats (the server's rule); across sessions only mayRepeat.
+        const seen = new Map<string, number>();
+        for (const { mark } of srv.processed) {
+          const key = `${mark.tab}:${mark.n}`;
+          seen.set(key, (seen.get(key) ?? 0) + 1);
+        }
+        for (const [key, count] of seen) {
+          if (count > 1) expect(mayRepeat.has(key)).toBe(true);
+          expect(count).toBeLessThanOrEqual(1 + kills);
+        }
+        for (const tab of tabs) {
+          // At least once, first arrivals in the tab's order.
+          const first = [...new Set(ofTab(srv.marks(), tab.id))];
+          expect(first).toEqual(Array.from({ length: tab.sent }, (_, i) => i + 1));
+          for (const r of tab.receipts) expect(r.value).toBe('acknowledged');
+          tab.socket.close();
+        }
+        for (const { w } of worlds) w.hub.stop();
+      }),
+      { numRuns: 60 },
+    );
+  }, 120_000);
+});
