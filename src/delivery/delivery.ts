@@ -118,6 +118,11 @@ export interface DeliveryAdoption {
   readonly bind?: (flush: () => void) => void;
   /** The session and its resume secret changed (a welcome, `endSession()`), for the next leader. */
   readonly session?: (session: string | null, secret: string | undefined) => void;
+  /**
+   * A kept frame fails with `fault`, told before the fault is reported: the SharedWorker's hub
+   * (worker/routing.ts) routes the fault to the tab whose send it is, by the fault's identity.
+   */
+  readonly refused?: (frame: NumberedFrame, fault: Fault) => void;
 }
 
 /** The delivery state of a socket (`deliveryOf(socket)`), for `useSyncExternalStore`. */
@@ -300,7 +305,9 @@ export function createDelivery(parts: DeliveryParts): Delivery {
    * names it: request/response's rule).
    */
   const refuse = (frame: NumberedFrame, code: ClientCode, cause: string): Fault => {
-    const fault = reporter.report(reporter.client(code, cause, frame.requestId));
+    const made = reporter.client(code, cause, frame.requestId);
+    adoption?.refused?.(frame, made);
+    const fault = reporter.report(made);
     ledger.reject(frame.seq, fault);
     return fault;
   };

@@ -54,4 +54,5 @@ export function resolveDelivery(options: DeliveryOptions = {}): ResolvedDelivery
   return withDefaults(options, DELIVERY_DEFAULTS);
 }
 
-const checkDelivery = (options: DeliveryOptions) => checkGiven('delivery', options, RULES);
+/** Throws naming the first bad delivery option (the SharedWorker's hub checks tabs' settings). */
+export const checkDelivery = (options: unknown) => checkGiven('delivery', options, RULES);

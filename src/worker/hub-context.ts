@@ -17,6 +17,12 @@ export interface Tab {
   readonly port: PortLike;
   readonly listener: (event: { readonly data: unknown }) => void;
   shared: Shared | null;
+  /**
+   * The hub stopped counting it (not heard in time), it did not say goodbye: the page is hung or
+   * gone, or will say hello again. Until then it is still told its sends' receipts
+   * (see {@link hears}).
+   */
+  dropped: boolean;
   /** Monotonic ms of the last message heard. */
   heard: number;
   visible: boolean;
@@ -43,6 +49,8 @@ export interface Asker {
    * pending there (not after it ended, nor to a later request of the same id after a rejoin).
    */
   readonly request?: TabRequest;
+  /** A send's frame, once the socket made it (with delivery, kept until its receipt settles). */
+  frame?: Frame;
 }
 
 /** The socket of one key and the tabs on it. */
@@ -51,8 +59,13 @@ export interface Shared {
   readonly options: WireOptions;
   socket: Socket;
   readonly tabs: Set<Tab>;
-  /** Unwritten sends of tabs, by the frame the socket queued. */
+  /** Unwritten sends of tabs, by the frame the socket queued (without delivery). */
   readonly frames: Map<Frame, Asker>;
+  /**
+   * With delivery: tabs' sends not settled yet, by the frame delivery keeps (at most its
+   * `maxUnacked`; each leaves when its receipt settles, whether or not its tab is still there).
+   */
+  readonly kept: Map<Frame, Asker>;
   /** The socket's request ids of tabs' requests (the recent ones: late faults still find them). */
   readonly owners: Map<string, Asker>;
   readonly environment: SharedEnvironment;
@@ -73,6 +86,14 @@ export interface HubContext {
   /** Tells every tab of a socket. */
   everyone(shared: Shared, message: WorkerMessage): void;
 }
+
+/**
+ * Whether `tab` is told the outcome of its work on `shared`: while it is on it, and after the hub
+ * dropped it while it joins no other (a hung page keeps its delivery sends and hears their receipts
+ * when it wakes, before or after its hello). A tab that said goodbye is told nothing.
+ */
+export const hears = (tab: Tab, shared: Shared): boolean =>
+  tab.shared === shared || (tab.shared === null && tab.dropped);
 
 /** The context of a hub on `clock` with `n`. */
 export function hubContext(

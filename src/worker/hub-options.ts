@@ -28,7 +28,11 @@ export interface HubOptions {
   readonly askTimeoutMs?: number;
   /** The last tab gone, the socket closes after this long (a reload comes back). @default 2000 */
   readonly closeGraceMs?: number;
-  /** Sends and requests one tab may have in flight; past it they fail with `queue_overflow`. @default 1000 */
+  /**
+   * Sends and requests one tab may have in flight; past it they fail with `queue_overflow`. On a
+   * socket with delivery only requests count: its sends are bounded by delivery's `maxUnacked`.
+   * @default 1000
+   */
   readonly maxTabWork?: number;
   /** Ports kept for a tab that left or was dropped to say hello again; the oldest is closed past it. @default 64 */
   readonly maxIdlePorts?: number;

@@ -85,8 +85,11 @@ export function createRegistry(parts: SharedParts): Registry {
     const shared = tab.shared;
     if (shared === null) return;
     tab.shared = null;
+    tab.dropped = dropped;
     shared.tabs.delete(tab);
-    // Its requests end; its sends, handed over already, still go (as a page's last sends would).
+    // Its requests end; its sends, handed over already, still go (as a page's last sends would;
+    // with delivery, kept until acknowledged: their receipts reach a tab dropped here, not one
+    // that said goodbye; hub-context.ts `hears`).
     for (const { controller } of tab.requests.values()) controller.abort();
     tab.requests.clear();
     tab.sends.clear();
@@ -141,6 +144,7 @@ export function createRegistry(parts: SharedParts): Registry {
         port,
         listener: (event) => onMessage(tab, event.data),
         shared: null,
+        dropped: false,
         heard: ctx.elapsed(),
         visible: true,
         online: true,

@@ -20,7 +20,7 @@ import { endedBy, type Frame, type Host } from '../core/extension.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import { why } from '../protocol/why.js';
-import type { Asker, HubContext, Shared } from './hub-context.js';
+import { type Asker, type HubContext, hears, type Shared } from './hub-context.js';
 
 /** Finished requests remembered per socket, for a late fault that names one. */
 const MAX_OWNERS = 1024;
@@ -31,6 +31,11 @@ export interface Routing {
   route(shared: Shared, fault: Fault, context: FaultContext): void;
   /** The store the socket of `shared` reports into: every report is routed, nothing is kept. */
   store(shared: Shared): ErrorStore;
+  /**
+   * Delivery fails the kept frame of a tab's send with `fault` (about to be reported): the fault
+   * goes to that tab only (told by delivery/delivery.ts' `refused` observer).
+   */
+  refused(shared: Shared, frame: Frame, fault: Fault): void;
   /** Follows the frames and request ids of tabs' work on the socket of `shared`. */
   track(shared: Shared, host: Host): void;
   /** An inbound envelope: a reply to the tab that asked, anything else to every tab. */
@@ -51,13 +56,22 @@ export interface Routing {
 export function createRouting(ctx: HubContext): Routing {
   const { clock, send, everyone } = ctx;
   /** The tab a socket call runs for, and what the socket reported during it. */
-  let current: (Asker & { readonly kind: 'send' | 'request' }) | null = null;
+  let current: Asker | null = null;
+  let currentKind: 'send' | 'request' = 'send';
   let caught: Array<{ readonly fault: Fault; readonly context: FaultContext }> | null = null;
   /**
    * Faults the hub made for one piece of a tab's work (a queued send the socket failed), by
    * identity, with what settles the work once the fault is told.
    */
-  const addressed = new Map<Fault, { readonly asker: Asker; readonly settle: () => void }>();
+  const addressed = new Map<
+    Fault,
+    {
+      readonly asker: Asker;
+      readonly settle: () => void;
+      /** A delivery send's: told to a tab the hub dropped too (its tab kept the send). */
+      readonly kept?: true;
+    }
+  >();
 
   const route = (shared: Shared, f: Fault, context: FaultContext) => {
     const owner = f.requestId === undefined ? undefined : shared.owners.get(f.requestId);
@@ -68,6 +82,11 @@ export function createRouting(ctx: HubContext): Routing {
 
   return {
     route,
+    refused(shared, frame, f) {
+      const asker = shared.kept.get(frame);
+      // Its receipt rejects with the fault, and settles the send in its tab (work.ts).
+      if (asker) addressed.set(f, { asker, settle: () => {}, kept: true });
+    },
     store(shared) {
       const store = createErrorStore({ clock });
       const actions: Pick<ErrorState, 'report' | 'resolveConnection' | 'dismiss'> = {
@@ -76,8 +95,9 @@ export function createRouting(ctx: HubContext): Routing {
           if (to) {
             // A fault this hub made for one tab's work: to that tab, then the work settles.
             addressed.delete(f);
-            if (to.asker.tab.shared === shared)
-              send(to.asker.tab, { v: 1, t: 'fault', fault: f, context });
+            const { tab } = to.asker;
+            if (to.kept ? hears(tab, shared) : tab.shared === shared)
+              send(tab, { v: 1, t: 'fault', fault: f, context });
             to.settle();
           } else if (caught) caught.push({ fault: f, context });
           else route(shared, f, context);
@@ -104,7 +124,7 @@ export function createRouting(ctx: HubContext): Routing {
         outbound(meta) {
           const asker = current;
           if (asker === null) return undefined;
-          if (asker.kind === 'request') {
+          if (currentKind === 'request') {
             const id = meta.request_id;
             if (typeof id === 'string') {
               shared.owners.set(id, asker);
@@ -114,9 +134,13 @@ export function createRouting(ctx: HubContext): Routing {
             return undefined;
           }
           return (frame: Frame) => {
-            // The frame is this extension's to settle: the socket skips numbered frames when it
-            // fails its queue, and the fault goes to the asking tab instead of every tab. The
-            // number never goes on the wire (delivery, which owns `seq`, is not on in this slice).
+            asker.frame = frame;
+            // Numbered by delivery (its extension runs first): delivery settles it, its receipt
+            // tells the tab (work.ts), its failures are addressed to the tab (`refused`).
+            if (frame.seq !== undefined) return void shared.kept.set(frame, asker);
+            // Otherwise the frame is this extension's to settle: the socket skips numbered frames
+            // when it fails its queue, and the fault goes to the asking tab instead of every tab.
+            // This number never goes on the wire.
             frame.seq = ++numbered;
             shared.frames.set(frame, asker);
             return undefined;
@@ -131,6 +155,7 @@ export function createRouting(ctx: HubContext): Routing {
         refused(frame) {
           // Refused at once (queue full): the call that made it answers the tab.
           shared.frames.delete(frame);
+          shared.kept.delete(frame);
         },
         settle(stop, match) {
           for (const [frame, asker] of [...shared.frames]) {
@@ -164,7 +189,8 @@ export function createRouting(ctx: HubContext): Routing {
       send(tab, { v: 1, t: 'message', envelope, reply: owner.id });
     },
     within(asker, kind, call, mine) {
-      current = { ...asker, kind };
+      current = asker;
+      currentKind = kind;
       caught = [];
       const shared = asker.tab.shared as Shared;
       let value: ReturnType<typeof call> | undefined;

@@ -7,6 +7,8 @@
 import { hostOf } from '../core/extension.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
+import { checkDelivery, DELIVERY_DEFAULTS, type DeliveryOptions } from '../delivery/options.js';
+import { delivery } from '../delivery/plugin.js';
 import { why } from '../protocol/why.js';
 import type { HubContext, Shared } from './hub-context.js';
 import type { Questions } from './questions.js';
@@ -16,9 +18,9 @@ import type { Question, WireOptions } from './wire.js';
 
 const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
 /**
- * The socket options a tab may give the worker (what crosses a port as data, and the page-only
- * functions as marks). Anything else (`WebSocket`, `tabs`, `delivery`, ...) is refused by name:
- * the worker decides what it runs with, not the tab.
+ * The socket options a tab may give the worker (what crosses a port as data, the page-only
+ * functions as marks, `delivery` as its settings). Anything else (`WebSocket`, `tabs`, ...) is
+ * refused by name: the worker decides what it runs with, not the tab.
  */
 const WIRE_KEYS = new Set([
   'url',
@@ -37,6 +39,7 @@ const WIRE_KEYS = new Set([
   'refreshAuthTimeoutMs',
   'classification',
   'parse',
+  'delivery',
 ]);
 const isMark = (value: unknown): value is { $fn: string } =>
   typeof value === 'object' && value !== null && typeof Reflect.get(value, '$fn') === 'string';
@@ -63,6 +66,22 @@ function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): S
   }
   for (const [key, value] of Object.entries(given))
     if (isMark(value)) throw new TypeError(`sockguard: ${why('worker_function', key)}`);
+  if (given.delivery !== undefined) {
+    // The tab's settings, checked in every build (a tab is another party): the worker makes the
+    // delivery, and tells each kept send's failure to the routing before it is reported.
+    checkDelivery(given.delivery);
+    const settings = given.delivery as DeliveryOptions;
+    given.delivery = delivery(settings).adopt({
+      refused: (frame, fault) => parts.routing.refused(shared, frame, fault),
+    });
+    // Every send queued here is one delivery keeps, bounded by its `maxUnacked`: the queue takes
+    // as many, or a tab handing its kept sends to this new worker (not open yet) would see some
+    // refused `queue_overflow` past `maxQueue`, though its last worker may have written them.
+    given.maxQueue = Math.max(
+      (given.maxQueue as number | undefined) ?? 100,
+      settings.maxUnacked ?? DELIVERY_DEFAULTS.maxUnacked,
+    );
+  }
   return {
     ...(given as unknown as SocketOptions),
     errors: parts.routing.store(shared),
@@ -80,6 +99,7 @@ export function openShared(parts: SharedParts, key: string, wire: WireOptions): 
     socket: undefined as unknown as Socket,
     tabs: new Set(),
     frames: new Map(),
+    kept: new Map(),
     owners: new Map(),
     environment: sharedEnvironment(),
     grace: undefined,

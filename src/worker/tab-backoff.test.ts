@@ -135,3 +135,37 @@ describe('a worker that never starts', () => {
     socket.close();
   });
 });
+
+describe('work handed over while a new port waits its backoff', () => {
+  it('without delivery, a send handed to the silent port fails (may have arrived) when a new port is made, none left pending', async () => {
+    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    let ports = 0;
+    const settled: string[] = [];
+    const socket = connectTab(
+      () => {
+        const [mine, theirs] = pair();
+        // The first two ports reach no worker; the third one does.
+        if (++ports === 3) w.hub.connect(theirs);
+        return mine;
+      },
+      { ...OPTIONS, maxQueue: 2 },
+      { settled: (work, how) => void settled.push(`${work.kind}:${how}`) },
+    );
+    // Two deaths: the third port waits its backoff (near 1000 ms), the snapshot says until when.
+    const waiting = () => typeof Reflect.get(socket.getSnapshot(), 'nextRetryAt') === 'number';
+    while (!waiting()) await advance(100);
+    expect(ports).toBe(2);
+    // Handed to the silent second port while the third waits.
+    socket.send('chat', 1);
+    await advance(CAP);
+    expect(ports).toBe(3);
+    expect(settled).toEqual(['send:failed']);
+    w.WebSocket.last().open();
+    await advance(100);
+    expect(socket.getSnapshot().status).toBe('open');
+    // Nothing is left pending: the tab's queue (2) takes two sends again.
+    expect(socket.send('chat', 2).status).toBe('queued');
+    expect(socket.send('chat', 3).status).toBe('queued');
+    socket.close();
+  });
+});

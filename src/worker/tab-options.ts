@@ -9,8 +9,11 @@ import type { SocketOptions } from '../core/options.js';
 import { why } from '../protocol/why.js';
 import type { WireOptions } from './wire.js';
 
-/** What a piece of this tab's work ended with, for {@link TabSettings.settled}. */
-export type Settled = 'written' | 'replied' | 'failed' | 'left';
+/**
+ * What a piece of this tab's work ended with, for {@link TabSettings.settled}. With delivery a
+ * send ends `acknowledged` or `unconfirmed` (its receipt), never `written`.
+ */
+export type Settled = 'written' | 'acknowledged' | 'unconfirmed' | 'replied' | 'failed' | 'left';
 
 /** A piece of this tab's work, as {@link TabSettings.settled} is told of it. */
 export interface Work {
@@ -52,16 +55,30 @@ const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoCon
 const ASKED = ['url', 'protocols', 'refreshAuth'];
 
 /**
+ * The delivery settings of what `delivery()` returned (its resolved `options`, numbers only), or
+ * undefined for anything else.
+ */
+export const deliveryData = (value: unknown): Readonly<Record<string, number>> | undefined => {
+  const data = value instanceof Object ? Reflect.get(value, 'options') : undefined;
+  return data instanceof Object ? { ...data } : undefined;
+};
+
+/**
  * The cloneable form of the options: a page-only function as a mark, `{ $fn: its source text }`
- * (tabs with different functions are told apart), a URL as its text. Throws naming an option
- * that cannot cross a port: `schemas` and `delivery` (not supported yet), another function, a
- * `classification.messages` function.
+ * (tabs with different functions are told apart), a URL as its text, `delivery()` as its settings
+ * (the worker makes its own from them). Throws naming an option that cannot cross a port:
+ * `schemas` (not supported yet), another function, a `classification.messages` function.
  */
 export function wireOptions(options: SocketOptions): WireOptions {
   const wire: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(options)) {
     if (LOCAL.includes(key) || value === undefined) continue;
     const fn = typeof value === 'function';
+    const dlv = key === 'delivery' ? deliveryData(value) : undefined;
+    if (dlv) {
+      wire[key] = dlv;
+      continue;
+    }
     const refused =
       key === 'schemas' || key === 'delivery'
         ? 'not_supported'

@@ -12,9 +12,12 @@ import { describe, expect, it } from 'vitest';
 /**
  * The ceiling, min+gz bytes, with the lower layers external (3,773 when set; 3,948 with the
  * recovery from a dead worker: port factory, the awake-time death rule, +172 B over 3,776; 4,117
- * with the backoff of new ports for a worker that never starts, +169 B).
+ * with the backoff of new ports for a worker that never starts, +169 B; 4,370 with delivery: its
+ * settings on the wire, a send kept until its receipt, `delivered`, the kept sends handed to a new
+ * worker, +253 B over 4,117; 4,375 with the work handed over during a backoff wait, or before a
+ * refusal, failed).
  */
-const CEILING = 4120;
+const CEILING = 4375;
 
 async function tabBundle(): Promise<string> {
   const result = await build({

@@ -47,6 +47,31 @@
  * whether the worker wrote it before it died. Requests reject and sends fail (each its own fault)
  * with `connection_closed` saying it may have arrived (`worker_lost_work`); the app decides.
  *
+ * With delivery (`delivery: delivery(options)`, its settings sent as data: the worker's socket
+ * runs `delivery()` with them, and every tab of the key must give the same), a send returns
+ * `delivered`, settled by the worker's receipt for that send (`sent` with `delivered`, routed by
+ * the tab's id), and the tab keeps the send until then, at most `maxUnacked` (one more is
+ * rejected `queue_overflow` here). What a worker does with a kept send:
+ * - A tab that leaves (`close()`, `pagehide`) or crashes: the worker's delivery keeps its sends
+ *   until acknowledged (sent again after a drop of the server link, under their seqs); the
+ *   receipts have nowhere to go. The tab that closed resolves its receipts `unconfirmed`.
+ * - The worker dropped this tab (it did not answer pings): it still holds the sends, and tells
+ *   their receipts on the same port, before and after the tab's hello there.
+ * - The worker is judged dead, with a factory: the kept sends go to the new worker right after
+ *   the hello on its port, in the tab's order, before any newer send; their receipts stay
+ *   pending and the new worker's settle them. Without a factory they fail as above. (A worker's
+ *   socket with delivery queues up to `maxUnacked`, not `maxQueue`, and counts no tab's sends
+ *   against `maxTabWork`: all a tab kept fits in a new worker, whose delivery bounds the total.)
+ * At least once across a worker death, not exactly once: the new worker runs a NEW delivery
+ * session and numbers the kept sends anew, so the server cannot tell them from new ones. A kept
+ * send is processed twice exactly when the server had processed it but its acknowledgement had
+ * not reached this tab (written by the old worker, its ack or receipt lost with it), or when the
+ * worker judged dead was alive (a new port of the same name reaches that same worker, which still
+ * holds the sends under their first numbers). Nothing kept is lost; a send the tab never handed
+ * its port (a crashed page) is the page's. Exactly once would carry the session (id, resume
+ * secret, each kept send's seq, the highest seq seen) to the tabs and let the new worker resume
+ * it under the same seqs, holding new numbers until every tab re-sent its kept ones: not built.
+ *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
  */
@@ -61,7 +86,13 @@ import { checkGiven } from '../core/option-checks.js';
 import { resolveNumbers, type SocketOptions } from '../core/options.js';
 // The socket is in every bundle that has this file (the app's fallback, the core entry).
 import { describeError } from '../core/socket.js';
-import type { MessageHandler, SendResult, Socket, SocketSnapshot } from '../core/types.js';
+import type {
+  Delivered,
+  MessageHandler,
+  SendResult,
+  Socket,
+  SocketSnapshot,
+} from '../core/types.js';
 import { isUnauthorized } from '../core/unauthorized.js';
 import { classify } from '../protocol/classify.js';
 import type { Envelope } from '../protocol/envelope.js';
@@ -94,9 +125,13 @@ declare const process: { readonly env: { readonly NODE_ENV?: string | undefined 
 /** Tabs connected in this realm: each one's origin of the faults of its own link to the worker. */
 let connected = 0;
 
-/** A piece of work handed to the worker; a request's `end` settles its promise. */
+/**
+ * A piece of work handed to the worker; `end` settles a request's promise or a delivery send's
+ * receipt; `say` is a send's message (with delivery, handed to a new worker again).
+ */
 interface Pending extends Work {
-  readonly end?: (outcome: Envelope | Fault) => void;
+  readonly end?: ((outcome: Envelope | Fault | Delivered) => void) | undefined;
+  readonly say?: Say;
 }
 
 /** A message to the worker, without the version every message carries. */
@@ -107,8 +142,8 @@ type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : n
  * factory of ports (a new `SharedWorker` of the same URL and name each call): with a factory the
  * tab recovers from a dead worker by making a new one (see the top of this file). Options are
  * checked here, as `createSocket` checks them, and those that cannot cross a port (a `backoff`
- * function, a `classification.messages` function, `schemas`, `delivery`) are refused naming the
- * option.
+ * function, a `classification.messages` function, `schemas`) are refused naming the option;
+ * `delivery` crosses as its settings (see the top of this file).
  */
 export function connectTab(
   source: PortLike | (() => PortLike),
@@ -122,6 +157,8 @@ export function connectTab(
     checkGiven('connectTab', settings, SETTINGS); // no `process`: development
   }
   const wire = wireOptions(options);
+  /** With delivery: the most sends this tab keeps until their receipts (else undefined). */
+  const maxUnacked = (wire.delivery as { maxUnacked?: number } | undefined)?.maxUnacked;
   const key = keyOf(options, settings.key);
   const workerTimeoutMs = settings.workerTimeoutMs ?? 2000;
   const graceMs = settings.requestGraceMs ?? 2000;
@@ -210,7 +247,7 @@ export function connectTab(
     from: Map<number, Pending>,
     id: number,
     how: Settled,
-    outcome?: Envelope | Fault,
+    outcome?: Envelope | Fault | Delivered,
   ) => {
     const entry = from.get(id);
     if (entry === undefined) return;
@@ -219,17 +256,29 @@ export function connectTab(
     if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
     if (outcome) entry.end?.(outcome);
   };
-  /** Everything pending ends: requests reject with `f`; sends fail or are left. Failed: each stored. */
-  const settleAll = (f: Fault, how: 'failed' | 'left') => {
-    for (const from of [requests, sends])
+  /**
+   * Everything pending ends: requests reject with `f`; sends fail or are left. Failed: each
+   * stored. With delivery, `keep` keeps the sends (a new worker gets them, or this one still has
+   * them), and a send left has an unknown fate: its receipt says `unconfirmed`.
+   */
+  const settleAll = (f: Fault, how: 'failed' | 'left', keep = false) => {
+    for (const from of keep ? [requests] : [requests, sends])
       for (const id of [...from.keys()])
         done(
           from,
           id,
           from === sends ? how : 'failed',
-          how === 'failed' ? report({ ...f, id: `${link}-${++faults}` }) : f,
+          how === 'failed'
+            ? report({ ...f, id: `${link}-${++faults}` })
+            : from === sends && maxUnacked
+              ? 'unconfirmed'
+              : f,
         );
   };
+
+  /** Pending work fails saying it may have arrived (with `keep`, sends are kept). */
+  const lostWork = (keep: boolean) =>
+    settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed', keep);
 
   // ---- the worker -----------------------------------------------------------------------------
 
@@ -241,7 +290,10 @@ export function connectTab(
     quiet = 0;
     counted = elapsed();
   };
-  /** A new port from the factory (the old one is left): a new worker when the old is gone. */
+  /**
+   * A new port from the factory (the old one is left): a new worker when the old is gone. Then
+   * hello, and with delivery the kept sends again, in their order, before any newer send.
+   */
   const renew = () => {
     let next: PortLike | undefined;
     try {
@@ -249,12 +301,17 @@ export function connectTab(
     } catch (error) {
       fail('callback_error', why('callback_threw', why('port_factory'), describeError(error)));
     }
-    if (!next || !port) return;
+    if (!next || !port) return hello();
+    // What was handed to the old port since the loss (a backoff wait) is lost with it.
+    lostWork(!!maxUnacked);
     say({ t: 'bye' });
     port.removeEventListener('message', onMessage);
     port.close();
     port = next;
     attach(next);
+    hello();
+    // Only delivery's are still here (the others failed just above).
+    for (const entry of sends.values()) if (entry.say) say(entry.say);
   };
 
   /**
@@ -264,8 +321,9 @@ export function connectTab(
   const lose = (cause: string, silent: boolean) => {
     if (lost && !silent) return;
     // Also when still silent after a new port: what was handed to that one is no less lost (and
-    // its outcome would come on a port this tab no longer hears).
-    settleAll(clientFault('connection_closed', why('worker_lost_work')), 'failed');
+    // its outcome would come on a port this tab no longer hears). With delivery, sends are kept:
+    // a new worker gets them again (a factory), or this one still has them (it dropped the tab).
+    lostWork(!!maxUnacked && (!silent || !!makePort));
     // The backoff (top of the file). The socket's `maxAttempts` is for the server: this tab keeps
     // trying, at the cap.
     const wait =
@@ -273,10 +331,7 @@ export function connectTab(
         ? (backoffDelay(policy, { attempt: tries - 1, fault: null, hintMs: 0, random: random() }) ??
           policy.capMs)
         : 0;
-    const again = () => {
-      if (silent) renew();
-      hello();
-    };
+    const again = () => (silent ? renew() : hello());
     setSnapshot({
       ...snapshot,
       status: 'reconnecting',
@@ -358,6 +413,9 @@ export function connectTab(
         // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
         refused = true;
         report(m.fault);
+        // What was handed over meanwhile was dropped by that worker (an earlier one may have
+        // written a kept send, so: may have arrived); none waits for an answer that cannot come.
+        lostWork(false);
         return setSnapshot({ ...IDLE, status: 'failed', fault: m.fault, lastFault: m.fault });
       case 'message':
         // A reply is a message only as its own request settles: one for a request that ended
@@ -373,7 +431,14 @@ export function connectTab(
       case 'dismiss':
         return toStore((s) => s.dismiss(m.id));
       case 'sent':
-        return done(sends, m.id, m.fault ? 'failed' : 'written');
+        // With delivery a send ends with its receipt or a failure, not when written.
+        if (maxUnacked && !m.fault && !m.delivered) return;
+        return done(
+          sends,
+          m.id,
+          m.fault ? 'failed' : (m.delivered ?? 'written'),
+          m.fault ?? m.delivered,
+        );
       case 'failed':
         return done(requests, m.id, 'failed', m.fault);
       case 'ask':
@@ -486,14 +551,30 @@ export function connectTab(
         stopped() ??
         (snapshot.suspended
           ? fail('connection_closed', why('suspended_send'))
-          : sends.size >= maxQueue
-            ? fail('queue_overflow', why('queue_full', maxQueue))
+          : sends.size >= (maxUnacked ?? maxQueue)
+            ? fail(
+                'queue_overflow',
+                maxUnacked ? why('max_unacked', maxUnacked) : why('queue_full', maxQueue),
+              )
             : undefined);
       if (fault) return { status: 'rejected', fault };
       const id = ++ids;
-      sends.set(id, { kind: 'send', data });
-      say({ t: 'send', id, type, data, ...(meta && { meta: { ...meta } }) });
-      return { status: 'queued' };
+      const message: Say = { t: 'send', id, type, data, ...(meta && { meta: { ...meta } }) };
+      let end: Pending['end'];
+      // With delivery the send is kept here until the worker tells its receipt (see `sends`).
+      const delivered = maxUnacked
+        ? new Promise<Delivered>((resolve, reject) => {
+            end = (outcome) =>
+              typeof outcome === 'string'
+                ? resolve(outcome)
+                : reject(new FaultError(outcome as Fault));
+          })
+        : undefined;
+      // An app that never looks at the receipt must not get an unhandled rejection.
+      delivered?.catch(() => {});
+      sends.set(id, { kind: 'send', data, end, say: message });
+      say(message);
+      return delivered ? { status: 'queued', delivered } : { status: 'queued' };
     },
     [OWN_REQUEST](type: string, data: unknown, ro: RequestOptions = {}): Promise<Envelope> {
       const { signal, reply, retryOnReconnect } = ro;
@@ -522,7 +603,9 @@ export function connectTab(
         requests.set(id, {
           kind: 'request',
           data,
-          end(outcome) {
+          end(settled) {
+            // A request ends with its reply or a fault (never a receipt).
+            const outcome = settled as Envelope | Fault;
             if (timer !== undefined) clock.clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
             if (!('type' in outcome)) return reject(new FaultError(outcome));

@@ -11,7 +11,7 @@
  */
 
 import type { FaultContext } from '../core/error-store/error-store.js';
-import type { SocketSnapshot } from '../core/types.js';
+import type { Delivered, SocketSnapshot } from '../core/types.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import {
@@ -136,8 +136,17 @@ export type WorkerMessage =
   /** The socket opened: its connection faults are over (the store's `resolveConnection`). */
   | { readonly v: 1; readonly t: 'resolve'; readonly origin: string }
   | { readonly v: 1; readonly t: 'dismiss'; readonly id: string }
-  /** A send settled: written to the connection, or failed with `fault` (stored by its `fault`). */
-  | { readonly v: 1; readonly t: 'sent'; readonly id: number; readonly fault?: Fault | undefined }
+  /**
+   * A send settled: written to the connection (without delivery), its receipt (`delivered`, with
+   * delivery), or failed with `fault` (stored by its `fault` message).
+   */
+  | {
+      readonly v: 1;
+      readonly t: 'sent';
+      readonly id: number;
+      readonly fault?: Fault | undefined;
+      readonly delivered?: Delivered | undefined;
+    }
   /** A request failed (its reply comes as a `message` with `reply`). */
   | { readonly v: 1; readonly t: 'failed'; readonly id: number; readonly fault: Fault }
   | { readonly v: 1; readonly t: 'ask'; readonly q: number; readonly what: Question }
@@ -153,7 +162,7 @@ const WORKER_CHECKS: Checks = {
   fault: shape({ fault: FAULT, context: OBJECT }),
   resolve: shape({ origin: STRING }),
   dismiss: shape({ id: TEXT }),
-  sent: shape({ id: ID, fault: opt(FAULT) }),
+  sent: shape({ id: ID, fault: opt(FAULT), delivered: opt(oneOf('acknowledged', 'unconfirmed')) }),
   failed: shape({ id: ID, fault: FAULT }),
   ask: shape({ q: ID, what: oneOf('url', 'protocols', 'refreshAuth' satisfies Question) }),
   ping: shape({ n: ID }),

@@ -4,12 +4,12 @@
  * only (routing.ts says how they are known).
  */
 
-import type { Socket } from '../core/types.js';
+import type { Delivered, Socket } from '../core/types.js';
 import type { Fault } from '../protocol/fault.js';
 import { isFaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
 import { request } from '../request/request.js';
-import type { HubContext, Shared, Tab } from './hub-context.js';
+import { type Asker, type HubContext, hears, type Shared, type Tab } from './hub-context.js';
 import type { Routing } from './routing.js';
 import type { TabMessage } from './wire.js';
 
@@ -24,8 +24,11 @@ export function runWork(
   shared: Shared,
   m: Work,
 ): void {
+  // Sends on a socket with delivery are bounded by delivery's `maxUnacked` (across tabs), not
+  // here: a tab hands a new worker all it kept, which may be more than `maxTabWork`.
+  const sends = shared.options.delivery !== undefined ? 0 : tab.sends.size;
   if (tab.sends.has(m.id) || tab.requests.has(m.id)) problem(tab, why('work_in_flight', m.id));
-  else if (tab.sends.size + tab.requests.size >= ctx.n.maxTabWork) {
+  else if (sends + tab.requests.size >= ctx.n.maxTabWork) {
     const f = ctx.fault('queue_overflow', why('tab_work_full', ctx.n.maxTabWork));
     ctx.send(tab, { v: 1, t: 'fault', fault: f, context: {} });
     ctx.send(
@@ -46,7 +49,7 @@ function onSend(
   m: Extract<TabMessage, { t: 'send' }>,
 ) {
   const { send } = ctx;
-  const asker = { tab, id: m.id };
+  const asker: Asker = { tab, id: m.id };
   tab.sends.add(m.id);
   let result: ReturnType<Socket['send']>;
   let stored = false;
@@ -69,7 +72,27 @@ function onSend(
     send(tab, { v: 1, t: 'fault', fault: f, context: {} });
     return send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
   }
-  if (result.status !== 'rejected') return;
+  if (result.status !== 'rejected') {
+    // With delivery the send ends with its receipt, told to its tab only (by the asker, never by
+    // timing). A tab that left gets nothing; one the hub dropped still does (`hears`: it kept the
+    // send). The entry goes either way: nothing is kept for a tab that left but delivery's own
+    // books (bounded by `maxUnacked`).
+    const end = (how: { delivered: Delivered } | { fault: Fault }) => {
+      if (asker.frame) shared.kept.delete(asker.frame);
+      tab.sends.delete(m.id);
+      if (hears(tab, shared)) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
+    };
+    result.delivered?.then(
+      (delivered) => end({ delivered }),
+      (error: unknown) =>
+        end({
+          fault: isFaultError(error)
+            ? error.fault
+            : ctx.fault('connection_closed', why('worker_threw', 'send', String(error))),
+        }),
+    );
+    return;
+  }
   tab.sends.delete(m.id);
   const f = result.fault;
   // Not reported by the socket (it is stopped): the tab answered `queued`, so its store hears.
