@@ -1,0 +1,166 @@
+/**
+ * A page into the back/forward cache and back, in real Chromium with a real SharedWorker
+ * (issue 21; Playwright's default `--disable-back-forward-cache` is dropped for this file). Of
+ * five pages on one worker, page 2 and then page 0 (whose `new SharedWorker` started the worker)
+ * navigate to another page of the origin and back (history), while every page sends every 20 ms
+ * and has requests in flight. What Chromium does with a page holding a SharedWorker port is
+ * recorded: Chromium 156 keeps it in the cache (`pagehide` and `pageshow` persisted, no CDP
+ * `Page.backForwardCacheNotUsed`), and the worker lives on while its creator is cached. The test
+ * asserts that: the page leaves the hub on `pagehide` (bye) and joins again on `pageshow` on the
+ * same port (a second hello; the page made no new port), `open`, on the same connection; the
+ * other pages stay open and never stall; one connection throughout. Every page's sends arrived
+ * once and in order, none lost; the sends a page handed over before it was cached (settled
+ * `left`) arrived too; its requests in flight then were failed with a fault (told), never twice.
+ * Red with the plant (SOCKGUARD_WORKER_PLANT) `resend-on-restore` (the page sends its last
+ * three sends again when restored).
+ */
+import type { CDPSession, Page } from 'playwright';
+import { describe, expect, it } from 'vitest';
+import { until } from './tabs-browser.js';
+import { never, type Tally, tally } from './worker-support/tally.js';
+import { hubState, read, readAll, workerSuite } from './worker-support/worker-suite.js';
+
+const PAGES = 5;
+/** Page 2, then the worker's creator. */
+const CACHED = [2, 0];
+const AWAY_MS = 1000;
+const EVERY_MS = 20;
+const ASK_EVERY_MS = 100;
+const ANSWER_AFTER_MS = 300;
+const REQUEST_TIMEOUT_MS = 5000;
+/** A send of a page that stays is written within this of being made (see worker-hang.test.ts). */
+const WRITTEN_WITHIN_MS = 2000;
+
+const suite = workerSuite(PAGES, { pingMs: 1000, tabTimeoutMs: 10_000, bfcache: true });
+
+/** CDP's reasons a page was not restored from the cache, as they come. */
+async function notUsedOf(cdp: CDPSession): Promise<unknown[]> {
+  const reasons: unknown[] = [];
+  await cdp.send('Page.enable');
+  cdp.on('Page.backForwardCacheNotUsed', (event) => void reasons.push(event));
+  return reasons;
+}
+
+describe('a page into the back/forward cache and back', () => {
+  it('(page 2, then the worker’s creator) rejoins on the same port and connection, open; the others never stall; nothing lost or twice', async () => {
+    const labels = suite.pages.map((_, i) => String(i));
+    const first = suite.server.connections[0];
+    expect(suite.server.connections).toHaveLength(1);
+    await Promise.all(
+      suite.pages.map((page) =>
+        page.evaluate(
+          ([every, askEvery, after, timeout]) => {
+            window.workerProbe.stream(every);
+            window.workerProbe.ask(askEvery, after, timeout);
+          },
+          [EVERY_MS, ASK_EVERY_MS, ANSWER_AFTER_MS, REQUEST_TIMEOUT_MS] as const,
+        ),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+
+    const rounds: Array<{ index: number; reasons: unknown[]; away: number; back: number }> = [];
+    for (const index of CACHED) {
+      const page = suite.pages[index] as Page;
+      const reasons = await notUsedOf(await suite.context.newCDPSession(page));
+      const url = page.url();
+      await page.goto(`${suite.origin.url}other`);
+      const away = Date.now();
+      await new Promise((resolve) => setTimeout(resolve, AWAY_MS));
+      // A page restored from the cache fires no `load`: wait for the history step only.
+      await page.goBack({ waitUntil: 'commit' });
+      expect(page.url()).toBe(url);
+      await until(async () => expect((await read(page)).status).toBe('open'));
+      rounds.push({ index, reasons, away, back: Date.now() });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all(suite.pages.map((page) => page.evaluate(() => window.workerProbe.stop())));
+    await until(async () => {
+      for (const s of await readAll(suite.pages)) {
+        expect(Object.keys(s.outcomes)).toHaveLength(s.asked);
+        expect(Object.keys(s.settled).length).toBe(
+          s.sends.filter((e) => e.status === 'queued').length,
+        );
+      }
+    }, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const states = await readAll(suite.pages);
+    const hub = await hubState(suite.pages[1] as Page);
+    const tallies: Tally[] = states.map((s) => tally(s, suite.server));
+
+    const seen: string[] = [];
+    for (const { index, reasons } of rounds) {
+      const state = states[index];
+      if (state === undefined) throw new Error('no state');
+      // Restored from the cache: the same document, hidden and shown persisted.
+      expect(reasons).toEqual([]);
+      const persisted = state.lifecycle.filter((e) => e.persisted).map((e) => e.type);
+      expect(persisted).toEqual(['pagehide', 'pageshow']);
+      seen.push(
+        `page ${index}: ${persisted.join('+')} persisted, navigation type ${state.navigation}`,
+      );
+      // Left the hub, and joined again on the same port: the worker is the one it had.
+      const record = hub.ports.find((p) => p.label === String(index));
+      expect(record?.in.bye).toBe(1);
+      expect(record?.in.hello).toBe(2);
+      expect(record?.droppedAt).toBeNull();
+      expect(state.ports).toBe(1);
+      expect(state.status).toBe('open');
+      // Leaving for the cache is no fault of the connection's: none reported.
+      expect(state.history.filter((f) => f.kind === 'connection')).toEqual([]);
+    }
+
+    // The others never stalled while a page was away, and stayed open.
+    const lags: number[] = [];
+    for (const [i, s] of states.entries()) {
+      for (const { index, away, back } of rounds) {
+        if (i === index) continue;
+        const during = s.sends.filter((e) => e.at > away && e.at < back);
+        if (during.length === 0) continue;
+        const lag = Math.max(...during.map((e) => (s.settledAt[e.n] as number) - e.at));
+        lags.push(lag);
+        expect(lag).toBeLessThanOrEqual(WRITTEN_WITHIN_MS);
+      }
+      if (!CACHED.includes(i))
+        expect(
+          s.statusLog
+            .map((e) => e.status)
+            .filter((x) => x !== 'open' && x !== 'idle' && x !== 'connecting'),
+        ).toEqual([]);
+    }
+    expect(lags.length).toBeGreaterThan(0);
+
+    // Nothing lost, nothing twice; a send never failed; what a cached page handed over arrived.
+    expect(tallies.map(never)).toEqual(
+      labels.map((label) => ({
+        label,
+        twice: 0,
+        outOfOrder: 0,
+        lost: 0,
+        settledTwice: 0,
+        unexpected: 0,
+        wrongReply: 0,
+        answersTwice: 0,
+      })),
+    );
+    for (const t of tallies) expect(t.failed + t.failedArrived).toBe(0);
+    const left = states.map((s) => Object.values(s.settled).filter((h) => h === 'left').length);
+    // Requests fail only in a page that was cached (in flight as it left: told, connection_closed).
+    for (const [i, t] of tallies.entries())
+      if (!CACHED.includes(i)) expect(t.replied).toBe(t.requests);
+    for (const [i, s] of states.entries())
+      for (const outcome of Object.values(s.outcomes))
+        if (!outcome.ok) {
+          expect(CACHED).toContain(i);
+          expect(outcome.code).toBe('connection_closed');
+        }
+    expect(suite.server.connections).toEqual([first]);
+    expect(first?.closedAt).toBeNull();
+    expect(hub.problems).toEqual([]);
+
+    console.log(
+      `[worker] bfcache: ${seen.join('; ')}; CDP notUsed ${JSON.stringify(rounds.map((r) => r.reasons.length))}; away ${JSON.stringify(rounds.map((r) => r.back - r.away))} ms; the others' sends written within ${Math.max(...lags)} ms; sends settled 'left' per page ${JSON.stringify(left)} (all arrived); per page arrived ${JSON.stringify(tallies.map((t) => `${t.arrived}/${t.accepted}`))}, rejected ${JSON.stringify(tallies.map((t) => t.rejected))}, requests replied ${JSON.stringify(tallies.map((t) => `${t.replied}/${t.requests}`))}; connections ${suite.server.connections.length}`,
+    );
+  }, 40_000);
+});
