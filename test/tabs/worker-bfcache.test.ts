@@ -13,11 +13,19 @@
  * `left`) arrived too; its requests in flight then were failed with a fault (told), never twice.
  * Red with the plant (SOCKGUARD_WORKER_PLANT) `resend-on-restore` (the page sends its last
  * three sends again when restored).
+ *
+ * The second test is the case the soak found: the worker dies (its creator crashes) and page 2,
+ * not yet aware (a tab judges the worker dead after 2 s of silence), goes into the cache with
+ * sends it handed to the dead worker. FAILS on src/worker/tab.ts as of this commit: `leave()`
+ * (line 438) settles a cached page's pending sends `left`, as for a page that closes, with no
+ * fault, though the page comes back and its app was never told: 22 of 63 sends lost. Passes with
+ * that line failing them when the page is not closing (`closing ? 'left' : 'failed'`, cause
+ * `worker_lost_work`): every send arrived or was told.
  */
 import type { CDPSession, Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from './tabs-browser.js';
-import { never, type Tally, tally } from './worker-support/tally.js';
+import { arrivals, never, type Tally, tally } from './worker-support/tally.js';
 import { hubState, read, readAll, workerSuite } from './worker-support/worker-suite.js';
 
 const PAGES = 5;
@@ -131,7 +139,7 @@ describe('a page into the back/forward cache and back', () => {
     }
     expect(lags.length).toBeGreaterThan(0);
 
-    // Nothing lost, nothing twice; a send never failed; what a cached page handed over arrived.
+    // Nothing lost, nothing twice; what a cached page handed over arrived or was failed (told).
     expect(tallies.map(never)).toEqual(
       labels.map((label) => ({
         label,
@@ -144,7 +152,9 @@ describe('a page into the back/forward cache and back', () => {
         answersTwice: 0,
       })),
     );
-    for (const t of tallies) expect(t.failed + t.failedArrived).toBe(0);
+    // A send fails only in a cached page (pending as it left, if the tab fails those: told).
+    for (const [i, t] of tallies.entries())
+      if (!CACHED.includes(i)) expect(t.failed + t.failedArrived).toBe(0);
     const left = states.map((s) => Object.values(s.settled).filter((h) => h === 'left').length);
     // Requests fail only in a page that was cached (in flight as it left: told, connection_closed).
     for (const [i, t] of tallies.entries())
@@ -162,5 +172,63 @@ describe('a page into the back/forward cache and back', () => {
     console.log(
       `[worker] bfcache: ${seen.join('; ')}; CDP notUsed ${JSON.stringify(rounds.map((r) => r.reasons.length))}; away ${JSON.stringify(rounds.map((r) => r.back - r.away))} ms; the others' sends written within ${Math.max(...lags)} ms; sends settled 'left' per page ${JSON.stringify(left)} (all arrived); per page arrived ${JSON.stringify(tallies.map((t) => `${t.arrived}/${t.accepted}`))}, rejected ${JSON.stringify(tallies.map((t) => t.rejected))}, requests replied ${JSON.stringify(tallies.map((t) => `${t.replied}/${t.requests}`))}; connections ${suite.server.connections.length}`,
     );
+  }, 40_000);
+
+  it('after its worker died unnoticed, a page into the cache and back is told of every send it had handed over: none lost', async () => {
+    // Page 0 started the worker: its crash kills the worker, and page 2 is not told (it judges
+    // the worker dead only after 2 s of silence). Within that time, page 2 goes into the cache
+    // with the sends it handed to the dead worker unwritten, and comes back.
+    const [host, , cached] = suite.pages as [Page, Page, Page];
+    const others = suite.pages.slice(1);
+    await Promise.all(
+      others.map((page) => page.evaluate((every) => window.workerProbe.stream(every), EVERY_MS)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cdp = await suite.context.newCDPSession(host);
+    const crashed = new Promise<void>((resolve) => host.once('crash', () => resolve()));
+    const first = suite.server.connections[0];
+    cdp.send('Page.crash').catch(() => {});
+    await crashed;
+    await until(() => expect(first?.closedAt).not.toBeNull(), 2000);
+    // Sends go on from page 2 to the dead worker for a while, then it leaves for the cache.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const reasons = await notUsedOf(await suite.context.newCDPSession(cached));
+    await cached.goto(`${suite.origin.url}other`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await cached.goBack({ waitUntil: 'commit' });
+    await until(async () => expect((await read(cached)).status).toBe('open'), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await Promise.all(others.map((page) => page.evaluate(() => window.workerProbe.stop())));
+    await until(async () => {
+      for (const s of await readAll(others))
+        expect(Object.keys(s.settled).length).toBe(
+          s.sends.filter((e) => e.status === 'queued').length,
+        );
+    }, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const state = await read(cached);
+    expect(reasons).toEqual([]);
+    expect(state.lifecycle.filter((e) => e.persisted).map((e) => e.type)).toEqual([
+      'pagehide',
+      'pageshow',
+    ]);
+    const t = tally(state, suite.server);
+    const got = new Set(arrivals(suite.server, state.label));
+    const silent = state.sends.filter(
+      (e) => e.status === 'queued' && !got.has(e.n) && state.settled[e.n] !== 'failed',
+    );
+    console.log(
+      `[worker] bfcache after an unnoticed worker death: page 2 accepted ${t.accepted}, arrived ${t.arrived}, failed (told) ${t.failed}, lost ${t.lost} (settled ${JSON.stringify([...new Set(silent.map((e) => state.settled[e.n]))])}, never arrived, never told)`,
+    );
+    expect(never(t)).toEqual({
+      label: '2',
+      twice: 0,
+      outOfOrder: 0,
+      lost: 0,
+      settledTwice: 0,
+      unexpected: 0,
+      wrongReply: 0,
+      answersTwice: 0,
+    });
   }, 40_000);
 });

@@ -34,6 +34,7 @@ import {
   openPage,
   read,
   type SuiteOptions,
+  startPage,
   workerSuite,
 } from './worker-support/worker-suite.js';
 
@@ -62,8 +63,12 @@ interface Instance {
   readonly label: string;
   readonly slot: number;
   readonly page: Page;
-  fate: 'live' | 'closed' | 'crashed';
-  /** The last state read: whole for a live or closed page, up to the crash for a crashed one. */
+  /** `reloaded`: navigated back, it came as a new document (not from the cache). */
+  fate: 'live' | 'closed' | 'crashed' | 'reloaded';
+  /**
+   * The last state read: whole for a live or closed page, up to its end for a crashed or reloaded
+   * one.
+   */
   last?: PageState;
 }
 
@@ -161,12 +166,34 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
         await cdp.send('Page.enable');
         cdp.on('Page.backForwardCacheNotUsed', (e) => void reasons.push(e));
         const url = victim.page.url();
+        // Its record so far, in case the page comes back as a new document.
+        victim.last = await read(victim.page);
         await victim.page.goto(`${suite.origin.url}other`);
         await sleep(GAP_MS);
         await victim.page.goBack({ waitUntil: 'commit' });
         expect(victim.page.url()).toBe(url);
-        if (reasons.length > 0) notCached.push(...reasons);
-        await until(async () => expect((await read(victim.page)).status).toBe('open'), RECOVER_MS);
+        // A document restored from the cache keeps its navigation entry (`navigate`); one loaded
+        // anew has `back_forward`, and no socket until started.
+        const type = await until(() =>
+          victim.page.evaluate(() => {
+            if (window.workerProbe === undefined) throw new Error('loading');
+            return (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming)
+              .type;
+          }),
+        );
+        if (type === 'back_forward') {
+          notCached.push({ label: victim.label, reasons });
+          victim.fate = 'reloaded';
+          generation += 1;
+          const label = `${slot}.${generation}`;
+          await startPage(victim.page, suite.server, label);
+          const instance: Instance = { label, slot, page: victim.page, fate: 'live' };
+          all.push(instance);
+          slots[slot] = instance;
+          await run(victim.page);
+        }
+        const page = (slots[slot] as Instance).page;
+        await until(async () => expect((await read(page)).status).toBe('open'), RECOVER_MS);
       }
       figures[kind].push(Date.now() - at);
       await sleep(GAP_MS);
@@ -191,9 +218,14 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
 
     const tallies = all.map((i) => ({
       instance: i,
-      t: tally(i.last as PageState, suite.server, i.fate !== 'crashed'),
+      t: tally(i.last as PageState, suite.server, i.fate === 'live' || i.fate === 'closed'),
     }));
-    const whole = tallies.filter(({ instance }) => instance.fate !== 'crashed');
+    const whole = tallies.filter(
+      ({ instance }) => instance.fate === 'live' || instance.fate === 'closed',
+    );
+    const partial = tallies.filter(
+      ({ instance }) => instance.fate === 'crashed' || instance.fate === 'reloaded',
+    );
     const zero = (label: string) => ({
       label,
       twice: 0,
@@ -204,26 +236,12 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
       wrongReply: 0,
       answersTwice: 0,
     });
-    expect(whole.map(({ t }) => never(t))).toEqual(whole.map(({ t }) => zero(t.label)));
-    for (const { t } of tallies.filter(({ instance }) => instance.fate === 'crashed')) {
-      expect([t.twice, t.outOfOrder, t.wrongReply, t.answersTwice]).toEqual([0, 0, 0, 0]);
-    }
-    // Every live page's requests settled, each once, with its own answer or a fault.
-    for (const { t } of tallies.filter(({ instance }) => instance.fate === 'live'))
-      expect(t.unsettled).toBe(0);
-    expect(hungDropped).toEqual([]);
-    expect(notCached).toEqual([]);
-    // One connection per worker: the first, and one for each worker a crash killed.
-    expect(suite.server.connections).toHaveLength(1 + deaths.length);
-    expect(suite.server.openCount()).toBe(1);
-    expect(live().length).toBe(PAGES);
-
     const sum = (key: keyof Tally, list = tallies) =>
       list.reduce((n, { t }) => n + (t[key] as number), 0);
     // A crashed page's sends up to its last read that did not arrive and were not failed there:
     // they went with the page (or with the worker, when it was the host).
     const crashedNotArrived = all
-      .filter((i) => i.fate === 'crashed')
+      .filter((i) => i.fate === 'crashed' || i.fate === 'reloaded')
       .map((i) => {
         const got = new Set(arrivals(suite.server, i.label));
         const state = i.last as PageState;
@@ -233,7 +251,19 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
       });
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     console.log(
-      `[worker] soak, ${ROUNDS} rounds, ${took} ms: events ${KINDS.map((k) => `${k} x${figures[k].length} (median ${median(figures[k])} ms, max ${Math.max(...figures[k])} ms)`).join(', ')}; page instances ${all.length} (closed ${all.filter((i) => i.fate === 'closed').length}, crashed ${all.filter((i) => i.fate === 'crashed').length}); worker deaths ${deaths.length} (crash of slot ${JSON.stringify(deaths.map((d) => d.slot))}, open again in ${JSON.stringify(deaths.map((d) => d.recoveredMs))} ms); connections ${suite.server.connections.length}; sends accepted ${sum('accepted')}, arrived ${sum('arrived')}, twice ${sum('twice')}, out of order ${sum('outOfOrder')}, failed (told, may have arrived) ${sum('failed')} + ${sum('failedArrived')} that did arrive, lost ${sum('lost', whole)}, rejected at send ${sum('rejected')}; crashed pages' sends read and not arrived (died with the page) ${JSON.stringify(crashedNotArrived)}; requests ${sum('requests')}, replied ${sum('replied')}, failed ${sum('requestsFailed')}, wrong reply ${sum('wrongReply')}; hung pages dropped ${hungDropped.length}; pages not cached ${notCached.length}`,
+      `[worker] soak, ${ROUNDS} rounds, ${took} ms: events ${KINDS.map((k) => `${k} x${figures[k].length} (median ${median(figures[k])} ms, max ${Math.max(...figures[k])} ms)`).join(', ')}; page instances ${all.length} (closed ${all.filter((i) => i.fate === 'closed').length}, crashed ${all.filter((i) => i.fate === 'crashed').length}, reloaded ${all.filter((i) => i.fate === 'reloaded').length}); worker deaths ${deaths.length} (crash of slot ${JSON.stringify(deaths.map((d) => d.slot))}, open again in ${JSON.stringify(deaths.map((d) => d.recoveredMs))} ms); connections ${suite.server.connections.length}; sends accepted ${sum('accepted')}, arrived ${sum('arrived')}, twice ${sum('twice')}, out of order ${sum('outOfOrder')}, failed (told, may have arrived) ${sum('failed')} + ${sum('failedArrived')} that did arrive, lost ${sum('lost', whole)}, rejected at send ${sum('rejected')}; crashed or reloaded pages' sends read and neither arrived nor failed (went with the page) ${JSON.stringify(crashedNotArrived)}; requests ${sum('requests')}, replied ${sum('replied')}, failed ${sum('requestsFailed')}, wrong reply ${sum('wrongReply')}; hung pages dropped ${hungDropped.length}; pages not restored from the cache ${JSON.stringify(notCached)}; pages with sends lost ${JSON.stringify(whole.filter(({ t }) => t.lost > 0).map(({ instance, t }) => `${instance.label}: ${t.lost}`))}`,
     );
+    expect(whole.map(({ t }) => never(t))).toEqual(whole.map(({ t }) => zero(t.label)));
+    for (const { t } of partial) {
+      expect([t.twice, t.outOfOrder, t.wrongReply, t.answersTwice]).toEqual([0, 0, 0, 0]);
+    }
+    // Every live page's requests settled, each once, with its own answer or a fault.
+    for (const { t } of tallies.filter(({ instance }) => instance.fate === 'live'))
+      expect(t.unsettled).toBe(0);
+    expect(hungDropped).toEqual([]);
+    // One connection per worker: the first, and one for each worker a crash killed.
+    expect(suite.server.connections).toHaveLength(1 + deaths.length);
+    expect(suite.server.openCount()).toBe(1);
+    expect(live().length).toBe(PAGES);
   }, 600_000);
 });
