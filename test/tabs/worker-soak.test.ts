@@ -113,7 +113,10 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
       }, RECOVER_MS);
 
     const figures: Record<Kind, number[]> = { crash: [], close: [], hang: [], bfcache: [] };
+    /** From a crash that killed the worker to the last awake page open again (page clocks). */
     const deaths: Array<{ slot: number; recoveredMs: number }> = [];
+    /** Pages in a hang now. */
+    const hung = new Set<string>();
     const hangs: Array<Promise<void>> = [];
     /** Each slot's hang under way. */
     const busy: Array<Promise<void> | undefined> = [];
@@ -144,15 +147,30 @@ describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delive
         // The worker's host: its connection closes with it (the notes: within 28 ms).
         const died = suite.server.connections.some((c) => c.closedAt !== null && c.closedAt >= at);
         if (died) {
+          const awake = live().filter((i) => !hung.has(i.label));
+          // From the crash to each page's `open` again, as the pages recorded it (a page hung
+          // meanwhile is left out: it learns of the death only when it wakes).
+          const reopened = await until(async () => {
+            const states = await Promise.all(awake.map((i) => read(i.page)));
+            return states.map((state) => {
+              const log = state.statusLog.filter((e) => e.at >= at);
+              const down = log.findIndex((e) => e.status !== 'open');
+              const up = log.findIndex((e, k) => k > down && e.status === 'open');
+              if (down < 0 || up < 0) throw new Error(`${state.label}: ${JSON.stringify(log)}`);
+              return (log[up]?.at as number) - at;
+            });
+          }, RECOVER_MS);
           await settled();
-          deaths.push({ slot, recoveredMs: Date.now() - at });
+          deaths.push({ slot, recoveredMs: Math.max(...reopened) });
         }
         await replace(slot);
       } else if (kind === 'hang') {
         const { page, label } = victim;
+        hung.add(label);
         const hang = page
           .evaluate((ms) => window.workerProbe.hang(ms), HANG_MS)
           .then(async () => {
+            hung.delete(label);
             // The hub kept it (unless the worker itself died meanwhile: a new one never knew it).
             const hub = await hubState(page);
             const record = hub.ports.find((p) => p.label === label);
