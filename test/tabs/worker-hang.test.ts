@@ -9,8 +9,16 @@
  * pages never stall: each send they made during the hang was written within 2 s of being made
  * (the library's `settled` hook, page clock). One connection throughout; every page's sends
  * arrived once, in order; none lost, none failed.
- * Red with the plants (SOCKGUARD_WORKER_PLANT) `short-liveness` (the hub drops a tab after 5 s)
- * and `whole-sleep` (the tab counts its whole sleep as the worker's silence).
+ * Red with the plant (SOCKGUARD_WORKER_PLANT) `short-liveness` (the hub drops a tab after 5 s).
+ *
+ * The death rule's cap cannot be proven here: `whole-sleep` (the tab counts its whole sleep as
+ * the worker's silence) went red in 1 of 11 runs, and the same bug planted in tab.ts itself (the
+ * cap removed) in none of 2. Chromium 156, after a busy loop, runs ONE queued port message
+ * before the page's late timers (instrumented: 3 of 3 runs, the queued ping first, then every
+ * late timer, then the other messages), so the worker's queued ping resets the silence before
+ * the late check looks. The hang starts in the task after a ping (the watchdog's next check is
+ * then due before the worker's next word) to give the plant its best chance; the cap itself is
+ * proven with a fake clock in src/worker/tab-death.test.ts.
  */
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
