@@ -16,7 +16,13 @@ const plant = query.get('plant') ?? '';
 const pingIntervalMs = Number(query.get('ping') ?? 500);
 const timeout = Number(query.get('timeout') ?? 1000);
 const tabTimeoutMs =
-  plant === 'no-liveness' ? 60_000 : plant === 'slow-liveness' ? 2 * timeout : timeout;
+  plant === 'no-liveness'
+    ? 60_000
+    : plant === 'slow-liveness'
+      ? 2 * timeout
+      : plant === 'short-liveness'
+        ? 5000
+        : timeout;
 const problems: string[] = [];
 const hubOptions = {
   pingIntervalMs,

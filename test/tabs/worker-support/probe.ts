@@ -33,6 +33,15 @@ export const PLANTS = {
   'slow-check': 'page',
   /** The page's factory names a new worker after the page: each recovering tab starts its own. */
   'own-worker': 'page',
+  /** The hub drops a tab silent for 5 s (its default is 10 s): a page hung 6 s is dropped. */
+  'short-liveness': 'worker',
+  /**
+   * The tab's clock runs the timers a sleep made it miss, each at its due time: its watchdog
+   * counts a whole sleep as the worker's silence (tab.ts caps a late check at half the limit).
+   */
+  'whole-sleep': 'page',
+  /** Back from the back/forward cache, the page sends its last three numbered sends again. */
+  'resend-on-restore': 'page',
 } as const;
 
 /** A plant's name. */
@@ -109,8 +118,29 @@ export interface PageState {
     readonly at: number;
     readonly status: string;
   }>;
-  /** How each numbered send settled (the tab's `settled` hook), by n. */
+  /**
+   * How each numbered send settled (the tab's `settled` hook), by n; a second settlement is
+   * written after a `+`.
+   */
   readonly settled: Readonly<Record<number, string>>;
+  /** When each numbered send settled (page clock), by n. */
+  readonly settledAt: Readonly<Record<number, number>>;
+  /** When each request was made (page clock), by name. */
+  readonly askedAt: Readonly<Record<string, number>>;
+  /** When each request settled (page clock), by name. */
+  readonly outcomeAt: Readonly<Record<string, number>>;
+  /** Requests {@link WorkerProbe.ask} made (named `r0`, `r1`, ...). */
+  readonly asked: number;
+  /** The busy loops the page ran (page clock). */
+  readonly hangs: ReadonlyArray<{ readonly from: number; readonly to: number }>;
+  /** `pagehide`, `pageshow`, `freeze` and `resume` events, with `persisted` (page clock). */
+  readonly lifecycle: ReadonlyArray<{
+    readonly type: string;
+    readonly persisted: boolean;
+    readonly at: number;
+  }>;
+  /** `PerformanceNavigationTiming.type` of the document: `back_forward` after a history step. */
+  readonly navigation: string;
   /** The socket's status at start and at each change (page clock). */
   readonly statusLog: ReadonlyArray<{ readonly status: string; readonly at: number }>;
   /** Ports the page's factory made (one per worker it reached). */
@@ -123,6 +153,25 @@ export interface WorkerProbe {
   start(wsUrl: string, label: string, requestTimeoutMs: number): void;
   /** Sends `seq` `{ from: label, n }` for n = 0..count-1, every `everyMs`; resolves when done. */
   series(count: number, everyMs: number): Promise<readonly string[]>;
+  /** Sends the next numbered `seq` every `everyMs` until {@link stop} (numbers go on from the last). */
+  stream(everyMs: number): void;
+  /**
+   * Makes a request `ask` `{ from: label, k, delayMs }` named `r<k>` every `everyMs` until
+   * {@link stop}; the server answers after `delayMs`, so some are always in flight.
+   */
+  ask(everyMs: number, delayMs: number, timeoutMs: number): void;
+  /** Makes one more request of {@link ask}'s kind, answered after `delayMs`. */
+  askOnce(delayMs: number, timeoutMs: number): void;
+  /**
+   * Hangs the page for `ms` ({@link hang}) in the task after the worker's next ping: the
+   * worker's last word before the hang is that ping, its next comes a ping interval later.
+   * Resolves after the hang.
+   */
+  hangAfterPing(ms: number): Promise<void>;
+  /** Stops the stream and the requests, and reads the state in the same task. */
+  stop(): PageState;
+  /** Keeps the page's thread busy for `ms` (nothing else of the page runs meanwhile). */
+  hang(ms: number): void;
   request(name: string, type: string, data: unknown, timeoutMs?: number): void;
   read(): PageState;
   /** Reads the worker's state over a port of its own. */

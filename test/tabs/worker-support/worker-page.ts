@@ -6,6 +6,7 @@
  * record every `report` call into it (the store merges repeats of one id, which would hide a
  * fault told twice).
  */
+import type { Clock } from '../../../src/core/clock.js';
 import type { ErrorStore } from '../../../src/core/error-store/error-store.js';
 import { createErrorStore } from '../../../src/core/error-store/error-store.js';
 import type { Socket } from '../../../src/core/types.js';
@@ -27,9 +28,13 @@ declare global {
   }
 }
 
-const plant = new URLSearchParams(location.search).get('plant') ?? '';
+const query = new URLSearchParams(location.search);
+const plant = query.get('plant') ?? '';
+/** The hub's liveness options: the page's query (a suite's choice), else the tests' short ones. */
+const pingMs = Number(query.get('ping') ?? PING_INTERVAL_MS);
+const tabTimeoutMs = Number(query.get('timeout') ?? TAB_TIMEOUT_MS);
 /** Every page names the same script URL and name: one SharedWorker for the context. */
-const WORKER_URL = `/hub.js?ping=${PING_INTERVAL_MS}&timeout=${TAB_TIMEOUT_MS}&plant=${encodeURIComponent(plant)}`;
+const WORKER_URL = `/hub.js?ping=${pingMs}&timeout=${tabTimeoutMs}&plant=${encodeURIComponent(plant)}`;
 const WORKER_NAME = 'sockguard-worker-test';
 
 let socket: Socket | null = null;
@@ -41,8 +46,22 @@ const reports: Report[] = [];
 const workerEvents: Array<{ type: string; at: number }> = [];
 const sends: Array<{ n: number; at: number; status: string }> = [];
 const settled: Record<number, string> = {};
+const settledAt: Record<number, number> = {};
+const outcomeAt: Record<string, number> = {};
+const askedAt: Record<string, number> = {};
+/** The stream of sends ({@link WorkerProbe.stream}) and of requests ({@link WorkerProbe.ask}) go on. */
+let streaming = false;
+let asking = false;
+let asked = 0;
+const lifecycle: Array<{ type: string; persisted: boolean; at: number }> = [];
+for (const type of ['pagehide', 'pageshow', 'freeze', 'resume'] as const)
+  window.addEventListener(type, (event) => {
+    lifecycle.push({ type, persisted: Reflect.get(event, 'persisted') === true, at: Date.now() });
+  });
 const statusLog: Array<{ status: string; at: number }> = [];
 let ports = 0;
+/** The port the tab was last given (a hang waits for a ping on it). */
+let current: MessagePort | null = null;
 
 /** The page's own store, every report into it recorded (as hub.ts wraps its router store). */
 function recordingStore(): ErrorStore {
@@ -67,6 +86,74 @@ function recordingStore(): ErrorStore {
   };
 }
 
+/**
+ * The plant `whole-sleep`: a clock whose late timers run, at once and in order, the timers they
+ * would have run meanwhile, each reading the time it was due (as a fake clock would). The tab's
+ * watchdog then runs every check a sleep made it miss, each adding a full quarter of the limit:
+ * it counts the whole of its own sleep as the worker's silence (what tab.ts' cap prevents).
+ */
+function catchUpClock(): Clock {
+  let virtual: number | null = null;
+  let replay: Array<{ due: number; run: () => void; handle: { cancelled: boolean } }> | null = null;
+  const fire = (due: number, run: () => void) => {
+    const queue = [{ due, run, handle: { cancelled: false } }];
+    while (queue.length > 0) {
+      const timer = queue.shift() as (typeof queue)[number];
+      if (timer.handle.cancelled) continue;
+      virtual = timer.due;
+      replay = queue;
+      try {
+        timer.run();
+      } finally {
+        virtual = null;
+        replay = null;
+      }
+    }
+  };
+  return {
+    now: () => Date.now(),
+    monotonic: () => virtual ?? performance.now(),
+    setTimeout(run, ms) {
+      const due = (virtual ?? performance.now()) + ms;
+      if (replay !== null && due < performance.now()) {
+        const handle = { cancelled: false };
+        replay.push({ due, run, handle });
+        return handle;
+      }
+      return setTimeout(() => fire(due, run), ms);
+    },
+    clearTimeout(handle) {
+      if (typeof handle === 'object' && handle !== null) Reflect.set(handle, 'cancelled', true);
+      else clearTimeout(handle as number);
+    },
+  };
+}
+
+/** The page's next numbered send (`seq` `{ from: label, n }`), recorded. */
+function sendNext(s: Socket): string {
+  const n = sends.length;
+  // The plant answers as the tab would, and hands nothing over.
+  const status =
+    plant === 'drop-10th' && n % 10 === 9 ? 'queued' : s.send('seq', { from: label, n }).status;
+  sends.push({ n, at: Date.now(), status });
+  sendStatuses.push(status);
+  return status;
+}
+
+/** Busy loops the page ran ({@link WorkerProbe.hang}), page clock. */
+const hangs: Array<{ from: number; to: number }> = [];
+
+// The plant `resend-on-restore`: back from the back/forward cache, the page sends its last three
+// numbered sends again (as an app that takes its sends for lost when the page was frozen).
+window.addEventListener('pageshow', (event) => {
+  const s = socket;
+  if (plant !== 'resend-on-restore' || !event.persisted || !s) return;
+  // After the tab's own `pageshow` (it joins the worker again there).
+  setTimeout(() => {
+    for (const sent of sends.slice(-3)) s.send('seq', { from: label, n: sent.n });
+  }, 100);
+});
+
 const requireSocket = (): Socket => {
   if (!socket) throw new Error('workerProbe.start() first');
   return socket;
@@ -85,6 +172,7 @@ window.workerProbe = {
       const name = plant === 'own-worker' && ports > 1 ? `${WORKER_NAME}-${label}` : WORKER_NAME;
       const worker = new SharedWorker(WORKER_URL, { name });
       const port = worker.port;
+      current = port;
       // What the browser tells a page of its worker (tab.ts listens to neither).
       worker.addEventListener(
         'error',
@@ -107,13 +195,18 @@ window.workerProbe = {
         requestTimeoutMs,
         backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
         errors: recordingStore(),
+        ...(plant === 'whole-sleep' && { clock: catchUpClock() }),
       },
       {
         // The plant: the tab's check of before (15 s).
         ...(plant === 'slow-check' && { workerTimeoutMs: 15_000 }),
         settled: (work, how) => {
           const n = Reflect.get(Object(work.data), 'n');
-          if (work.kind === 'send' && typeof n === 'number') settled[n] = how;
+          if (work.kind === 'send' && typeof n === 'number') {
+            // A second settlement of one send would be a bug of the tab's: kept visible.
+            settled[n] = n in settled ? `${settled[n]}+${how}` : how;
+            settledAt[n] = Date.now();
+          }
         },
       },
     );
@@ -130,25 +223,78 @@ window.workerProbe = {
   async series(count, everyMs) {
     const s = requireSocket();
     const statuses: string[] = [];
-    for (let n = 0; n < count; n += 1) {
-      // The plant answers as the tab would, and hands nothing over.
-      const status =
-        plant === 'drop-10th' && n % 10 === 9 ? 'queued' : s.send('seq', { from: label, n }).status;
-      sends.push({ n, at: Date.now(), status });
-      statuses.push(status);
-      sendStatuses.push(status);
+    for (let i = 0; i < count; i += 1) {
+      statuses.push(sendNext(s));
       await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
     return statuses;
   },
+  stream(everyMs) {
+    const s = requireSocket();
+    if (streaming) return;
+    streaming = true;
+    const next = () => {
+      if (!streaming) return;
+      sendNext(s);
+      setTimeout(next, everyMs);
+    };
+    next();
+  },
+  ask(everyMs, delayMs, timeoutMs) {
+    requireSocket();
+    if (asking) return;
+    asking = true;
+    const next = () => {
+      if (!asking) return;
+      const k = asked++;
+      window.workerProbe.request(`r${k}`, 'ask', { from: label, k, delayMs }, timeoutMs);
+      setTimeout(next, everyMs);
+    };
+    next();
+  },
+  askOnce(delayMs, timeoutMs) {
+    const k = asked++;
+    window.workerProbe.request(`r${k}`, 'ask', { from: label, k, delayMs }, timeoutMs);
+  },
+  hangAfterPing(ms) {
+    const port = current;
+    if (!port) throw new Error('workerProbe.start() first');
+    return new Promise<void>((resolve) => {
+      const onPing = (event: MessageEvent) => {
+        if (Reflect.get(Object(event.data), 't') !== 'ping') return;
+        port.removeEventListener('message', onPing);
+        // A task of its own: the tab's listener takes this ping (the worker's last word) first.
+        setTimeout(() => {
+          window.workerProbe.hang(ms);
+          resolve();
+        }, 0);
+      };
+      port.addEventListener('message', onPing);
+    });
+  },
+  stop() {
+    streaming = false;
+    asking = false;
+    return window.workerProbe.read();
+  },
+  hang(ms) {
+    const from = Date.now();
+    while (Date.now() - from < ms) {
+      // The page's one thread is busy: no timer, message or event of the page runs.
+    }
+    hangs.push({ from, to: Date.now() });
+  },
   request(name, type, data, timeoutMs) {
+    askedAt[name] = Date.now();
     request(requireSocket(), type, data, timeoutMs === undefined ? {} : { timeoutMs }).then(
       (reply) => {
         outcomes[name] = { ok: true, data: reply.data };
+        outcomeAt[name] = Date.now();
       },
       (error: unknown) => {
         const code = (error as { fault?: { code?: string | number } }).fault?.code ?? 'thrown';
         outcomes[name] = { ok: false, code };
+        outcomeAt[name] = Date.now();
       },
     );
   },
@@ -174,6 +320,15 @@ window.workerProbe = {
       active: s.errors.getState().active.map((f) => f.id),
       sends: [...sends],
       settled: { ...settled },
+      settledAt: { ...settledAt },
+      outcomeAt: { ...outcomeAt },
+      askedAt: { ...askedAt },
+      asked,
+      hangs: [...hangs],
+      lifecycle: [...lifecycle],
+      navigation:
+        (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)
+          ?.type ?? '',
       statusLog: [...statusLog],
       ports,
     };

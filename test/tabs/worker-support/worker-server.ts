@@ -23,6 +23,10 @@ const PAGE = `<!doctype html>
 <body><p id="app">SharedWorker test page</p><script src="/page.js"></script></body>
 </html>`;
 
+/** Another page of the origin, to navigate a page away (and back, from the bfcache or not). */
+const OTHER =
+  '<!doctype html><html lang="en"><head><title>elsewhere</title></head><body>elsewhere</body></html>';
+
 async function bundle(entry: string, format: 'iife' | 'esm'): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL(entry, import.meta.url))],
@@ -52,6 +56,7 @@ export async function startWorkerServer(): Promise<WorkerServer> {
     if (path === '/page.js') return send('text/javascript', page);
     if (path === '/hub.js') return send('text/javascript', worker);
     if (path === '/') return send('text/html', PAGE);
+    if (path === '/other') return send('text/html', OTHER);
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));

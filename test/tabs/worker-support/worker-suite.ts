@@ -25,6 +25,8 @@ export interface WorkerSuite {
   readonly server: TabServer;
   readonly context: BrowserContext;
   readonly pages: Page[];
+  /** The worker origin (to open more pages). */
+  readonly origin: WorkerServer;
 }
 
 /** What the page's probe saw so far. */
@@ -39,6 +41,31 @@ export const readAll = (pages: readonly Page[]): Promise<PageState[]> =>
 export const hubState = (page: Page): Promise<HubState> =>
   page.evaluate(() => window.workerProbe.hub());
 
+/** A suite's choices: the hub's liveness options, and Chromium's back/forward cache. */
+export interface SuiteOptions {
+  /** The hub's `pingIntervalMs` and `tabTimeoutMs`. @default probe.ts' 500 and 1000 */
+  readonly pingMs?: number;
+  readonly tabTimeoutMs?: number;
+  /** Keep Chromium's back/forward cache on (Playwright turns it off). @default false */
+  readonly bfcache?: boolean;
+}
+
+/** The page's address: the plant, and the hub's options when the suite chose them. */
+export const pageUrl = (origin: WorkerServer, options: SuiteOptions = {}): string => {
+  const query = new URLSearchParams({ plant });
+  if (options.pingMs !== undefined) query.set('ping', String(options.pingMs));
+  if (options.tabTimeoutMs !== undefined) query.set('timeout', String(options.tabTimeoutMs));
+  return `${origin.url}?${query}`;
+};
+
+/** Starts the socket of a page already loaded (a page reloaded starts again with this). */
+export const startPage = (page: Page, server: TabServer, label: string, requestTimeoutMs = 5000) =>
+  page.evaluate(([url, name, ms]) => window.workerProbe.start(url, name, ms), [
+    server.wsUrl,
+    label,
+    requestTimeoutMs,
+  ] as [string, string, number]);
+
 /** Opens a page of the worker origin and connects its socket to the shared worker. */
 export async function openPage(
   context: BrowserContext,
@@ -46,19 +73,16 @@ export async function openPage(
   server: TabServer,
   label: string,
   requestTimeoutMs = 5000,
+  options: SuiteOptions = {},
 ): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${origin.url}?plant=${encodeURIComponent(plant)}`);
-  await page.evaluate(([url, name, ms]) => window.workerProbe.start(url, name, ms), [
-    server.wsUrl,
-    label,
-    requestTimeoutMs,
-  ] as [string, string, number]);
+  await page.goto(pageUrl(origin, options));
+  await startPage(page, server, label, requestTimeoutMs);
   return page;
 }
 
 /** Sets up the file's servers and Chromium, and `count` open pages for each test. */
-export function workerSuite(count: number): WorkerSuite {
+export function workerSuite(count: number, options: SuiteOptions = {}): WorkerSuite {
   let server: TabServer | undefined;
   let origin: WorkerServer | undefined;
   let browser: Browser | undefined;
@@ -69,7 +93,7 @@ export function workerSuite(count: number): WorkerSuite {
     [server, origin, browser] = await Promise.all([
       startTabServer(),
       startWorkerServer(),
-      launch(),
+      launch(options.bfcache ? { bfcache: true } : {}),
     ]);
   });
   afterAll(async () => {
@@ -82,7 +106,7 @@ export function workerSuite(count: number): WorkerSuite {
     context = await (browser as Browser).newContext();
     pages = [];
     for (let i = 0; i < count; i += 1)
-      pages.push(await openPage(context, origin as WorkerServer, tabs, String(i)));
+      pages.push(await openPage(context, origin as WorkerServer, tabs, String(i), 5000, options));
     await until(async () => {
       expect((await readAll(pages)).map((s) => s.status)).toEqual(Array(count).fill('open'));
     });
@@ -101,6 +125,9 @@ export function workerSuite(count: number): WorkerSuite {
     },
     get pages() {
       return pages;
+    },
+    get origin() {
+      return origin as WorkerServer;
     },
   };
 }
