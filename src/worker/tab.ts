@@ -500,7 +500,12 @@ export function connectTab(
     if (watchdog !== undefined) clock.clearTimeout(watchdog);
     watchdog = undefined;
     stopRetry();
-    settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
+    // Into the back/forward cache without delivery, the page comes back to tell the app: what it
+    // handed over may have arrived, or died with a worker it had not found dead yet (it judges a
+    // worker dead only after its silence), so each fails saying so rather than ending unheard.
+    if (closing || maxUnacked)
+      settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
+    else lostWork(false);
     if (closing) setSnapshot({ ...IDLE, status: 'closed' });
   }
 
