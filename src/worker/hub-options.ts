@@ -29,6 +29,13 @@ export interface HubOptions {
   /** The last tab gone, the socket closes after this long (a reload comes back). @default 2000 */
   readonly closeGraceMs?: number;
   /**
+   * With delivery, the last tab gone and `closeGraceMs` over, the socket stays open up to this
+   * much longer while sends are unacknowledged, closing as soon as the last is. Only a worker that
+   * outlives its last page runs it: give the SharedWorker `extendedLifetime: true` (Chrome 148+);
+   * elsewhere the browser ends the worker with its last page. @default 10_000
+   */
+  readonly lingerMs?: number;
+  /**
    * Sends and requests one tab may have in flight; past it they fail with `queue_overflow`. On a
    * socket with delivery only requests count: its sends are bounded by delivery's `maxUnacked`.
    * @default 1000
@@ -46,6 +53,7 @@ export const HUB_DEFAULTS = {
   tabTimeoutMs: 10_000,
   askTimeoutMs: 5000,
   closeGraceMs: 2000,
+  lingerMs: 10_000,
   maxTabWork: 1000,
   maxIdlePorts: 64,
 } as const;
@@ -60,6 +68,7 @@ const RULES: Readonly<Record<keyof HubOptions, Rule>> = {
   tabTimeoutMs: { kind: 'ms', min: 20 },
   askTimeoutMs: { kind: 'ms', min: 1 },
   closeGraceMs: { kind: 'ms', min: 0 },
+  lingerMs: { kind: 'ms', min: 0 },
   maxTabWork: { kind: 'count', min: 1 },
   maxIdlePorts: { kind: 'count', min: 0 },
   onProblem: { kind: 'function' },

@@ -5,8 +5,9 @@
  * tab each `pingIntervalMs` and drops a silent one at the next tick, so a crashed or frozen tab is
  * gone within `tabTimeoutMs + pingIntervalMs` (11 s by default) of its last message; what it was
  * asked goes to another tab at once. The last tab gone, the socket closes after `closeGraceMs` (a
- * reload's new page says hello again within it and keeps the connection). A port that left is
- * kept to say hello again, up to `maxIdlePorts`.
+ * reload's new page says hello again within it and keeps the connection), or, with delivery sends
+ * unacknowledged, once they are (at most `lingerMs` later: a worker with `extendedLifetime` finishes
+ * sending after its last page). A port that left is kept to say hello again, up to `maxIdlePorts`.
  */
 
 import type { TimerHandle } from '../core/clock.js';
@@ -17,6 +18,8 @@ import { aggregate } from './shared-environment.js';
 import { openShared, type SharedParts } from './shared-socket.js';
 import type { PortLike, TabMessage } from './wire.js';
 
+/** How often a socket kept open for unacknowledged sends looks whether they all are. */
+const LINGER_STEP_MS = 200;
 /** The tabs and sockets of a hub. */
 export interface Registry {
   /** A new port: listened to with `onMessage`, a tab once it says hello. */
@@ -97,12 +100,22 @@ export function createRegistry(parts: SharedParts): Registry {
     if (dropped) send(tab, { v: 1, t: 'dropped' });
     aggregate(shared.environment, shared.tabs);
     if (shared.tabs.size === 0) {
-      shared.grace = clock.setTimeout(() => {
+      // With delivery, sends still unacknowledged keep the socket open past the grace, checked
+      // every LINGER_STEP_MS, until the last is acknowledged or lingerMs has passed.
+      let lingered = 0;
+      const close = () => {
         shared.grace = undefined;
         if (shared.tabs.size > 0) return;
+        if (shared.kept.size > 0 && lingered < n.lingerMs) {
+          const step = Math.min(LINGER_STEP_MS, n.lingerMs - lingered);
+          lingered += step;
+          shared.grace = clock.setTimeout(close, step);
+          return;
+        }
         shareds.delete(shared.key);
         shared.socket.close();
-      }, n.closeGraceMs);
+      };
+      shared.grace = clock.setTimeout(close, n.closeGraceMs);
     }
     idle();
   }

@@ -377,6 +377,64 @@ describe('delivery over the worker: a tab leaves', () => {
   });
 });
 
+describe('delivery over the worker: the last tab closes with sends unacknowledged', () => {
+  it('the socket stays open past closeGraceMs until the server acknowledges them, then closes', async () => {
+    const w = world({ closeGraceMs: 100, lingerMs: 5000 });
+    const tab = w.tab(DLV);
+    await flush();
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    const srv = server();
+    srv.serve(ws);
+    await flush();
+    tab.socket.send('chat', { tab: 0, n: 1 });
+    tab.socket.send('chat', { tab: 0, n: 2 });
+    await flush();
+    tab.socket.close();
+    await advance(1000);
+    // Unacknowledged: still open, well past the grace.
+    expect(ws.readyState).toBe(1);
+    srv.serve(ws);
+    srv.ack(ws);
+    await advance(250);
+    expect(ws.readyState).not.toBe(1);
+    expect(ofTab(srv.marks(), 0)).toEqual([1, 2]);
+  });
+
+  it('never acknowledged: the socket closes lingerMs after the grace, not later', async () => {
+    const w = world({ closeGraceMs: 100, lingerMs: 1000 });
+    const tab = w.tab(DLV);
+    await flush();
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    server().serve(ws);
+    await flush();
+    tab.socket.send('chat', { tab: 0, n: 1 });
+    await flush();
+    tab.socket.close();
+    await advance(1099);
+    expect(ws.readyState).toBe(1);
+    await advance(2);
+    expect(ws.readyState).not.toBe(1);
+  });
+
+  it('without unacknowledged sends the socket closes at the grace, as before', async () => {
+    const w = world({ closeGraceMs: 100, lingerMs: 5000 });
+    const tab = w.tab(DLV);
+    await flush();
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    server().serve(ws);
+    await flush();
+    tab.socket.close();
+    await advance(101);
+    expect(ws.readyState).not.toBe(1);
+  });
+});
+
 describe('delivery over the worker: the worker drops a hung tab', () => {
   it('the tab keeps its sends; their receipts reach it on the same port, told while dropped or after its hello again; each send processed once', async () => {
     const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 2000 });
