@@ -107,8 +107,6 @@ export interface Extension {
    * and reported) to refuse the send with.
    */
   outbound?(meta: Record<string, unknown>): Accepted | Fault | undefined;
-  /** True while `frame` may not be written yet (it, and everything behind it, waits). */
-  held?(frame: Frame): boolean;
   /** A frame was written to the connection. */
   written?(frame: Frame): void;
   /** A frame was refused (queue full) or cancelled (its request settled): forget it. */

@@ -78,46 +78,16 @@ export interface DeliveryParts {
   readonly signal: (signal: DeliverySignal) => void;
   /** Takes frames out of the send queue (acknowledged, or settled without being sent). */
   readonly unqueue: (frame: NumberedFrame) => void;
-  /** Writes what the send queue can write now (a held frame was let go). */
-  readonly flush?: () => void;
   /** Rejects pending requests that were sent and whose frame matches. */
   readonly rejectRequests: (match: (seq: number | undefined) => boolean, fault: Fault) => void;
   /** The session ended: a connection under way (it said or will say the old hello) is left. */
   readonly leave: () => void;
-  /**
-   * @internal Where a socket taking over a session another socket ran starts (a new leader tab,
-   * tabs/delivery-handover.ts).
-   */
+  /** @internal What the SharedWorker's hub hears of this delivery (worker/routing.ts). */
   readonly adoption?: DeliveryAdoption;
 }
 
-/**
- * @internal A session taken over from another socket (a new leader tab): the session to resume,
- * the highest server seq any tab's handlers saw, and the number the next new send gets. The
- * observers let the tabs keep the books they need for the next handover.
- */
+/** @internal What a socket's delivery tells the code that made it (the SharedWorker's hub). */
 export interface DeliveryAdoption {
-  readonly seed?: {
-    readonly session: string;
-    /** The session's resume secret. */
-    readonly secret?: string;
-    readonly lastSeen: number;
-    /**
-     * The last number handed out (the next new send gets one more). Also the highest seq the
-     * server may have seen from the session's earlier sockets: a welcome may acknowledge up to it.
-     */
-    readonly lastSeq: number;
-  };
-  /** A number to give the next frame instead of a new one (a frame re-sent under its old seq). */
-  readonly forced?: () => number | undefined;
-  /** A numbered frame is tracked (before it can be written). */
-  readonly tracked?: (frame: NumberedFrame) => void;
-  /** True while the frame of `seq` may not be written yet (another tab must hear its number). */
-  readonly held?: (seq: number) => boolean;
-  /** Given the socket's flush, to call once a held frame may go. */
-  readonly bind?: (flush: () => void) => void;
-  /** The session and its resume secret changed (a welcome, `endSession()`), for the next leader. */
-  readonly session?: (session: string | null, secret: string | undefined) => void;
   /**
    * A kept frame fails with `fault`, told before the fault is reported: the SharedWorker's hub
    * (worker/routing.ts) routes the fault to the tab whose send it is, by the fault's identity.
@@ -153,8 +123,6 @@ export interface Delivery extends DeliveryChannel {
   forget(seq: number): void;
   /** A numbered frame was written to the connection. */
   written(frame: NumberedFrame): void;
-  /** True while the frame of `seq` may not be written yet (see {@link DeliveryAdoption.held}). */
-  held(seq: number): boolean;
   /** Sends the hello of a new connection. */
   hello(send: (text: string) => void): void;
   /** Handles delivery frames and duplicates; true when the envelope goes no further. */
@@ -201,24 +169,16 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   const timers = createTimers(parts.clock);
   const listeners = new Set<() => void>();
   const adoption = parts.adoption;
-  const seed = adoption?.seed;
-  adoption?.bind?.(() => parts.flush?.());
   let mode: 'negotiating' | 'on' | 'plain' = 'negotiating';
-  let session: string | null = seed?.session ?? null;
+  let session: string | null = null;
   /** The resume secret of `session`, from its welcome (never logged, never in a snapshot). */
-  let secret: string | undefined = seed?.secret;
-  if (secret !== undefined) reporter.conceal([secret]);
+  let secret: string | undefined;
   /** The highest server seq handlers have seen. */
-  let lastSeen = seed?.lastSeen ?? 0;
+  let lastSeen = 0;
   /** The last number handed out. */
-  let nextSeq = seed?.lastSeq ?? 0;
-  /**
-   * The highest seq written in `session`, on any connection: what a welcome may acknowledge. A
-   * session taken over from another socket may have had anything up to its last number written.
-   */
-  let sessionWritten = seed?.lastSeq ?? 0;
-  /** Numbers up to this one were handed out by the socket the session was taken over from. */
-  const priorUpTo = seed?.lastSeq ?? 0;
+  let nextSeq = 0;
+  /** The highest seq written in `session`, on any connection: what a welcome may acknowledge. */
+  let sessionWritten = 0;
   let hellos = 0;
   let recovery: Recovery | null = null;
   // The current connection's part: the hello out, its welcome, what it may acknowledge.
@@ -391,7 +351,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (asked !== null) fault = replaced(w);
     }
     session = w.session;
-    adoption?.session?.(session, secret);
     changed();
     parts.signal({ type: 'welcome', fault });
   };
@@ -438,21 +397,18 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       const cause = why('max_unacked', options.maxUnacked);
       return reporter.report(reporter.client('queue_overflow', cause, requestId));
     },
-    held: (seq) => adoption?.held?.(seq) === true,
     number() {
-      return adoption?.forced?.() ?? ++nextSeq;
+      return ++nextSeq;
     },
     track(frame, receipt) {
-      adoption?.tracked?.(frame);
-      const prior = frame.seq <= priorUpTo;
       let promise: Promise<Delivered> | undefined;
       if (receipt) {
         promise = new Promise<Delivered>((resolve, reject) => {
-          ledger.track(frame, settleWith(resolve, reject), prior);
+          ledger.track(frame, settleWith(resolve, reject));
         });
         // An app that never looks at the receipt must not get an unhandled rejection.
         promise.catch(() => {});
-      } else ledger.track(frame, null, prior);
+      } else ledger.track(frame, null);
       changed();
       return promise;
     },
@@ -542,7 +498,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       lastSeen = 0;
       sessionWritten = 0;
       recovery = null;
-      adoption?.session?.(null, undefined);
       changed();
       parts.leave();
     },

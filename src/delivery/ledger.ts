@@ -17,8 +17,6 @@ export interface NumberedFrame extends OutboundFrame {
 interface Entry {
   readonly frame: NumberedFrame;
   readonly settle: ((result: Delivered | Fault) => void) | null;
-  /** Numbered by another socket of the session (a leader tab before), which may have written it. */
-  readonly prior: boolean;
   /** Written to the current connection (not only queued). */
   onWire: boolean;
   /** Connections it was written to. */
@@ -32,20 +30,13 @@ export interface Kept {
   readonly frame: NumberedFrame;
   /** Written to the current connection. */
   readonly onWire: boolean;
-  /** Written to some connection (or by the socket that numbered it): it may have been processed. */
+  /** Written to some connection: it may have been processed. */
   readonly sent: boolean;
 }
 
 export interface Ledger {
-  /**
-   * Tracks a send; `settle` (its receipt) is told its fate once. `prior`: another socket numbered
-   * it and may have written it (a frame a new leader tab sends again under its old seq).
-   */
-  track(
-    frame: NumberedFrame,
-    settle: ((result: Delivered | Fault) => void) | null,
-    prior?: boolean,
-  ): void;
+  /** Tracks a send; `settle` (its receipt) is told its fate once. */
+  track(frame: NumberedFrame, settle: ((result: Delivered | Fault) => void) | null): void;
   /** Forgets a send without telling it (it was refused, or its request settled). */
   forget(seq: number): void;
   /** The frame was written to the connection. */
@@ -81,8 +72,8 @@ export function createLedger(): Ledger {
     entry.settle?.(result);
   };
   return {
-    track(frame, done, prior = false) {
-      entries.set(frame.seq, { frame, settle: done, prior, onWire: false, tries: 0, writtenAt: 0 });
+    track(frame, done) {
+      entries.set(frame.seq, { frame, settle: done, onWire: false, tries: 0, writtenAt: 0 });
     },
     forget: (seq) => void entries.delete(seq),
     written(seq, at) {
@@ -123,10 +114,10 @@ export function createLedger(): Ledger {
       return settled;
     },
     kept: () =>
-      [...entries.values()].map(({ frame, onWire, tries, prior }) => ({
+      [...entries.values()].map(({ frame, onWire, tries }) => ({
         frame,
         onWire,
-        sent: tries > 0 || prior,
+        sent: tries > 0,
       })),
     oldestWrite() {
       for (const entry of entries.values()) if (entry.onWire) return entry.writtenAt;

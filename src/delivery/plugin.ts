@@ -111,7 +111,6 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
     },
     signal,
     unqueue: (frame) => host.unqueue(frame),
-    flush: host.flush,
     // The replies of requests the server processed in a session that is gone: their requests
     // fail (request/response settles what this names, by frame).
     rejectRequests: (match, fault) =>
@@ -150,7 +149,6 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
         return d.track(frame as NumberedFrame, requestId === undefined);
       };
     },
-    held: (frame) => numbered(frame) && d.held(frame.seq),
     written(frame) {
       if (numbered(frame)) d.written(frame);
     },
