@@ -119,6 +119,13 @@ export function push(
   });
 }
 
+/** Whether id's first processing was on a crashed instance that never confirmed an acked covering it. */
+function crashBeforeAcked(books: Books, id: string): boolean {
+  const first = books.firstProcessed.get(id);
+  if (first === undefined || !books.crashed.has(first.instance)) return false;
+  return (books.confirmed.get(first.instance)?.get(first.session) ?? 0) < first.seq;
+}
+
 /** The figures of a run, both directions. */
 export interface Figures {
   readonly toServer: {
@@ -129,6 +136,12 @@ export interface Figures {
     readonly pending: number;
     readonly processedOnce: number;
     readonly duplicated: number;
+    /**
+     * Processed twice where the first processing was on an instance that then crashed before its
+     * Redis write of an `acked` covering it was confirmed: the at-least-once window of a crash
+     * (what a killed process processed but never recorded), not counted in `duplicated`.
+     */
+    readonly duplicatedCrashBeforeAcked: number;
     /** Acknowledged but never processed. */
     readonly lost: number;
     readonly outOfOrder: number;
@@ -149,8 +162,10 @@ export function figures(books: Books, clients: readonly FleetClient[]): Figures 
     clients.reduce((total, client) => total + pick(client), 0);
   let processedOnce = 0;
   let duplicated = 0;
-  for (const count of books.processed.values()) {
+  let duplicatedCrashBeforeAcked = 0;
+  for (const [id, count] of books.processed) {
     if (count === 1) processedOnce++;
+    else if (crashBeforeAcked(books, id)) duplicatedCrashBeforeAcked++;
     else duplicated++;
   }
   let lost = 0;
@@ -178,6 +193,7 @@ export function figures(books: Books, clients: readonly FleetClient[]): Figures 
       pending: sum((c) => c.sent - c.acked - c.rejected),
       processedOnce,
       duplicated,
+      duplicatedCrashBeforeAcked,
       lost,
       outOfOrder,
     },

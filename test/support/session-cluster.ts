@@ -34,6 +34,12 @@ export interface Books {
   readonly errors: Map<string, number>;
   /** Welcomes that said `resumed: false` for a session the client asked for, by reason. */
   readonly refused: Map<string, number>;
+  /** Client to server: where and under which session and seq each id was first processed. */
+  readonly firstProcessed: Map<string, { instance: string; session: string; seq: number }>;
+  /** Per instance and session, the highest `acked` its Redis writes confirmed. */
+  readonly confirmed: Map<string, Map<string, number>>;
+  /** Instances that crashed (nothing flushed: what they processed may never have been acked). */
+  readonly crashed: Set<string>;
 }
 
 export function createBooks(): Books {
@@ -45,6 +51,9 @@ export function createBooks(): Books {
     seen: new Map(),
     errors: new Map(),
     refused: new Map(),
+    firstProcessed: new Map(),
+    confirmed: new Map(),
+    crashed: new Set(),
   };
 }
 
@@ -90,13 +99,25 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     // a slow tick there is not a slow Redis.
     commandTimeoutMs: 3000,
   });
+  // What this instance's acked writes confirmed, for the books' judgement of a crash's duplicates.
+  const confirmed = new Map<string, number>();
+  books.confirmed.set(options.name, confirmed);
+  const setAcked = store.setAcked.bind(store);
+  store.setAcked = async (session, acked) => {
+    await setAcked(session, acked);
+    if (up && acked > (confirmed.get(session) ?? 0)) confirmed.set(session, acked);
+  };
   let up = true;
   const sessions = createSessionServer<WebSocket>({
     history: store,
-    onMessage(envelope) {
+    onMessage(envelope, session) {
       const data = envelope.data as { c?: number; n?: number } | undefined;
       if (envelope.type !== 'msg' || data?.c === undefined || data.n === undefined) return;
-      bump(books.processed, `${data.c}:${data.n}`);
+      const id = `${data.c}:${data.n}`;
+      bump(books.processed, id);
+      const seq = envelope.meta?.seq;
+      if (!books.firstProcessed.has(id) && typeof seq === 'number' && session.id !== undefined)
+        books.firstProcessed.set(id, { instance: options.name, session: session.id, seq });
       const order = books.processedOrder.get(data.c) ?? [];
       order.push(data.n);
       books.processedOrder.set(data.c, order);
@@ -150,6 +171,7 @@ export async function startInstance(options: InstanceOptions): Promise<Instance>
     holds: (session) => sessions.get(session)?.connected === true,
     crash() {
       up = false;
+      books.crashed.add(options.name);
       client.destroy();
       subscriber.destroy();
       for (const socket of wss.clients) socket.terminate();
