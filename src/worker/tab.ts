@@ -208,6 +208,18 @@ export function connectTab(
   const makePort = typeof source === 'function' ? source : undefined;
   let port = makePort ? undefined : (source as PortLike);
   const say = (message: Say) => !!port && post(port, { v: 1, ...message } as TabMessage);
+  /**
+   * The worker on `port` welcomed this tab since its last hello: work (sends, requests, aborts) may
+   * be posted. Until then it waits in `held`, in order: a port whose connection the browser has
+   * not made yet (the worker's host page busy) would otherwise deliver it later as well as the new
+   * port a tab that judged the worker unstarted makes, and the worker would take it twice.
+   */
+  let ready = false;
+  const held: Say[] = [];
+  const work = (message: Say) => {
+    if (ready) say(message);
+    else held.push(message);
+  };
   const clientFault = (code: ClientCode, cause: string): Fault =>
     classify(
       { source: 'client', code, cause },
@@ -310,8 +322,8 @@ export function connectTab(
     port = next;
     attach(next);
     hello();
-    // Only delivery's are still here (the others failed just above).
-    for (const entry of sends.values()) if (entry.say) say(entry.say);
+    // Only delivery's are still here (the others failed just above): held until the welcome.
+    for (const entry of sends.values()) if (entry.say) work(entry.say);
   };
 
   /**
@@ -406,12 +418,15 @@ export function connectTab(
       case 'welcome':
         tries = 0;
         pingMs = m.pingMs;
+        ready = true;
+        for (const message of held.splice(0)) say(message);
         return setSnapshot(m.snapshot);
       case 'snapshot':
         return setSnapshot(m.snapshot);
       case 'refused':
         // Not counted by the worker (no pings come): nothing to watch until `reconnect()`.
         refused = true;
+        held.length = 0;
         report(m.fault);
         // What was handed over meanwhile was dropped by that worker (an earlier one may have
         // written a kept send, so: may have arrived); none waits for an answer that cannot come.
@@ -471,7 +486,12 @@ export function connectTab(
     visible: !(env?.isHidden() ?? false),
     online: env?.isOnline() ?? true,
   });
-  const hello = () => say({ t: 'hello', key, options: wire, ...conditions() });
+  const hello = () => {
+    // What waited for the old hello's welcome is failed or kept by now: nothing of it is posted.
+    ready = false;
+    held.length = 0;
+    say({ t: 'hello', key, options: wire, ...conditions() });
+  };
 
   const join = () => {
     if (joined) return;
@@ -500,11 +520,13 @@ export function connectTab(
     if (watchdog !== undefined) clock.clearTimeout(watchdog);
     watchdog = undefined;
     stopRetry();
-    // Into the back/forward cache without delivery, the page comes back to tell the app: what it
-    // handed over may have arrived, or died with a worker it had not found dead yet (it judges a
-    // worker dead only after its silence), so each fails saying so rather than ending unheard.
-    if (closing || maxUnacked)
-      settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
+    // What waited for a welcome goes now, as it always did: a worker that never welcomes drops it.
+    for (const message of held.splice(0)) say(message);
+    // Into the back/forward cache, the page comes back to tell the app: what it handed over may
+    // have arrived, or died with a worker it had not found dead yet (it judges a worker dead only
+    // after its silence), so each fails saying so rather than ending unheard (with delivery too:
+    // a receipt that said `unconfirmed` would leave such a send lost).
+    if (closing) settleAll(clientFault('connection_closed', why('tab_closed')), 'left');
     else lostWork(false);
     if (closing) setSnapshot({ ...IDLE, status: 'closed' });
   }
@@ -578,7 +600,7 @@ export function connectTab(
       // An app that never looks at the receipt must not get an unhandled rejection.
       delivered?.catch(() => {});
       sends.set(id, { kind: 'send', data, end, say: message });
-      say(message);
+      work(message);
       return delivered ? { status: 'queued', delivered } : { status: 'queued' };
     },
     [OWN_REQUEST](type: string, data: unknown, ro: RequestOptions = {}): Promise<Envelope> {
@@ -594,7 +616,7 @@ export function connectTab(
         if (early) throw new FaultError(early);
         /** This tab gives up (its signal, its own timer): the worker is told to let go too. */
         const giveUp = (f: Fault) => {
-          say({ t: 'abort', id });
+          work({ t: 'abort', id });
           done(requests, id, 'failed', f);
         };
         const onAbort = () => giveUp(clientFault('request_aborted', why('aborted')));
@@ -621,7 +643,7 @@ export function connectTab(
           },
         });
         signal?.addEventListener('abort', onAbort);
-        say({
+        work({
           t: 'request',
           id,
           type,
