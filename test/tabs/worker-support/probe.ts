@@ -138,7 +138,7 @@ export interface PageState {
    * `unconfirmed`, or `rejected:<code>`.
    */
   readonly receipts: Readonly<Record<number, string>>;
-  /** The worker ({@link ports} count) the page had when each numbered send settled, by n. */
+  /** The worker ({@link ports} count) the page had when each numbered send first settled, by n. */
   readonly settledPort: Readonly<Record<number, number>>;
   /**
    * How each numbered send settled (the tab's `settled` hook), by n; a second settlement is

@@ -28,13 +28,15 @@
  * dropped by the hub; with delivery, every live page's receipts settled.
  *
  * `SOCKGUARD_WORKER_SOAK=<rounds>` sets the rounds (each one of every kind); the default is the
- * issue's 10. Delivery off takes 47-72 s here idle and 65-70 s with both cores busy (a worker
+ * issue's 10; `SOCKGUARD_WORKER_SOAK_DUMP=<file>` writes the run's record (frames, connections,
+ * each page's last state) as JSON. Delivery off takes 47-72 s here idle and 65-70 s with both cores busy (a worker
  * death adds its 2.5 s recovery; how many crashes hit the worker's host varies from run to run).
  *
  * Red with the plants (SOCKGUARD_WORKER_PLANT) `drop-10th` (lost), `hub-drop-10th` (lost),
  * `reorder` (out of order), `resend-on-restore` (twice), `short-liveness` (a hung page dropped),
  * and with delivery `resend-acked` (twice: repeats across a death of acknowledged sends).
  */
+import { writeFileSync } from 'node:fs';
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from '../tabs-browser.js';
@@ -63,6 +65,8 @@ const ANSWER_AFTER_MS = 300;
 const REQUEST_TIMEOUT_MS = 5000;
 /** Between events: long enough for each page to send a few times. */
 const GAP_MS = 300;
+/** Before the first event: the pages send, and with delivery their receipts come. */
+const WARM_MS = 1000;
 /** Pages recovering from a dead worker are open again within this (2.5 s rule, a busy machine). */
 const RECOVER_MS = 15_000;
 const BASE: SuiteOptions = { pingMs: 1000, tabTimeoutMs: 10_000, bfcache: true };
@@ -110,6 +114,9 @@ export function soak(delivery: boolean): void {
       }));
       const slots = [...all];
       await Promise.all(all.map((i) => run(i.page)));
+      // A steady state first: the first crash kills a worker whose acks flow (within ~1 s of the
+      // start, the pages had no receipt yet, and no repeat could be outside the at-least-once window).
+      await sleep(WARM_MS);
       let generation = 0;
       const replace = async (slot: number) => {
         generation += 1;
@@ -325,6 +332,21 @@ export function soak(delivery: boolean): void {
             (e) => e.status === 'queued' && !got.has(e.n) && state.settled[e.n] !== 'failed',
           ).length;
         });
+      // `SOCKGUARD_WORKER_SOAK_DUMP=<file>`: the run's record, to read a red run afterwards.
+      const dump = process.env.SOCKGUARD_WORKER_SOAK_DUMP;
+      if (dump)
+        writeFileSync(
+          dump,
+          JSON.stringify({
+            frames: suite.server.frames.filter((f) => f.type === 'seq'),
+            connections: suite.server.connections.map(({ id, openedAt, closedAt }) => ({
+              id,
+              openedAt,
+              closedAt,
+            })),
+            pages: all.map(({ label, fate, endedAt, last }) => ({ label, fate, endedAt, last })),
+          }),
+        );
       const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
       console.log(
         `[worker] soak, ${ROUNDS} rounds, ${took} ms: events ${KINDS.map((k) => `${k} x${figures[k].length} (median ${median(figures[k])} ms, max ${Math.max(...figures[k])} ms)`).join(', ')}; page instances ${all.length} (closed ${all.filter((i) => i.fate === 'closed').length}, crashed ${all.filter((i) => i.fate === 'crashed').length}, reloaded ${all.filter((i) => i.fate === 'reloaded').length}); worker deaths ${deaths.length} (crash of slot ${JSON.stringify(deaths.map((d) => d.slot))}, open again in ${JSON.stringify(deaths.map((d) => d.recoveredMs))} ms); connections ${suite.server.connections.length}; sends accepted ${sum('accepted')}, arrived ${sum('arrived')}, twice ${sum('twice')} (repeats across worker deaths ${sum('repeatsAcrossDeaths')}, on pages ${JSON.stringify(tallies.filter(({ t }) => t.repeatsAcrossDeaths > 0).map(({ instance, t }) => `${instance.label}: ${t.repeatsAcrossDeaths}`))}), out of order ${sum('outOfOrder')}, failed (told, may have arrived) ${sum('failed')} + ${sum('failedArrived')} that did arrive, lost ${sum('lost', whole)}, rejected at send ${sum('rejected')}; crashed or reloaded pages' sends read and neither arrived nor failed (went with the page) ${JSON.stringify(crashedNotArrived)}; requests ${sum('requests')}, replied ${sum('replied')}, failed ${sum('requestsFailed')}, wrong reply ${sum('wrongReply')}; hung pages dropped ${hungDropped.length}; pages not restored from the cache ${JSON.stringify(notCached)}; pages with sends lost ${JSON.stringify(whole.filter(({ t }) => t.lost > 0).map(({ instance, t }) => `${instance.label}: ${t.lost}`))}; by fate: ${byFate.join('; ')}`,

@@ -76,7 +76,8 @@ export function tally(state: PageState, server: TabServer, complete = true): Tal
   const sent = new Map(state.sends.map((s) => [s.n, s]));
   /** The send's receipt said `acknowledged` under the worker it was first handed to. */
   const ackedByFirst = (n: number) =>
-    state.settled[n] === 'acknowledged' && state.settledPort[n] === sent.get(n)?.port;
+    state.settled[n]?.split('+')[0] === 'acknowledged' &&
+    state.settledPort[n] === sent.get(n)?.port;
   const on = new Map<number, number[]>();
   let twice = 0;
   let repeatsAcrossDeaths = 0;

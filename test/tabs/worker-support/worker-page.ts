@@ -235,7 +235,8 @@ window.workerProbe = {
             // A second settlement of one send would be a bug of the tab's: kept visible.
             settled[n] = n in settled ? `${settled[n]}+${how}` : how;
             settledAt[n] = Date.now();
-            settledPort[n] = ports;
+            // The first settlement's worker (a second is a bug the record keeps visible above).
+            if (!(n in settledPort)) settledPort[n] = ports;
           }
         },
       },
