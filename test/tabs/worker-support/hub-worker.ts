@@ -101,6 +101,10 @@ function wrap(entry: Wrapped): PortLike {
       entry.hubListener = (event) => {
         const data = event.data;
         if (typeof data === 'object' && data !== null && 'sgProbe' in data) return;
+        if (plant === 'hub-drop-10th' && typeOf(data) === 'send') {
+          const n = Reflect.get(Reflect.get(data as object, 'data') ?? {}, 'n');
+          if (typeof n === 'number' && n % 10 === 9) return;
+        }
         if (plant === 'reorder' && typeOf(data) === 'send') {
           const n = Reflect.get(Reflect.get(data as object, 'data') ?? {}, 'n');
           if (n === 5) {

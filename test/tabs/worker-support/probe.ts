@@ -42,6 +42,17 @@ export const PLANTS = {
   'whole-sleep': 'page',
   /** Back from the back/forward cache, the page sends its last three numbered sends again. */
   'resend-on-restore': 'page',
+  /**
+   * The worker hands the hub only nine of every ten numbered sends a tab posts (the tenth is
+   * dropped unheard: with delivery the tab keeps it, waiting for a receipt that never comes).
+   */
+  'hub-drop-10th': 'worker',
+  /**
+   * On a new worker (its factory's second port and later), the page sends its last three sends
+   * acknowledged by the old worker again: repeats across a worker death of sends whose receipts
+   * had said `acknowledged` (outside the at-least-once window).
+   */
+  'resend-acked': 'page',
 } as const;
 
 /** A plant's name. */
@@ -112,12 +123,23 @@ export interface PageState {
   >;
   /** The ids of the store's active faults. */
   readonly active: readonly string[];
-  /** Each numbered send: its n, when (page clock) and what `send` returned. */
+  /**
+   * Each numbered send: its n, when (page clock), what `send` returned, and the worker it was
+   * handed to (`port`: the page's {@link ports} count then).
+   */
   readonly sends: ReadonlyArray<{
     readonly n: number;
     readonly at: number;
     readonly status: string;
+    readonly port: number;
   }>;
+  /**
+   * With delivery, each numbered send's receipt (`delivered`) by n, once settled: `acknowledged`,
+   * `unconfirmed`, or `rejected:<code>`.
+   */
+  readonly receipts: Readonly<Record<number, string>>;
+  /** The worker ({@link ports} count) the page had when each numbered send first settled, by n. */
+  readonly settledPort: Readonly<Record<number, number>>;
   /**
    * How each numbered send settled (the tab's `settled` hook), by n; a second settlement is
    * written after a `+`.

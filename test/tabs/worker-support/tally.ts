@@ -3,6 +3,12 @@
  * `send()` accepted, how many arrived at the server once, twice, out of order, failed with a fault
  * (told to the app: "may have arrived"), and how many were lost: accepted, and neither arrived nor
  * failed. Requests likewise: replied with their own answer, failed with a fault, never settled.
+ *
+ * With delivery, a repeat is told apart by what the page and the server recorded, never by time:
+ * across a worker death (the send arrived first on a connection that then closed, and again on a
+ * later one) of a send whose receipt had not said `acknowledged` under the worker the page first
+ * handed it to (the page's port count when it settled is still the one of the send): the
+ * at-least-once window of src/worker/tab.ts. Any other repeat is a duplicate.
  */
 import type { TabServer } from '../tab-server.js';
 import type { PageState } from './probe.js';
@@ -18,8 +24,17 @@ export interface Tally {
   readonly arrived: number;
   /** Arrivals of a send already arrived. */
   readonly twice: number;
-  /** Arrivals of a lower n than one before it. */
+  /** Of {@link twice}: repeats across a worker death inside the at-least-once window (above). */
+  readonly repeatsAcrossDeaths: number;
+  /** First arrivals of a lower n than one before it. */
   readonly outOfOrder: number;
+  /** With delivery: the receipts, by how they settled (`pending`: not yet, at the last read). */
+  readonly receipts: {
+    readonly acknowledged: number;
+    readonly unconfirmed: number;
+    readonly rejected: number;
+    readonly pending: number;
+  };
   /** Accepted sends that failed with a fault and did not arrive. */
   readonly failed: number;
   /** Accepted sends that failed with a fault and arrived anyway (the fault said they may have). */
@@ -40,11 +55,15 @@ export interface Tally {
   readonly answersTwice: number;
 }
 
-/** The numbered sends the server got from `label`, in arrival order. */
-export const arrivals = (server: TabServer, label: string): number[] =>
+/** The numbered sends the server got from `label`, in arrival order, with their connection. */
+export const arrivalsOn = (server: TabServer, label: string) =>
   server.frames
     .filter((f) => f.type === 'seq' && (f.data as { from: string }).from === label)
-    .map((f) => (f.data as { n: number }).n);
+    .map((f) => ({ n: (f.data as { n: number }).n, connection: f.connection, at: f.at }));
+
+/** The numbered sends the server got from `label`, in arrival order. */
+export const arrivals = (server: TabServer, label: string): number[] =>
+  arrivalsOn(server, label).map((a) => a.n);
 
 /**
  * The figures of a page from its last state and the server's log. `complete`: the state holds
@@ -52,24 +71,42 @@ export const arrivals = (server: TabServer, label: string): number[] =>
  * and arrivals of those are not counted `unexpected`.
  */
 export function tally(state: PageState, server: TabServer, complete = true): Tally {
-  const got = arrivals(server, state.label);
-  const seen = new Set<number>();
+  const got = arrivalsOn(server, state.label);
+  const closed = new Set(server.connections.filter((c) => c.closedAt !== null).map((c) => c.id));
+  const sent = new Map(state.sends.map((s) => [s.n, s]));
+  /** The send's receipt said `acknowledged` under the worker it was first handed to. */
+  const ackedByFirst = (n: number) =>
+    state.settled[n]?.split('+')[0] === 'acknowledged' &&
+    state.settledPort[n] === sent.get(n)?.port;
+  const on = new Map<number, number[]>();
   let twice = 0;
+  let repeatsAcrossDeaths = 0;
   let outOfOrder = 0;
   let last = -1;
-  for (const n of got) {
-    if (seen.has(n)) twice += 1;
-    seen.add(n);
+  for (const { n, connection } of got) {
+    const before = on.get(n);
+    if (before) {
+      twice += 1;
+      const acrossDeath = before.every((c) => c < connection && closed.has(c));
+      if (acrossDeath && sent.has(n) && !ackedByFirst(n)) repeatsAcrossDeaths += 1;
+      before.push(connection);
+      continue;
+    }
+    on.set(n, [connection]);
     if (n < last) outOfOrder += 1;
     last = Math.max(last, n);
   }
+  const seen = new Set(on.keys());
   const made = new Map(state.sends.map((s) => [s.n, s.status]));
   const highest = state.sends.length - 1;
   let unexpected = 0;
   for (const n of seen)
     if (made.get(n) === 'rejected' || (!made.has(n) && (complete || n <= highest))) unexpected += 1;
   const accepted = state.sends.filter((s) => s.status === 'queued');
-  const failedOf = (n: number) => (state.settled[n] ?? '').split('+').includes('failed');
+  // A receipt rejected is told as a failure (the `settled` hook says `failed` for it too).
+  const failedOf = (n: number) =>
+    (state.settled[n] ?? '').split('+').includes('failed') ||
+    (state.receipts[n] ?? '').startsWith('rejected');
   let failed = 0;
   let failedArrived = 0;
   let lost = 0;
@@ -106,11 +143,20 @@ export function tally(state: PageState, server: TabServer, complete = true): Tal
     rejected: state.sends.length - accepted.length,
     arrived: seen.size,
     twice,
+    repeatsAcrossDeaths,
     outOfOrder,
+    receipts: {
+      acknowledged: accepted.filter(({ n }) => state.receipts[n] === 'acknowledged').length,
+      unconfirmed: accepted.filter(({ n }) => state.receipts[n] === 'unconfirmed').length,
+      rejected: accepted.filter(({ n }) => state.receipts[n]?.startsWith('rejected')).length,
+      pending: accepted.filter(({ n }) => !(n in state.receipts)).length,
+    },
     failed,
     failedArrived,
     lost,
-    settledTwice: Object.values(state.settled).filter((h) => h.includes('+')).length,
+    settledTwice: [...Object.values(state.settled), ...Object.values(state.receipts)].filter((h) =>
+      h.includes('+'),
+    ).length,
     unexpected,
     requests: names.length,
     replied,
@@ -131,4 +177,13 @@ export const never = (t: Tally) => ({
   unexpected: t.unexpected,
   wrongReply: t.wrongReply,
   answersTwice: t.answersTwice,
+});
+
+/**
+ * {@link never} with delivery: `twice` counts the repeats outside the at-least-once window of a
+ * worker death (those inside are {@link Tally.repeatsAcrossDeaths}).
+ */
+export const neverWithDelivery = (t: Tally) => ({
+  ...never(t),
+  twice: t.twice - t.repeatsAcrossDeaths,
 });

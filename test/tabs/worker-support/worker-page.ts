@@ -9,7 +9,8 @@
 import type { Clock } from '../../../src/core/clock.js';
 import type { ErrorStore } from '../../../src/core/error-store/error-store.js';
 import { createErrorStore } from '../../../src/core/error-store/error-store.js';
-import type { Socket } from '../../../src/core/types.js';
+import type { SendResult, Socket } from '../../../src/core/types.js';
+import { delivery } from '../../../src/delivery/plugin.js';
 import type { Envelope } from '../../../src/protocol/envelope.js';
 import { request } from '../../../src/request/request.js';
 import { connectTab } from '../../../src/worker/tab.js';
@@ -30,6 +31,8 @@ declare global {
 
 const query = new URLSearchParams(location.search);
 const plant = query.get('plant') ?? '';
+/** The suite's choice: the socket with `delivery()` (the tab server's `/ws-delivery`). */
+const withDelivery = query.get('delivery') === '1';
 /** The hub's liveness options: the page's query (a suite's choice), else the tests' short ones. */
 const pingMs = Number(query.get('ping') ?? PING_INTERVAL_MS);
 const tabTimeoutMs = Number(query.get('timeout') ?? TAB_TIMEOUT_MS);
@@ -44,8 +47,10 @@ const outcomes: Record<string, Outcome> = {};
 const sendStatuses: string[] = [];
 const reports: Report[] = [];
 const workerEvents: Array<{ type: string; at: number }> = [];
-const sends: Array<{ n: number; at: number; status: string }> = [];
+const sends: Array<{ n: number; at: number; status: string; port: number }> = [];
 const settled: Record<number, string> = {};
+const settledPort: Record<number, number> = {};
+const receipts: Record<number, string> = {};
 const settledAt: Record<number, number> = {};
 const outcomeAt: Record<string, number> = {};
 const askedAt: Record<string, number> = {};
@@ -133,9 +138,22 @@ function catchUpClock(): Clock {
 function sendNext(s: Socket): string {
   const n = sends.length;
   // The plant answers as the tab would, and hands nothing over.
-  const status =
-    plant === 'drop-10th' && n % 10 === 9 ? 'queued' : s.send('seq', { from: label, n }).status;
-  sends.push({ n, at: Date.now(), status });
+  const result: SendResult =
+    plant === 'drop-10th' && n % 10 === 9
+      ? { status: 'queued' }
+      : s.send('seq', { from: label, n });
+  const { status } = result;
+  sends.push({ n, at: Date.now(), status, port: ports });
+  // A receipt is told once: a second would be the tab's bug, kept visible as the settlements are.
+  const receipt = (how: string) => {
+    receipts[n] = n in receipts ? `${receipts[n]}+${how}` : how;
+  };
+  if (result.status !== 'rejected')
+    result.delivered?.then(receipt, (error: unknown) =>
+      receipt(
+        `rejected:${(error as { fault?: { code?: string | number } }).fault?.code ?? 'thrown'}`,
+      ),
+    );
   sendStatuses.push(status);
   return status;
 }
@@ -184,6 +202,16 @@ window.workerProbe = {
       );
       // Before the tab's hello: the worker script labels the port (the hub never sees this).
       port.postMessage({ sgProbe: 'label', label });
+      if (plant === 'resend-acked' && ports > 1) {
+        const worker = ports;
+        // Once the new worker has the kept sends: the last three the old one acknowledged.
+        setTimeout(() => {
+          const acked = sends.filter(
+            (e) => settled[e.n] === 'acknowledged' && (settledPort[e.n] ?? worker) < worker,
+          );
+          for (const e of acked.slice(-3)) socket?.send('seq', { from: label, n: e.n });
+        }, 1000);
+      }
       return port;
     };
     socket = connectTab(
@@ -193,6 +221,7 @@ window.workerProbe = {
         url: wsUrl,
         heartbeat: false,
         requestTimeoutMs,
+        ...(withDelivery && { delivery: delivery() }),
         backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
         errors: recordingStore(),
         ...(plant === 'whole-sleep' && { clock: catchUpClock() }),
@@ -206,6 +235,8 @@ window.workerProbe = {
             // A second settlement of one send would be a bug of the tab's: kept visible.
             settled[n] = n in settled ? `${settled[n]}+${how}` : how;
             settledAt[n] = Date.now();
+            // The first settlement's worker (a second is a bug the record keeps visible above).
+            if (!(n in settledPort)) settledPort[n] = ports;
           }
         },
       },
@@ -320,6 +351,8 @@ window.workerProbe = {
       active: s.errors.getState().active.map((f) => f.id),
       sends: [...sends],
       settled: { ...settled },
+      settledPort: { ...settledPort },
+      receipts: { ...receipts },
       settledAt: { ...settledAt },
       outcomeAt: { ...outcomeAt },
       askedAt: { ...askedAt },

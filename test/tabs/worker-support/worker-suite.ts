@@ -48,6 +48,8 @@ export interface SuiteOptions {
   readonly tabTimeoutMs?: number;
   /** Keep Chromium's back/forward cache on (Playwright turns it off). @default false */
   readonly bfcache?: boolean;
+  /** The pages' sockets with `delivery()`, against the tab server's `/ws-delivery`. @default false */
+  readonly delivery?: boolean;
 }
 
 /** The page's address: the plant, and the hub's options when the suite chose them. */
@@ -55,13 +57,23 @@ export const pageUrl = (origin: WorkerServer, options: SuiteOptions = {}): strin
   const query = new URLSearchParams({ plant });
   if (options.pingMs !== undefined) query.set('ping', String(options.pingMs));
   if (options.tabTimeoutMs !== undefined) query.set('timeout', String(options.tabTimeoutMs));
+  if (options.delivery) query.set('delivery', '1');
   return `${origin.url}?${query}`;
 };
 
-/** Starts the socket of a page already loaded (a page reloaded starts again with this). */
-export const startPage = (page: Page, server: TabServer, label: string, requestTimeoutMs = 5000) =>
+/**
+ * Starts the socket of a page already loaded (a page reloaded starts again with this), on the
+ * tab server's endpoint of the suite's choice (the page, loaded from {@link pageUrl}, knows it).
+ */
+export const startPage = (
+  page: Page,
+  server: TabServer,
+  label: string,
+  requestTimeoutMs = 5000,
+  options: SuiteOptions = {},
+) =>
   page.evaluate(([url, name, ms]) => window.workerProbe.start(url, name, ms), [
-    server.wsUrl,
+    options.delivery ? server.deliveryUrl : server.wsUrl,
     label,
     requestTimeoutMs,
   ] as [string, string, number]);
@@ -77,7 +89,7 @@ export async function openPage(
 ): Promise<Page> {
   const page = await context.newPage();
   await page.goto(pageUrl(origin, options));
-  await startPage(page, server, label, requestTimeoutMs);
+  await startPage(page, server, label, requestTimeoutMs, options);
   return page;
 }
 
