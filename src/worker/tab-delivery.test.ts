@@ -627,6 +627,44 @@ describe('delivery over the worker: the worker dies', () => {
   });
 });
 
+describe('delivery over the worker: a port the browser connects late', () => {
+  it('the worker host busy: the first port connects after the tab renewed onto the same worker, and each send is still taken once', async () => {
+    const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const made: Array<ReturnType<typeof pair>[1]> = [];
+    const socket = connectTab(
+      () => {
+        const [mine, theirs] = pair();
+        w.hub.connect(theirs);
+        // Chromium connects a new page's port once the worker's host page is free: the first
+        // port's messages wait, and arrive after the tab has given up on it.
+        if (made.length === 0) theirs.freeze();
+        made.push(theirs);
+        return mine;
+      },
+      { url: WORLD_URL, heartbeat: false, environment: false, delivery: delivery() },
+    );
+    const r = [1, 2, 3].map((n) => watch(receipt(socket.send('chat', { tab: 0, n }))));
+    await advance(2500);
+    expect(made).toHaveLength(2);
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    const srv = server();
+    srv.serve(ws);
+    await flush();
+    // Now the first port's connection is made: it carried the hello and the goodbye, no work.
+    made[0]?.thaw();
+    await advance(100);
+    srv.serve(ws);
+    const chats = ws.frames().filter((f) => f.type === 'chat');
+    expect(chats.map((f) => (f.data as Mark).n)).toEqual([1, 2, 3]);
+    srv.ack(ws);
+    await flush();
+    expect(r.map((x) => x.value)).toEqual(['acknowledged', 'acknowledged', 'acknowledged']);
+    socket.close();
+  });
+});
+
 describe('delivery over the worker: random lives', () => {
   const SLOTS = 3;
   const op = fc.oneof(
