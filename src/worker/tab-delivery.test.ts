@@ -378,8 +378,9 @@ describe('delivery over the worker: a tab leaves', () => {
 });
 
 describe('delivery over the worker: the last tab closes with sends unacknowledged', () => {
-  it('the socket stays open past closeGraceMs until the server acknowledges them, then closes', async () => {
-    const w = world({ closeGraceMs: 100, lingerMs: 5000 });
+  /** One delivery tab on a hub with these grace and linger times, its socket open and welcomed. */
+  async function lastTab(closeGraceMs: number, lingerMs: number) {
+    const w = world({ closeGraceMs, lingerMs });
     const tab = w.tab(DLV);
     await flush();
     const ws = w.WebSocket.last();
@@ -388,6 +389,11 @@ describe('delivery over the worker: the last tab closes with sends unacknowledge
     const srv = server();
     srv.serve(ws);
     await flush();
+    return { tab, ws, srv };
+  }
+
+  it('the socket stays open past closeGraceMs until the server acknowledges them, then closes', async () => {
+    const { tab, ws, srv } = await lastTab(100, 5000);
     tab.socket.send('chat', { tab: 0, n: 1 });
     tab.socket.send('chat', { tab: 0, n: 2 });
     await flush();
@@ -403,14 +409,7 @@ describe('delivery over the worker: the last tab closes with sends unacknowledge
   });
 
   it('never acknowledged: the socket closes lingerMs after the grace, not later', async () => {
-    const w = world({ closeGraceMs: 100, lingerMs: 1000 });
-    const tab = w.tab(DLV);
-    await flush();
-    const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    server().serve(ws);
-    await flush();
+    const { tab, ws } = await lastTab(100, 1000);
     tab.socket.send('chat', { tab: 0, n: 1 });
     await flush();
     tab.socket.close();
@@ -421,14 +420,7 @@ describe('delivery over the worker: the last tab closes with sends unacknowledge
   });
 
   it('without unacknowledged sends the socket closes at the grace, as before', async () => {
-    const w = world({ closeGraceMs: 100, lingerMs: 5000 });
-    const tab = w.tab(DLV);
-    await flush();
-    const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    server().serve(ws);
-    await flush();
+    const { tab, ws } = await lastTab(100, 5000);
     tab.socket.close();
     await advance(101);
     expect(ws.readyState).not.toBe(1);

@@ -26,11 +26,12 @@
  * that line failing them when the page is not closing (`closing ? 'left' : 'failed'`, cause
  * `worker_lost_work`): every send arrived or was told.
  */
-import type { CDPSession, Page } from 'playwright';
+import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from './tabs-browser.js';
 import type { PageState } from './worker-support/probe.js';
-import { arrivals, never, type Tally, tally } from './worker-support/tally.js';
+import { never, type Tally, tally } from './worker-support/tally.js';
+import { cacheAfterUnnoticedDeath, notUsedOf } from './worker-support/unnoticed-death.js';
 import { hubState, read, readAll, startPage, workerSuite } from './worker-support/worker-suite.js';
 
 const PAGES = 5;
@@ -45,14 +46,6 @@ const REQUEST_TIMEOUT_MS = 5000;
 const WRITTEN_WITHIN_MS = 2000;
 
 const suite = workerSuite(PAGES, { pingMs: 1000, tabTimeoutMs: 10_000, bfcache: true });
-
-/** CDP's reasons a page was not restored from the cache, as they come. */
-async function notUsedOf(cdp: CDPSession): Promise<unknown[]> {
-  const reasons: unknown[] = [];
-  await cdp.send('Page.enable');
-  cdp.on('Page.backForwardCacheNotUsed', (event) => void reasons.push(event));
-  return reasons;
-}
 
 describe('a page into the back/forward cache and back', () => {
   it('(page 2, then the worker’s creator) rejoins on the same port and connection, open; the others never stall; nothing lost or twice', async () => {
@@ -232,45 +225,12 @@ describe('a page into the back/forward cache and back', () => {
     // Page 0 started the worker: its crash kills the worker, and page 2 is not told (it judges
     // the worker dead only after 2 s of silence). Within that time, page 2 goes into the cache
     // with the sends it handed to the dead worker unwritten, and comes back.
-    const [host, , cached] = suite.pages as [Page, Page, Page];
-    const others = suite.pages.slice(1);
-    await Promise.all(
-      others.map((page) => page.evaluate((every) => window.workerProbe.stream(every), EVERY_MS)),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const cdp = await suite.context.newCDPSession(host);
-    const crashed = new Promise<void>((resolve) => host.once('crash', () => resolve()));
-    const first = suite.server.connections[0];
-    cdp.send('Page.crash').catch(() => {});
-    await crashed;
-    await until(() => expect(first?.closedAt).not.toBeNull(), 2000);
-    // Sends go on from page 2 to the dead worker for a while, then it leaves for the cache.
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const reasons = await notUsedOf(await suite.context.newCDPSession(cached));
-    await cached.goto(`${suite.origin.url}other`);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await cached.goBack({ waitUntil: 'commit' });
-    await until(async () => expect((await read(cached)).status).toBe('open'), 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await Promise.all(others.map((page) => page.evaluate(() => window.workerProbe.stop())));
-    await until(async () => {
-      for (const s of await readAll(others))
-        expect(Object.keys(s.settled).length).toBe(
-          s.sends.filter((e) => e.status === 'queued').length,
-        );
-    }, 10_000);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const state = await read(cached);
+    const { state, t, reasons, silent } = await cacheAfterUnnoticedDeath(suite, 'settled');
     expect(reasons).toEqual([]);
     expect(state.lifecycle.filter((e) => e.persisted).map((e) => e.type)).toEqual([
       'pagehide',
       'pageshow',
     ]);
-    const t = tally(state, suite.server);
-    const got = new Set(arrivals(suite.server, state.label));
-    const silent = state.sends.filter(
-      (e) => e.status === 'queued' && !got.has(e.n) && state.settled[e.n] !== 'failed',
-    );
     console.log(
       `[worker] bfcache after an unnoticed worker death: page 2 accepted ${t.accepted}, arrived ${t.arrived}, failed (told) ${t.failed}, lost ${t.lost} (settled ${JSON.stringify([...new Set(silent.map((e) => state.settled[e.n]))])}, never arrived, never told)`,
     );
