@@ -120,6 +120,13 @@ const receiptsTold = (tab: TestTab) =>
     .filter((m) => (m as { t?: string }).t === 'sent')
     .map((m) => (m as { id: number }).id);
 
+/** The numbers of the chat frames the client wrote on `ws`, in order. */
+const chatsOn = (ws: FakeWebSocket) =>
+  ws
+    .frames()
+    .filter((f) => f.type === 'chat')
+    .map((f) => (f.data as Mark).n);
+
 /** Marks of one tab, in the order the server processed them. */
 const ofTab = (marks: readonly Mark[], tab: number) =>
   marks.filter((m) => m.tab === tab).map((m) => m.n);
@@ -519,12 +526,7 @@ describe('delivery over the worker: the worker dies', () => {
     await flush();
     srv.serve(ws);
     // In the tab's order: the kept ones first, then the newer one.
-    expect(
-      ws
-        .frames()
-        .filter((f) => f.type === 'chat')
-        .map((f) => (f.data as Mark).n),
-    ).toEqual([2, 3, 4, 5]);
+    expect(chatsOn(ws)).toEqual([2, 3, 4, 5]);
     await flush();
     expect(r.map((x) => x.settled)).toEqual([true, false, false, false, false]);
     srv.ack(ws);
@@ -606,12 +608,7 @@ describe('delivery over the worker: the worker dies', () => {
     srv.serve(ws);
     await flush();
     srv.serve(ws);
-    expect(
-      ws
-        .frames()
-        .filter((f) => f.type === 'chat')
-        .map((f) => (f.data as Mark).n),
-    ).toEqual([1, 2]);
+    expect(chatsOn(ws)).toEqual([1, 2]);
     srv.ack(ws);
     await flush();
     expect(r.map((x) => x.value)).toEqual(['acknowledged', 'acknowledged']);
@@ -648,8 +645,7 @@ describe('delivery over the worker: a port the browser connects late', () => {
     made[0]?.thaw();
     await advance(100);
     srv.serve(ws);
-    const chats = ws.frames().filter((f) => f.type === 'chat');
-    expect(chats.map((f) => (f.data as Mark).n)).toEqual([1, 2, 3]);
+    expect(chatsOn(ws)).toEqual([1, 2, 3]);
     srv.ack(ws);
     await flush();
     expect(r.map((x) => x.value)).toEqual(['acknowledged', 'acknowledged', 'acknowledged']);

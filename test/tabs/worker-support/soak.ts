@@ -58,7 +58,15 @@ import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from '../tabs-browser.js';
 import type { PageState } from './probe.js';
-import { arrivals, arrivalsOn, never, neverWithDelivery, type Tally, tally } from './tally.js';
+import {
+  arrivals,
+  arrivalsOn,
+  never,
+  neverWithDelivery,
+  none,
+  type Tally,
+  tally,
+} from './tally.js';
 import {
   hubState,
   openPage,
@@ -300,16 +308,6 @@ export function soak(delivery: boolean): void {
       const partial = tallies.filter(
         ({ instance }) => instance.fate === 'crashed' || instance.fate === 'reloaded',
       );
-      const zero = (label: string) => ({
-        label,
-        twice: 0,
-        outOfOrder: 0,
-        lost: 0,
-        settledTwice: 0,
-        unexpected: 0,
-        wrongReply: 0,
-        answersTwice: 0,
-      });
       type Count = { [K in keyof Tally]: Tally[K] extends number ? K : never }[keyof Tally];
       const sum = (key: Count, list = tallies) => list.reduce((n, { t }) => n + t[key], 0);
       const receipts = (list: typeof tallies) =>
@@ -374,7 +372,7 @@ export function soak(delivery: boolean): void {
         `[worker] soak, ${ROUNDS} rounds, ${took} ms: events ${KINDS.map((k) => `${k} x${figures[k].length} (median ${median(figures[k])} ms, max ${Math.max(...figures[k])} ms)`).join(', ')}; page instances ${all.length} (closed ${all.filter((i) => i.fate === 'closed').length}, crashed ${all.filter((i) => i.fate === 'crashed').length}, reloaded ${all.filter((i) => i.fate === 'reloaded').length}); worker deaths ${deaths.length} (crash of slot ${JSON.stringify(deaths.map((d) => d.slot))}, open again in ${JSON.stringify(deaths.map((d) => d.recoveredMs))} ms); connections ${suite.server.connections.length}; sends accepted ${sum('accepted')}, arrived ${sum('arrived')}, twice ${sum('twice')} (repeats across worker deaths ${sum('repeatsAcrossDeaths')}, on pages ${JSON.stringify(tallies.filter(({ t }) => t.repeatsAcrossDeaths > 0).map(({ instance, t }) => `${instance.label}: ${t.repeatsAcrossDeaths}`))}), out of order ${sum('outOfOrder')}, failed (told, may have arrived) ${sum('failed')} + ${sum('failedArrived')} that did arrive, lost ${sum('lost', whole)}, rejected at send ${sum('rejected')}; crashed or reloaded pages' sends read and neither arrived nor failed (went with the page) ${JSON.stringify(crashedNotArrived)}; requests ${sum('requests')}, replied ${sum('replied')}, failed ${sum('requestsFailed')}, wrong reply ${sum('wrongReply')}; hung pages dropped ${hungDropped.length}; pages not restored from the cache ${JSON.stringify(notCached)}; pages with sends lost ${JSON.stringify(whole.filter(({ t }) => t.lost > 0).map(({ instance, t }) => `${instance.label}: ${t.lost}`))}; by fate: ${byFate.join('; ')}`,
       );
       expect(whole.map(({ t }) => (delivery ? neverWithDelivery : never)(t))).toEqual(
-        whole.map(({ t }) => zero(t.label)),
+        whole.map(({ t }) => none(t.label)),
       );
       for (const { t } of partial) {
         const { twice, outOfOrder, wrongReply, answersTwice } = (

@@ -179,6 +179,18 @@ export const never = (t: Tally) => ({
   answersTwice: t.answersTwice,
 });
 
+/** What {@link never} must read for the page `label`: every figure 0. */
+export const none = (label: string) => ({
+  label,
+  twice: 0,
+  outOfOrder: 0,
+  lost: 0,
+  settledTwice: 0,
+  unexpected: 0,
+  wrongReply: 0,
+  answersTwice: 0,
+});
+
 /**
  * {@link never} with delivery: `twice` counts the repeats outside the at-least-once window of a
  * worker death (those inside are {@link Tally.repeatsAcrossDeaths}).
