@@ -23,6 +23,7 @@ import { why } from '../protocol/why.js';
 import { ackViolation, readNumbered, welcomeViolation } from './checks.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
+import type { DeliveryStore, Restored } from './store.js';
 
 // The development-only form of core/dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -84,7 +85,18 @@ export interface DeliveryParts {
   readonly leave: () => void;
   /** @internal What the SharedWorker's hub hears of this delivery (worker/routing.ts). */
   readonly adoption?: DeliveryAdoption;
+  /** Frames that go first, before every queued one (what an earlier page kept). */
+  readonly requeue?: (frames: readonly NumberedFrame[]) => void;
+  /** Where the books are kept across page loads (a durable outbox). */
+  readonly store?: DeliveryStore | undefined;
 }
+
+/** A frame's text with `meta.seq` set to its (new) seq. */
+const renumber = (frame: NumberedFrame): void => {
+  const envelope = JSON.parse(frame.text) as { meta: Record<string, unknown> };
+  envelope.meta.seq = frame.seq;
+  (frame as { text: string }).text = JSON.stringify(envelope);
+};
 
 /** @internal What a socket's delivery tells the code that made it (the SharedWorker's hub). */
 export interface DeliveryAdoption {
@@ -131,8 +143,11 @@ export interface Delivery extends DeliveryChannel {
   lift(): NumberedFrame[];
   /** Settles one send with a fault. */
   reject(seq: number, fault: Fault): void;
-  /** The socket stops: every send still kept is rejected. */
-  discardAll(cause: string): void;
+  /**
+   * Nothing goes out for now: every send still kept is rejected, but for a suspension (not
+   * `final`: a long outage) a durable one, which stays kept.
+   */
+  discardAll(cause: string, final: boolean): void;
   /** The server does not speak delivery: at most once from now on. */
   plain(): void;
 }
@@ -189,6 +204,22 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   /** Nothing more of this connection is believed (a violation, or the session ended under it). */
   let broken = false;
   let snapshot: DeliverySnapshot = Object.freeze({ mode, session, unacked: 0, recovery });
+  const store = parts.store;
+  /** What earlier pages kept is being read: no hello before it is resumed. */
+  let restoring = store !== undefined;
+  /** The hello of the open connection, waiting for the restore. */
+  let deferred: (() => void) | null = null;
+  /**
+   * The session is an earlier page's: what that page wrote is not known here, so its first
+   * welcome's `acked` is taken as the server says (any later one is checked as always).
+   */
+  let trusting = false;
+  /** Sends kept before the restore: stored once numbered after what earlier pages used. */
+  const unstored: Array<readonly [NumberedFrame, Promise<Delivered>]> = [];
+  /** The highest ack told to the store. */
+  let storedAck = 0;
+  /** Connections so far: a wait that outlives its connection must not act on the next. */
+  let connections = 0;
 
   /** The snapshot as the books are now: the same object while nothing it shows changed. */
   const current = (): DeliverySnapshot => {
@@ -236,11 +267,61 @@ export function createDelivery(parts: DeliveryParts): Delivery {
 
   const acknowledge = (seq: number) => {
     for (const frame of ledger.ack(seq)) parts.unqueue(frame);
+    if (store && seq > storedAck) {
+      storedAck = seq;
+      store.acked(seq);
+    }
     changed();
   };
 
+  /** The session's state, to the store; a promise only when there is one. */
+  const keepSession = (): Promise<void> | undefined =>
+    session === null || secret === undefined
+      ? undefined
+      : store?.session({ session, secret, lastSeq: nextSeq, highest: lastSeen });
+
+  /** What earlier pages kept is read (or could not be): the session resumes, the hello goes. */
+  const restore = (r: Restored | null) => {
+    restoring = false;
+    let moved: Array<readonly [NumberedFrame, number]> = [];
+    if (r !== null) {
+      if (r.session !== null) {
+        ({ session, secret, highest: lastSeen } = r.session);
+        reporter.conceal([r.session.secret]);
+        sessionWritten = r.bound;
+        trusting = true;
+      }
+      // Sends of this page so far go after everything an earlier page numbered.
+      moved = ledger.restore(r.kept, r.session !== null, r.bound);
+      for (const [frame] of moved) renumber(frame);
+      nextSeq = r.bound + moved.length;
+      parts.requeue?.(r.kept.map(([frame]) => frame));
+    }
+    for (const [frame, receipt] of unstored) if (ledger.has(frame.seq)) store?.kept(frame, receipt);
+    unstored.length = 0;
+    changed();
+    const go = deferred;
+    deferred = null;
+    go?.();
+  };
+  void store?.restored.then(restore, () => restore(null));
+  // The app gave up a kept send (`outboxOf(socket).discard(id)`): its fate is told like a refusal.
+  store?.attach((seq) => {
+    const found = ledger.kept().find(({ frame }) => frame.seq === seq);
+    if (found === undefined) return false;
+    // Not reported: the app asked for it. The list of kept sends shows the fault.
+    const cause = why(found.sent ? 'discarded_sent' : 'discarded');
+    ledger.reject(seq, reporter.client('session_changed', cause));
+    store.dropped(seq);
+    parts.unqueue(found.frame);
+    changed();
+    return true;
+  });
+
   /** A new connection, or none: nothing of the last one counts any more. */
   const newConnection = () => {
+    connections += 1;
+    deferred = null;
     helloId = null;
     welcomed = false;
     bound = 0;
@@ -281,6 +362,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (!which(sent)) continue;
       count += 1;
       refuse(frame, 'session_changed', cause(sent));
+      store?.dropped(frame.seq);
       parts.unqueue(frame);
     }
     if (count > 0) changed();
@@ -326,7 +408,8 @@ export function createDelivery(parts: DeliveryParts): Delivery {
 
   const welcome = (w: WelcomeData) => {
     const asked = session;
-    const violation = welcomeViolation(w, { asked, lastSeen, written: sessionWritten });
+    const written = trusting ? Number.POSITIVE_INFINITY : sessionWritten;
+    const violation = welcomeViolation(w, { asked, lastSeen, written });
     if (violation !== undefined) return violated(violation);
     welcomed = true;
     bound = w.acked;
@@ -335,6 +418,17 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     reporter.conceal([w.secret]);
     let fault: Fault | null = null;
     if (asked !== null && w.session === asked) {
+      if (trusting && w.acked > sessionWritten) {
+        // An earlier page wrote more than it kept (a request, a send it could not store), and the
+        // server processed it: what that page kept is acknowledged, and this page's sends (none
+        // written yet, every one above what it kept) go above the server's number.
+        acknowledge(sessionWritten);
+        const moved = ledger.restore([], false, w.acked);
+        for (const [frame] of moved) renumber(frame);
+        nextSeq = w.acked + moved.length;
+        sessionWritten = w.acked;
+        store?.renumbered(moved);
+      }
       acknowledge(w.acked);
       if (w.resumed) {
         recovery = { resumed: true, replayed: w.replay ?? 0, at: parts.clock.now() };
@@ -351,8 +445,16 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (asked !== null) fault = replaced(w);
     }
     session = w.session;
+    trusting = false;
     changed();
-    parts.signal({ type: 'welcome', fault });
+    const kept = keepSession();
+    // A new session is kept before anything is sent in it: a page that dies after a send went
+    // must not leave sends the next page takes for never written.
+    if (kept === undefined || asked === session) return parts.signal({ type: 'welcome', fault });
+    const at = connections;
+    void kept.then(() => {
+      if (at === connections && !broken) parts.signal({ type: 'welcome', fault });
+    });
   };
 
   /** The reply to this connection's hello. */
@@ -408,12 +510,15 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         });
         // An app that never looks at the receipt must not get an unhandled rejection.
         promise.catch(() => {});
+        if (restoring) unstored.push([frame, promise]);
+        else store?.kept(frame, promise);
       } else ledger.track(frame, null);
       changed();
       return promise;
     },
     forget(seq) {
       ledger.forget(seq);
+      store?.dropped(seq);
       changed();
     },
     written(frame) {
@@ -428,8 +533,12 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     },
     hello(send) {
       newConnection();
-      helloId = `sockguard.hello.${++hellos}`;
-      send(helloFrame(session, lastSeen, helloId, secret));
+      const go = () => {
+        helloId = `sockguard.hello.${++hellos}`;
+        send(helloFrame(session, lastSeen, helloId, secret));
+      };
+      if (restoring) deferred = go;
+      else go();
     },
     inbound(envelope) {
       if (mode === 'plain') return envelope.type.startsWith('sockguard.');
@@ -457,6 +566,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (numbered.kind === 'duplicate') return true;
       const { seq } = numbered;
       lastSeen = seq;
+      store?.seen(seq);
       return false;
     },
     lift() {
@@ -464,6 +574,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       newConnection();
       const { again, given } = ledger.lift(options.maxResends);
       for (const frame of given) {
+        store?.dropped(frame.seq);
         const fault = refuse(frame, 'not_acknowledged', why('max_resends', options.maxResends));
         parts.rejectRequests((seq) => seq === frame.seq, fault);
       }
@@ -474,12 +585,22 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       ledger.reject(seq, fault);
       changed();
     },
-    discardAll(cause) {
+    discardAll(cause, final) {
       timers.clearAll();
       newConnection();
+      const again: NumberedFrame[] = [];
       for (const { frame, sent } of ledger.kept()) {
+        // A durable send outlives a suspension (a long outage): it waits for the link like
+        // the store does, and goes when the socket connects again.
+        if (!final && store?.holds(frame.seq)) {
+          again.push(frame);
+          continue;
+        }
         refuse(frame, 'connection_closed', why(sent ? 'sent_unacked' : 'not_sent', cause));
+        store?.dropped(frame.seq);
       }
+      parts.requeue?.(again);
+      if (final) store?.stopped();
       changed();
     },
     endSession() {
@@ -493,8 +614,10 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (helloId !== null || welcomed) broken = true;
       helloId = null;
       timers.clearAll();
+      store?.ended();
       session = null;
       secret = undefined;
+      trusting = false;
       lastSeen = 0;
       sessionWritten = 0;
       recovery = null;
@@ -505,6 +628,8 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       mode = 'plain';
       newConnection();
       timers.clearAll();
+      // Nothing is resumed on a server without sessions: what is kept would be sent twice.
+      store?.ended();
       // Written on an earlier connection to a server that spoke delivery then: its fate is not
       // known, and a plain server would not drop a repeat. Unconfirmed, and not sent again.
       const cause = why('went_plain');

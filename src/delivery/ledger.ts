@@ -59,6 +59,17 @@ export interface Ledger {
   kept(): Kept[];
   /** When the oldest send on the wire was written, or null. */
   oldestWrite(): number | null;
+  /**
+   * Puts `earlier` (sends an earlier page kept, in seq order, all below `from`) before every send
+   * kept now, which is numbered again from `from + 1` in its order (none was written: no welcome
+   * yet). `sent`: the earlier sends may have been written then. Returns each send renumbered with
+   * its old seq; the caller rewrites their text.
+   */
+  restore(
+    earlier: ReadonlyArray<readonly [NumberedFrame, (result: Delivered | Fault) => void]>,
+    sent: boolean,
+    from: number,
+  ): Array<readonly [NumberedFrame, number]>;
   has(seq: number): boolean;
   readonly size: number;
 }
@@ -122,6 +133,27 @@ export function createLedger(): Ledger {
     oldestWrite() {
       for (const entry of entries.values()) if (entry.onWire) return entry.writtenAt;
       return null;
+    },
+    restore(earlier, sent, from) {
+      const now = [...entries.values()];
+      entries.clear();
+      for (const [frame, done] of earlier)
+        entries.set(frame.seq, {
+          frame,
+          settle: done,
+          onWire: false,
+          tries: sent ? 1 : 0,
+          writtenAt: 0,
+        });
+      const moved: Array<readonly [NumberedFrame, number]> = [];
+      for (const entry of now) {
+        const old = entry.frame.seq;
+        const seq = from + moved.length + 1;
+        (entry.frame as { seq: number }).seq = seq;
+        moved.push([entry.frame, old]);
+        entries.set(seq, entry);
+      }
+      return moved;
     },
     has: (seq) => entries.has(seq),
     get size() {

@@ -2,7 +2,16 @@
  * Options of delivery (SPEC.md section 7, docs/protocol.md "Delivery"): acknowledged sends and
  * resumable streams, for servers that speak the extension.
  */
-import { COUNT_1, checkGiven, MS_1, type Rule, withDefaults } from '../core/option-checks.js';
+
+import {
+  COUNT_1,
+  checkGiven,
+  MS_1,
+  OTHER,
+  type Rule,
+  withDefaults,
+} from '../core/option-checks.js';
+import type { DeliveryOutbox } from './store.js';
 
 // The development-only form of dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -26,9 +35,14 @@ export interface DeliveryOptions {
    * refused (`queue_overflow`, nothing kept, no number taken). @default 10_000
    */
   readonly maxUnacked?: number;
+  /**
+   * A durable outbox (`indexedDbOutbox({ user })`): every send kept is also written to IndexedDB,
+   * and the next page load of the same user resumes the session and sends it, exactly once.
+   */
+  readonly outbox?: DeliveryOutbox | undefined;
 }
 
-export type ResolvedDelivery = Required<DeliveryOptions>;
+export type ResolvedDelivery = Required<Omit<DeliveryOptions, 'outbox'>>;
 
 export const DELIVERY_DEFAULTS = {
   helloTimeoutMs: 5000,
@@ -42,6 +56,7 @@ const RULES: Readonly<Record<keyof DeliveryOptions, Rule>> = {
   ackTimeoutMs: MS_1,
   maxResends: COUNT_1,
   maxUnacked: COUNT_1,
+  outbox: OTHER,
 };
 
 /** The delivery settings with defaults; in development a bad option throws, naming it. */
@@ -55,4 +70,11 @@ export function resolveDelivery(options: DeliveryOptions = {}): ResolvedDelivery
 }
 
 /** Throws naming the first bad delivery option (the SharedWorker's hub checks tabs' settings). */
-export const checkDelivery = (options: unknown) => checkGiven('delivery', options, RULES);
+export const checkDelivery = (options: unknown) => {
+  checkGiven('delivery', options, RULES);
+  const outbox = (options as DeliveryOptions | undefined)?.outbox;
+  if (outbox !== undefined && typeof outbox?.create !== 'function')
+    throw new TypeError(
+      'sockguard: delivery.outbox must be what indexedDbOutbox() returns (import it from sockguard)',
+    );
+};

@@ -25,6 +25,7 @@ import {
 } from './delivery.js';
 import type { NumberedFrame } from './ledger.js';
 import { type DeliveryOptions, type ResolvedDelivery, resolveDelivery } from './options.js';
+import type { DeliveryOutbox } from './store.js';
 
 const PLUGIN: unique symbol = Symbol('sockguard.delivery');
 
@@ -32,6 +33,8 @@ const PLUGIN: unique symbol = Symbol('sockguard.delivery');
 export interface DeliveryPlugin extends ExtensionFactory {
   readonly [PLUGIN]: true;
   readonly options: ResolvedDelivery;
+  /** The durable outbox asked for (`delivery({ outbox })`). */
+  readonly outbox?: DeliveryOutbox;
   /**
    * @internal The same delivery, for a socket that takes over a session another socket ran (the
    * new leader of the tabs sharing one connection): it resumes that session (hello with its name,
@@ -65,22 +68,32 @@ export const showDelivery = (socket: Socket, channel: DeliveryChannel): void => 
  * ```
  */
 export function delivery(options?: DeliveryOptions): DeliveryPlugin {
-  return pluginOf(resolveDelivery(options));
+  return pluginOf(resolveDelivery(options), undefined, options?.outbox);
 }
 
-function pluginOf(resolved: ResolvedDelivery, adoption?: DeliveryAdoption): DeliveryPlugin {
+function pluginOf(
+  resolved: ResolvedDelivery,
+  adoption?: DeliveryAdoption,
+  outbox?: DeliveryOutbox,
+): DeliveryPlugin {
   return {
     [PLUGIN]: true,
     options: resolved,
+    ...(outbox ? { outbox } : {}),
     gates: true,
-    create: (host) => extend(host, resolved, adoption),
-    adopt: (next) => pluginOf(resolved, next),
+    create: (host) => extend(host, resolved, adoption, outbox),
+    adopt: (next) => pluginOf(resolved, next, outbox),
   };
 }
 
 const numbered = (frame: Frame): frame is NumberedFrame => frame.seq !== undefined;
 
-function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdoption): Extension {
+function extend(
+  host: Host,
+  options: ResolvedDelivery,
+  adoption?: DeliveryAdoption,
+  outbox?: DeliveryOutbox,
+): Extension {
   const { clock } = host;
   let hello: unknown;
   const stopHello = () => {
@@ -122,6 +135,12 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
       if (status === 'open' || status === 'connecting') host.socket.reconnect();
     },
     ...(adoption ? { adoption } : {}),
+    requeue: (frames) => host.requeue(frames),
+    store: outbox?.create(host.socket, {
+      clock,
+      report: (code, cause) => host.report(client({ source: 'client', code, cause })),
+      isolate: host.isolate,
+    }),
   });
   channels.set(host.socket, d);
   return {
@@ -165,7 +184,8 @@ function extend(host: Host, options: ResolvedDelivery, adoption?: DeliveryAdopti
       // Only a stop settles delivery's books: what another extension names is its own work.
       if (match) return;
       stopHello();
-      d.discardAll(endedBy(fault));
+      const { status } = host.snapshot();
+      d.discardAll(endedBy(fault), status === 'closed' || status === 'failed');
     },
   };
 }

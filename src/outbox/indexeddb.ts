@@ -55,6 +55,8 @@ interface Head {
   readonly key: string;
   readonly user: string;
   readonly session: KeptSession | null;
+  /** The highest seq acknowledged (absent in a head written before it was kept: 0). */
+  readonly acked?: number;
   readonly count: number;
   readonly bytes: number;
 }
@@ -211,6 +213,23 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
   };
   const headOf = (found: Head | undefined, key: string, user: string): Head =>
     found ?? { key, user, session: null, count: 0, bytes: 0 };
+  /** Adds `adding` under `head`, or fails the transaction (`full`, `duplicate`): all or none. */
+  const keep = (tx: Tx<undefined>, head: Head, adding: readonly KeptMessage[]) => {
+    let { count, bytes } = head;
+    for (const message of adding) {
+      count += 1;
+      bytes += message.bytes;
+    }
+    if (count > maxCount || bytes > maxBytes)
+      return tx.fail(
+        new OutboxError('full', `the outbox holds ${head.count} sends, ${head.bytes} bytes`),
+      );
+    for (const message of adding) {
+      const added = tx.messages.add({ ...message, key: head.key, user: head.user });
+      added.onerror = () => tx.fail(mapped(added.error));
+    }
+    tx.heads.put({ ...head, count, bytes });
+  };
   const strip = ({
     key: _k,
     user: _u,
@@ -219,9 +238,9 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
 
   return {
     load: (key, user) =>
-      transact<Loaded>('readonly', { session: null, messages: [] }, (tx) => {
+      transact<Loaded>('readonly', { session: null, messages: [], acked: 0 }, (tx) => {
         tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (head) => {
-          tx.result = { ...tx.result, session: head?.session ?? null };
+          tx.result = { ...tx.result, session: head?.session ?? null, acked: head?.acked ?? 0 };
         });
         tx.on(tx.messages.getAll(range(key, user)), (rows: KeptMessage[]) => {
           tx.result = { ...tx.result, messages: rows.map(strip) };
@@ -235,24 +254,49 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
       }),
     add: (key, user, message) =>
       transact('readwrite', undefined, (tx) => {
+        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) =>
+          keep(tx, headOf(found, key, user), [message]),
+        );
+      }),
+    rewrite: (key, user, remove, add) =>
+      transact('readwrite', undefined, (tx) => {
         tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) => {
-          const head = headOf(found, key, user);
-          if (head.count + 1 > maxCount || head.bytes + message.bytes > maxBytes)
-            return tx.fail(
-              new OutboxError('full', `the outbox holds ${head.count} sends, ${head.bytes} bytes`),
+          let head = headOf(found, key, user);
+          const gone = new Set<number>();
+          const taken: number[] = [];
+          // Everything is read before anything is written: a refusal aborts a transaction that
+          // changed nothing.
+          for (const seq of remove)
+            tx.on(
+              tx.messages.get([key, user, seq]) as IDBRequest<KeptMessage | undefined>,
+              (was) => {
+                if (!was) return;
+                gone.add(seq);
+                head = { ...head, count: head.count - 1, bytes: head.bytes - was.bytes };
+              },
             );
-          const added = tx.messages.add({ ...message, key, user });
-          added.onerror = () => tx.fail(mapped(added.error));
-          tx.heads.put({ ...head, count: head.count + 1, bytes: head.bytes + message.bytes });
+          for (const { seq } of add)
+            tx.on(tx.messages.count([key, user, seq]), (n) => {
+              if (n > 0) taken.push(seq);
+            });
+          // Requests of a transaction complete in order: this one runs after every read above.
+          tx.on(tx.heads.count(), () => {
+            const clash = taken.find((seq) => !gone.has(seq));
+            if (clash !== undefined)
+              return tx.fail(new OutboxError('duplicate', `seq ${clash} is kept already`));
+            for (const seq of gone) tx.messages.delete([key, user, seq]);
+            keep(tx, head, add);
+          });
         });
       }),
     ack: (key, user, seq) =>
       transact('readwrite', 0, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) => {
-          if (!found) return;
+        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (was) => {
+          const found = headOf(was, key, user);
           let { count, bytes } = found;
+          const acked = Math.max(found.acked ?? 0, seq);
           tx.on(tx.messages.openCursor(range(key, user, seq)), (cursor) => {
-            if (!cursor) return void tx.heads.put({ ...found, count, bytes });
+            if (!cursor) return void tx.heads.put({ ...found, acked, count, bytes });
             count -= 1;
             bytes -= (cursor.value as KeptMessage).bytes;
             tx.result += 1;

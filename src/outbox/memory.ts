@@ -15,6 +15,7 @@ import {
 
 interface Book {
   session: KeptSession | null;
+  acked: number;
   readonly messages: Map<number, KeptMessage>;
 }
 
@@ -26,7 +27,7 @@ export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
   const book = (key: string, user: string): Book => {
     if (closed) throw new OutboxError('unavailable', 'the outbox storage is closed');
     const id = JSON.stringify([key, user]);
-    const found = books.get(id) ?? { session: null, messages: new Map() };
+    const found = books.get(id) ?? { session: null, acked: 0, messages: new Map() };
     books.set(id, found);
     return found;
   };
@@ -45,31 +46,49 @@ export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
     }
   };
 
+  /** Adds `adding` to `messages`, all or none: a seq kept already or a bound passed throws. */
+  const keep = (messages: Map<number, KeptMessage>, adding: readonly KeptMessage[]) => {
+    let bytes = 0;
+    for (const kept of messages.values()) bytes += kept.bytes;
+    const copies = adding.map(clone);
+    const seqs = new Set(messages.keys());
+    for (const message of copies) {
+      if (seqs.has(message.seq))
+        throw new OutboxError('duplicate', `seq ${message.seq} is kept already`);
+      seqs.add(message.seq);
+      bytes += message.bytes;
+    }
+    if (seqs.size > maxCount || bytes > maxBytes)
+      throw new OutboxError('full', `the outbox holds ${messages.size} sends`);
+    for (const message of copies) messages.set(message.seq, message);
+  };
+
   return {
     load: (key, user) =>
       run((): Loaded => {
-        const { session, messages } = book(key, user);
+        const { session, messages, acked } = book(key, user);
         const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
-        return clone({ session, messages: sorted });
+        return clone({ session, messages: sorted, acked });
       }),
     saveSession: (key, user, session) =>
       run(() => {
         book(key, user).session = clone(session);
       }),
-    add: (key, user, message) =>
+    add: (key, user, message) => run(() => keep(book(key, user).messages, [message])),
+    rewrite: (key, user, remove, add) =>
       run(() => {
         const { messages } = book(key, user);
-        if (messages.has(message.seq))
-          throw new OutboxError('duplicate', `seq ${message.seq} is kept already`);
-        let bytes = message.bytes;
-        for (const kept of messages.values()) bytes += kept.bytes;
-        if (messages.size + 1 > maxCount || bytes > maxBytes)
-          throw new OutboxError('full', `the outbox holds ${messages.size} sends`);
-        messages.set(message.seq, clone(message));
+        const next = new Map(messages);
+        for (const seq of remove) next.delete(seq);
+        keep(next, add);
+        messages.clear();
+        for (const [seq, kept] of next) messages.set(seq, kept);
       }),
     ack: (key, user, seq) =>
       run(() => {
-        const { messages } = book(key, user);
+        const found = book(key, user);
+        const { messages } = found;
+        found.acked = Math.max(found.acked, seq);
         let removed = 0;
         for (const kept of [...messages.keys()])
           if (kept <= seq && messages.delete(kept)) removed += 1;

@@ -25,14 +25,13 @@ const KINDS: ReadonlyArray<readonly [string, (bounds?: OutboxBounds) => OutboxSt
   ['memory', memoryStorage],
 ];
 
-const message = (seq: number, data: unknown = { n: seq }): KeptMessage => ({
-  seq,
-  id: `m${seq}`,
-  type: 'chat',
-  data,
-  bytes: sizeOf('chat', data),
-  at: 1000 + seq,
-});
+const message = (seq: number, data: unknown = { n: seq }): KeptMessage => {
+  const text = JSON.stringify({ type: 'chat', data, meta: { seq } });
+  return { seq, id: `m${seq}`, text, bytes: sizeOf(text), at: 1000 + seq };
+};
+
+/** What a storage would be handed by a bug: not a string, and not cloneable. */
+const uncloneable = (() => 1) as unknown as string;
 
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
@@ -57,7 +56,7 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     await s.add('k', 'ann', message(1));
     await s.saveSession('k', 'ann', { session: 's1', secret: 'x', lastSeq: 1, highest: 0 });
     await s.add('other', 'bob', message(1));
-    expect(await s.load('k', 'bob')).toEqual({ session: null, messages: [] });
+    expect(await s.load('k', 'bob')).toEqual({ session: null, messages: [], acked: 0 });
     expect((await s.load('other', 'bob')).messages).toHaveLength(1);
     await s.clear('k', 'bob');
     expect((await s.load('k', 'ann')).messages).toHaveLength(1);
@@ -81,7 +80,29 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     expect(await s.discard('k', 'ann', 'm2')).toBe(false);
     expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([1, 3]);
     await s.clear('k', 'ann');
-    expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [] });
+    expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
+  });
+
+  it('ack remembers the highest seq acknowledged, never lowered, even with nothing kept (what numbering must stay above)', async () => {
+    const s = make();
+    expect(await s.ack('k', 'ann', 7)).toBe(0);
+    await s.ack('k', 'ann', 3);
+    expect((await s.load('k', 'ann')).acked).toBe(7);
+    expect((await s.load('k', 'bob')).acked).toBe(0);
+  });
+
+  it('rewrite moves sends to new numbers in one transaction: all or nothing (full, duplicate)', async () => {
+    const s = make({ maxCount: 3 });
+    for (const seq of [1, 2, 3]) await s.add('k', 'ann', message(seq));
+    await s.rewrite('k', 'ann', [2, 3], [message(8), message(9)]);
+    expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([1, 8, 9]);
+    // One more than the bound after the removals: nothing of it happens.
+    expect(await codeOf(s.rewrite('k', 'ann', [8], [message(10), message(11)]))).toBe('full');
+    // A seq kept already (and not removed): nothing of it happens.
+    expect(await codeOf(s.rewrite('k', 'ann', [9], [message(1)]))).toBe('duplicate');
+    expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([1, 8, 9]);
+    await s.rewrite('k', 'ann', [1], [message(12)]);
+    expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([8, 9, 12]);
   });
 
   it('refuses one more past maxCount or maxBytes (full), keeping nothing of it; room comes back after an ack', async () => {
@@ -92,7 +113,8 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     expect((await s.load('k', 'ann')).messages).toHaveLength(2);
     await s.ack('k', 'ann', 1);
     await s.add('k', 'ann', message(3));
-    const big = make({ maxCount: 10, maxBytes: 40 });
+    const small = message(1, 'x'.repeat(10)).bytes;
+    const big = make({ maxCount: 10, maxBytes: small + message(2, 'x'.repeat(20)).bytes - 1 });
     await big.add('k', 'ann', message(1, 'x'.repeat(10)));
     expect(await codeOf(big.add('k', 'ann', message(2, 'x'.repeat(20))))).toBe('full');
     // The bytes of a discarded send are free again.
@@ -104,13 +126,15 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     const s = make();
     await s.add('k', 'ann', message(1));
     expect(await codeOf(s.add('k', 'ann', message(1, 'other')))).toBe('duplicate');
-    expect(await codeOf(s.add('k', 'ann', { ...message(2), data: () => 1 }))).toBe('uncloneable');
+    expect(await codeOf(s.add('k', 'ann', { ...message(2), text: uncloneable }))).toBe(
+      'uncloneable',
+    );
     expect((await s.load('k', 'ann')).messages).toEqual([message(1)]);
     // The counts were not moved by the refused ones: two more fit under maxCount 3.
     const t = make({ maxCount: 3 });
     await t.add('k', 'ann', message(1));
     await codeOf(t.add('k', 'ann', message(1)));
-    await codeOf(t.add('k', 'ann', { ...message(2), data: () => 1 }));
+    await codeOf(t.add('k', 'ann', { ...message(2), text: uncloneable }));
     await t.add('k', 'ann', message(2));
     await t.add('k', 'ann', message(3));
   });
@@ -200,9 +224,11 @@ describe('IndexedDB: what the browser does under the outbox', () => {
     await first.saveSession('k', 'ann', { session: 's1', secret: 'x', lastSeq: 1, highest: 3 });
     first.close();
     const next = idb({}, factory);
+    await next.ack('k', 'ann', 0);
     expect(await next.load('k', 'ann')).toEqual({
       session: { session: 's1', secret: 'x', lastSeq: 1, highest: 3 },
       messages: [message(1)],
+      acked: 0,
     });
   });
 
@@ -217,7 +243,7 @@ describe('IndexedDB: what the browser does under the outbox', () => {
       request.onerror = () => reject(request.error);
     });
     expect(onLost).toHaveBeenCalledWith('cleared');
-    expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [] });
+    expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
     await s.add('k', 'ann', message(2));
   });
 

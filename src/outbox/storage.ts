@@ -56,10 +56,9 @@ export interface KeptMessage {
   readonly seq: number;
   /** The app's handle for `discard` and the pending list (stable across reloads). */
   readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly meta?: Readonly<Record<string, unknown>> | undefined;
-  /** Its size as the bounds count it (the UTF-8 length of its JSON). */
+  /** The frame as it goes on the wire (its `meta.seq` is `seq`): sent again as it is. */
+  readonly text: string;
+  /** Its size as the bounds count it (the UTF-8 length of `text`). */
   readonly bytes: number;
   /** Wall-clock ms when it was kept. */
   readonly at: number;
@@ -70,6 +69,8 @@ export interface Loaded {
   readonly session: KeptSession | null;
   /** In seq order. */
   readonly messages: readonly KeptMessage[];
+  /** The highest seq an {@link OutboxStorage.ack} named (0 when none): numbers stay above it. */
+  readonly acked: number;
 }
 
 /** The bounds of one key and user's kept sends. */
@@ -89,8 +90,21 @@ export interface OutboxStorage {
   saveSession(key: string, user: string, session: KeptSession): Promise<void>;
   /** Keeps one send; rejects `full` past a bound and `duplicate` for a seq kept already. */
   add(key: string, user: string, message: KeptMessage): Promise<void>;
-  /** Forgets every kept send up to `seq` (the server acknowledged them); returns how many. */
+  /**
+   * Forgets every kept send up to `seq` (the server acknowledged them) and remembers `seq` as the
+   * highest acknowledged (never lowered); returns how many were forgotten.
+   */
   ack(key: string, user: string, seq: number): Promise<number>;
+  /**
+   * Forgets the sends of `remove` and keeps those of `add`, in one transaction (sends given new
+   * numbers: a page that dies during it keeps either the old numbers or the new ones).
+   */
+  rewrite(
+    key: string,
+    user: string,
+    remove: readonly number[],
+    add: readonly KeptMessage[],
+  ): Promise<void>;
   /** Forgets the kept send of this id (the app gave it up); false when there was none. */
   discard(key: string, user: string, id: string): Promise<boolean>;
   /** Forgets the session and every kept send of this key and user (a logout). */
@@ -99,6 +113,5 @@ export interface OutboxStorage {
   close(): void;
 }
 
-/** The bytes a message counts for: the UTF-8 length of its JSON. */
-export const sizeOf = (type: string, data: unknown, meta?: unknown): number =>
-  new TextEncoder().encode(JSON.stringify([type, data, meta ?? null])).length;
+/** The bytes a kept frame counts for: the UTF-8 length of its text. */
+export const sizeOf = (text: string): number => new TextEncoder().encode(text).length;

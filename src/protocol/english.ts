@@ -137,6 +137,7 @@ const CLIENT_TEXTS: Readonly<Partial<Record<ClientCode, string>>> = {
   protocol_violation: `${LOST} Reconnecting…`,
   session_unavailable: BUSY,
   session_changed: 'A message from an earlier session was not sent.',
+  not_durable: 'A message could not be saved on this device; it is still being sent.',
 };
 
 /** Options of {@link englishTexts}. */

@@ -96,7 +96,13 @@ export type ClientCode =
    * the old one), or the app called `deliveryOf(socket).endSession()`. `detail.cause` says why, and
    * whether it may have been processed (it was sent before).
    */
-  | 'session_changed';
+  | 'session_changed'
+  /**
+   * Delivery with a durable outbox: a send could not be kept on this device (no IndexedDB, its
+   * quota or the outbox's bound reached, storage cleared, another socket holds the outbox). It is
+   * still sent, but would not survive the page. `detail.cause` says why.
+   */
+  | 'not_durable';
 
 /** Where a fault came from; discriminates {@link Fault}. */
 export type FaultSource = 'envelope' | 'close' | 'transport' | 'client';

@@ -91,6 +91,13 @@ const PROSE: Readonly<Record<string, string>> = {
   ended_sent: 'endSession() was called before an ack: it may have been processed',
   ended_unsent: 'endSession() was called before it was sent',
   ended_reply: 'endSession() was called before the reply came',
+  discarded: 'the app discarded it from the outbox before it was sent',
+  discarded_sent:
+    'the app discarded it from the outbox; it was sent before, so it may have been processed',
+  outbox_held: 'another socket of this key and user holds the outbox (one tab at a time)',
+  outbox_load: 'what the outbox kept could not be read ({0})',
+  outbox_write: 'the outbox could not keep a send ({0})',
+  outbox_session: 'the outbox could not keep the session ({0})',
   went_plain: 'the server no longer speaks delivery: sent before, it may have arrived',
   early_ack: 'ack before the welcome',
   early_numbered: 'numbered message before the welcome',

@@ -24,6 +24,7 @@ export { useAuthRedirect } from './use-auth-redirect.js';
 export { useDelivery } from './use-delivery.js';
 export { type ErrorToasts, useErrorToasts } from './use-error-toasts.js';
 export { useLatestMessage } from './use-latest-message.js';
+export { useOutbox } from './use-outbox.js';
 export { useSocketInstance } from './use-retained-socket.js';
 export { type RetryCountdown, useRetryCountdown } from './use-retry-countdown.js';
 export { useSocket } from './use-socket.js';

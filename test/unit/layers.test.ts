@@ -35,9 +35,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // `request()`, and a tab answers `request(socket, ...)` through the request module's
   // OWN_REQUEST key; the hub makes the shared socket's delivery from the tabs' options.
   worker: ['protocol', 'core', 'delivery', 'request', 'worker'],
-  // The durable outbox (issue 22): its storage builds on core's clock; delivery next.
-  outbox: ['protocol', 'core', 'outbox'],
-  react: ['protocol', 'core', 'delivery', 'react'],
+  // The durable outbox (issue 22): delivery's store, plugged in from outside delivery (which names
+  // only the store's shape, its own type).
+  outbox: ['protocol', 'core', 'delivery', 'outbox'],
+  react: ['protocol', 'core', 'delivery', 'outbox', 'react'],
   server: ['protocol', 'server'],
   // The testing kit plays a server: it builds error envelopes and close reasons with the
   // server's pure helpers, so both write the same frames.

@@ -1,0 +1,437 @@
+/**
+ * `indexedDbOutbox()`: delivery's books kept on the device (SPEC.md section 9), so that a send
+ * survives the page. Delivery calls this store (delivery.ts `DeliveryStore`) beside its own
+ * books: every send it keeps is written here, every ack forgets what it covers, the session's
+ * resume state is kept before anything is sent in a new session. The next socket of the same key
+ * and user reads it all back before its first hello, resumes that session and sends what was kept
+ * under the same seqs, so the server drops what it processed already.
+ *
+ * One socket at a time holds the outbox of a key and user (a Web Lock): two tabs that load at
+ * once never both send what was kept; the second one's sends are not durable, and it is told.
+ */
+import type { TimerHandle } from '../core/clock.js';
+import type { Delivered, SendResult } from '../core/types.js';
+import type { NumberedFrame } from '../delivery/ledger.js';
+import type {
+  DeliveryOutbox,
+  DeliveryStore,
+  OutboxHost,
+  Restored,
+  ResumeState,
+} from '../delivery/store.js';
+import type { Fault } from '../protocol/fault.js';
+import { why } from '../protocol/why.js';
+import { indexedDbStorage } from './indexeddb.js';
+import {
+  type KeptMessage,
+  type OutboxBounds,
+  OutboxError,
+  type OutboxStorage,
+  sizeOf,
+} from './storage.js';
+
+/** The part of the Web Locks API the outbox uses (`navigator.locks`). */
+export interface OutboxLocks {
+  request(
+    name: string,
+    options: { readonly mode: 'exclusive'; readonly signal: AbortSignal },
+    callback: (lock: unknown) => Promise<void>,
+  ): Promise<unknown>;
+}
+
+/** Options of {@link indexedDbOutbox}. */
+export interface OutboxOptions extends OutboxBounds {
+  /**
+   * Whose sends these are (your user id). What is kept for one user is never read, sent or shown
+   * for another; a new user needs a new socket.
+   */
+  readonly user: string;
+  /** Which of the user's sockets (give each socket with an outbox its own). @default 'default' */
+  readonly key?: string;
+  /** Where to keep it. @default IndexedDB (`sockguard-outbox`) with these bounds */
+  readonly storage?: OutboxStorage;
+  /** @default navigator.locks where there is one; null: no lock (one tab only, or tests) */
+  readonly locks?: OutboxLocks | null;
+  /**
+   * Taking the lock and reading what was kept wait this long at most (the first hello waits for
+   * them); then the socket goes on and its sends are not durable. @default 3000
+   */
+  readonly loadTimeoutMs?: number;
+}
+
+/** A send an earlier page kept, as the app sees it after a reload. */
+export interface KeptSend {
+  /** Stable across reloads: what {@link OutboxChannel.discard} takes. */
+  readonly id: string;
+  readonly type: string;
+  readonly data: unknown;
+  /** Wall-clock ms when it was sent. */
+  readonly at: number;
+  /**
+   * `pending` until its fate is known: `acknowledged` (processed once), `unconfirmed` (written
+   * to a server that no longer speaks delivery: at most once), or `failed` with the fault (its
+   * cause says whether it may have been processed).
+   */
+  readonly status: 'pending' | 'acknowledged' | 'unconfirmed' | 'failed';
+  readonly fault?: Fault;
+}
+
+/** The outbox of a socket, as the UI sees it. A new object only when something changed. */
+export interface OutboxSnapshot {
+  /**
+   * `off`: no outbox. `loading`: reading what was kept. `durable`: sends are kept on the device.
+   * `not_durable`: they are not (the fault said why); sends still go, as without an outbox.
+   */
+  readonly status: 'off' | 'loading' | 'durable' | 'not_durable';
+  /** The sends earlier pages kept, oldest first, with their fates as they settle. */
+  readonly kept: readonly KeptSend[];
+}
+
+/** The outbox of a socket (`outboxOf(socket)`), for `useSyncExternalStore`. */
+export interface OutboxChannel {
+  getSnapshot(): OutboxSnapshot;
+  subscribe(listener: () => void): () => void;
+  /**
+   * Gives up a kept send: not sent (again), forgotten on the device; its entry fails with a
+   * `session_changed` fault saying whether it may have been processed already. False when it is
+   * not pending. A settled entry is taken off the list.
+   */
+  discard(id: string): boolean;
+  /** Gives up every pending kept send (as {@link discard}) and empties the list. */
+  clear(): void;
+}
+
+const OFF: OutboxSnapshot = Object.freeze({ status: 'off', kept: Object.freeze([]) });
+
+/** The channel of a socket without an outbox. */
+export const NO_OUTBOX: OutboxChannel = {
+  getSnapshot: () => OFF,
+  subscribe: () => () => {},
+  discard: () => false,
+  clear: () => {},
+};
+
+const channels = new WeakMap<object, OutboxChannel>();
+/** Whether each receipt's send was kept on the device. */
+const durables = new WeakMap<Promise<Delivered>, Promise<boolean>>();
+
+/** The outbox of a socket (made with `delivery({ outbox })`), or an `off` one. */
+export const outboxOf = (socket: object): OutboxChannel => channels.get(socket) ?? NO_OUTBOX;
+
+/**
+ * Whether a send was kept on the device: true once written (it survives the page from then on),
+ * false when it could not be (a `not_durable` fault says why) or the socket has no outbox.
+ *
+ * ```ts
+ * const result = socket.send('chat', { text });
+ * if (!(await durable(result))) showUnsavedMark();
+ * ```
+ */
+export const durable = (result: SendResult): Promise<boolean> =>
+  ('delivered' in result && result.delivered && durables.get(result.delivered)) ||
+  Promise.resolve(false);
+
+/**
+ * A durable outbox for `delivery({ outbox })`: every send delivery keeps is written to IndexedDB
+ * before `send()` returns its receipt, and the next page load of the same user resumes the session
+ * and sends it, exactly once and in order, as long as the server keeps the session
+ * (`sessionRetainMs`).
+ *
+ * ```ts
+ * createSocket({ url, delivery: delivery({ outbox: indexedDbOutbox({ user: me.id }) }) });
+ * ```
+ */
+export function indexedDbOutbox(options: OutboxOptions): DeliveryOutbox {
+  try {
+    if (process.env.NODE_ENV !== 'production') check(options);
+  } catch {
+    check(options); // no `process`: development (a refused option throws again)
+  }
+  return { create: (socket, host) => createStore(socket, host, options) };
+}
+
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
+function check(options: OutboxOptions): void {
+  const bad = (name: string, what: string) => {
+    throw new TypeError(`sockguard: indexedDbOutbox ${name} must be ${what}`);
+  };
+  if (typeof options?.user !== 'string' || options.user === '') bad('user', 'a non-empty string');
+  if (options.key !== undefined && (typeof options.key !== 'string' || options.key === ''))
+    bad('key', 'a non-empty string');
+  for (const name of ['maxCount', 'maxBytes', 'loadTimeoutMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+      bad(name, 'a positive integer');
+  }
+}
+
+function createStore(socket: object, host: OutboxHost, options: OutboxOptions): DeliveryStore {
+  const { user, key = 'default', loadTimeoutMs = 3000 } = options;
+  const { clock } = host;
+  const storage =
+    options.storage ??
+    indexedDbStorage({
+      ...(options.maxCount ? { maxCount: options.maxCount } : {}),
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+      clock,
+    });
+  const locks: OutboxLocks | null | undefined =
+    options.locks === undefined
+      ? (Reflect.get(globalThis, 'navigator') as { locks?: OutboxLocks } | undefined)?.locks
+      : options.locks;
+
+  let status: OutboxSnapshot['status'] = 'loading';
+  let kept: KeptSend[] = [];
+  /** Seq to id of every send kept here (or being written). */
+  const held = new Map<number, string>();
+  let release: (() => void) | undefined;
+  let cancel: (seq: number) => boolean = () => false;
+  let state: ResumeState | undefined;
+  let saveTimer: TimerHandle | undefined;
+  const stopSave = () => {
+    if (saveTimer !== undefined) clock.clearTimeout(saveTimer);
+    saveTimer = undefined;
+  };
+  let ids = 0;
+
+  let snapshot: OutboxSnapshot = Object.freeze({ status, kept });
+  const listeners = new Set<() => void>();
+  const changed = () => {
+    snapshot = Object.freeze({ status, kept });
+    for (const listener of [...listeners]) host.isolate('an outbox listener', listener, undefined);
+  };
+
+  /** Storage failed: a fault names why; from a lost storage nothing more is durable. */
+  const failed = (what: string, error: unknown): void => {
+    const code = error instanceof OutboxError ? error.code : 'failed';
+    host.report('not_durable', why(what, code));
+  };
+  const goneDurable = () => {
+    status = 'not_durable';
+    held.clear();
+    changed();
+  };
+
+  /** `work` settled or timed out, whichever first: a wait of the socket is bounded. */
+  const bounded = <T>(work: Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = clock.setTimeout(
+        () => reject(new OutboxError('unavailable', `no answer in ${loadTimeoutMs} ms`)),
+        loadTimeoutMs,
+      );
+      work.then(
+        (value) => {
+          clock.clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+
+  /** Takes the lock of this key and user: true when held, false when another socket has it. */
+  const lock = (): Promise<boolean> => {
+    if (!locks) return Promise.resolve(true);
+    const abort = new AbortController();
+    return new Promise<boolean>((resolve) => {
+      const timer = clock.setTimeout(() => {
+        abort.abort();
+        resolve(false);
+      }, loadTimeoutMs);
+      locks
+        .request(
+          `sockguard-outbox:${JSON.stringify([key, user])}`,
+          { mode: 'exclusive', signal: abort.signal },
+          () => {
+            clock.clearTimeout(timer);
+            resolve(true);
+            return new Promise<void>((done) => {
+              release = done;
+            });
+          },
+        )
+        .catch(() => resolve(false));
+    });
+  };
+
+  const entry = (message: KeptMessage): KeptSend => {
+    let type = '';
+    let data: unknown;
+    try {
+      ({ type, data } = JSON.parse(message.text) as { type: string; data: unknown });
+    } catch {
+      // Written by this code from a frame's text: never malformed unless the storage was edited.
+    }
+    return { id: message.id, type, data, at: message.at, status: 'pending' };
+  };
+  const settleEntry = (id: string) => (result: Delivered | Fault) => {
+    kept = kept.map((k) =>
+      k.id !== id
+        ? k
+        : typeof result === 'string'
+          ? { ...k, status: result }
+          : { ...k, status: 'failed' as const, fault: result },
+    );
+    changed();
+  };
+
+  const restored: Promise<Restored | null> = (async () => {
+    if (!(await lock())) {
+      host.report('not_durable', why('outbox_held'));
+      goneDurable();
+      return null;
+    }
+    let loaded: Awaited<ReturnType<OutboxStorage['load']>>;
+    try {
+      loaded = await bounded(storage.load(key, user));
+    } catch (error) {
+      failed('outbox_load', error);
+      goneDurable();
+      return null;
+    }
+    status = 'durable';
+    kept = loaded.messages.map(entry);
+    const frames: Array<readonly [NumberedFrame, (result: Delivered | Fault) => void]> = [];
+    let bound = Math.max(loaded.acked, loaded.session?.lastSeq ?? 0);
+    for (const message of loaded.messages) {
+      held.set(message.seq, message.id);
+      bound = Math.max(bound, message.seq);
+      frames.push([{ text: message.text, seq: message.seq }, settleEntry(message.id)]);
+    }
+    changed();
+    const session = loaded.session;
+    return {
+      session: session && {
+        session: session.session,
+        secret: session.secret,
+        highest: session.highest,
+      },
+      bound,
+      kept: frames,
+    };
+  })();
+
+  /** Writes `work` unless nothing is durable any more; a failure is reported once per kind. */
+  const write = (what: string, work: () => Promise<unknown>): Promise<boolean> =>
+    status !== 'durable'
+      ? Promise.resolve(false)
+      : work().then(
+          () => true,
+          (error: unknown) => {
+            failed(what, error);
+            if (error instanceof OutboxError && error.code !== 'full' && error.code !== 'quota')
+              goneDurable();
+            return false;
+          },
+        );
+
+  const save = () => {
+    stopSave();
+    const now = state;
+    return now ? write('outbox_session', () => storage.saveSession(key, user, now)) : undefined;
+  };
+
+  const channel: OutboxChannel = {
+    getSnapshot: () => snapshot,
+    subscribe(listener) {
+      const own = () => listener();
+      listeners.add(own);
+      return () => listeners.delete(own);
+    },
+    discard(id) {
+      for (const [seq, heldId] of held) if (heldId === id) return cancel(seq);
+      const before = kept.length;
+      kept = kept.filter((k) => k.id !== id || k.status === 'pending');
+      if (kept.length !== before) changed();
+      return false;
+    },
+    clear() {
+      for (const seq of [...held.keys()]) cancel(seq);
+      kept = [];
+      changed();
+    },
+  };
+  channels.set(socket, channel);
+
+  return {
+    restored,
+    kept(frame, receipt) {
+      const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
+      const text = frame.text;
+      const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
+      if (status === 'durable') held.set(frame.seq, id);
+      const done = write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
+        if (!ok) held.delete(frame.seq);
+        return ok;
+      });
+      durables.set(receipt, done);
+    },
+    renumbered(moved) {
+      const remove: number[] = [];
+      const add: KeptMessage[] = [];
+      for (const [frame, old] of moved) {
+        const id = held.get(old);
+        if (id === undefined) continue;
+        held.delete(old);
+        held.set(frame.seq, id);
+        remove.push(old);
+        add.push({
+          seq: frame.seq,
+          id,
+          text: frame.text,
+          bytes: sizeOf(frame.text),
+          at: clock.now(),
+        });
+      }
+      if (add.length > 0) void write('outbox_write', () => storage.rewrite(key, user, remove, add));
+    },
+    acked(seq) {
+      for (const kept of [...held.keys()]) if (kept <= seq) held.delete(kept);
+      void write('outbox_write', () => storage.ack(key, user, seq));
+    },
+    dropped(seq) {
+      const id = held.get(seq);
+      if (id === undefined) return;
+      held.delete(seq);
+      void write('outbox_write', () => storage.discard(key, user, id));
+    },
+    holds: (seq) => held.has(seq),
+    seen(highest) {
+      if (!state || status !== 'durable') return;
+      state = { ...state, highest };
+      // At most one write a second: a highest that lags only replays a few messages after a reload.
+      saveTimer ??= clock.setTimeout(save, 1000);
+    },
+    session(next) {
+      state = next;
+      const saved = save();
+      // Bounded: a storage that does not answer must not hold the socket's sends.
+      return saved
+        ? bounded(saved).then(
+            () => {},
+            () => {},
+          )
+        : Promise.resolve();
+    },
+    ended() {
+      state = undefined;
+      stopSave();
+      held.clear();
+      kept = [];
+      changed();
+      void write('outbox_write', () => storage.clear(key, user));
+    },
+    stopped() {
+      stopSave();
+      release?.();
+      status = 'not_durable';
+      changed();
+    },
+    attach(give) {
+      cancel = give;
+    },
+  };
+}
