@@ -23,7 +23,7 @@ import { why } from '../protocol/why.js';
 import { ackViolation, readNumbered, welcomeViolation } from './checks.js';
 import { createLedger, type Delivered, type NumberedFrame } from './ledger.js';
 import type { ResolvedDelivery } from './options.js';
-import type { DeliveryStore, Restored } from './store.js';
+import type { DeliveryStore } from './store.js';
 
 // The development-only form of core/dev.ts: bundlers fold it away in production.
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -90,13 +90,6 @@ export interface DeliveryParts {
   /** Where the books are kept across page loads (a durable outbox). */
   readonly store?: DeliveryStore | undefined;
 }
-
-/** A frame's text with `meta.seq` set to its (new) seq. */
-const renumber = (frame: NumberedFrame): void => {
-  const envelope = JSON.parse(frame.text) as { meta: Record<string, unknown> };
-  envelope.meta.seq = frame.seq;
-  (frame as { text: string }).text = JSON.stringify(envelope);
-};
 
 /** @internal What a socket's delivery tells the code that made it (the SharedWorker's hub). */
 export interface DeliveryAdoption {
@@ -205,19 +198,10 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   let broken = false;
   let snapshot: DeliverySnapshot = Object.freeze({ mode, session, unacked: 0, recovery });
   const store = parts.store;
-  /** What earlier pages kept is being read: no hello before it is resumed. */
+  /** What earlier pages kept is being read (a durable outbox): no hello before it is. */
   let restoring = store !== undefined;
   /** The hello of the open connection, waiting for the restore. */
   let deferred: (() => void) | null = null;
-  /**
-   * The session is an earlier page's: what that page wrote is not known here, so its first
-   * welcome's `acked` is taken as the server says (any later one is checked as always).
-   */
-  let trusting = false;
-  /** Sends kept before the restore: stored once numbered after what earlier pages used. */
-  const unstored: Array<readonly [NumberedFrame, Promise<Delivered>]> = [];
-  /** The highest ack told to the store. */
-  let storedAck = 0;
   /** Connections so far: a wait that outlives its connection must not act on the next. */
   let connections = 0;
 
@@ -267,10 +251,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
 
   const acknowledge = (seq: number) => {
     for (const frame of ledger.ack(seq)) parts.unqueue(frame);
-    if (store && seq > storedAck) {
-      storedAck = seq;
-      store.acked(seq);
-    }
+    store?.acked(seq);
     changed();
   };
 
@@ -280,42 +261,22 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       ? undefined
       : store?.session({ session, secret, lastSeq: nextSeq, highest: lastSeen });
 
-  /** What earlier pages kept is read (or could not be): the session resumes, the hello goes. */
-  const restore = (r: Restored | null) => {
-    restoring = false;
-    let moved: Array<readonly [NumberedFrame, number]> = [];
-    if (r !== null) {
-      if (r.session !== null) {
-        ({ session, secret, highest: lastSeen } = r.session);
-        reporter.conceal([r.session.secret]);
-        sessionWritten = r.bound;
-        trusting = true;
-      }
-      // Sends of this page so far go after everything an earlier page numbered.
-      moved = ledger.restore(r.kept, r.session !== null, r.bound);
-      for (const [frame] of moved) renumber(frame);
-      nextSeq = r.bound + moved.length;
-      parts.requeue?.(r.kept.map(([frame]) => frame));
-    }
-    for (const [frame, receipt] of unstored) if (ledger.has(frame.seq)) store?.kept(frame, receipt);
-    unstored.length = 0;
-    changed();
-    const go = deferred;
-    deferred = null;
-    go?.();
-  };
-  void store?.restored.then(restore, () => restore(null));
-  // The app gave up a kept send (`outboxOf(socket).discard(id)`): its fate is told like a refusal.
-  store?.attach((seq) => {
-    const found = ledger.kept().find(({ frame }) => frame.seq === seq);
-    if (found === undefined) return false;
-    // Not reported: the app asked for it. The list of kept sends shows the fault.
-    const cause = why(found.sent ? 'discarded_sent' : 'discarded');
-    ledger.reject(seq, reporter.client('session_changed', cause));
-    store.dropped(seq);
-    parts.unqueue(found.frame);
-    changed();
-    return true;
+  // A durable outbox reads and changes the books through this, from outside delivery.
+  store?.bind({
+    ledger,
+    state: () => ({ session, secret, lastSeen, written: sessionWritten, next: nextSeq }),
+    adopt(state) {
+      ({ session, secret, lastSeen, written: sessionWritten, next: nextSeq } = state);
+      if (secret !== undefined) reporter.conceal([secret]);
+    },
+    resume() {
+      restoring = false;
+      changed();
+      const go = deferred;
+      deferred = null;
+      go?.();
+    },
+    changed,
   });
 
   /** A new connection, or none: nothing of the last one counts any more. */
@@ -408,8 +369,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
 
   const welcome = (w: WelcomeData) => {
     const asked = session;
-    const written = trusting ? Number.POSITIVE_INFINITY : sessionWritten;
-    const violation = welcomeViolation(w, { asked, lastSeen, written });
+    const violation = welcomeViolation(w, { asked, lastSeen, written: sessionWritten });
     if (violation !== undefined) return violated(violation);
     welcomed = true;
     bound = w.acked;
@@ -418,17 +378,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     reporter.conceal([w.secret]);
     let fault: Fault | null = null;
     if (asked !== null && w.session === asked) {
-      if (trusting && w.acked > sessionWritten) {
-        // An earlier page wrote more than it kept (a request, a send it could not store), and the
-        // server processed it: what that page kept is acknowledged, and this page's sends (none
-        // written yet, every one above what it kept) go above the server's number.
-        acknowledge(sessionWritten);
-        const moved = ledger.restore([], false, w.acked);
-        for (const [frame] of moved) renumber(frame);
-        nextSeq = w.acked + moved.length;
-        sessionWritten = w.acked;
-        store?.renumbered(moved);
-      }
+      store?.welcomed(w.acked);
       acknowledge(w.acked);
       if (w.resumed) {
         recovery = { resumed: true, replayed: w.replay ?? 0, at: parts.clock.now() };
@@ -445,7 +395,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (asked !== null) fault = replaced(w);
     }
     session = w.session;
-    trusting = false;
     changed();
     const kept = keepSession();
     // A new session is kept before anything is sent in it: a page that dies after a send went
@@ -510,8 +459,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         });
         // An app that never looks at the receipt must not get an unhandled rejection.
         promise.catch(() => {});
-        if (restoring) unstored.push([frame, promise]);
-        else store?.kept(frame, promise);
+        store?.kept(frame, promise);
       } else ledger.track(frame, null);
       changed();
       return promise;
@@ -617,7 +565,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       store?.ended();
       session = null;
       secret = undefined;
-      trusting = false;
       lastSeen = 0;
       sessionWritten = 0;
       recovery = null;

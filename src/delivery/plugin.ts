@@ -138,8 +138,11 @@ function extend(
     requeue: (frames) => host.requeue(frames),
     store: outbox?.create(host.socket, {
       clock,
-      report: (code, cause) => host.report(client({ source: 'client', code, cause })),
+      fault: (code, cause) => client({ source: 'client', code, cause }),
+      report: host.report,
       isolate: host.isolate,
+      requeue: host.requeue,
+      unqueue: host.unqueue,
     }),
   });
   channels.set(host.socket, d);

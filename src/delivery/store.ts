@@ -6,21 +6,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Delivered } from '../core/types.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
-import type { NumberedFrame } from './ledger.js';
-
-/** What earlier pages kept of this key and user (a durable outbox), resumed before the first hello. */
-export interface Restored {
-  /** The session they were in, with its secret and the highest server seq seen; null: none yet. */
-  readonly session: {
-    readonly session: string;
-    readonly secret: string;
-    readonly highest: number;
-  } | null;
-  /** No seq an earlier page used is above this: new sends are numbered after it. */
-  readonly bound: number;
-  /** The kept sends, in seq order, each with what is told its fate. */
-  readonly kept: ReadonlyArray<readonly [NumberedFrame, (result: Delivered | Fault) => void]>;
-}
+import type { Ledger, NumberedFrame } from './ledger.js';
 
 /** A session's resume state, as a durable outbox keeps it. */
 export interface ResumeState {
@@ -32,18 +18,42 @@ export interface ResumeState {
   readonly highest: number;
 }
 
+/** Delivery's numbering and session, as the outbox reads and sets them. */
+export interface BooksState {
+  readonly session: string | null;
+  readonly secret: string | undefined;
+  /** The highest server seq the handlers saw. */
+  readonly lastSeen: number;
+  /** What a welcome of `session` may acknowledge at most (Infinity: what the server says). */
+  readonly written: number;
+  /** The last seq handed out. */
+  readonly next: number;
+}
+
+/** @internal What delivery lets its store read and change (bound once, at its start). */
+export interface DeliveryBooks {
+  readonly ledger: Ledger;
+  state(): BooksState;
+  /** Takes an earlier page's session and numbering (its secret is concealed from then on). */
+  adopt(state: BooksState): void;
+  /** What earlier pages kept is in the books: the hello may go. */
+  resume(): void;
+  /** The snapshot changed (unacked). */
+  changed(): void;
+}
+
 /**
  * @internal Where delivery's books are also kept so that the next page load finds them (a durable
- * outbox, outbox/outbox.ts). Delivery calls it and awaits only what it must: `restored` before the
+ * outbox, outbox/outbox.ts). Delivery awaits only what it must: the store's `resume()` before the
  * first hello, and `session` before sending in a new session.
  */
 export interface DeliveryStore {
-  /** What earlier pages kept; no hello goes before it settles (null: nothing to resume). */
-  readonly restored: Promise<Restored | null>;
+  /** Delivery's books, once, when it starts. */
+  bind(books: DeliveryBooks): void;
   /** A send (with its receipt) is kept: keep it too. */
   kept(frame: NumberedFrame, receipt: Promise<Delivered>): void;
-  /** Kept sends, none written yet, got new numbers: each with its old seq (its text is new too). */
-  renumbered(moved: ReadonlyArray<readonly [NumberedFrame, number]>): void;
+  /** A welcome of the session asked for, before its `acked` is applied. */
+  welcomed(acked: number): void;
   /** The server acknowledged every send up to `seq`. */
   acked(seq: number): void;
   /** A kept send ended without an ack (refused, given up): it is not sent again. */
@@ -58,17 +68,21 @@ export interface DeliveryStore {
   ended(): void;
   /** The socket stopped for good (`close()`, a fatal fault): the store is let go. */
   stopped(): void;
-  /** How the store gives up a kept send the app discards: false when it was not kept. */
-  attach(cancel: (seq: number) => boolean): void;
 }
 
 /** What a durable outbox needs of the socket it serves. */
 export interface OutboxHost {
   readonly clock: Clock;
-  /** Reports a fault of the client (`not_durable`) to the socket's error store. */
-  report(code: ClientCode, cause: string): Fault;
+  /** A fault of the client, not reported. */
+  fault(code: ClientCode, cause: string): Fault;
+  /** Reports a fault to the socket's error store. */
+  report(fault: Fault): Fault;
   /** Runs app code (a listener): a throw becomes a reported fault. */
   isolate<T>(what: string, callback: () => T, fallback: T): T;
+  /** Frames that go first, before every queued one. */
+  requeue(frames: readonly NumberedFrame[]): void;
+  /** Takes a frame out of the send queue. */
+  unqueue(frame: NumberedFrame): void;
 }
 
 /** What `indexedDbOutbox()` returns: pass it as `delivery({ outbox })`. */

@@ -13,10 +13,10 @@ import type { TimerHandle } from '../core/clock.js';
 import type { Delivered, SendResult } from '../core/types.js';
 import type { NumberedFrame } from '../delivery/ledger.js';
 import type {
+  DeliveryBooks,
   DeliveryOutbox,
   DeliveryStore,
   OutboxHost,
-  Restored,
   ResumeState,
 } from '../delivery/store.js';
 import type { Fault } from '../protocol/fault.js';
@@ -100,6 +100,13 @@ export interface OutboxChannel {
   /** Gives up every pending kept send (as {@link discard}) and empties the list. */
   clear(): void;
 }
+
+/** A frame's text with `meta.seq` set to its (new) seq. */
+const renumber = (frame: NumberedFrame): void => {
+  const envelope = JSON.parse(frame.text) as { meta: Record<string, unknown> };
+  envelope.meta.seq = frame.seq;
+  (frame as { text: string }).text = JSON.stringify(envelope);
+};
 
 const OFF: OutboxSnapshot = Object.freeze({ status: 'off', kept: Object.freeze([]) });
 
@@ -186,7 +193,14 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
   /** Seq to id of every send kept here (or being written). */
   const held = new Map<number, string>();
   let release: (() => void) | undefined;
-  let cancel: (seq: number) => boolean = () => false;
+  let books: DeliveryBooks | undefined;
+  /** What earlier pages kept is being read: sends are kept once numbered after theirs. */
+  let restoring = true;
+  const unstored: Array<readonly [NumberedFrame, Promise<Delivered>]> = [];
+  /** The earlier page's session, until its first welcome here (whose `acked` is the server's word). */
+  let trusting: string | null = null;
+  /** No seq an earlier page used is above this. */
+  let bound = 0;
   let state: ResumeState | undefined;
   let saveTimer: TimerHandle | undefined;
   const stopSave = () => {
@@ -202,10 +216,11 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
     for (const listener of [...listeners]) host.isolate('an outbox listener', listener, undefined);
   };
 
+  const tell = (cause: string) => void host.report(host.fault('not_durable', cause));
   /** Storage failed: a fault names why; from a lost storage nothing more is durable. */
   const failed = (what: string, error: unknown): void => {
     const code = error instanceof OutboxError ? error.code : 'failed';
-    host.report('not_durable', why(what, code));
+    tell(why(what, code));
   };
   const goneDurable = () => {
     status = 'not_durable';
@@ -278,41 +293,66 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
     changed();
   };
 
-  const restored: Promise<Restored | null> = (async () => {
+  /** Reads what earlier pages kept (null: nothing can be, and the socket goes on without). */
+  const load = async (): Promise<Awaited<ReturnType<OutboxStorage['load']>> | null> => {
     if (!(await lock())) {
-      host.report('not_durable', why('outbox_held'));
-      goneDurable();
+      tell(why('outbox_held'));
       return null;
     }
-    let loaded: Awaited<ReturnType<OutboxStorage['load']>>;
     try {
-      loaded = await bounded(storage.load(key, user));
+      return await bounded(storage.load(key, user));
     } catch (error) {
       failed('outbox_load', error);
-      goneDurable();
       return null;
     }
-    status = 'durable';
-    kept = loaded.messages.map(entry);
-    const frames: Array<readonly [NumberedFrame, (result: Delivered | Fault) => void]> = [];
-    let bound = Math.max(loaded.acked, loaded.session?.lastSeq ?? 0);
-    for (const message of loaded.messages) {
-      held.set(message.seq, message.id);
-      bound = Math.max(bound, message.seq);
-      frames.push([{ text: message.text, seq: message.seq }, settleEntry(message.id)]);
+  };
+
+  /** Earlier pages' sends go first, under their seqs; this page's sends are numbered after them. */
+  const restore = (loaded: Awaited<ReturnType<typeof load>>, b: DeliveryBooks) => {
+    restoring = false;
+    if (loaded === null) goneDurable();
+    else {
+      status = 'durable';
+      const session = loaded.session;
+      const frames: Array<readonly [NumberedFrame, (result: Delivered | Fault) => void]> = [];
+      bound = Math.max(loaded.acked, session?.lastSeq ?? 0);
+      for (const message of loaded.messages) {
+        held.set(message.seq, message.id);
+        bound = Math.max(bound, message.seq);
+        frames.push([{ text: message.text, seq: message.seq }, settleEntry(message.id)]);
+      }
+      kept = loaded.messages.map(entry);
+      const moved = b.ledger.restore(frames, session !== null, bound);
+      for (const [frame] of moved) renumber(frame);
+      const now = b.state();
+      trusting = session?.session ?? null;
+      b.adopt({
+        session: session?.session ?? now.session,
+        secret: session?.secret ?? now.secret,
+        lastSeen: session?.highest ?? now.lastSeen,
+        // What the earlier page wrote is not known: the first welcome says what it processed.
+        written: session ? Number.POSITIVE_INFINITY : now.written,
+        next: bound + moved.length,
+      });
+      host.requeue(frames.map(([frame]) => frame));
     }
+    for (const [frame, receipt] of unstored) if (b.ledger.has(frame.seq)) keep(frame, receipt);
+    unstored.length = 0;
     changed();
-    const session = loaded.session;
-    return {
-      session: session && {
-        session: session.session,
-        secret: session.secret,
-        highest: session.highest,
-      },
-      bound,
-      kept: frames,
-    };
-  })();
+    b.resume();
+  };
+
+  /** The app gives up a kept send: its fate is told (not reported: the app asked). */
+  const cancel = (seq: number): boolean => {
+    const found = books?.ledger.kept().find(({ frame }) => frame.seq === seq);
+    if (!books || !found) return false;
+    const cause = why(found.sent ? 'discarded_sent' : 'discarded');
+    books.ledger.reject(seq, host.fault('session_changed', cause));
+    dropped(seq);
+    host.unqueue(found.frame);
+    books.changed();
+    return true;
+  };
 
   /** Writes `work` unless nothing is durable any more; a failure is reported once per kind. */
   const write = (what: string, work: () => Promise<unknown>): Promise<boolean> =>
@@ -356,20 +396,49 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
   };
   channels.set(socket, channel);
 
+  /** Keeps a send on the device; its receipt's {@link durable} says whether it was. */
+  const keep = (frame: NumberedFrame, receipt: Promise<Delivered>) => {
+    const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
+    const text = frame.text;
+    const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
+    if (status === 'durable') held.set(frame.seq, id);
+    const done = write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
+      if (!ok) held.delete(frame.seq);
+      return ok;
+    });
+    durables.set(receipt, done);
+  };
+
+  function dropped(seq: number) {
+    const id = held.get(seq);
+    if (id === undefined) return;
+    held.delete(seq);
+    void write('outbox_write', () => storage.discard(key, user, id));
+  }
+
   return {
-    restored,
-    kept(frame, receipt) {
-      const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
-      const text = frame.text;
-      const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
-      if (status === 'durable') held.set(frame.seq, id);
-      const done = write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
-        if (!ok) held.delete(frame.seq);
-        return ok;
-      });
-      durables.set(receipt, done);
+    bind(b) {
+      books = b;
+      void load().then((loaded) => restore(loaded, b));
     },
-    renumbered(moved) {
+    kept(frame, receipt) {
+      if (restoring) unstored.push([frame, receipt]);
+      else keep(frame, receipt);
+    },
+    welcomed(acked) {
+      const now = books?.state();
+      const was = trusting;
+      trusting = null;
+      // A welcome of another session (the server forgot it) set the books straight already.
+      if (!books || !now || was === null || was !== now.session) return;
+      if (acked <= bound) return books.adopt({ ...now, written: bound });
+      // An earlier page wrote more than it kept (a request, a send it could not keep) and the
+      // server processed it: what it kept is acknowledged, and this page's sends (none written
+      // yet, all above what it kept) go above the server's number.
+      for (const frame of books.ledger.ack(bound)) host.unqueue(frame);
+      const moved = books.ledger.restore([], false, acked);
+      for (const [frame] of moved) renumber(frame);
+      books.adopt({ ...now, written: acked, next: acked + moved.length });
       const remove: number[] = [];
       const add: KeptMessage[] = [];
       for (const [frame, old] of moved) {
@@ -392,12 +461,7 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       for (const kept of [...held.keys()]) if (kept <= seq) held.delete(kept);
       void write('outbox_write', () => storage.ack(key, user, seq));
     },
-    dropped(seq) {
-      const id = held.get(seq);
-      if (id === undefined) return;
-      held.delete(seq);
-      void write('outbox_write', () => storage.discard(key, user, id));
-    },
+    dropped,
     holds: (seq) => held.has(seq),
     seen(highest) {
       if (!state || status !== 'durable') return;
@@ -429,9 +493,6 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       release?.();
       status = 'not_durable';
       changed();
-    },
-    attach(give) {
-      cancel = give;
     },
   };
 }
