@@ -5,7 +5,9 @@
  * connection count (`connections`), so each tab can show how many sockets the server holds.
  * `/ws-delivery` is the same server with the delivery extension (`createSessionServer`): acks
  * batched for 100 ms (the most the protocol allows, so sends stay unacknowledged a while), and
- * `push` numbered in the tabs' session.
+ * `push` numbered in the tabs' session. `cutDelivery()` takes that link down (its connections
+ * dropped, every new upgrade refused with HTTP 503, each refusal's time kept) until
+ * `restoreDelivery()`: a client's sends stay unwritten, so unacknowledged, meanwhile.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -48,6 +50,15 @@ export interface TabServer {
   broadcast(type: string, data: unknown): void;
   /** Sends `error` 4003 then closes 4003 on every open connection, and does so to any new one. */
   expireAuth(): void;
+  /**
+   * Takes `/ws-delivery` down: its open connections are dropped (terminated, as a lost link) and
+   * every upgrade to it is refused (HTTP 503) until {@link restoreDelivery}.
+   */
+  cutDelivery(): void;
+  /** Accepts upgrades to `/ws-delivery` again. */
+  restoreDelivery(): void;
+  /** When each upgrade to `/ws-delivery` was refused while cut, oldest first (a client's knocks). */
+  readonly refused: readonly number[];
   /** Forgets the frames and connections seen so far (open ones stay open and counted). */
   reset(): void;
   close(): Promise<void>;
@@ -71,6 +82,8 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
   const open = new Set<TabConnection>();
   let ids = 0;
   let authExpired = false;
+  let deliveryCut = false;
+  const refused: number[] = [];
 
   const http = createServer((_request: IncomingMessage, response: ServerResponse) => {
     response.writeHead(404).end();
@@ -84,6 +97,13 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
   http.on('upgrade', (request, socket, head) => {
     const target = byPath.get(new URL(request.url ?? '/', 'http://localhost').pathname);
     if (!target) return void socket.destroy();
+    if (target === delivering && deliveryCut) {
+      refused.push(Date.now());
+      socket.end(
+        'HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n',
+      );
+      return;
+    }
     target.handleUpgrade(request, socket, head, (ws) => target.emit('connection', ws, request));
   });
   const ofSocket = new WeakMap<WebSocket, TabConnection>();
@@ -216,8 +236,19 @@ export async function startTabServer(options: TabServerOptions = {}): Promise<Ta
       authExpired = true;
       for (const connection of open) closeWithError(connection.socket, 4003, 'Token expired');
     },
+    cutDelivery() {
+      deliveryCut = true;
+      for (const connection of open)
+        if (ofSocket.has(connection.socket)) connection.socket.terminate();
+    },
+    restoreDelivery() {
+      deliveryCut = false;
+    },
+    refused,
     reset() {
       authExpired = false;
+      deliveryCut = false;
+      refused.length = 0;
       frames.length = 0;
       connections.splice(0, connections.length, ...open);
     },

@@ -3,9 +3,10 @@
  * src/worker/hub.ts gets every port that connects, as an app's worker would
  * (`onconnect = (e) => hub.connect(e.ports[0])`). Each port is wrapped to record what crosses it
  * (times in the worker's own clock) and to answer the tests' probe messages (`{ sgProbe }`),
- * which the hub never sees. The script's query sets the hub's liveness options and the plant.
+ * which the hub never sees. The script's query sets the hub's liveness options and the plant
+ * (`lingerMs` is the hub's default, 10 s, but under the plant `no-linger`).
  */
-import { createHub, type Hub } from '../../../src/worker/hub.js';
+import { createHub, HUB_DEFAULTS, type Hub } from '../../../src/worker/hub.js';
 import type { PortLike } from '../../../src/worker/wire.js';
 import type { HubState, PortRecord } from './probe.js';
 
@@ -24,10 +25,13 @@ const tabTimeoutMs =
         ? 5000
         : timeout;
 const problems: string[] = [];
+const closeGraceMs = 200;
+const lingerMs = plant === 'no-linger' ? 0 : HUB_DEFAULTS.lingerMs;
 const hubOptions = {
   pingIntervalMs,
   tabTimeoutMs,
-  closeGraceMs: 200,
+  closeGraceMs,
+  lingerMs,
   onProblem: (problem: string) => void problems.push(problem),
 };
 const hubs: Hub[] =
@@ -55,6 +59,8 @@ function state(): HubState {
     plant,
     pingIntervalMs,
     tabTimeoutMs,
+    closeGraceMs,
+    lingerMs,
     ports: wrapped.map((w) => ({ ...w.record, out: { ...w.record.out }, in: { ...w.record.in } })),
     problems: [...problems],
   };

@@ -53,6 +53,13 @@ export const PLANTS = {
    * had said `acknowledged` (outside the at-least-once window).
    */
   'resend-acked': 'page',
+  /**
+   * The page makes its SharedWorker without `extendedLifetime` though the suite asked for it: the
+   * worker ends with its last page.
+   */
+  'no-extended-lifetime': 'page',
+  /** The hub's `lingerMs` is 0: the last tab gone, the socket closes after the grace, kept sends or not. */
+  'no-linger': 'worker',
 } as const;
 
 /** A plant's name. */
@@ -85,6 +92,9 @@ export interface HubState {
   readonly plant: string;
   readonly pingIntervalMs: number;
   readonly tabTimeoutMs: number;
+  /** The hub's `closeGraceMs` and `lingerMs`. */
+  readonly closeGraceMs: number;
+  readonly lingerMs: number;
   readonly ports: readonly PortRecord[];
   /** What the hub told `onProblem`. */
   readonly problems: readonly string[];

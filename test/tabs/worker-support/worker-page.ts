@@ -39,6 +39,15 @@ const tabTimeoutMs = Number(query.get('timeout') ?? TAB_TIMEOUT_MS);
 /** Every page names the same script URL and name: one SharedWorker for the context. */
 const WORKER_URL = `/hub.js?ping=${pingMs}&timeout=${tabTimeoutMs}&plant=${encodeURIComponent(plant)}`;
 const WORKER_NAME = 'sockguard-worker-test';
+/**
+ * The worker's options: with the suite's `extendedLifetime` (Chrome 148+: the worker outlives its
+ * last page for a while), but under the plant that drops it. Not in TypeScript's DOM types yet.
+ */
+const WORKER_OPTIONS: WorkerOptions & { extendedLifetime?: boolean } = {
+  name: WORKER_NAME,
+  ...(query.get('extended') === '1' &&
+    plant !== 'no-extended-lifetime' && { extendedLifetime: true }),
+};
 
 let socket: Socket | null = null;
 let label = '';
@@ -188,7 +197,7 @@ window.workerProbe = {
       ports += 1;
       // The plant names each new worker after its page: tabs no longer meet in one.
       const name = plant === 'own-worker' && ports > 1 ? `${WORKER_NAME}-${label}` : WORKER_NAME;
-      const worker = new SharedWorker(WORKER_URL, { name });
+      const worker = new SharedWorker(WORKER_URL, { ...WORKER_OPTIONS, name });
       const port = worker.port;
       current = port;
       // What the browser tells a page of its worker (tab.ts listens to neither).
@@ -368,7 +377,7 @@ window.workerProbe = {
   },
   hub() {
     if (!probePort) {
-      probePort = new SharedWorker(WORKER_URL, { name: WORKER_NAME }).port;
+      probePort = new SharedWorker(WORKER_URL, WORKER_OPTIONS).port;
       probePort.start();
     }
     const port = probePort;

@@ -50,6 +50,8 @@ export interface SuiteOptions {
   readonly bfcache?: boolean;
   /** The pages' sockets with `delivery()`, against the tab server's `/ws-delivery`. @default false */
   readonly delivery?: boolean;
+  /** The pages make their SharedWorker with `extendedLifetime: true`. @default false */
+  readonly extendedLifetime?: boolean;
 }
 
 /** The page's address: the plant, and the hub's options when the suite chose them. */
@@ -58,6 +60,7 @@ export const pageUrl = (origin: WorkerServer, options: SuiteOptions = {}): strin
   if (options.pingMs !== undefined) query.set('ping', String(options.pingMs));
   if (options.tabTimeoutMs !== undefined) query.set('timeout', String(options.tabTimeoutMs));
   if (options.delivery) query.set('delivery', '1');
+  if (options.extendedLifetime) query.set('extended', '1');
   return `${origin.url}?${query}`;
 };
 
