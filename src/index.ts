@@ -63,25 +63,14 @@ export type {
 } from './delivery/delivery.js';
 export { DELIVERY_DEFAULTS, type DeliveryOptions } from './delivery/options.js';
 export { type DeliveryPlugin, delivery, deliveryOf } from './delivery/plugin.js';
-export type { DeliveryOutbox, OutboxHost } from './delivery/store.js';
+export type { DeliveryOutbox } from './delivery/store.js';
 export {
-  durable,
-  indexedDbOutbox,
   type KeptSend,
+  NO_OUTBOX,
   type OutboxChannel,
-  type OutboxLocks,
-  type OutboxOptions,
   type OutboxSnapshot,
   outboxOf,
-} from './outbox/outbox.js';
-export type {
-  KeptMessage,
-  KeptSession,
-  Loaded,
-  OutboxErrorCode,
-  OutboxStorage,
-} from './outbox/storage.js';
-export { OutboxError } from './outbox/storage.js';
+} from './outbox/channel.js';
 // The protocol types an app names (its faults, the option types of `classification` and `parse`,
 // the schema types of `schemas`); the rest of the protocol is `sockguard/protocol`.
 export type { FaultMessages, FaultOverrides } from './protocol/classify.js';

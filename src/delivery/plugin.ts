@@ -136,14 +136,7 @@ function extend(
     },
     ...(adoption ? { adoption } : {}),
     requeue: (frames) => host.requeue(frames),
-    store: outbox?.create(host.socket, {
-      clock,
-      fault: (code, cause) => client({ source: 'client', code, cause }),
-      report: host.report,
-      isolate: host.isolate,
-      requeue: host.requeue,
-      unqueue: host.unqueue,
-    }),
+    store: outbox?.create(host),
   });
   channels.set(host.socket, d);
   return {

@@ -3,9 +3,8 @@
  * durable outbox (outbox/outbox.ts) gives delivery. Delivery names only this shape; the outbox
  * plugs in from outside (`delivery({ outbox })`).
  */
-import type { Clock } from '../core/clock.js';
+import type { Host } from '../core/extension.js';
 import type { Delivered } from '../core/types.js';
-import type { ClientCode, Fault } from '../protocol/fault.js';
 import type { Ledger, NumberedFrame } from './ledger.js';
 
 /** A session's resume state, as a durable outbox keeps it. */
@@ -70,23 +69,8 @@ export interface DeliveryStore {
   stopped(): void;
 }
 
-/** What a durable outbox needs of the socket it serves. */
-export interface OutboxHost {
-  readonly clock: Clock;
-  /** A fault of the client, not reported. */
-  fault(code: ClientCode, cause: string): Fault;
-  /** Reports a fault to the socket's error store. */
-  report(fault: Fault): Fault;
-  /** Runs app code (a listener): a throw becomes a reported fault. */
-  isolate<T>(what: string, callback: () => T, fallback: T): T;
-  /** Frames that go first, before every queued one. */
-  requeue(frames: readonly NumberedFrame[]): void;
-  /** Takes a frame out of the send queue. */
-  unqueue(frame: NumberedFrame): void;
-}
-
 /** What `indexedDbOutbox()` returns: pass it as `delivery({ outbox })`. */
 export interface DeliveryOutbox {
-  /** @internal The store of one socket's delivery. */
-  readonly create: (socket: object, host: OutboxHost) => DeliveryStore;
+  /** @internal The store of one socket's delivery (`host`: the socket's, core/extension.ts). */
+  readonly create: (host: Host) => DeliveryStore;
 }

@@ -8,14 +8,9 @@ import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import type { SendResult } from '../core/types.js';
 import { delivery, deliveryOf } from '../delivery/plugin.js';
+import { outboxOf } from './channel.js';
 import { memoryStorage } from './memory.js';
-import {
-  durable,
-  indexedDbOutbox,
-  type OutboxLocks,
-  type OutboxOptions,
-  outboxOf,
-} from './outbox.js';
+import { durable, indexedDbOutbox, type OutboxLocks, type OutboxOptions } from './outbox.js';
 import { OutboxError, type OutboxStorage } from './storage.js';
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));

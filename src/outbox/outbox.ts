@@ -10,17 +10,18 @@
  * once never both send what was kept; the second one's sends are not durable, and it is told.
  */
 import type { TimerHandle } from '../core/clock.js';
+import type { Host } from '../core/extension.js';
 import type { Delivered, SendResult } from '../core/types.js';
 import type { NumberedFrame } from '../delivery/ledger.js';
 import type {
   DeliveryBooks,
   DeliveryOutbox,
   DeliveryStore,
-  OutboxHost,
   ResumeState,
 } from '../delivery/store.js';
 import type { Fault } from '../protocol/fault.js';
 import { why } from '../protocol/why.js';
+import { type KeptSend, type OutboxChannel, type OutboxSnapshot, showOutbox } from './channel.js';
 import { indexedDbStorage } from './indexeddb.js';
 import {
   type KeptMessage,
@@ -59,48 +60,6 @@ export interface OutboxOptions extends OutboxBounds {
   readonly loadTimeoutMs?: number;
 }
 
-/** A send an earlier page kept, as the app sees it after a reload. */
-export interface KeptSend {
-  /** Stable across reloads: what {@link OutboxChannel.discard} takes. */
-  readonly id: string;
-  readonly type: string;
-  readonly data: unknown;
-  /** Wall-clock ms when it was sent. */
-  readonly at: number;
-  /**
-   * `pending` until its fate is known: `acknowledged` (processed once), `unconfirmed` (written
-   * to a server that no longer speaks delivery: at most once), or `failed` with the fault (its
-   * cause says whether it may have been processed).
-   */
-  readonly status: 'pending' | 'acknowledged' | 'unconfirmed' | 'failed';
-  readonly fault?: Fault;
-}
-
-/** The outbox of a socket, as the UI sees it. A new object only when something changed. */
-export interface OutboxSnapshot {
-  /**
-   * `off`: no outbox. `loading`: reading what was kept. `durable`: sends are kept on the device.
-   * `not_durable`: they are not (the fault said why); sends still go, as without an outbox.
-   */
-  readonly status: 'off' | 'loading' | 'durable' | 'not_durable';
-  /** The sends earlier pages kept, oldest first, with their fates as they settle. */
-  readonly kept: readonly KeptSend[];
-}
-
-/** The outbox of a socket (`outboxOf(socket)`), for `useSyncExternalStore`. */
-export interface OutboxChannel {
-  getSnapshot(): OutboxSnapshot;
-  subscribe(listener: () => void): () => void;
-  /**
-   * Gives up a kept send: not sent (again), forgotten on the device; its entry fails with a
-   * `session_changed` fault saying whether it may have been processed already. False when it is
-   * not pending. A settled entry is taken off the list.
-   */
-  discard(id: string): boolean;
-  /** Gives up every pending kept send (as {@link discard}) and empties the list. */
-  clear(): void;
-}
-
 /** A frame's text with `meta.seq` set to its (new) seq. */
 const renumber = (frame: NumberedFrame): void => {
   const envelope = JSON.parse(frame.text) as { meta: Record<string, unknown> };
@@ -108,22 +67,8 @@ const renumber = (frame: NumberedFrame): void => {
   (frame as { text: string }).text = JSON.stringify(envelope);
 };
 
-const OFF: OutboxSnapshot = Object.freeze({ status: 'off', kept: Object.freeze([]) });
-
-/** The channel of a socket without an outbox. */
-export const NO_OUTBOX: OutboxChannel = {
-  getSnapshot: () => OFF,
-  subscribe: () => () => {},
-  discard: () => false,
-  clear: () => {},
-};
-
-const channels = new WeakMap<object, OutboxChannel>();
 /** Whether each receipt's send was kept on the device. */
 const durables = new WeakMap<Promise<Delivered>, Promise<boolean>>();
-
-/** The outbox of a socket (made with `delivery({ outbox })`), or an `off` one. */
-export const outboxOf = (socket: object): OutboxChannel => channels.get(socket) ?? NO_OUTBOX;
 
 /**
  * Whether a send was kept on the device: true once written (it survives the page from then on),
@@ -154,7 +99,7 @@ export function indexedDbOutbox(options: OutboxOptions): DeliveryOutbox {
   } catch {
     check(options); // no `process`: development (a refused option throws again)
   }
-  return { create: (socket, host) => createStore(socket, host, options) };
+  return { create: (host) => createStore(host, options) };
 }
 
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -173,7 +118,7 @@ function check(options: OutboxOptions): void {
   }
 }
 
-function createStore(socket: object, host: OutboxHost, options: OutboxOptions): DeliveryStore {
+function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   const { user, key = 'default', loadTimeoutMs = 3000 } = options;
   const { clock } = host;
   const storage =
@@ -216,7 +161,8 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
     for (const listener of [...listeners]) host.isolate('an outbox listener', listener, undefined);
   };
 
-  const tell = (cause: string) => void host.report(host.fault('not_durable', cause));
+  const tell = (cause: string) =>
+    void host.report(host.fault({ source: 'client', code: 'not_durable', cause }));
   /** Storage failed: a fault names why; from a lost storage nothing more is durable. */
   const failed = (what: string, error: unknown): void => {
     const code = error instanceof OutboxError ? error.code : 'failed';
@@ -347,7 +293,7 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
     const found = books?.ledger.kept().find(({ frame }) => frame.seq === seq);
     if (!books || !found) return false;
     const cause = why(found.sent ? 'discarded_sent' : 'discarded');
-    books.ledger.reject(seq, host.fault('session_changed', cause));
+    books.ledger.reject(seq, host.fault({ source: 'client', code: 'session_changed', cause }));
     dropped(seq);
     host.unqueue(found.frame);
     books.changed();
@@ -394,7 +340,7 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       changed();
     },
   };
-  channels.set(socket, channel);
+  showOutbox(host.socket, channel);
 
   /** Keeps a send on the device; its receipt's {@link durable} says whether it was. */
   const keep = (frame: NumberedFrame, receipt: Promise<Delivered>) => {

@@ -1,7 +1,7 @@
 'use client';
 import { useSyncExternalStore } from 'react';
 import type { MessageMap } from '../core/types.js';
-import { NO_OUTBOX, type OutboxSnapshot, outboxOf } from '../outbox/outbox.js';
+import { NO_OUTBOX, type OutboxSnapshot, outboxOf } from '../outbox/channel.js';
 import type { SocketSource } from './context.js';
 import { useRetainedSocket } from './use-retained-socket.js';
 
