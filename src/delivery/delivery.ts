@@ -323,7 +323,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       if (!which(sent)) continue;
       count += 1;
       refuse(frame, 'session_changed', cause(sent));
-      store?.dropped(frame.seq);
+      // Out of the queue, every extension forgets it (`refused`): the store too.
       parts.unqueue(frame);
     }
     if (count > 0) changed();

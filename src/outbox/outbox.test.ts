@@ -186,6 +186,32 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     expect((await storage.load('default', 'ann')).messages.map((m) => m.seq)).toEqual([2]);
   });
 
+  it('a new session is kept on the device before anything is sent in it (a page gone after a send must not leave it looking unsent)', async () => {
+    const storage = memoryStorage();
+    let saved: () => void = () => {};
+    const save = storage.saveSession.bind(storage);
+    vi.spyOn(storage, 'saveSession').mockImplementation(
+      (...args) =>
+        new Promise<void>((resolve) => {
+          saved = () => void save(...args).then(resolve);
+        }),
+    );
+    const p = page(storage);
+    const ws = openLast(p);
+    await settle();
+    p.send(1);
+    welcome(ws);
+    await settle();
+    expect(sent(ws)).toEqual([]);
+    saved();
+    await settle();
+    expect(sent(ws)).toEqual([[1, 1]]);
+    expect((await storage.load('default', 'ann')).session).toMatchObject({
+      session: 's1',
+      secret: 'k1',
+    });
+  });
+
   it("one user's kept sends are never loaded, sent or shown for another", async () => {
     const storage = memoryStorage();
     const ann = page(storage);
