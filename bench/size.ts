@@ -34,14 +34,15 @@ export const BUDGETS = {
  * The regression ceilings CI enforces (`npm run size` exits 1 above them) while the budgets above
  * are not met: what was measured on 2026-12-07 (last: 13,277 / 14,445 / 17,553 B) plus about
  * 0.5 %; `everything` is within its budget since the Web Locks tab sharing went (23,926 B), so
- * its ceiling is the budget. Lower them as the code shrinks; never raise one without saying why in the commit.
+ * its ceiling is the budget. Raised by what was measured for an asynchronous `backoff` (issue 21:
+ * its answer tagged, bounded at 10 s, a rejection handled): +77 / +63 / +73 B. Lower them as the code shrinks; never raise one without saying why in the commit.
  * Under gzip, repeated text is nearly free: a helper that replaces repeats (an effect maker, a
  * shared table row) made these figures larger when tried; only removing unique text pays.
  */
 export const CEILINGS = {
-  typical: 13_345,
-  withRequest: 14_520,
-  withDelivery: 17_640,
+  typical: 13_422,
+  withRequest: 14_583,
+  withDelivery: 17_713,
   everything: 24_576,
 } as const;
 
