@@ -44,8 +44,11 @@ export interface BackoffInput {
   readonly random: number;
 }
 
-/** A custom policy: the delay in ms, or `null` to stop retrying (status `failed`). */
-export type BackoffFunction = (input: BackoffInput) => number | null;
+/**
+ * A custom policy: the delay in ms, or `null` to stop retrying (status `failed`), or a promise of
+ * either (answered within 10 s, see `SocketOptions.backoff`).
+ */
+export type BackoffFunction = (input: BackoffInput) => number | null | Promise<number | null>;
 
 export const DEFAULT_BACKOFF = {
   baseMs: 1000,

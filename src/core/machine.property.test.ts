@@ -163,7 +163,12 @@ describe('machine invariants under random event sequences', () => {
           let { state: next, effects } = step(state, aim(e, state), now, config);
           // The runner answers a backoff question at once, with the policy's delay.
           if (effects.some((x) => x.type === 'backoff')) {
-            const answered = step(next, { type: 'delay', ms: i.delay }, now, config);
+            const answered = step(
+              next,
+              { type: 'delay', attempt: next.attempt, ms: i.delay },
+              now,
+              config,
+            );
             next = answered.state;
             effects = [...effects, ...answered.effects];
           }

@@ -84,7 +84,7 @@ const error = (code: number, meta?: Record<string, unknown>): Event => ({
   type: 'error',
   envelope: { type: 'error', data: { code, message: 'server says' }, ...(meta ? { meta } : {}) },
 });
-const delay = (ms: number | null): Event => ({ type: 'delay', ms });
+const delay = (ms: number | null): Event => ({ type: 'delay', attempt: 0, ms });
 const OPEN = [connect, opening, opened];
 
 const types = (effects: readonly Effect[]) => effects.map((e) => e.type);
@@ -127,7 +127,7 @@ function eventOf(type: EventType, s: State): Event {
     case 'refreshed':
       return { type, run: s.run };
     case 'delay':
-      return { type, ms: 500 };
+      return { type, attempt, ms: 500 };
     case 'drop':
       return { type, attempt, fault: ACK_TIMEOUT, dead: true };
     case 'close':
@@ -395,6 +395,27 @@ describe('machine: drops and retries', () => {
       closeCode: 1006,
       wasClean: false,
     });
+  });
+
+  it('an answer for an older attempt (the socket moved on while it was awaited) changes nothing', () => {
+    // Asked after attempt A failed; reconnect() and a failed attempt later, a newer wait is asked.
+    const first = drive([...OPEN, closed(1006)]).state;
+    const { state: newer } = drive([{ type: 'reconnect' }, opening, closed(1006)], {}, first);
+    expect(newer.phase).toMatchObject({ name: 'waiting', due: null });
+    expect(newer.attempt).toBeGreaterThan(first.attempt);
+    const stale = step(newer, { type: 'delay', attempt: first.attempt, ms: 0 }, nowOf({}), config);
+    expect(stale.state).toBe(newer);
+    expect(stale.effects).toEqual([]);
+    // The newer wait's own answer is taken.
+    const taken = step(newer, { type: 'delay', attempt: newer.attempt, ms: 0 }, nowOf({}), config);
+    expect(taken.state.phase).toMatchObject({ name: 'waiting', due: 0 });
+  });
+
+  it('a second answer for the same wait (one came already) changes nothing', () => {
+    const { state } = drive([...OPEN, closed(1006), delay(1000)]);
+    const again = step(state, { type: 'delay', attempt: state.attempt, ms: 0 }, nowOf({}), config);
+    expect(again.state).toBe(state);
+    expect(again.effects).toEqual([]);
   });
 
   it('a delay beyond what timers hold is clamped, and the UI is shown the clamped time', () => {
@@ -815,7 +836,7 @@ describe('machine: the fault policy, one row per decision', () => {
     let { state, effects } = step(from, event, now, cfg);
     const asked = effects.some((e) => e.type === 'backoff');
     if (asked) {
-      const answered = step(state, delay(100), now, cfg);
+      const answered = step(state, { ...delay(100), attempt: state.attempt } as Event, now, cfg);
       state = answered.state;
       effects = [...effects, ...answered.effects];
     }

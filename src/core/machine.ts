@@ -160,8 +160,11 @@ export type Event =
       readonly run: number;
       readonly failure?: { readonly cause: string; readonly unauthorized: boolean };
     }
-  /** The backoff's answer for the planned retry: a delay, or null to give up. */
-  | { readonly type: 'delay'; readonly ms: number | null }
+  /**
+   * The backoff's answer for the retry after attempt `attempt` failed: a delay, or null to give
+   * up. One for an older attempt (the socket moved on while it was awaited) changes nothing.
+   */
+  | (Attempted & { readonly type: 'delay'; readonly ms: number | null })
   /** An extension lets the gated sends go (`fault`: one to report and show). */
   | (Attempted & { readonly type: 'ready'; readonly fault?: Fault | undefined })
   /**
@@ -769,7 +772,7 @@ export const TABLE: { readonly [P in PhaseName]: Row<PhaseOf<P>> } = {
     ...down,
     retry: retryNow,
     delay: (e, p) => {
-      if (p.due === null) onDelay(e.ms, p);
+      if (p.due === null && live(e)) onDelay(e.ms, p);
     },
     online: retryNow,
     // Browser events while a retry waits: re-arm, paused or not.

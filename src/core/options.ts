@@ -60,7 +60,17 @@ export interface SocketOptions<S extends DataSchemas = DataSchemas> {
    * fails is reported as `invalid_envelope` and not delivered.
    */
   readonly schemas?: ExtensionFactory & { readonly schemas: S };
-  /** Reconnection delays: the default policy's knobs, or a function. */
+  /**
+   * Reconnection delays: the default policy's knobs, or a function of the retry (its attempt,
+   * fault, the server's hint, a random draw) returning the delay in ms, or `null` to give up
+   * (status `failed`). The function may answer with a promise: the delay still counts from the
+   * fault (the time the answer took is part of it). A function that throws, a promise that rejects
+   * or one that does not settle within 10 s (fixed) makes the default policy time that retry,
+   * with one `callback_error` fault. While the answer is awaited the snapshot keeps its status
+   * (the drop is reported with the answer). An answer the socket has moved on from (after
+   * `reconnect()`, `close()`, or the bound) is ignored. With tab sharing the function runs in a
+   * tab, asked by the worker (see `shareTabs`).
+   */
   readonly backoff?: BackoffPolicy | BackoffFunction;
   /** The attempt counter resets only after the connection stayed open this long. @default 5000 */
   readonly minUptimeMs?: number;

@@ -12,7 +12,12 @@ import type { FaultInput } from '../protocol/fault-input.js';
 import { redactUrl, secretsOfUrl } from '../protocol/redact.js';
 import type { DataSchemas } from '../protocol/standard-schema.js';
 import { refusal, why } from '../protocol/why.js';
-import { backoffDelay, resolveBackoff } from './backoff.js';
+import {
+  type BackoffFunction,
+  type BackoffInput,
+  backoffDelay,
+  resolveBackoff,
+} from './backoff.js';
 import { monotonicOf, systemClock } from './clock.js';
 import { type Connection, openConnection } from './connection.js';
 import { type EnvironmentWatch, watchEnvironment } from './environment.js';
@@ -75,8 +80,10 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   const clock = options.clock ?? systemClock;
   const elapsed = monotonicOf(clock);
   const random = options.random ?? Math.random;
-  const backoff = options.backoff;
-  const policy = typeof backoff === 'function' ? null : resolveBackoff(backoff);
+  const custom = options.backoff;
+  const policy = typeof custom === 'function' ? null : resolveBackoff(custom);
+  // The policy answers as a function would (at once): one way to ask either.
+  const backoff = policy ? (input: BackoffInput) => backoffDelay(policy, input) : custom;
   const beat = resolveHeartbeat(options.heartbeat);
   const given = options.errors;
   const store: ErrorStore =
@@ -321,19 +328,27 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
           hintMs: effect.hint,
           random: random(),
         };
-        let ms: number | null;
-        if (typeof backoff !== 'function')
-          ms = backoffDelay(policy as NonNullable<typeof policy>, input);
-        else {
-          try {
-            ms = backoff(input);
-          } catch (error) {
-            // A throwing policy falls back to the default one for this retry.
-            after.push(() => thrown(why('backoff_policy'), error));
-            ms = backoffDelay(resolveBackoff(), input);
-          }
+        // Tagged with its attempt: an answer the socket has moved on from is dropped by the machine.
+        const { attempt } = state;
+        const answer = (ms: number | null) => dispatch({ type: 'delay', attempt, ms });
+        // A policy that throws, rejects or does not answer in time: the default one, this retry.
+        const fallback = (error: unknown) => {
+          thrown(why('backoff_policy'), error);
+          answer(backoffDelay(resolveBackoff(), input));
+        };
+        try {
+          const ms = (backoff as BackoffFunction)(input);
+          if (!isThenable(ms)) return answer(ms);
+          // Settles once: the first of its answer, its rejection and the bound counts.
+          new Promise<number | null>((resolve, reject) => {
+            // The bound of an asynchronous backoff (10 s: options.ts `backoff`).
+            timers.set('backoff', 1e4, () => reject(why('refresh_timeout', 1e4)));
+            ms.then(resolve, reject);
+          }).then(answer, fallback);
+        } catch (error) {
+          fallback(error);
         }
-        return dispatch({ type: 'delay', ms });
+        return;
       }
       case 'resolve': {
         const { dismiss } = effect;

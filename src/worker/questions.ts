@@ -1,11 +1,13 @@
 /**
- * What only a page can answer (the URL or protocols function with a fresh token, `refreshAuth`),
+ * What only a page can answer (the URL or protocols function with a fresh token, `refreshAuth`,
+ * a `backoff` function with the retry it times),
  * asked by the shared socket of a live tab over its port: bounded by `askTimeoutMs`, asked of
  * another tab (visible ones first) when that one times out or goes, and failed once every tab of
  * the socket was asked. Answers are matched by the question's number and the tab asked, so a late
  * answer of a tab asked before is not news.
  */
 
+import type { BackoffInput } from '../core/backoff.js';
 import type { TimerHandle } from '../core/clock.js';
 import { unauthorized } from '../core/unauthorized.js';
 import { why } from '../protocol/why.js';
@@ -15,6 +17,7 @@ import type { Question, TabMessage } from './wire.js';
 /** A page-only question in flight. */
 interface Asking {
   readonly what: Question;
+  readonly input: BackoffInput | undefined;
   readonly shared: Shared;
   readonly tried: Set<Tab>;
   tab: Tab | null;
@@ -25,8 +28,11 @@ interface Asking {
 
 /** The page-only questions of a hub. */
 export interface Questions {
-  /** Asks `what` of a tab of `shared`; settles with the answer, or fails once no tab answered. */
-  ask(shared: Shared, what: Question): Promise<unknown>;
+  /**
+   * Asks `what` (with `input`, `backoff`'s) of a tab of `shared`; settles with the answer, or
+   * fails once no tab answered.
+   */
+  ask(shared: Shared, what: Question, input?: BackoffInput): Promise<unknown>;
   /** `tab` answered. */
   answered(tab: Tab, message: Extract<TabMessage, { t: 'answer' }>): void;
   /** `tab` left: what it was asked goes to another tab at once. */
@@ -56,14 +62,16 @@ export function createQuestions(ctx: HubContext): Questions {
     asking.q = ++asked;
     questions.set(asking.q, asking);
     asking.timer = clock.setTimeout(() => askNext(asking), n.askTimeoutMs);
-    ctx.send(tab, { v: 1, t: 'ask', q: asking.q, what: asking.what });
+    const { what, input } = asking;
+    ctx.send(tab, { v: 1, t: 'ask', q: asking.q, what, ...(input && { input }) });
   }
 
   return {
-    ask(shared, what) {
+    ask(shared, what, input) {
       return new Promise((resolve, reject) => {
         const asking: Asking = {
           what,
+          input,
           shared,
           tried: new Set(),
           tab: null,

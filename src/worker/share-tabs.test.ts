@@ -95,16 +95,16 @@ describe('shareTabs({ worker }) with serveSharedSocket()', () => {
     current.hub.stop();
   });
 
-  it('refuses, naming it, an option that cannot cross to the worker (a backoff function)', () => {
+  it('refuses, naming it, an option that cannot cross to the worker (a classification.messages function)', () => {
     vi.stubGlobal('SharedWorker', FakeSharedWorker);
     const w = sharedWorker();
     expect(() =>
       createSocket({
         url: 'wss://x.test',
-        backoff: () => 5,
+        classification: { messages: () => 'x' },
         tabs: shareTabs({ worker: w.worker }),
       }),
-    ).toThrow(/backoff/);
+    ).toThrow(/classification\.messages/);
   });
 
   it('checks its own options, naming the bad one', () => {

@@ -90,8 +90,18 @@ const inPage = (): boolean => typeof Reflect.get(globalThis, 'document') === 'ob
  * same `Socket` API and hooks with the snapshot mirrored, and a send's or request's outcome and
  * faults settle in the tab that asked. Options are checked here (an error names the bad one);
  * the socket's own options are checked when it is made, and those that cannot cross to the worker
- * (a `backoff` function, `schemas`, a `classification.messages` function) are refused naming the
- * option.
+ * (`schemas`, a `classification.messages` function) are refused naming the option.
+ *
+ * What only a page can answer is asked of a live tab over its port, visible tabs first, each
+ * given the hub's `askTimeoutMs` (5 s) before the next is asked, and at once when the asked tab
+ * leaves: the `url` and `protocols` functions, `refreshAuth`, and a `backoff` function. The
+ * backoff is asked with the retry (attempt, fault, hint, random draw) and the tab runs its own
+ * function; its answer must be a number or `null` (anything else is refused by the worker). A
+ * throw or rejection there, an answer that is not a delay, no tab answering, or no answer within
+ * the core's 10 s bound: the default policy times that retry, and the socket's `callback_error`
+ * reaches every tab's store. Every tab of a key must give the same options: a tab with a `backoff`
+ * function and one without (or with a policy object, or another function, compared by source
+ * text) are refused as any other settings mismatch, naming `backoff`.
  *
  * ```ts
  * const socket = createSocket({

@@ -4,6 +4,7 @@
  * environment made of every tab's, and what it says told to the tabs.
  */
 
+import type { BackoffInput } from '../core/backoff.js';
 import { hostOf } from '../core/extension.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
@@ -16,7 +17,7 @@ import type { Routing } from './routing.js';
 import { asBrowser, sharedEnvironment } from './shared-environment.js';
 import type { Question, WireOptions } from './wire.js';
 
-const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth'];
+const QUESTIONS: readonly Question[] = ['url', 'protocols', 'refreshAuth', 'backoff'];
 /**
  * The socket options a tab may give the worker (what crosses a port as data, the page-only
  * functions as marks, `delivery` as its settings). Anything else (`WebSocket`, `tabs`, ...) is
@@ -44,6 +45,15 @@ const WIRE_KEYS = new Set([
 const isMark = (value: unknown): value is { $fn: string } =>
   typeof value === 'object' && value !== null && typeof Reflect.get(value, '$fn') === 'string';
 
+/**
+ * A tab's answer to `backoff`, checked (a tab is another party): a number or null, else a
+ * rejection, which the core takes as a throw (the default policy times that retry).
+ */
+const delayOf = (value: unknown): number | null => {
+  if (value === null || typeof value === 'number') return value;
+  throw new Error(why('answer_unsendable', 'backoff'));
+};
+
 /** What a shared socket is made with. */
 export interface SharedParts {
   readonly ctx: HubContext;
@@ -62,7 +72,9 @@ function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): S
     given[what] =
       what === 'refreshAuth'
         ? () => parts.questions.ask(shared, what).then(() => undefined)
-        : () => parts.questions.ask(shared, what);
+        : what === 'backoff'
+          ? (input: BackoffInput) => parts.questions.ask(shared, what, input).then(delayOf)
+          : () => parts.questions.ask(shared, what);
   }
   for (const [key, value] of Object.entries(given))
     if (isMark(value)) throw new TypeError(`sockguard: ${why('worker_function', key)}`);

@@ -6,7 +6,7 @@
 
 import type { Rule } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
-import { why } from '../protocol/why.js';
+import { refusal } from '../protocol/why.js';
 import type { WireOptions } from './wire.js';
 
 /**
@@ -52,7 +52,7 @@ export const SETTINGS: Readonly<Record<keyof TabSettings, Rule>> = {
 /** Options that stay in the tab (the worker has its own, or the tab uses them itself). */
 const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoConnect', 'tabs'];
 /** Options a tab answers when asked (functions are run here, never sent). */
-const ASKED = ['url', 'protocols', 'refreshAuth'];
+const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
 
 /**
  * The delivery settings of what `delivery()` returned (its resolved `options`, numbers only), or
@@ -66,8 +66,9 @@ export const deliveryData = (value: unknown): Readonly<Record<string, number>> |
 /**
  * The cloneable form of the options: a page-only function as a mark, `{ $fn: its source text }`
  * (tabs with different functions are told apart), a URL as its text, `delivery()` as its settings
- * (the worker makes its own from them). Throws naming an option that cannot cross a port:
- * `schemas` (not supported yet), another function, a `classification.messages` function.
+ * (the worker makes its own from them). The page-only functions are `url`, `protocols`,
+ * `refreshAuth` and `backoff`. Throws naming an option that cannot cross a port: `schemas` (not
+ * supported yet), another function, a `classification.messages` function.
  */
 export function wireOptions(options: SocketOptions): WireOptions {
   const wire: Record<string, unknown> = {};
@@ -87,7 +88,7 @@ export function wireOptions(options: SocketOptions): WireOptions {
           : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
             ? 'tab_messages'
             : '';
-    if (refused) throw new TypeError(`sockguard: ${why(refused, key)}`);
+    if (refused) throw refusal(refused, key);
     wire[key] = fn ? { $fn: String(value) } : key === 'url' ? String(value) : value;
   }
   return wire;
@@ -97,6 +98,6 @@ export function wireOptions(options: SocketOptions): WireOptions {
 export function keyOf(options: SocketOptions, key: string | undefined): string {
   const { url } = options;
   const found = key ?? (typeof url === 'string' || url instanceof URL ? String(url) : undefined);
-  if (found === undefined) throw new TypeError(`sockguard: ${why('tabs_key')}`);
+  if (found === undefined) throw refusal('tabs_key');
   return found;
 }

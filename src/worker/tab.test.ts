@@ -97,7 +97,6 @@ describe('page-only answers and construction', () => {
   it('refuses at construction what cannot cross a port, naming the option', () => {
     const [port] = pair();
     const url = 'wss://x.test/';
-    expect(() => connectTab(port, { url, backoff: () => 1 })).toThrow(/backoff/);
     expect(() => connectTab(port, { url, classification: { messages: () => 'x' } })).toThrow(
       /classification.messages/,
     );

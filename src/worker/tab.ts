@@ -38,8 +38,8 @@
  * would make a new SharedWorker every 2.5 s for as long as it is open, every tab of the app alike.
  * So the deaths since the worker's last welcome are counted: the first new port comes at once (a
  * crashed worker's successor starts at once), each later one only after the core's backoff
- * (`backoffDelay`, attempt 1 after the second death, with the socket's `backoff` policy and
- * `random`): full jitter up to `capMs` (30 s by default), the snapshot's `nextRetryAt` saying
+ * (`backoffDelay`, attempt 1 after the second death, with the socket's `backoff` policy, or the
+ * default one when `backoff` is a function, and `random`): full jitter up to `capMs` (30 s by default), the snapshot's `nextRetryAt` saying
  * when. While it waits the tab still listens on the silent port (a slow worker may answer there,
  * and ends the wait). A welcome starts the count again.
  *
@@ -99,7 +99,7 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import { validateData } from '../protocol/standard-schema.js';
-import { why } from '../protocol/why.js';
+import { refusal, why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
 import {
   keyOf,
@@ -112,6 +112,7 @@ import {
 import {
   type PortLike,
   post,
+  type Question,
   readWorkerMessage,
   type TabMessage,
   type WorkerMessage,
@@ -141,9 +142,10 @@ type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : n
  * Connects this tab to the shared worker; returns the tab's socket. `source` is a port, or a
  * factory of ports (a new `SharedWorker` of the same URL and name each call): with a factory the
  * tab recovers from a dead worker by making a new one (see the top of this file). Options are
- * checked here, as `createSocket` checks them, and those that cannot cross a port (a `backoff`
- * function, a `classification.messages` function, `schemas`) are refused naming the option;
- * `delivery` crosses as its settings (see the top of this file).
+ * checked here, as `createSocket` checks them, and those that cannot cross a port (a
+ * `classification.messages` function, `schemas`) are refused naming the option; `delivery` crosses
+ * as its settings (see the top of this file). The page-only functions (`url`, `protocols`,
+ * `refreshAuth`, a `backoff` function) are run here when the worker asks.
  */
 export function connectTab(
   source: PortLike | (() => PortLike),
@@ -192,8 +194,9 @@ export function connectTab(
   /** The worker's deaths since its last welcome, and the wait before the next new port. */
   let tries = 0;
   let retry: TimerHandle | undefined;
-  // A `backoff` function was refused above (it cannot cross a port): here it is a policy.
-  const policy = resolveBackoff(options.backoff as BackoffPolicy | undefined);
+  // New ports back off by the socket's policy; with a `backoff` function (the worker asks it of a
+  // tab: `answer`), by the default one.
+  const policy = resolveBackoff({ ...(options.backoff as BackoffPolicy | undefined) });
   const random = options.random ?? Math.random;
   /** The worker's ping interval, from its welcome (0 until then). */
   let pingMs = 0;
@@ -308,11 +311,9 @@ export function connectTab(
    */
   const renew = () => {
     let next: PortLike | undefined;
-    try {
+    isolate(why('port_factory'), () => {
       next = makePort?.();
-    } catch (error) {
-      fail('callback_error', why('callback_threw', why('port_factory'), describeError(error)));
-    }
+    });
     if (!next || !port) return hello();
     // What was handed to the old port since the loss (a backoff wait) is lost with it.
     lostWork(!!maxUnacked);
@@ -388,15 +389,15 @@ export function connectTab(
   };
 
   /** Answers a page-only question with the app's function (what it threw, if it did). */
-  const answer = (q: number, what: 'url' | 'protocols' | 'refreshAuth') => {
+  const answer = (q: number, what: Question, input: unknown) => {
     // Asked only of an option that is a function (the worker knows it by its mark): anything else
-    // throws here, and the answer says so.
+    // throws here, and the answer says so. Only `backoff` is asked with an input.
     Promise.resolve()
-      .then(() => (options[what] as () => unknown)())
+      .then(() => (options[what] as (input: unknown) => unknown)(input))
       .then(
         (value) => {
           // A URL object crosses as its text; refreshAuth's value is nobody's business.
-          const href = value instanceof Object ? Reflect.get(value, 'href') : value;
+          const href = (value as { href?: unknown } | null | undefined)?.href ?? value;
           const sendable =
             what === 'refreshAuth'
               ? null
@@ -457,7 +458,7 @@ export function connectTab(
       case 'failed':
         return done(requests, m.id, 'failed', m.fault);
       case 'ask':
-        return answer(m.q, m.what);
+        return answer(m.q, m.what, m.input);
       case 'ping':
         return void say({ t: 'pong', n: m.n });
       case 'dropped':
@@ -543,12 +544,11 @@ export function connectTab(
       : undefined;
   };
   const checkJson = (type: unknown, data: unknown, meta?: unknown) => {
-    if (typeof type !== 'string' || type === '')
-      throw new TypeError(`sockguard: ${why('send_type')}`);
+    if (typeof type !== 'string' || type === '') throw refusal('send_type');
     try {
       JSON.stringify({ type, data, meta });
     } catch (error) {
-      throw new TypeError(`sockguard: ${why('not_json', type, String(error))}`);
+      throw refusal('not_json', type, String(error));
     }
   };
 

@@ -110,6 +110,16 @@ describe('readWorkerMessage', () => {
     ['sent, unconfirmed', { v: 1, t: 'sent', id: 1, delivered: 'unconfirmed' }],
     ['failed', { v: 1, t: 'failed', id: 1, fault }],
     ['ask', { v: 1, t: 'ask', q: 1, what: 'refreshAuth' }],
+    [
+      'ask backoff',
+      {
+        v: 1,
+        t: 'ask',
+        q: 2,
+        what: 'backoff',
+        input: { attempt: 1, fault, hintMs: 0, random: 0.5 },
+      },
+    ],
     ['ping', { v: 1, t: 'ping', n: 1 }],
     ['dropped', { v: 1, t: 'dropped' }],
   ])('accepts %s', (_name, message) => {
@@ -162,7 +172,39 @@ describe('readWorkerMessage', () => {
       /meta/,
     ],
     ['a reply to -1', { v: 1, t: 'message', envelope: { type: 'a' }, reply: -1 }, /reply/],
-    ['a question of another option', { v: 1, t: 'ask', q: 1, what: 'backoff' }, /^ask\.what$/],
+    ['a question of another option', { v: 1, t: 'ask', q: 1, what: 'schemas' }, /^ask\.what$/],
+    [
+      'a backoff question with attempt -1',
+      {
+        v: 1,
+        t: 'ask',
+        q: 1,
+        what: 'backoff',
+        input: { attempt: -1, fault, hintMs: 0, random: 0 },
+      },
+      /^ask\.input\.attempt$/,
+    ],
+    [
+      'a backoff question with a bad fault',
+      {
+        v: 1,
+        t: 'ask',
+        q: 1,
+        what: 'backoff',
+        input: { attempt: 1, fault: {}, hintMs: 0, random: 0 },
+      },
+      /^ask\.input\.fault\.id$/,
+    ],
+    [
+      'a backoff question without its draw',
+      { v: 1, t: 'ask', q: 1, what: 'backoff', input: { attempt: 1, fault, hintMs: 0 } },
+      /^ask\.input\.random$/,
+    ],
+    [
+      'a backoff question with input a list',
+      { v: 1, t: 'ask', q: 1, what: 'url', input: [] },
+      /^ask\.input$/,
+    ],
     ['a sent with a bad fault', { v: 1, t: 'sent', id: 1, fault: { id: 'x' } }, /fault/],
     ['a receipt no delivery gives', { v: 1, t: 'sent', id: 1, delivered: 'written' }, /delivered/],
     ['a failed without fault', { v: 1, t: 'failed', id: 1 }, /fault/],

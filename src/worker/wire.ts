@@ -10,6 +10,7 @@
  * deploy between two page loads) refuse each other's messages instead of misreading them.
  */
 
+import type { BackoffInput } from '../core/backoff.js';
 import type { FaultContext } from '../core/error-store/error-store.js';
 import type { Delivered, SocketSnapshot } from '../core/types.js';
 import type { Envelope } from '../protocol/envelope.js';
@@ -19,6 +20,7 @@ import {
   FAULT,
   ID,
   ms,
+  NUMBER,
   OBJECT,
   oneOf,
   opt,
@@ -50,7 +52,7 @@ export interface PortLike {
 }
 
 /** The page-only options: functions that run in a tab, asked over its port. */
-export type Question = 'url' | 'protocols' | 'refreshAuth';
+export type Question = 'url' | 'protocols' | 'refreshAuth' | 'backoff';
 
 /**
  * The cloneable options a tab asks the shared socket to run with. A page-only function is sent as
@@ -149,7 +151,14 @@ export type WorkerMessage =
     }
   /** A request failed (its reply comes as a `message` with `reply`). */
   | { readonly v: 1; readonly t: 'failed'; readonly id: number; readonly fault: Fault }
-  | { readonly v: 1; readonly t: 'ask'; readonly q: number; readonly what: Question }
+  /** A page-only question; `input`: what `backoff` is asked with (the others take none). */
+  | {
+      readonly v: 1;
+      readonly t: 'ask';
+      readonly q: number;
+      readonly what: Question;
+      readonly input?: BackoffInput | undefined;
+    }
   | { readonly v: 1; readonly t: 'ping'; readonly n: number }
   /** The worker stopped counting this tab (it did not answer in time): say hello again. */
   | { readonly v: 1; readonly t: 'dropped' };
@@ -164,7 +173,11 @@ const WORKER_CHECKS: Checks = {
   dismiss: shape({ id: TEXT }),
   sent: shape({ id: ID, fault: opt(FAULT), delivered: opt(oneOf('acknowledged', 'unconfirmed')) }),
   failed: shape({ id: ID, fault: FAULT }),
-  ask: shape({ q: ID, what: oneOf('url', 'protocols', 'refreshAuth' satisfies Question) }),
+  ask: shape({
+    q: ID,
+    what: oneOf('url', 'protocols', 'refreshAuth', 'backoff' satisfies Question),
+    input: opt(shape({ attempt: ID, fault: FAULT, hintMs: NUMBER, random: NUMBER })),
+  }),
   ping: shape({ n: ID }),
   dropped: OBJECT,
 };
