@@ -72,16 +72,19 @@ export const deliveryData = (value: unknown): Readonly<Record<string, number>> |
  */
 export function wireOptions(options: SocketOptions): WireOptions {
   const wire: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
+  for (let [key, value] of Object.entries(options)) {
     if (LOCAL.includes(key) || value === undefined) continue;
     const fn = typeof value === 'function';
-    const dlv = key === 'delivery' ? deliveryData(value) : undefined;
+    // A durable outbox cannot cross a port (issue 22: the worker would keep it).
+    const box = key === 'delivery' && Reflect.get(value, 'outbox');
+    const dlv = key === 'delivery' && !box ? deliveryData(value) : undefined;
     if (dlv) {
       wire[key] = dlv;
       continue;
     }
+    if (box) key = 'delivery.outbox';
     const refused =
-      key === 'schemas' || key === 'delivery'
+      key === 'schemas' || key.startsWith('delivery')
         ? 'not_supported'
         : fn && !ASKED.includes(key)
           ? 'tab_function'
