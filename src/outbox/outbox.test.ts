@@ -66,8 +66,8 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     // The page goes without a word: its socket never connected.
     const next = page(storage);
     const ws = openLast(next);
-    // The hello waits for what was kept; a send made meanwhile goes after it.
-    next.send(4);
+    // The hello waits for what was kept; a send made meanwhile goes after it, kept as well.
+    const early = durable(next.send(4));
     expect(ws.frames()).toHaveLength(0);
     await settle();
     expect(hello(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
@@ -84,6 +84,8 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
       [3, 3],
       [4, 4],
     ]);
+    expect(await early).toBe(true);
+    expect((await storage.load('default', 'ann')).messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     ack(ws, 4);
     await settle();
     expect(next.outbox().kept.map((k) => k.status)).toEqual([

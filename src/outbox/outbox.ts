@@ -141,7 +141,8 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   let books: DeliveryBooks | undefined;
   /** What earlier pages kept is being read: sends are kept once numbered after theirs. */
   let restoring = true;
-  const unstored: Array<readonly [NumberedFrame, Promise<Delivered>]> = [];
+  /** Sends made while it is read, each with what settles its {@link durable}. */
+  const unstored: Array<readonly [NumberedFrame, (kept: Promise<boolean>) => void]> = [];
   /** The earlier page's session, until its first welcome here (whose `acked` is the server's word). */
   let trusting: string | null = null;
   /** No seq an earlier page used is above this. */
@@ -282,7 +283,8 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
       });
       host.requeue(frames.map(([frame]) => frame));
     }
-    for (const [frame, receipt] of unstored) if (b.ledger.has(frame.seq)) keep(frame, receipt);
+    for (const [frame, done] of unstored)
+      done(b.ledger.has(frame.seq) ? keep(frame) : Promise.resolve(false));
     unstored.length = 0;
     changed();
     b.resume();
@@ -342,17 +344,16 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   };
   showOutbox(host.socket, channel);
 
-  /** Keeps a send on the device; its receipt's {@link durable} says whether it was. */
-  const keep = (frame: NumberedFrame, receipt: Promise<Delivered>) => {
+  /** Keeps a send on the device: true once it is. */
+  const keep = (frame: NumberedFrame): Promise<boolean> => {
     const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
     const text = frame.text;
     const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
     if (status === 'durable') held.set(frame.seq, id);
-    const done = write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
+    return write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
       if (!ok) held.delete(frame.seq);
       return ok;
     });
-    durables.set(receipt, done);
   };
 
   function dropped(seq: number) {
@@ -368,8 +369,10 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
       void load().then((loaded) => restore(loaded, b));
     },
     kept(frame, receipt) {
-      if (restoring) unstored.push([frame, receipt]);
-      else keep(frame, receipt);
+      durables.set(
+        receipt,
+        restoring ? new Promise<boolean>((done) => unstored.push([frame, done])) : keep(frame),
+      );
     },
     welcomed(acked) {
       const now = books?.state();
