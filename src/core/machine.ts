@@ -48,6 +48,8 @@ export type Phase =
       readonly fault: Fault;
       /** When the policy was asked (monotonic): its delay counts from the fault, not its answer. */
       readonly asked?: number;
+      /** The retries made before this wait (what a give-up counts); set where the policy is asked. */
+      readonly tried?: number;
     }
   | { readonly name: 'refreshing'; readonly fault: Fault }
   | { readonly name: 'failed' }
@@ -426,6 +428,11 @@ function onFault(f: Fault, handshake = c.phase.name !== 'open') {
 function dropped(f: Fault, due: number | null): void {
   act({ type: 'report', fault: f }, { type: 'lost', fault: f });
   set({ phase: { name: 'waiting', due, fault: f } });
+  showDown(f);
+}
+
+/** Shows the socket reconnecting after `f`; the outage's timers run from now. */
+function showDown(f: Fault): void {
   const { status, attempt: n } = c.snapshot;
   const attempts = status === 'open' || status === 'connecting' ? n + 1 : n;
   show('reconnecting', { attempt: attempts, lastFault: f, nextRetryAt: null });
@@ -449,8 +456,11 @@ function retry(f: Fault, refreshFirst: boolean, immediate: boolean) {
   }
   if (immediate) return dropped(f, now.mono);
   // Nothing is reported until the policy answers: when it gives up, `unreachable` is the report.
-  set({ phase: { name: 'waiting', due: null, fault: f, asked: now.mono } });
-  act({ type: 'backoff', attempt: c.snapshot.attempt + 1, fault: f, hint: hintOf(f) });
+  // The link is gone all the same: an answer that takes its time (asked of a tab) shows it.
+  const tried = c.snapshot.attempt;
+  set({ phase: { name: 'waiting', due: null, fault: f, asked: now.mono, tried } });
+  showDown(f);
+  act({ type: 'backoff', attempt: tried + 1, fault: f, hint: hintOf(f) });
 }
 
 /** The backoff's answer. */
@@ -463,7 +473,7 @@ function onDelay(ms: number | null, p: Extract<Phase, { name: 'waiting' }>) {
       {
         source: 'transport',
         code: 'unreachable',
-        cause: why('gave_up', c.snapshot.attempt, `${f.source} ${f.code}`),
+        cause: why('gave_up', p.tried as number, `${f.source} ${f.code}`),
       },
       FATAL,
     );

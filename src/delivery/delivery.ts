@@ -86,7 +86,7 @@ export interface DeliveryParts {
   /** @internal What the SharedWorker's hub hears of this delivery (worker/routing.ts). */
   readonly adoption?: DeliveryAdoption;
   /** Frames that go first, before every queued one (what an earlier page kept). */
-  readonly requeue?: (frames: readonly NumberedFrame[]) => void;
+  readonly requeue: (frames: readonly NumberedFrame[]) => void;
   /** Where the books are kept across page loads (a durable outbox). */
   readonly store?: DeliveryStore | undefined;
 }
@@ -202,8 +202,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   let restoring = store !== undefined;
   /** The hello of the open connection, waiting for the restore. */
   let deferred: (() => void) | null = null;
-  /** Connections so far: a wait that outlives its connection must not act on the next. */
-  let connections = 0;
 
   /** The snapshot as the books are now: the same object while nothing it shows changed. */
   const current = (): DeliverySnapshot => {
@@ -281,7 +279,6 @@ export function createDelivery(parts: DeliveryParts): Delivery {
 
   /** A new connection, or none: nothing of the last one counts any more. */
   const newConnection = () => {
-    connections += 1;
     deferred = null;
     helloId = null;
     welcomed = false;
@@ -400,9 +397,10 @@ export function createDelivery(parts: DeliveryParts): Delivery {
     // A new session is kept before anything is sent in it: a page that dies after a send went
     // must not leave sends the next page takes for never written.
     if (kept === undefined || asked === session) return parts.signal({ type: 'welcome', fault });
-    const at = connections;
+    // A wait that outlives its connection (a new hello went since) must not act on the next.
+    const at = hellos;
     void kept.then(() => {
-      if (at === connections && !broken) parts.signal({ type: 'welcome', fault });
+      if (at === hellos && !broken) parts.signal({ type: 'welcome', fault });
     });
   };
 
@@ -547,7 +545,7 @@ export function createDelivery(parts: DeliveryParts): Delivery {
         refuse(frame, 'connection_closed', why(sent ? 'sent_unacked' : 'not_sent', cause));
         store?.dropped(frame.seq);
       }
-      parts.requeue?.(again);
+      parts.requeue(again);
       if (final) store?.stopped();
       changed();
     },

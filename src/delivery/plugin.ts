@@ -13,7 +13,6 @@ import {
   type Frame,
   type Host,
 } from '../core/extension.js';
-import type { Socket } from '../core/types.js';
 import { why } from '../protocol/why.js';
 import {
   createDelivery,
@@ -52,11 +51,6 @@ const channels = new WeakMap<object, DeliveryChannel>();
  * delivery.
  */
 export const deliveryOf = (socket: object): DeliveryChannel => channels.get(socket) ?? NO_DELIVERY;
-
-/** @internal A socket that mirrors another's delivery state (a follower tab) shows it here. */
-export const showDelivery = (socket: Socket, channel: DeliveryChannel): void => {
-  channels.set(socket, channel);
-};
 
 /**
  * Delivery for a server that speaks the extension (`sockguard/server` sessions; docs/protocol.md

@@ -47,7 +47,7 @@ export interface OutboxChannel {
   clear(): void;
 }
 
-const OFF: OutboxSnapshot = Object.freeze({ status: 'off', kept: Object.freeze([]) });
+const OFF: OutboxSnapshot = { status: 'off', kept: [] };
 
 /** The channel of a socket without an outbox. */
 export const NO_OUTBOX: OutboxChannel = {

@@ -144,6 +144,7 @@ const PROSE: Readonly<Record<string, string>> = {
   port_factory: 'the port factory',
   answer_unsendable: '{0}() returned what cannot be sent',
   not_supported: '{0} is not supported on a shared worker socket yet',
+  tab_outbox: 'delivery.outbox is not supported on a shared worker socket yet',
   tab_function:
     '{0} cannot be a function on a shared worker socket (it runs in the worker): give its object form',
   tab_messages:

@@ -59,7 +59,11 @@ const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
  * undefined for anything else.
  */
 export const deliveryData = (value: unknown): Readonly<Record<string, number>> | undefined => {
-  const data = value instanceof Object ? Reflect.get(value, 'options') : undefined;
+  // A durable outbox cannot cross a port (issue 22: the worker would keep it): refused, not dropped.
+  const data =
+    value instanceof Object && !Reflect.get(value, 'outbox')
+      ? Reflect.get(value, 'options')
+      : undefined;
   return data instanceof Object ? { ...data } : undefined;
 };
 
@@ -72,25 +76,24 @@ export const deliveryData = (value: unknown): Readonly<Record<string, number>> |
  */
 export function wireOptions(options: SocketOptions): WireOptions {
   const wire: Record<string, unknown> = {};
-  for (let [key, value] of Object.entries(options)) {
+  for (const [key, value] of Object.entries(options)) {
     if (LOCAL.includes(key) || value === undefined) continue;
     const fn = typeof value === 'function';
-    // A durable outbox cannot cross a port (issue 22: the worker would keep it).
-    const box = key === 'delivery' && Reflect.get(value, 'outbox');
-    const dlv = key === 'delivery' && !box ? deliveryData(value) : undefined;
+    const dlv = key === 'delivery' ? deliveryData(value) : undefined;
     if (dlv) {
       wire[key] = dlv;
       continue;
     }
-    if (box) key = 'delivery.outbox';
     const refused =
-      key === 'schemas' || key.startsWith('delivery')
+      key === 'schemas'
         ? 'not_supported'
-        : fn && !ASKED.includes(key)
-          ? 'tab_function'
-          : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
-            ? 'tab_messages'
-            : '';
+        : key === 'delivery'
+          ? 'tab_outbox'
+          : fn && !ASKED.includes(key)
+            ? 'tab_function'
+            : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
+              ? 'tab_messages'
+              : '';
     if (refused) throw refusal(refused, key);
     wire[key] = fn ? { $fn: String(value) } : key === 'url' ? String(value) : value;
   }
