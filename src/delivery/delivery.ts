@@ -573,8 +573,10 @@ export function createDelivery(parts: DeliveryParts): Delivery {
       mode = 'plain';
       newConnection();
       timers.clearAll();
-      // Nothing is resumed on a server without sessions: what is kept would be sent twice.
+      // Nothing is resumed on a server without sessions: what is kept, and what would be, would be
+      // sent twice by the next page. The outbox is let go.
       store?.ended();
+      store?.stopped();
       // Written on an earlier connection to a server that spoke delivery then: its fate is not
       // known, and a plain server would not drop a repeat. Unconfirmed, and not sent again.
       const cause = why('went_plain');

@@ -245,6 +245,28 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
   });
 });
 
+describe('outbox: a server that does not speak delivery', () => {
+  it('nothing is kept for the next page: it would send again what a plain server processed at most once', async () => {
+    const storage = memoryStorage();
+    const p = page(storage);
+    const ws = openLast(p);
+    await settle();
+    p.send(1);
+    // The server answers the hello with an error: it does not speak delivery.
+    ws.receive({
+      type: 'error',
+      data: { code: 4000, message: 'unknown type' },
+      meta: { request_id: hello(ws).meta?.request_id },
+    });
+    await settle();
+    const later = p.send(2);
+    await settle();
+    expect(await durable(later)).toBe(false);
+    expect(p.outbox().status).toBe('not_durable');
+    expect((await storage.load('default', 'ann')).messages).toEqual([]);
+  });
+});
+
 describe('outbox: what the app sees and does', () => {
   it('discard(id) gives up a kept send: not sent, forgotten on the device, its entry failed', async () => {
     const storage = memoryStorage();
