@@ -23,6 +23,7 @@ declare function getToken(): Promise<string>;
 declare function renewToken(): Promise<void>;
 declare function renderToasts(toasts: readonly unknown[]): void;
 declare const api: { logout(): Promise<void> };
+declare const me: { id: string };
 declare function userOf(request: import('node:http').IncomingMessage): { id: string } | undefined;
 declare function isValid(token: string | null): boolean;
 declare function tooMany(socket: unknown): boolean;
