@@ -30,7 +30,9 @@ export interface OutboxState {
   /** `send()`'s status, by `n`. */
   readonly sent: Readonly<Record<number, string>>;
   /** Every fault in the socket's error store history. */
-  readonly faults: ReadonlyArray<{ code: string | number; cause?: string }>;
+  readonly faults: ReadonlyArray<{ code: string | number; cause?: string; at: number }>;
+  /** When the page's navigation started (`performance.timeOrigin`, wall clock ms). */
+  readonly origin: number;
 }
 
 /** The probe the tests drive. */
@@ -61,11 +63,12 @@ let user: string | null = null;
 let durables: Record<number, boolean> = {};
 let receipts: Record<number, string> = {};
 let sent: Record<number, string> = {};
-let before: Array<{ code: string | number; cause?: string }> = [];
+let before: Array<{ code: string | number; cause?: string; at: number }> = [];
 
 const faultsOf = (s: Socket) =>
   s.errors.getState().history.map((f) => ({
     code: f.code,
+    at: f.timestamp,
     ...(f.detail.cause !== undefined ? { cause: f.detail.cause } : {}),
   }));
 
@@ -159,6 +162,7 @@ window.outboxProbe = {
       receipts: { ...receipts },
       sent: { ...sent },
       faults: [...before, ...(socket ? faultsOf(socket) : [])],
+      origin: performance.timeOrigin,
     };
   },
 };
