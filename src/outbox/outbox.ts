@@ -196,7 +196,10 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
   let books: DeliveryBooks | undefined;
   /** What earlier pages kept is being read: sends are kept once numbered after theirs. */
   let restoring = true;
-  const unstored: Array<readonly [NumberedFrame, Promise<Delivered>]> = [];
+  /** Sends made while restoring, with what settles their {@link durable} (asked at send time). */
+  const unstored: Array<
+    readonly [NumberedFrame, Promise<Delivered>, (kept: Promise<boolean>) => void]
+  > = [];
   /** The earlier page's session, until its first welcome here (whose `acked` is the server's word). */
   let trusting: string | null = null;
   /** No seq an earlier page used is above this. */
@@ -336,7 +339,8 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       });
       host.requeue(frames.map(([frame]) => frame));
     }
-    for (const [frame, receipt] of unstored) if (b.ledger.has(frame.seq)) keep(frame, receipt);
+    for (const [frame, receipt, settle] of unstored)
+      settle(b.ledger.has(frame.seq) ? keep(frame, receipt) : Promise.resolve(false));
     unstored.length = 0;
     changed();
     b.resume();
@@ -407,6 +411,7 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       return ok;
     });
     durables.set(receipt, done);
+    return done;
   };
 
   function dropped(seq: number) {
@@ -422,8 +427,11 @@ function createStore(socket: object, host: OutboxHost, options: OutboxOptions): 
       void load().then((loaded) => restore(loaded, b));
     },
     kept(frame, receipt) {
-      if (restoring) unstored.push([frame, receipt]);
-      else keep(frame, receipt);
+      if (!restoring) return void keep(frame, receipt);
+      // durable() is asked right after send(): it must wait for the keep that follows the restore.
+      let settle: (kept: Promise<boolean>) => void = () => {};
+      durables.set(receipt, new Promise<boolean>((resolve) => (settle = resolve)));
+      unstored.push([frame, receipt, settle]);
     },
     welcomed(acked) {
       const now = books?.state();
