@@ -32,6 +32,10 @@ describe('durable outbox: a reload while offline', () => {
     expect(restored.kept.map((k) => [k.n, k.status])).toEqual(
       range(1, 20).map((n) => [n, 'pending']),
     );
+    // The 5 sent while the outbox was still reading are kept too, once it has read.
+    expect(await durables(page, range(21, 5))).toEqual(
+      Object.fromEntries(range(21, 5).map((n) => [n, true])),
+    );
     server.offline = false;
     const online = Date.now();
     await until(() => expect(tally(server.processed, range(1, 25), user).lost).toEqual([]), 10_000);
