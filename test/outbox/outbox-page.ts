@@ -94,13 +94,19 @@ function open(who: string, loadTimeoutMs?: number): void {
   });
 }
 
+/** `length` random characters: a padding the storage cannot compress away (a quota test). */
+const noise = (length: number): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(length));
+  return Array.from(bytes, (b) => String.fromCharCode(33 + (b % 94))).join('');
+};
+
 function sendOne(n: number, bytes = 0): void {
   if (!socket || user === null) throw new Error('no socket: open(user) first');
   const text = `${user}:${n}`;
   const result: SendResult = socket.send('chat', {
     n,
     text,
-    ...(bytes > 0 ? { pad: 'x'.repeat(bytes) } : {}),
+    ...(bytes > 0 ? { pad: noise(bytes) } : {}),
   });
   sent[n] = result.status;
   const mine = { durables, receipts };
