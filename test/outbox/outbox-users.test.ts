@@ -28,15 +28,17 @@ describe('durable outbox: one tab, two users', () => {
   it("A signs out (endSession), B signs in in the same tab: none of A's kept sends goes as B, and none goes at all", async () => {
     const { server, context } = suite;
     const [a, b] = ['amy-out', 'ben-out'];
-    server.offline = true;
     const page = await context.newPage();
     await page.goto(blankUrl(server));
     await page.evaluate((user) => window.outboxProbe.open(user), a);
+    await until(async () => expect((await read(page)).socket).toBe('open'));
+    // A's session is kept on the device; then the link freezes: A's 5 are kept, not processed.
+    server.freezeAfter(0);
     await page.evaluate(() => window.outboxProbe.send(1, 5));
     expect(Object.values(await durables(page, range(1, 5)))).toEqual(Array(5).fill(true));
     await page.evaluate(() => window.outboxProbe.logout());
 
-    server.offline = false;
+    server.freezeAfter(null);
     await page.evaluate((user) => window.outboxProbe.open(user), b);
     await page.evaluate(() => window.outboxProbe.send(101, 3));
     await until(() => expect(tally(server.processed, range(101, 3), b).lost).toEqual([]));
@@ -58,6 +60,10 @@ describe('durable outbox: one tab, two users', () => {
     expect(asB.kept).toEqual([]);
     expect(asA.kept).toEqual([]);
     expect(server.handshakes.filter((h) => h.principal === b).map((h) => h.asked)).toEqual([null]);
+    // A signed in again starts a new session: the one A ended is not resumed from the device.
+    const [ended, next] = server.handshakes.filter((h) => h.principal === a);
+    expect(ended?.welcome?.session).toBeDefined();
+    expect(next?.asked).toBeNull();
   });
 
   it("without a sign-out, B's page in the same tab never sends A's kept sends; A's next page sends them under A, once", async () => {
