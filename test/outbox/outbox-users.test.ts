@@ -31,7 +31,10 @@ describe('durable outbox: one tab, two users', () => {
     const page = await context.newPage();
     await page.goto(blankUrl(server));
     await page.evaluate((user) => window.outboxProbe.open(user), a);
-    await until(async () => expect((await read(page)).socket).toBe('open'));
+    // The server welcomed A (status 'open' comes before the welcome).
+    await until(() =>
+      expect(server.handshakes.find((h) => h.principal === a)?.welcome).toBeDefined(),
+    );
     // A's session is kept on the device; then the link freezes: A's 5 are kept, not processed.
     server.freezeAfter(0);
     await page.evaluate(() => window.outboxProbe.send(1, 5));
