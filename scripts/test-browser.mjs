@@ -12,4 +12,9 @@ if (!hasChromium()) {
 }
 const browser = vitest('browser', ['--project', 'browser', '--project', 'storybook']);
 // Several pages of one Chromium driven from Node (test/tabs): one connection for all tabs.
-summary('browser tests', add(browser, vitest('tabs', ['--config', 'test/tabs/vitest.config.ts'])));
+const tabs = vitest('tabs', ['--config', 'test/tabs/vitest.config.ts']);
+// The durable outbox in real IndexedDB across reloads, closed pages, crashes and tabs (test/outbox).
+summary(
+  'browser tests',
+  add(add(browser, tabs), vitest('outbox', ['--config', 'test/outbox/vitest.config.ts'])),
+);
