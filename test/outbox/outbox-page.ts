@@ -14,7 +14,8 @@
 import { createSocket } from '../../src/core/socket.js';
 import type { SendResult, Socket } from '../../src/core/types.js';
 import { delivery, deliveryOf } from '../../src/delivery/plugin.js';
-import { durable, indexedDbOutbox, outboxOf } from '../../src/outbox/outbox.js';
+import { outboxOf } from '../../src/outbox/channel.js';
+import { durable, indexedDbOutbox } from '../../src/outbox/index.js';
 
 /** What the probe saw so far (JSON: read from Node). */
 export interface OutboxState {
