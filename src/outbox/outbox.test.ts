@@ -4,6 +4,7 @@
  * page that goes (never closed: its sockets stop answering), the second the next page load.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ackOn, helloOf, welcomeOn } from '../../test/support/delivery-wire.js';
 import type { FakeWebSocket } from '../../test/support/fake-websocket.js';
 import { openLast, setup } from '../../test/support/socket-setup.js';
 import type { SendResult } from '../core/types.js';
@@ -19,23 +20,6 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type Frame = ReturnType<FakeWebSocket['frames']>[number];
-const hello = (ws: FakeWebSocket): Frame => {
-  const frame = ws.frames().find((f) => f.type === 'sockguard.hello');
-  if (!frame) throw new Error('no hello sent');
-  return frame;
-};
-const welcome = (
-  ws: FakeWebSocket,
-  data: { session?: string; resumed?: boolean; seq?: number; acked?: number; reason?: string } = {},
-) =>
-  ws.receive({
-    type: 'sockguard.welcome',
-    data: { v: 1, session: 's1', resumed: false, seq: 0, acked: 0, secret: 'k1', ...data },
-    meta: { request_id: hello(ws).meta?.request_id },
-  });
-const ack = (ws: FakeWebSocket, seq: number) =>
-  ws.receive({ type: 'sockguard.ack', data: { seq } });
 const sent = (ws: FakeWebSocket) =>
   ws
     .frames()
@@ -70,13 +54,13 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const early = durable(next.send(4));
     expect(ws.frames()).toHaveLength(0);
     await settle();
-    expect(hello(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
+    expect(helloOf(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
     expect(next.outbox().kept.map((k) => [k.data, k.status])).toEqual([
       [{ n: 1 }, 'pending'],
       [{ n: 2 }, 'pending'],
       [{ n: 3 }, 'pending'],
     ]);
-    welcome(ws);
+    welcomeOn(ws);
     await settle();
     expect(sent(ws)).toEqual([
       [1, 1],
@@ -86,7 +70,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     ]);
     expect(await early).toBe(true);
     expect((await storage.load('default', 'ann')).messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
-    ack(ws, 4);
+    ackOn(ws, 4);
     await settle();
     expect(next.outbox().kept.map((k) => k.status)).toEqual([
       'acknowledged',
@@ -101,7 +85,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const first = page(storage);
     const a = openLast(first);
     await settle();
-    welcome(a, { session: 's1' });
+    welcomeOn(a, { session: 's1' });
     await settle();
     [1, 2, 3].map(first.send);
     await settle();
@@ -115,8 +99,8 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const b = openLast(next);
     next.send(4);
     await settle();
-    expect(hello(b).data).toEqual({ v: 1, session: 's1', last_seq: 0, secret: 'k1' });
-    welcome(b, { session: 's1', resumed: true, acked: 2 });
+    expect(helloOf(b).data).toEqual({ v: 1, session: 's1', last_seq: 0, secret: 'k1' });
+    welcomeOn(b, { session: 's1', resumed: true, acked: 2 });
     await settle();
     // 3 under its own seq, then this page's send after every seq the first page used.
     expect(sent(b)).toEqual([
@@ -128,7 +112,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
       'acknowledged',
       'pending',
     ]);
-    ack(b, 4);
+    ackOn(b, 4);
     await settle();
     expect(next.outbox().kept.map((k) => k.status)).toEqual([
       'acknowledged',
@@ -142,7 +126,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const first = page(storage);
     const a = openLast(first);
     await settle();
-    welcome(a);
+    welcomeOn(a);
     await settle();
     first.send(1);
     // A request is not kept on the device: its reply would go to a page that is gone.
@@ -152,7 +136,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const b = openLast(next);
     next.send(2);
     await settle();
-    welcome(b, { session: 's1', resumed: true, acked: 2 });
+    welcomeOn(b, { session: 's1', resumed: true, acked: 2 });
     await settle();
     expect(sent(b)).toEqual([[3, 2]]);
     // The device keeps the new number too: a page that goes now sends it as 3.
@@ -160,7 +144,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const after = page(storage);
     const c = openLast(after);
     await settle();
-    welcome(c, { session: 's1', resumed: true, acked: 2 });
+    welcomeOn(c, { session: 's1', resumed: true, acked: 2 });
     await settle();
     expect(sent(c)).toEqual([[3, 2]]);
   });
@@ -170,7 +154,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const first = page(storage);
     const a = openLast(first);
     await settle();
-    welcome(a);
+    welcomeOn(a);
     await settle();
     first.send(1);
     await settle();
@@ -178,7 +162,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const b = openLast(next);
     next.send(2);
     await settle();
-    welcome(b, { session: 's2', reason: 'unknown_session' });
+    welcomeOn(b, { session: 's2', reason: 'unknown_session' });
     await settle();
     expect(sent(b)).toEqual([[2, 2]]);
     const [one] = next.outbox().kept;
@@ -202,7 +186,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const ws = openLast(p);
     await settle();
     p.send(1);
-    welcome(ws);
+    welcomeOn(ws);
     await settle();
     expect(sent(ws)).toEqual([]);
     saved();
@@ -223,8 +207,8 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const bob = page(storage, { user: 'bob' });
     const ws = openLast(bob);
     await settle();
-    expect(hello(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
-    welcome(ws);
+    expect(helloOf(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
+    welcomeOn(ws);
     await settle();
     expect(sent(ws)).toEqual([]);
     expect(bob.outbox()).toMatchObject({ status: 'durable', kept: [] });
@@ -235,7 +219,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
     const first = page(storage);
     const a = openLast(first);
     await settle();
-    welcome(a);
+    welcomeOn(a);
     await settle();
     first.send(1);
     await settle();
@@ -256,7 +240,7 @@ describe('outbox: a server that does not speak delivery', () => {
     ws.receive({
       type: 'error',
       data: { code: 4000, message: 'unknown type' },
-      meta: { request_id: hello(ws).meta?.request_id },
+      meta: { request_id: helloOf(ws).meta?.request_id },
     });
     await settle();
     const later = p.send(2);
@@ -280,7 +264,7 @@ describe('outbox: what the app sees and does', () => {
     const [one] = next.outbox().kept;
     expect(outboxOf(next.socket).discard(one?.id ?? '')).toBe(true);
     expect(next.outbox().kept[0]).toMatchObject({ status: 'failed' });
-    welcome(ws);
+    welcomeOn(ws);
     await settle();
     expect(sent(ws)).toEqual([[2, 2]]);
     expect((await storage.load('default', 'ann')).messages.map((m) => m.seq)).toEqual([2]);
@@ -295,7 +279,7 @@ describe('outbox: what the app sees and does', () => {
     const p = page(storage);
     const ws = openLast(p);
     await settle();
-    welcome(ws);
+    welcomeOn(ws);
     const result = p.send(1);
     await settle();
     expect(await durable(result)).toBe(false);
@@ -312,7 +296,7 @@ describe('outbox: what the app sees and does', () => {
     await vi.advanceTimersByTimeAsync(1999);
     expect(ws.frames()).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
-    welcome(ws);
+    welcomeOn(ws);
     await settle();
     expect(sent(ws)).toEqual([[1, 1]]);
     expect(p.outbox().status).toBe('not_durable');
