@@ -104,6 +104,14 @@ export const SurvivesAReload: Story = {
     );
     await expectList(canvas, 'Server processed', NOTES);
     await expect(processed()).toEqual(NOTES);
+    await expectList(canvas, 'What happened', [
+      'Offline: the server refuses connections',
+      ...NOTES.map((note) => `Page 1 sent “${note}”: kept on this device`),
+      'Reloaded: page 1 gone, its socket not closed',
+      'Page 2 found 3 kept sends, pending',
+      'Back online',
+      'The 3 kept sends delivered',
+    ]);
     // The new page resumed the first page's session: the notes went under the numbers they had.
     await expect(scenario.welcomes.slice(welcomed).at(-1)).toMatchObject({
       session: first,

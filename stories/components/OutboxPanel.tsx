@@ -1,4 +1,12 @@
-import { type FormEvent, type ReactNode, type RefObject, useEffect, useRef, useState } from 'react';
+import {
+  type FormEvent,
+  type ReactNode,
+  type RefObject,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 import {
   createSocket,
   type Delivered,
@@ -11,7 +19,7 @@ import { durable, indexedDbOutbox, indexedDbStorage } from '../../src/outbox/ind
 import { SocketProvider, useOutbox, useSocket } from '../../src/react/index.js';
 import { type StoryPage, storyPage } from '../support/page.js';
 import { ConnectionBadge } from './ConnectionBadge.js';
-import { button, card, tone } from './styles.js';
+import { button, card, page as pageStyle, tone } from './styles.js';
 
 /** The message type of a note (the story's server processes it). */
 export const NOTE_TYPE = 'note';
@@ -67,7 +75,8 @@ const OUTBOX_LINE: Record<ReturnType<typeof useOutbox>['status'], string> = {
 const input = { font: 'inherit', padding: '3px 6px', flex: 1 } as const;
 const row = { display: 'flex', gap: 8, alignItems: 'center' } as const;
 const heading = { margin: 0, fontSize: 13, fontWeight: 600, color: '#3d4650' } as const;
-const list = { margin: 0, paddingLeft: 18, minHeight: 20 } as const;
+const list = { margin: 0, paddingLeft: 18 } as const;
+const muted = { margin: 0, color: '#5b6672' } as const;
 
 const noteText = (data: unknown): string => {
   const text = (data as { text?: unknown } | null)?.text;
@@ -106,9 +115,13 @@ export function OutboxPanel(props: OutboxPanelProps): ReactNode {
     [],
   );
 
+  const [events, setEvents] = useState<readonly string[]>([]);
+  const log = useCallback((event: string) => setEvents((all) => [...all, event]), []);
+
   const toggleOffline = (value: boolean) => {
     offline.current = value;
     setOffline(value);
+    log(value ? 'Offline: the server refuses connections' : 'Back online');
     // Like the browser's `online`/`offline` events: the link is dropped, or retried now.
     load.socket.reconnect();
   };
@@ -116,12 +129,13 @@ export function OutboxPanel(props: OutboxPanelProps): ReactNode {
   const reload = () => {
     load.page.leave();
     load.socket.reconnect(); // drops its link, if it had one: it dials nowhere from now on
+    log(`Reloaded: page ${load.number} gone, its socket not closed`);
     setLoad(open(props, offline, loads.current, load.number + 1));
   };
 
   return (
-    <section aria-label="Outbox" style={{ ...card, display: 'grid', gap: 10, minWidth: 420 }}>
-      <div style={{ ...row, justifyContent: 'space-between' }}>
+    <section aria-label="Outbox" style={{ ...pageStyle, maxWidth: 860, padding: 16 }}>
+      <div style={{ ...row, gap: 12 }}>
         <SocketProvider key={load.number} socket={load.socket}>
           <ConnectionBadge />
         </SocketProvider>
@@ -137,10 +151,25 @@ export function OutboxPanel(props: OutboxPanelProps): ReactNode {
           Reload the page
         </button>
       </div>
-      <SocketProvider key={load.number} socket={load.socket}>
-        <PageView number={load.number} />
-      </SocketProvider>
-      <ServerNotes processed={props.processed} />
+      <div
+        style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 12, alignItems: 'start' }}
+      >
+        <div style={{ ...card, display: 'grid', gap: 8 }}>
+          <SocketProvider key={load.number} socket={load.socket}>
+            <PageView number={load.number} log={log} />
+          </SocketProvider>
+        </div>
+        <div style={{ ...card, display: 'grid', gap: 8 }}>
+          <h3 style={heading}>What happened</h3>
+          <ol aria-label="What happened" style={list}>
+            {events.map((event, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: the log only grows; a line may repeat
+              <li key={i}>{event}</li>
+            ))}
+          </ol>
+          <ServerNotes processed={props.processed} />
+        </div>
+      </div>
     </section>
   );
 }
@@ -170,9 +199,32 @@ function open(
 }
 
 /** What one page shows: the outbox line, the note form, its own notes, and earlier pages' notes. */
-function PageView({ number }: { readonly number: number }): ReactNode {
+function PageView({
+  number,
+  log,
+}: {
+  readonly number: number;
+  /** Adds a line to "What happened". */
+  readonly log: (event: string) => void;
+}): ReactNode {
   const { send } = useSocket();
   const outbox = useOutbox();
+  const { status, kept } = outbox;
+  const loaded = useRef(false);
+  const settled = useRef(false);
+
+  // What the outbox found when this page loaded, and when every kept send was delivered: told once.
+  useEffect(() => {
+    if (status === 'loading' || loaded.current) return;
+    loaded.current = true;
+    if (kept.length > 0) log(`Page ${number} found ${kept.length} kept sends, pending`);
+  }, [status, kept, number, log]);
+  useEffect(() => {
+    if (settled.current || kept.length === 0) return;
+    if (!kept.every((send) => send.status === 'acknowledged')) return;
+    settled.current = true;
+    log(`The ${kept.length} kept sends delivered`);
+  }, [kept, log]);
   const [notes, setNotes] = useState<readonly Note[]>([]);
   const [draft, setDraft] = useState('');
   const lastNote = useRef(0);
@@ -188,7 +240,11 @@ function PageView({ number }: { readonly number: number }): ReactNode {
     const rejected = result.status === 'rejected';
     setNotes((all) => [...all, { id, text: draft, state: rejected ? 'not delivered' : 'pending' }]);
     setDraft('');
-    void durable(result).then((kept) => update(id, { kept }));
+    const text = draft;
+    void durable(result).then((kept) => {
+      update(id, { kept });
+      log(`Page ${number} sent “${text}”: ${kept ? 'kept on this device' : 'not kept'}`);
+    });
     if (rejected) return;
     if (result.delivered === undefined) return update(id, { state: 'unconfirmed' });
     result.delivered.then(
@@ -212,6 +268,7 @@ function PageView({ number }: { readonly number: number }): ReactNode {
         </button>
       </form>
       <h3 style={heading}>Sent on this page</h3>
+      {notes.length === 0 && <p style={muted}>Nothing yet</p>}
       <ul aria-label="Sent on this page" style={list}>
         {notes.map((note) => (
           <li key={note.id} data-state={note.state}>
