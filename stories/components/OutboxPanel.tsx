@@ -107,10 +107,14 @@ export function OutboxPanel(props: OutboxPanelProps): ReactNode {
   useEffect(() => {
     load.socket.connect();
   }, [load]);
-  // Leaving the story ends every page, the abandoned ones too (nothing dials on in the background).
+  // Leaving the story ends every page, the abandoned ones too (nothing dials on in the background),
+  // and closes their databases (a closed socket's outbox leaves its connection open).
   useEffect(
     () => () => {
-      for (const each of loads.current) each.socket.close();
+      for (const each of loads.current) {
+        each.socket.close();
+        each.page.leave();
+      }
     },
     [],
   );
