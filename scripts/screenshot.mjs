@@ -1,7 +1,9 @@
-// node scripts/screenshot.mjs: docs/playground.png, the failure playground after its play function
-// clicked through the failures, from a static Storybook build in headless Debian Chromium.
+// node scripts/screenshot.mjs [name...]: a story after its play function finished, from a static
+// Storybook build in headless Debian Chromium. Names (default: playground):
+//   playground     docs/playground.png, the failure playground after it clicked through the failures
+//   outbox         docs/outbox.png, the outbox story after the reload: the kept notes delivered once
 //   SB_DIR=<dir>   use an existing build instead of building one into a temp directory
-//   OUT=<file>     where to write the PNG (default docs/playground.png)
+//   OUT=<file>     where to write the PNG (one name only; default the name's docs/<name>.png)
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -10,8 +12,25 @@ import path from 'node:path';
 import { chromium } from 'playwright';
 import { chromiumArgs, chromiumPath, hasChromium, installHint } from './chromium.mjs';
 
-const STORY = 'demo-failureplayground--clicks-through-failures';
-const out = path.resolve(process.env.OUT ?? 'docs/playground.png');
+const SHOTS = {
+  playground: {
+    story: 'demo-failureplayground--clicks-through-failures',
+    out: 'docs/playground.png',
+  },
+  outbox: { story: 'demo-outbox--survives-a-reload', out: 'docs/outbox.png' },
+};
+const names = process.argv.slice(2);
+if (names.length === 0) names.push('playground');
+for (const name of names) {
+  if (!Object.hasOwn(SHOTS, name)) {
+    console.error(`No screenshot named "${name}" (${Object.keys(SHOTS).join(', ')}).`);
+    process.exit(1);
+  }
+}
+if (process.env.OUT && names.length > 1) {
+  console.error('OUT names one file: give one screenshot name with it.');
+  process.exit(1);
+}
 
 if (!hasChromium()) {
   console.error(`No Chromium at ${chromiumPath}.\n${installHint}`);
@@ -63,17 +82,15 @@ async function serve(root) {
   return { server, base: `http://127.0.0.1:${server.address().port}` };
 }
 
-const root = build();
-const { server, base } = await serve(root);
-const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-try {
+/** Opens `story`, waits until its play function finished, and writes its root to `out`. */
+async function shoot(story, out) {
   const page = await browser.newPage({
     viewport: { width: 1080, height: 720 },
     deviceScaleFactor: 1,
   });
   page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-  await page.goto(`${base}/iframe.html?id=${STORY}&viewMode=story`);
-  // The story's play function clicks through the failures; wait until it has finished.
+  await page.goto(`${base}/iframe.html?id=${story}&viewMode=story`);
+  // Wait until the story's play function has finished.
   const phase = await page.waitForFunction(
     () => {
       const render = Reflect.get(window, '__STORYBOOK_PREVIEW__')?.currentRender;
@@ -90,6 +107,17 @@ try {
   await page.waitForTimeout(1200);
   await page.locator('#storybook-root').screenshot({ path: out });
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
+  await page.close();
+}
+
+const root = build();
+const { server, base } = await serve(root);
+const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
+try {
+  for (const name of names) {
+    const { story, out: file } = SHOTS[name];
+    await shoot(story, path.resolve(process.env.OUT ?? file));
+  }
 } finally {
   await browser.close();
   server.close();

@@ -51,3 +51,21 @@ export function mockServer(name: string, scenarioOptions?: ScenarioOptions): Moc
     options: (overrides = {}) => ({ url, ...FAST_OPTIONS, ...overrides }),
   };
 }
+
+/** An address whose every handshake is refused (an `error`, then close 1006). */
+export interface RefusingServer {
+  readonly url: string;
+  readonly scenario: Scenario;
+}
+
+/**
+ * A scenario at `wss://demo.sockguard.test/<name>` that refuses every handshake: where a socket
+ * dials while its network is "offline", and where a page that went dials forever. Its `handler`
+ * goes in the story's `parameters.msw.handlers` beside the real server's.
+ */
+export function refusingServer(name: string): RefusingServer {
+  const url = `wss://demo.sockguard.test/${name}`;
+  const scenario = createScenario(url);
+  scenario.refuseNext(Number.POSITIVE_INFINITY);
+  return { url, scenario };
+}
