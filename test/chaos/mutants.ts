@@ -116,8 +116,8 @@ const MUTANTS: readonly Mutant[] = [
     edits: [
       {
         file: 'src/delivery/delivery.ts',
-        find: `      lastSeen = seq;\n      return false;`,
-        replace: `      return false;`,
+        find: `      lastSeen = seq;\n      store?.seen(seq);`,
+        replace: `      store?.seen(seq);`,
       },
     ],
   },
