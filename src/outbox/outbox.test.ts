@@ -287,6 +287,37 @@ describe('outbox: what the app sees and does', () => {
     expect(sent(ws)).toEqual([[1, 1]]);
   });
 
+  it("an app's storage or locks that throw instead of rejecting: faults, never a throw from send(), the socket goes on", async () => {
+    const storage = memoryStorage();
+    vi.spyOn(storage, 'add').mockImplementation(() => {
+      throw new Error('storage bug');
+    });
+    const p = page(storage);
+    const ws = openLast(p);
+    await settle();
+    welcomeOn(ws);
+    let result: SendResult | undefined;
+    expect(() => {
+      result = p.send(1);
+    }).not.toThrow();
+    await settle();
+    expect(await durable(result as SendResult)).toBe(false);
+    expect(sent(ws)).toEqual([[1, 1]]);
+    const locks: OutboxLocks = {
+      request() {
+        throw new Error('locks bug');
+      },
+    };
+    const q = page(memoryStorage(), { locks });
+    const qs = openLast(q);
+    await settle();
+    expect(q.outbox().status).toBe('not_durable');
+    welcomeOn(qs);
+    q.send(2);
+    await settle();
+    expect(sent(qs)).toEqual([[1, 2]]);
+  });
+
   it('a storage that never answers: the hello waits loadTimeoutMs at most, then the socket goes on, not durable', async () => {
     const storage = memoryStorage();
     vi.spyOn(storage, 'load').mockReturnValue(new Promise(() => {}));

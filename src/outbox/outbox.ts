@@ -242,12 +242,13 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
 
   /** Reads what earlier pages kept (null: nothing can be, and the socket goes on without). */
   const load = async (): Promise<Awaited<ReturnType<OutboxStorage['load']>> | null> => {
-    if (!(await lock())) {
+    // The app's locks may throw: that is a lock not held, as is one that never answers.
+    if (!(await lock().catch(() => false))) {
       tell(why('outbox_held'));
       return null;
     }
     try {
-      return await bounded(storage.load(key, user));
+      return await bounded(new Promise((resolve) => resolve(storage.load(key, user))));
     } catch (error) {
       failed('outbox_load', error);
       return null;
@@ -306,7 +307,8 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   const write = (what: string, work: () => Promise<unknown>): Promise<boolean> =>
     status !== 'durable'
       ? Promise.resolve(false)
-      : work().then(
+      : // The app's storage may throw instead of rejecting: the same failure, never the send's.
+        new Promise((resolve) => resolve(work())).then(
           () => true,
           (error: unknown) => {
             failed(what, error);
