@@ -46,12 +46,14 @@ describe('durable outbox: a device that cannot keep the sends', () => {
     expect(kept.length).toBeGreaterThan(0);
     expect(kept.length).toBeLessThan(COUNT);
     expect(kept).toEqual(range(1, kept.length));
-    // Told: repeats merge into the first not_durable fault, whose cause names the first write
-    // refused (the quota in every run seen idle; 1 run in about 15 under load had another cause,
-    // not captured: the cause is printed above and in this message).
+    // Told: repeats merge into the first not_durable fault, whose cause names the first write the
+    // quota refused: a send, or the session's state (the highest seen, saved at most once a
+    // second, can be the first write past the quota: seen once in CI).
     const causes = state.faults.filter((f) => f.code === 'not_durable').map((f) => f.cause);
     expect(causes, JSON.stringify(state.faults)).toHaveLength(1);
-    expect(causes[0], JSON.stringify(state.faults)).toMatch(/^the outbox could not keep a send/);
+    expect(causes[0], JSON.stringify(state.faults)).toMatch(
+      /^the outbox could not keep (a send|the session) \(quota\)/,
+    );
   });
 
   it('no IndexedDB: a not_durable fault, durable() false, every send still goes', async () => {
