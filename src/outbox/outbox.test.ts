@@ -34,6 +34,16 @@ function page(storage: OutboxStorage, extra: Partial<OutboxOptions> = {}) {
   return { ...s, send, outbox: () => outboxOf(s.socket).getSnapshot() };
 }
 
+/** A page whose socket is open and welcomed (a new session `s1`, secret `k1`). */
+async function welcomed(storage: OutboxStorage) {
+  const p = page(storage);
+  const ws = openLast(p);
+  await settle();
+  welcomeOn(ws);
+  await settle();
+  return { p, ws };
+}
+
 /** Lets the storage's promises and the restore run. */
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
@@ -123,11 +133,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('the server processed more than the page kept (a request): this page numbers its sends above it', async () => {
     const storage = memoryStorage();
-    const first = page(storage);
-    const a = openLast(first);
-    await settle();
-    welcomeOn(a);
-    await settle();
+    const { p: first, ws: a } = await welcomed(storage);
     first.send(1);
     // A request is not kept on the device: its reply would go to a page that is gone.
     first.socket.send('ask', { n: 0 }, { request_id: 'r1' });
@@ -151,11 +157,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('the server forgot the session: a send that may have been processed is told, never sent twice; one never written goes in the new session', async () => {
     const storage = memoryStorage();
-    const first = page(storage);
-    const a = openLast(first);
-    await settle();
-    welcomeOn(a);
-    await settle();
+    const { p: first, ws: a } = await welcomed(storage);
     first.send(1);
     await settle();
     const next = page(storage);
@@ -216,11 +218,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('endSession() (a logout) forgets what the device kept for the user', async () => {
     const storage = memoryStorage();
-    const first = page(storage);
-    const a = openLast(first);
-    await settle();
-    welcomeOn(a);
-    await settle();
+    const { p: first, ws: a } = await welcomed(storage);
     first.send(1);
     await settle();
     deliveryOf(first.socket).endSession();
