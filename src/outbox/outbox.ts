@@ -20,6 +20,7 @@ import type {
   ResumeState,
 } from '../delivery/store.js';
 import type { Fault } from '../protocol/fault.js';
+import type { FaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
 import { type KeptSend, type OutboxChannel, type OutboxSnapshot, showOutbox } from './channel.js';
 import { indexedDbStorage } from './indexeddb.js';
@@ -67,8 +68,8 @@ const renumber = (frame: NumberedFrame): void => {
   (frame as { text: string }).text = JSON.stringify(envelope);
 };
 
-/** Whether each receipt's send was kept on the device. */
-const durables = new WeakMap<Promise<Delivered>, Promise<boolean>>();
+/** Each receipt's send's id on the device once kept there (null: it could not be). */
+const keptIds = new WeakMap<Promise<Delivered>, Promise<string | null>>();
 
 /**
  * Whether a send was kept on the device: true once written (it survives the page from then on),
@@ -80,8 +81,52 @@ const durables = new WeakMap<Promise<Delivered>, Promise<boolean>>();
  * ```
  */
 export const durable = (result: SendResult): Promise<boolean> =>
-  ('delivered' in result && result.delivered && durables.get(result.delivered)) ||
-  Promise.resolve(false);
+  (('delivered' in result && result.delivered && keptIds.get(result.delivered)) || nothing).then(
+    (id) => id !== null,
+  );
+
+const nothing = Promise.resolve(null);
+
+/** The settings of an outbox that cross to a SharedWorker (`shareTabs()`): no storage, no locks. */
+export type OutboxWire = Omit<OutboxOptions, 'storage' | 'locks'>;
+
+/** What a tab's outbox hears from the worker's (`shareTabs()`): its snapshot. */
+export type OutboxMirror = (snapshot: OutboxSnapshot) => void;
+
+/** What the app gives up in a tab, told to the worker, whose outbox holds the sends. */
+export type OutboxAsk = { readonly t: 'discard'; readonly kept: string } | { readonly t: 'clear' };
+
+/**
+ * What {@link indexedDbOutbox} returns: pass it as `delivery({ outbox })`, or give the function
+ * itself to `serveSharedSocket({ outbox })` in a SharedWorker. The members past `create` are the
+ * seams of tab sharing (src/worker), not for apps.
+ */
+export interface Outbox extends DeliveryOutbox {
+  /**
+   * @internal Its settings as they cross to a SharedWorker, which makes the outbox there; absent
+   * when given a `storage` or `locks` (functions cannot cross).
+   */
+  readonly wire?: OutboxWire;
+  /** @internal A tab's send: its receipt is kept (by the worker) once `kept` gives its id. */
+  track(receipt: Promise<Delivered>, kept: Promise<string | null>): void;
+  /**
+   * @internal A tab's socket shows the worker's outbox: `ask` tells the worker what the app gave
+   * up; the result takes each snapshot the worker sends.
+   */
+  mirror(
+    socket: object,
+    ask: (message: OutboxAsk) => void,
+    isolate: (what: string, fn: () => void) => void,
+  ): OutboxMirror;
+  /** @internal The worker: the id a send is kept under, or null when it could not be kept. */
+  keptId(receipt: Promise<Delivered>): Promise<string | null> | undefined;
+  /**
+   * @internal The worker: how the send kept under `id` (this socket's or an earlier one's) ends,
+   * once what was kept is read; `unconfirmed` when it is not kept (it ended before: acknowledged,
+   * or given up).
+   */
+  follow(id: string): Promise<Delivered | Fault>;
+}
 
 /**
  * A durable outbox for `delivery({ outbox })`: every send delivery keeps is written to IndexedDB
@@ -92,14 +137,59 @@ export const durable = (result: SendResult): Promise<boolean> =>
  * ```ts
  * createSocket({ url, delivery: delivery({ outbox: indexedDbOutbox({ user: me.id }) }) });
  * ```
+ *
+ * With `shareTabs()` the outbox lives in the SharedWorker, beside the shared socket: its settings
+ * cross as data (so a `storage` or `locks` of your own is refused there), and the worker file
+ * gives the function: `serveSharedSocket({ outbox: indexedDbOutbox })`.
  */
-export function indexedDbOutbox(options: OutboxOptions): DeliveryOutbox {
+export function indexedDbOutbox(options: OutboxOptions): Outbox {
   try {
     if (process.env.NODE_ENV !== 'production') check(options);
   } catch {
     check(options); // no `process`: development (a refused option throws again)
   }
-  return { create: (host) => createStore(host, options) };
+  let follow: Outbox['follow'] = () => Promise.resolve('unconfirmed');
+  const { storage, locks, ...wire } = options;
+  return {
+    create(host) {
+      const store = createStore(host, options);
+      follow = store.follow;
+      return store;
+    },
+    ...(storage === undefined && locks === undefined && { wire }),
+    track: (receipt, kept) => void keptIds.set(receipt, kept),
+    mirror: mirrorOutbox,
+    keptId: (receipt) => keptIds.get(receipt),
+    follow: (id) => follow(id),
+  };
+}
+
+/** A tab's socket shows the worker's outbox, and tells the worker what the app gives up. */
+function mirrorOutbox(
+  socket: object,
+  ask: (message: OutboxAsk) => void,
+  isolate: (what: string, fn: () => void) => void,
+): OutboxMirror {
+  let snapshot: OutboxSnapshot = Object.freeze({ status: 'loading', kept: [] });
+  const listeners = new Set<() => void>();
+  showOutbox(socket, {
+    getSnapshot: () => snapshot,
+    subscribe(listener) {
+      const own = () => listener();
+      listeners.add(own);
+      return () => listeners.delete(own);
+    },
+    discard(id) {
+      ask({ t: 'discard', kept: id });
+      // The worker decides; pending here means it was not settled when last told.
+      return snapshot.kept.some((k) => k.id === id && k.status === 'pending');
+    },
+    clear: () => ask({ t: 'clear' }),
+  });
+  return (next) => {
+    snapshot = Object.freeze(next);
+    for (const listener of [...listeners]) isolate('an outbox listener', listener);
+  };
 }
 
 declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
@@ -118,7 +208,13 @@ function check(options: OutboxOptions): void {
   }
 }
 
-function createStore(host: Host, options: OutboxOptions): DeliveryStore {
+/** Settled sends whose fate {@link Outbox.follow} still tells (a tab that lost its worker asks). */
+const MAX_ENDED = 1024;
+
+function createStore(
+  host: Host,
+  options: OutboxOptions,
+): DeliveryStore & { follow: Outbox['follow'] } {
   const { user, key = 'default', loadTimeoutMs = 3000 } = options;
   const { clock } = host;
   const storage =
@@ -142,7 +238,22 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   /** What earlier pages kept is being read: sends are kept once numbered after theirs. */
   let restoring = true;
   /** Sends made while it is read, each with what settles its {@link durable}. */
-  const unstored: Array<readonly [NumberedFrame, (kept: Promise<boolean>) => void]> = [];
+  const unstored: Array<readonly [NumberedFrame, (kept: Promise<string | null>) => void]> = [];
+  /** How each send kept here ends, by its id (pending ones, and the last settled ones). */
+  const outcomes = new Map<string, Promise<Delivered | Fault>>();
+  const settledIds: string[] = [];
+  const remember = (id: string, outcome: Promise<Delivered | Fault>) => {
+    outcomes.set(id, outcome);
+    void outcome.then(() => {
+      settledIds.push(id);
+      if (settledIds.length > MAX_ENDED) outcomes.delete(settledIds.shift() as string);
+    });
+  };
+  let readDone!: () => void;
+  /** What earlier pages kept is read (or could not be). */
+  const restored = new Promise<void>((done) => {
+    readDone = done;
+  });
   /** The earlier page's session, until its first welcome here (whose `acked` is the server's word). */
   let trusting: string | null = null;
   /** No seq an earlier page used is above this. */
@@ -267,7 +378,21 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
       for (const message of loaded.messages) {
         held.set(message.seq, message.id);
         bound = Math.max(bound, message.seq);
-        frames.push([{ text: message.text, seq: message.seq }, settleEntry(message.id)]);
+        let told!: (result: Delivered | Fault) => void;
+        remember(
+          message.id,
+          new Promise((done) => {
+            told = done;
+          }),
+        );
+        const entry = settleEntry(message.id);
+        frames.push([
+          { text: message.text, seq: message.seq },
+          (result) => {
+            entry(result);
+            told(result);
+          },
+        ]);
       }
       kept = loaded.messages.map(entry);
       const moved = b.ledger.restore(frames, session !== null, bound);
@@ -285,8 +410,9 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
       host.requeue(frames.map(([frame]) => frame));
     }
     for (const [frame, done] of unstored)
-      done(b.ledger.has(frame.seq) ? keep(frame) : Promise.resolve(false));
+      done(b.ledger.has(frame.seq) ? keep(frame) : Promise.resolve(null));
     unstored.length = 0;
+    readDone();
     changed();
     b.resume();
   };
@@ -346,15 +472,16 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
   };
   showOutbox(host.socket, channel);
 
-  /** Keeps a send on the device: true once it is. */
-  const keep = (frame: NumberedFrame): Promise<boolean> => {
+  /** Keeps a send on the device: its id once it is, null when it cannot be. */
+  const keep = (frame: NumberedFrame): Promise<string | null> => {
     const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
     const text = frame.text;
     const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
     if (status === 'durable') held.set(frame.seq, id);
-    return write('outbox_write', () => storage.add(key, user, message)).then((ok) => {
+    // Bounded: a tab's receipt waits for this (src/worker), and a storage may never answer.
+    return write('outbox_write', () => bounded(storage.add(key, user, message))).then((ok) => {
       if (!ok) held.delete(frame.seq);
-      return ok;
+      return ok ? id : null;
     });
   };
 
@@ -371,11 +498,18 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
       void load().then((loaded) => restore(loaded, b));
     },
     kept(frame, receipt) {
-      durables.set(
-        receipt,
-        restoring ? new Promise<boolean>((done) => unstored.push([frame, done])) : keep(frame),
+      const id = restoring
+        ? new Promise<string | null>((done) => unstored.push([frame, done]))
+        : keep(frame);
+      keptIds.set(receipt, id);
+      const outcome = receipt.then(
+        (delivered) => delivered,
+        // Delivery rejects a receipt with the send's fault only.
+        (error: unknown) => (error as FaultError).fault ?? 'unconfirmed',
       );
+      void id.then((kept) => kept && remember(kept, outcome));
     },
+    follow: (id) => restored.then(() => outcomes.get(id) ?? 'unconfirmed'),
     welcomed(acked) {
       const now = books?.state();
       const was = trusting;
@@ -442,6 +576,9 @@ function createStore(host: Host, options: OutboxOptions): DeliveryStore {
     stopped() {
       stopSave();
       release?.();
+      // Its own storage only (an app's may serve other sockets): another tab's upgrade or a
+      // deleteDatabase is not blocked by a socket that is gone.
+      if (!options.storage) storage.close();
       status = 'not_durable';
       changed();
     },

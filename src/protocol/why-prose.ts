@@ -144,7 +144,11 @@ const PROSE: Readonly<Record<string, string>> = {
   port_factory: 'the port factory',
   answer_unsendable: '{0}() returned what cannot be sent',
   not_supported: '{0} is not supported on a shared worker socket yet',
-  tab_outbox: 'delivery.outbox is not supported on a shared worker socket yet',
+  tab_outbox:
+    'delivery.outbox with its own storage or locks cannot cross to the shared worker (give indexedDbOutbox() only user, key and bounds)',
+  worker_no_outbox:
+    'the tabs ask for delivery.outbox, but the worker file gave none: call serveSharedSocket({ outbox: indexedDbOutbox }) with indexedDbOutbox from sockguard/outbox',
+  outbox_user: 'delivery.outbox.user is required (whose sends are kept)',
   tab_function:
     '{0} cannot be a function on a shared worker socket (it runs in the worker): give its object form',
   tab_messages:

@@ -8,7 +8,7 @@ import type { Frame } from '../core/extension.js';
 import type { Socket } from '../core/types.js';
 import { classify } from '../protocol/classify.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
-import type { HubNumbers, HubOptions } from './hub-options.js';
+import type { HubNumbers, HubOptions, HubOutbox } from './hub-options.js';
 import type { SharedEnvironment } from './shared-environment.js';
 import { type PortLike, post, type WireOptions, type WorkerMessage } from './wire.js';
 
@@ -70,6 +70,8 @@ export interface Shared {
   readonly owners: Map<string, Asker>;
   readonly environment: SharedEnvironment;
   grace: TimerHandle | undefined;
+  /** The durable outbox of its delivery, when the tabs asked for one (`delivery.outbox`). */
+  outbox?: HubOutbox;
 }
 
 /** The hub's own: its clock, its numbers, and how it makes faults and tells tabs. */

@@ -3,11 +3,36 @@
 import type { Clock } from '../core/clock.js';
 import { checkGiven, type Rule, withDefaults } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
-import type { Socket } from '../core/types.js';
+import type { Delivered, Socket } from '../core/types.js';
+import type { DeliveryOutbox } from '../delivery/store.js';
+import type { Fault } from '../protocol/fault.js';
 import { MAX_PING_MS } from './wire.js';
+
+/** The settings of a durable outbox, as a tab gives them (`indexedDbOutbox({ user, ... })`). */
+export interface OutboxSettings {
+  readonly user: string;
+  readonly key?: string;
+  readonly maxCount?: number;
+  readonly maxBytes?: number;
+  readonly loadTimeoutMs?: number;
+}
+
+/** What the hub uses of a durable outbox (what `indexedDbOutbox()` of `sockguard/outbox` returns). */
+export interface HubOutbox extends DeliveryOutbox {
+  /** The id a send is kept under once it is, or null when it could not be kept. */
+  keptId(receipt: Promise<Delivered>): Promise<string | null> | undefined;
+  /** How the send kept under `id` ends (`unconfirmed` when it is not kept any more). */
+  follow(id: string): Promise<Delivered | Fault>;
+}
 
 /** Options of `createHub`. */
 export interface HubOptions {
+  /**
+   * Makes the durable outbox that tabs ask for with `delivery({ outbox: indexedDbOutbox(...) })`:
+   * give `indexedDbOutbox` from `sockguard/outbox`. Without it such tabs are refused (the outbox
+   * would otherwise not be kept). The outbox lives here, beside the socket, for every tab.
+   */
+  readonly outbox?: (settings: OutboxSettings) => HubOutbox;
   /** Makes the socket of a key from the tabs' options. @default createSocket */
   readonly makeSocket?: (options: SocketOptions) => Socket;
   /** @default systemClock */
@@ -62,6 +87,7 @@ export const HUB_DEFAULTS = {
 export type HubNumbers = { readonly [K in keyof typeof HUB_DEFAULTS]: number };
 
 const RULES: Readonly<Record<keyof HubOptions, Rule>> = {
+  outbox: { kind: 'function' },
   makeSocket: { kind: 'function' },
   clock: { kind: 'other' },
   pingIntervalMs: { kind: 'ms', min: 10, max: MAX_PING_MS },

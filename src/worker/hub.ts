@@ -15,6 +15,7 @@ import { withDefaults } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import { createSocket } from '../core/socket.js';
 import type { Socket } from '../core/types.js';
+import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import { hubContext, type Tab } from './hub-context.js';
 import { checkHub, HUB_DEFAULTS, type HubOptions } from './hub-options.js';
@@ -23,7 +24,7 @@ import { createRegistry } from './registry.js';
 import { createRouting } from './routing.js';
 import { readTabMessage } from './tab-messages.js';
 import type { PortLike } from './wire.js';
-import { runWork } from './work.js';
+import { adoptWork, runWork } from './work.js';
 
 export { HUB_DEFAULTS, type HubOptions } from './hub-options.js';
 
@@ -54,7 +55,7 @@ export function createHub(options: HubOptions = {}): Hub {
   const routing = createRouting(ctx);
   const questions = createQuestions(ctx);
   const makeSocket = options.makeSocket ?? ((o: SocketOptions) => createSocket(o) as Socket);
-  const registry = createRegistry({ ctx, makeSocket, routing, questions });
+  const registry = createRegistry({ ctx, makeSocket, routing, questions, outbox: options.outbox });
 
   /** A malformed or unexpected message: dropped, and told (to the tab too, when it has joined). */
   const problem = (tab: Tab, text: string) => {
@@ -80,6 +81,12 @@ export function createHub(options: HubOptions = {}): Hub {
         return runWork(ctx, routing, problem, tab, shared, m);
       case 'abort':
         return tab.requests.get(m.id)?.controller.abort();
+      case 'adopt':
+        return adoptWork(ctx, problem, tab, shared, m);
+      case 'discard':
+        return void outboxOf(shared.socket).discard(m.kept);
+      case 'clear':
+        return outboxOf(shared.socket).clear();
       case 'reconnect':
         return shared.socket.reconnect();
       case 'bye':

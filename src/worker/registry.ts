@@ -12,6 +12,7 @@
 
 import type { TimerHandle } from '../core/clock.js';
 import { differingOptions } from '../core/options-diff.js';
+import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import type { Shared, Tab } from './hub-context.js';
 import { aggregate } from './shared-environment.js';
@@ -45,13 +46,16 @@ export function createRegistry(parts: SharedParts): Registry {
   const refuse = (tab: Tab, cause: string) =>
     send(tab, { v: 1, t: 'refused', fault: ctx.fault('connection_closed', cause, true) });
 
-  const welcome = (tab: Tab, shared: Shared) =>
+  const welcome = (tab: Tab, shared: Shared) => {
     send(tab, {
       v: 1,
       t: 'welcome',
       snapshot: shared.socket.getSnapshot(),
       pingMs: n.pingIntervalMs,
     });
+    if (shared.outbox)
+      send(tab, { v: 1, t: 'outbox', snapshot: outboxOf(shared.socket).getSnapshot() });
+  };
 
   function hello(tab: Tab, message: Extract<TabMessage, { t: 'hello' }>) {
     tab.visible = message.visible;

@@ -9,8 +9,6 @@ import { advance, flush, pair } from '../../test/support/worker-kit.js';
 import { createSocket } from '../core/socket.js';
 import type { Socket } from '../core/types.js';
 import { delivery } from '../delivery/plugin.js';
-import { memoryStorage } from '../outbox/memory.js';
-import { indexedDbOutbox } from '../outbox/outbox.js';
 import { type SharedWorkerScope, serveSharedSocket } from './serve.js';
 import { shareTabs } from './share-tabs.js';
 import type { PortLike } from './wire.js';
@@ -108,19 +106,6 @@ describe('shareTabs({ worker }) with serveSharedSocket()', () => {
         tabs: shareTabs({ worker: w.worker }),
       }),
     ).toThrow(/classification\.messages/);
-  });
-
-  it('refuses a durable outbox, naming delivery.outbox: it would be dropped on the way to the worker', () => {
-    vi.stubGlobal('SharedWorker', FakeSharedWorker);
-    const w = sharedWorker();
-    const outbox = indexedDbOutbox({ user: 'ann', storage: memoryStorage(), locks: null });
-    expect(() =>
-      createSocket({
-        url: 'wss://x.test',
-        delivery: delivery({ outbox }),
-        tabs: shareTabs({ worker: w.worker }),
-      }),
-    ).toThrow(/delivery\.outbox is not supported on a shared worker socket/);
   });
 
   it('checks its own options, naming the bad one', () => {

@@ -6,12 +6,15 @@
 
 import type { BackoffInput } from '../core/backoff.js';
 import { hostOf } from '../core/extension.js';
+import { COUNT_1, checkGiven, MS_1, type Rules, TEXT } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
 import { checkDelivery, DELIVERY_DEFAULTS, type DeliveryOptions } from '../delivery/options.js';
 import { delivery } from '../delivery/plugin.js';
+import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import type { HubContext, Shared } from './hub-context.js';
+import type { HubOptions, HubOutbox, OutboxSettings } from './hub-options.js';
 import type { Questions } from './questions.js';
 import type { Routing } from './routing.js';
 import { asBrowser, sharedEnvironment } from './shared-environment.js';
@@ -60,6 +63,30 @@ export interface SharedParts {
   readonly makeSocket: (options: SocketOptions) => Socket;
   readonly routing: Routing;
   readonly questions: Questions;
+  /** The worker file's `serveSharedSocket({ outbox })`. */
+  readonly outbox: HubOptions['outbox'];
+}
+
+const OUTBOX_RULES: Rules = {
+  user: TEXT,
+  key: TEXT,
+  maxCount: COUNT_1,
+  maxBytes: COUNT_1,
+  loadTimeoutMs: MS_1,
+};
+
+/**
+ * The outbox a tab's `delivery.outbox` settings ask for, made here (where the socket lives, so
+ * that one outbox serves every tab). The settings are checked in every build (a tab is another
+ * party); a worker file that gave no `outbox` refuses them, naming the fix.
+ */
+function makeOutbox(parts: SharedParts, wanted: unknown): HubOutbox {
+  if (!parts.outbox) throw new TypeError(`sockguard: ${why('worker_no_outbox')}`);
+  checkGiven('delivery.outbox', wanted, OUTBOX_RULES);
+  const settings = wanted as OutboxSettings;
+  if (settings === undefined || settings.user === undefined)
+    throw new TypeError(`sockguard: ${why('outbox_user')}`);
+  return parts.outbox(settings);
 }
 
 /** The page-only options become questions to the tabs; the rest is taken as the tabs gave it. */
@@ -81,9 +108,13 @@ function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): S
   if (given.delivery !== undefined) {
     // The tab's settings, checked in every build (a tab is another party): the worker makes the
     // delivery, and tells each kept send's failure to the routing before it is reported.
-    checkDelivery(given.delivery);
-    const settings = given.delivery as DeliveryOptions;
-    given.delivery = delivery(settings).adopt({
+    const { outbox: wanted, ...settings } = given.delivery as DeliveryOptions & {
+      readonly outbox?: unknown;
+    };
+    checkDelivery(settings);
+    if (wanted !== undefined) shared.outbox = makeOutbox(parts, wanted);
+    const { outbox } = shared;
+    given.delivery = delivery({ ...settings, ...(outbox && { outbox }) }).adopt({
       refused: (frame, fault) => parts.routing.refused(shared, frame, fault),
     });
     // Every send queued here is one delivery keeps, bounded by its `maxUnacked`: the queue takes
@@ -122,6 +153,12 @@ export function openShared(parts: SharedParts, key: string, wire: WireOptions): 
     parts.ctx.everyone(shared, { v: 1, t: 'snapshot', snapshot: socket.getSnapshot() }),
   );
   socket.on('*', (envelope) => parts.routing.inbound(shared, envelope));
+  if (shared.outbox) {
+    const view = outboxOf(socket);
+    view.subscribe(() =>
+      parts.ctx.everyone(shared, { v: 1, t: 'outbox', snapshot: view.getSnapshot() }),
+    );
+  }
   parts.routing.track(shared, hostOf(socket));
   return shared;
 }

@@ -6,8 +6,9 @@
 
 import type { Rule } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
+import type { Delivered } from '../core/types.js';
 import { refusal } from '../protocol/why.js';
-import type { WireOptions } from './wire.js';
+import type { OutboxView, WireOptions } from './wire.js';
 
 /**
  * What a piece of this tab's work ended with, for {@link TabSettings.settled}. With delivery a
@@ -55,16 +56,36 @@ const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoCon
 const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
 
 /**
- * The delivery settings of what `delivery()` returned (its resolved `options`, numbers only), or
- * undefined for anything else.
+ * A tab's side of a durable outbox that lives in the worker (what `indexedDbOutbox()` returns,
+ * `sockguard/outbox`): `wire` crosses as data, the rest runs here.
  */
-export const deliveryData = (value: unknown): Readonly<Record<string, number>> | undefined => {
-  // A durable outbox cannot cross a port (issue 22: the worker would keep it): refused, not dropped.
-  const data =
-    value instanceof Object && !Reflect.get(value, 'outbox')
-      ? Reflect.get(value, 'options')
-      : undefined;
-  return data instanceof Object ? { ...data } : undefined;
+export interface TabOutbox {
+  readonly wire?: object;
+  /** The send's receipt is kept on the device once `kept` gives its id (`durable(result)`). */
+  track(receipt: Promise<Delivered>, kept: Promise<string | null>): void;
+  /** `outboxOf(socket)` in this tab shows what the worker tells; `ask` tells it what the app gives up. */
+  mirror(
+    socket: object,
+    ask: (message: { t: 'discard'; kept: string } | { t: 'clear' }) => void,
+    isolate: (what: string, fn: () => void) => void,
+  ): (snapshot: OutboxView) => void;
+}
+
+/** The durable outbox of a `delivery()` value, when it has one. */
+export const outboxOfDelivery = (value: unknown): TabOutbox | undefined =>
+  value instanceof Object ? Reflect.get(value, 'outbox') : undefined;
+
+/**
+ * The delivery settings of what `delivery()` returned (its resolved `options`, numbers only, and
+ * a durable outbox's `wire` settings), or undefined for anything else, and for an outbox whose
+ * own storage or locks cannot cross a port (refused, never dropped).
+ */
+export const deliveryData = (value: unknown): Readonly<Record<string, unknown>> | undefined => {
+  const outbox = outboxOfDelivery(value);
+  const data = value instanceof Object ? Reflect.get(value, 'options') : undefined;
+  return data instanceof Object && (!outbox || outbox.wire)
+    ? { ...data, ...(outbox && { outbox: { ...outbox.wire } }) }
+    : undefined;
 };
 
 /**

@@ -60,6 +60,19 @@ export type Question = 'url' | 'protocols' | 'refreshAuth' | 'backoff';
  */
 export type WireOptions = Readonly<Record<string, unknown>>;
 
+/** A durable outbox's snapshot as it crosses (the shape of `OutboxSnapshot`, `sockguard`). */
+export interface OutboxView {
+  readonly status: 'off' | 'loading' | 'durable' | 'not_durable';
+  readonly kept: ReadonlyArray<{
+    readonly id: string;
+    readonly type: string;
+    readonly data: unknown;
+    readonly at: number;
+    readonly status: 'pending' | 'acknowledged' | 'unconfirmed' | 'failed';
+    readonly fault?: Fault;
+  }>;
+}
+
 /** A tab's browser conditions, as the worker aggregates them. */
 export interface TabConditions {
   readonly visible: boolean;
@@ -94,6 +107,14 @@ export type TabMessage =
       readonly retryOnReconnect?: boolean | undefined;
     }
   | { readonly v: 1; readonly t: 'abort'; readonly id: number }
+  /**
+   * With a durable outbox, to a new worker: this tab's send `id`, kept on the device as `kept`
+   * (told by `durable`), is not sent again but followed: the new worker's outbox sends it.
+   */
+  | { readonly v: 1; readonly t: 'adopt'; readonly id: number; readonly kept: string }
+  /** The app gives up a kept send (`outboxOf(socket).discard`), or all (`clear`). */
+  | { readonly v: 1; readonly t: 'discard'; readonly kept: string }
+  | { readonly v: 1; readonly t: 'clear' }
   | { readonly v: 1; readonly t: 'reconnect' }
   /** This tab leaves (its `close()`, or `pagehide`). */
   | { readonly v: 1; readonly t: 'bye' }
@@ -149,6 +170,10 @@ export type WorkerMessage =
       readonly fault?: Fault | undefined;
       readonly delivered?: Delivered | undefined;
     }
+  /** With a durable outbox: the send `id` is kept on the device as `kept` (null: it could not be). */
+  | { readonly v: 1; readonly t: 'durable'; readonly id: number; readonly kept: string | null }
+  /** With a durable outbox: its snapshot (what `outboxOf(socket)` shows in every tab). */
+  | { readonly v: 1; readonly t: 'outbox'; readonly snapshot: OutboxView }
   /** A request failed (its reply comes as a `message` with `reply`). */
   | { readonly v: 1; readonly t: 'failed'; readonly id: number; readonly fault: Fault }
   /** A page-only question; `input`: what `backoff` is asked with (the others take none). */
@@ -163,6 +188,14 @@ export type WorkerMessage =
   /** The worker stopped counting this tab (it did not answer in time): say hello again. */
   | { readonly v: 1; readonly t: 'dropped' };
 
+const KEPT = shape({
+  id: TEXT,
+  type: STRING,
+  at: NUMBER,
+  status: oneOf('pending', 'acknowledged', 'unconfirmed', 'failed'),
+  fault: opt(FAULT),
+});
+
 const WORKER_CHECKS: Checks = {
   welcome: shape({ snapshot: SNAPSHOT, pingMs: ms(10, MAX_PING_MS) }),
   refused: shape({ fault: FAULT }),
@@ -173,6 +206,14 @@ const WORKER_CHECKS: Checks = {
   dismiss: shape({ id: TEXT }),
   sent: shape({ id: ID, fault: opt(FAULT), delivered: opt(oneOf('acknowledged', 'unconfirmed')) }),
   failed: shape({ id: ID, fault: FAULT }),
+  durable: shape({ id: ID, kept: (value) => (value === null ? undefined : TEXT(value)) }),
+  outbox: shape({
+    snapshot: shape({
+      status: oneOf('off', 'loading', 'durable', 'not_durable'),
+      kept: (value) =>
+        Array.isArray(value) ? value.map(KEPT).find((bad) => bad !== undefined) : '',
+    }),
+  }),
   ask: shape({
     q: ID,
     what: oneOf('url', 'protocols', 'refreshAuth', 'backoff' satisfies Question),

@@ -77,10 +77,21 @@ function onSend(
     // timing). A tab that left gets nothing; one the hub dropped still does (`hears`: it kept the
     // send). The entry goes either way: nothing is kept for a tab that left but delivery's own
     // books (bounded by `maxUnacked`).
+    // With a durable outbox the tab is told the id the send is kept under (so that, should this
+    // worker die, it asks the next one to follow it rather than send it again), before its
+    // receipt: the outbox bounds the write, so the receipt waits a bounded time.
+    const kept = result.delivered && shared.outbox?.keptId(result.delivered);
+    const told = kept?.then((id) => {
+      if (hears(tab, shared)) send(tab, { v: 1, t: 'durable', id: m.id, kept: id });
+    });
     const end = (how: { delivered: Delivered } | { fault: Fault }) => {
       if (asker.frame) shared.kept.delete(asker.frame);
-      tab.sends.delete(m.id);
-      if (hears(tab, shared)) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
+      const tell = () => {
+        tab.sends.delete(m.id);
+        if (hears(tab, shared)) send(tab, { v: 1, t: 'sent', id: m.id, ...how });
+      };
+      if (told) void told.then(tell);
+      else tell();
     };
     result.delivered?.then(
       (delivered) => end({ delivered }),
@@ -141,4 +152,33 @@ function onRequest(
       send(tab, { v: 1, t: 'failed', id: m.id, fault: f });
     },
   );
+}
+
+/**
+ * A tab's send kept on the device by an earlier worker (it died), or by this one (the tab took it
+ * for dead): not sent again, its fate followed by id in this worker's outbox, which sends what
+ * was kept itself, under its seq, exactly once. Told to the tab as its receipt (`sent`).
+ */
+export function adoptWork(
+  ctx: HubContext,
+  problem: (tab: Tab, text: string) => void,
+  tab: Tab,
+  shared: Shared,
+  m: Extract<TabMessage, { t: 'adopt' }>,
+): void {
+  if (tab.sends.has(m.id) || tab.requests.has(m.id)) {
+    problem(tab, why('work_in_flight', m.id));
+    return;
+  }
+  tab.sends.add(m.id);
+  // No outbox here (options cannot differ from the tab's: a bug): its fate is not known.
+  void (shared.outbox?.follow(m.kept) ?? Promise.resolve('unconfirmed' as const)).then((fate) => {
+    if (!tab.sends.delete(m.id) || !hears(tab, shared)) return;
+    ctx.send(
+      tab,
+      typeof fate === 'string'
+        ? { v: 1, t: 'sent', id: m.id, delivered: fate }
+        : { v: 1, t: 'sent', id: m.id, fault: fate },
+    );
+  });
 }

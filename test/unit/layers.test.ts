@@ -34,7 +34,9 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // Tab sharing on a SharedWorker (issue 21): the hub runs requests on its socket with
   // `request()`, and a tab answers `request(socket, ...)` through the request module's
   // OWN_REQUEST key; the hub makes the shared socket's delivery from the tabs' options.
-  worker: ['protocol', 'core', 'delivery', 'request', 'worker'],
+  // With a durable outbox the hub shows the socket's outbox to the tabs (`outboxOf`, the part of
+  // it that `sockguard` exports): the outbox itself is the worker file's to give.
+  worker: ['protocol', 'core', 'delivery', 'request', 'outbox', 'worker'],
   // The durable outbox (issue 22): delivery's store, plugged in from outside delivery (which names
   // only the store's shape, its own type).
   outbox: ['protocol', 'core', 'delivery', 'outbox'],

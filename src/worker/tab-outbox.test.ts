@@ -1,0 +1,264 @@
+/**
+ * A durable outbox with tab sharing (issues 21 and 22): it lives in the SharedWorker, beside the
+ * shared socket (`serveSharedSocket({ outbox: indexedDbOutbox })`), made from the settings the tabs
+ * give as data. A tab's `durable(result)` says when the worker kept the send; when the worker dies,
+ * the tab asks the next one to follow each send kept on the device (by its id) instead of sending
+ * it again, and the next worker's outbox resumes the session and sends them under their seqs:
+ * exactly once across a worker death, where without an outbox it is at least once.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { receiptOf, watch } from '../../test/support/delivery-wire.js';
+import { seqServer } from '../../test/support/seq-server.js';
+import { advance, flush, pair, WORLD_URL, world } from '../../test/support/worker-kit.js';
+import type { Socket } from '../core/types.js';
+import { delivery } from '../delivery/plugin.js';
+import { outboxOf } from '../outbox/channel.js';
+import { memoryStorage } from '../outbox/memory.js';
+import { durable, indexedDbOutbox } from '../outbox/outbox.js';
+import type { OutboxStorage } from '../outbox/storage.js';
+import { connectTab } from './tab.js';
+import type { PortLike } from './wire.js';
+
+beforeEach(() => vi.useFakeTimers({ now: 0 }));
+afterEach(() => vi.useRealTimers());
+
+/**
+ * A storage that can be stopped, as a worker that dies stops writing: every operation after
+ * `stop()` never settles (a dead worker's transactions never commit).
+ */
+function stoppable(inner: OutboxStorage) {
+  let stopped = false;
+  const gate =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> =>
+      stopped ? new Promise<R>(() => {}) : fn(...args);
+  const storage: OutboxStorage = {
+    load: gate(inner.load.bind(inner)),
+    add: gate(inner.add.bind(inner)),
+    ack: gate(inner.ack.bind(inner)),
+    discard: gate(inner.discard.bind(inner)),
+    saveSession: gate(inner.saveSession.bind(inner)),
+    rewrite: gate(inner.rewrite.bind(inner)),
+    clear: gate(inner.clear.bind(inner)),
+    close: () => {},
+  };
+  return { storage, stop: () => void (stopped = true) };
+}
+
+/** What a worker file gives: `indexedDbOutbox`, here over `storage` and without Web Locks. */
+const outboxOver = (storage: OutboxStorage) => (settings: Parameters<typeof indexedDbOutbox>[0]) =>
+  indexedDbOutbox({ ...settings, storage, locks: null });
+
+/** What a tab gives: the outbox's settings only (they cross to the worker as data). */
+const tabOptions = (user = 'ann') => ({
+  url: WORLD_URL,
+  heartbeat: false as const,
+  environment: false as const,
+  errors: { dedupeWindowMs: 0, recoverableTtlMs: null },
+  delivery: delivery({ outbox: indexedDbOutbox({ user }) }),
+});
+
+/**
+ * A tab on a factory of workers: the first port goes to `old`, every later one to `next`; both
+ * keep their outbox in one device storage, the old one's stopped when it dies.
+ */
+function twoWorkers() {
+  const device = memoryStorage();
+  const oldStore = stoppable(device);
+  const old = world({
+    pingIntervalMs: 1000,
+    tabTimeoutMs: 600_000,
+    outbox: outboxOver(oldStore.storage),
+  });
+  const next = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000, outbox: outboxOver(device) });
+  const made: Array<ReturnType<typeof pair>[0]> = [];
+  const socket: Socket = connectTab((): PortLike => {
+    const [mine, theirs] = pair();
+    (made.length === 0 ? old : next).hub.connect(theirs);
+    made.push(mine);
+    return mine;
+  }, tabOptions());
+  /** The old worker dies: its ports are severed and its storage writes nothing more. */
+  const kill = () => {
+    oldStore.stop();
+    made[0]?.sever();
+  };
+  return { device, old, next, made, socket, kill };
+}
+
+describe('a durable outbox in the shared worker', () => {
+  it('the worker dies with sends processed but unacknowledged: the next worker resumes the session from the device and the tab follows them by id; each is processed exactly once, in order', async () => {
+    const { old, next, made, socket, kill } = twoWorkers();
+    const srv = seqServer();
+    await advance(10);
+    old.WebSocket.last().open();
+    await flush();
+    srv.serve(old.WebSocket.last());
+    await flush();
+    const send = (n: number) => socket.send('chat', { tab: 0, n });
+    const results = [send(1), send(2), send(3)];
+    const r = results.map((x) => watch(receiptOf(x)));
+    const kept = results.map((x) => watch(durable(x)));
+    await flush();
+    srv.serve(old.WebSocket.last());
+    expect(kept.map((k) => k.value)).toEqual([true, true, true]);
+    // The server processed 1-3 and acknowledged 1 only; the worker dies with 2 and 3 unacked.
+    srv.ack(old.WebSocket.last(), 1);
+    await flush();
+    expect(r.map((x) => x.value ?? '-')).toEqual(['acknowledged', '-', '-']);
+    kill();
+    // Handed to the dead worker, never told kept: sent again as data to the next one.
+    r.push(watch(receiptOf(send(4))));
+    await flush();
+    while (made.length < 2) vi.advanceTimersByTime(50);
+    await advance(100);
+    const ws = next.WebSocket.last();
+    ws.open();
+    await flush();
+    srv.serve(ws);
+    await flush();
+    srv.serve(ws);
+    // The same session, resumed: 2 and 3 go under their seqs (the server drops them), 4 after.
+    expect(srv.processed.map((p) => `${p.session}:${p.mark.n}`)).toEqual([
+      's1:1',
+      's1:2',
+      's1:3',
+      's1:4',
+    ]);
+    srv.ack(ws);
+    await flush();
+    expect(r.map((x) => x.value)).toEqual(Array(4).fill('acknowledged'));
+    expect(srv.gaps).toEqual([]);
+    socket.close();
+  });
+
+  it('without an outbox the same death sends 2 and 3 twice (the contrast: at least once)', async () => {
+    const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const next = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
+    const made: Array<ReturnType<typeof pair>[0]> = [];
+    const { delivery: _, ...plain } = tabOptions();
+    const socket = connectTab(
+      (): PortLike => {
+        const [mine, theirs] = pair();
+        (made.length === 0 ? old : next).hub.connect(theirs);
+        made.push(mine);
+        return mine;
+      },
+      { ...plain, delivery: delivery() },
+    );
+    const srv = seqServer();
+    await advance(10);
+    old.WebSocket.last().open();
+    await flush();
+    srv.serve(old.WebSocket.last());
+    for (const n of [1, 2, 3]) socket.send('chat', { tab: 0, n });
+    await flush();
+    srv.serve(old.WebSocket.last());
+    srv.ack(old.WebSocket.last(), 1);
+    await flush();
+    made[0]?.sever();
+    while (made.length < 2) vi.advanceTimersByTime(50);
+    await advance(100);
+    next.WebSocket.last().open();
+    await flush();
+    srv.serve(next.WebSocket.last());
+    await flush();
+    srv.serve(next.WebSocket.last());
+    expect(srv.marks().map((m) => m.n)).toEqual([1, 2, 3, 2, 3]);
+    socket.close();
+  });
+
+  it("every tab's outboxOf(socket) shows the worker's outbox: what an earlier worker kept is listed, settles acknowledged, and a discard in a tab gives it up in the worker", async () => {
+    const device = memoryStorage();
+    // An earlier worker kept two sends and died before any ack.
+    const early = world({ outbox: outboxOver(device) });
+    const first = early.tab(tabOptions());
+    await advance(10);
+    const srv = seqServer();
+    early.WebSocket.last().open();
+    await flush();
+    srv.serve(early.WebSocket.last());
+    const a = first.socket.send('chat', { tab: 0, n: 1 });
+    const b = first.socket.send('chat', { tab: 0, n: 2 });
+    await flush();
+    expect([await durable(a), await durable(b)]).toEqual([true, true]);
+    // A new worker (the page reloaded, the server down meanwhile): two tabs on it.
+    const w = world({ outbox: outboxOver(device) });
+    const t1 = w.tab(tabOptions());
+    const t2 = w.tab(tabOptions());
+    await advance(10);
+    const shown = () => outboxOf(t2.socket).getSnapshot();
+    expect(shown().status).toBe('durable');
+    expect(shown().kept.map((k) => `${(k.data as { n: number }).n}:${k.status}`)).toEqual([
+      '1:pending',
+      '2:pending',
+    ]);
+    const second = shown().kept[1]?.id as string;
+    expect(outboxOf(t1.socket).discard(second)).toBe(true);
+    await flush();
+    expect(shown().kept.map((k) => k.status)).toEqual(['pending', 'failed']);
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    srv.serve(ws);
+    await flush();
+    srv.ack(ws);
+    await flush();
+    expect(shown().kept.map((k) => k.status)).toEqual(['acknowledged', 'failed']);
+    expect(srv.marks().map((m) => m.n)).toEqual([1]);
+    t1.socket.close();
+    t2.socket.close();
+  });
+
+  it('a worker file that gave no outbox refuses the tab, naming the fix; a tab with its own storage is refused at once', async () => {
+    const w = world();
+    const t = w.tab(tabOptions());
+    await advance(10);
+    expect(t.socket.getSnapshot().status).toBe('failed');
+    expect(t.socket.getSnapshot().lastFault?.detail.cause).toMatch(
+      /serveSharedSocket\(\{ outbox: indexedDbOutbox \}\)/,
+    );
+    const own = indexedDbOutbox({ user: 'ann', storage: memoryStorage(), locks: null });
+    expect(() =>
+      connectTab(pair()[0], { ...tabOptions(), delivery: delivery({ outbox: own }) }),
+    ).toThrow(/delivery\.outbox with its own storage or locks cannot cross/);
+  });
+
+  it("the worker checks a tab's outbox settings in every build (a tab is another party): no user, an unknown key", async () => {
+    const w = world({ outbox: outboxOver(memoryStorage()) });
+    for (const [outbox, named] of [
+      [{ key: 'k' }, /delivery\.outbox\.user/],
+      [{ user: 'ann', storage: 'idb' }, /delivery\.outbox\.storage/],
+      [{ user: '' }, /delivery\.outbox\.user/],
+    ] as const) {
+      const [mine, theirs] = pair();
+      w.hub.connect(theirs);
+      const told: unknown[] = [];
+      mine.addEventListener('message', (event) => void told.push(event.data));
+      mine.start?.();
+      mine.postMessage({
+        v: 1,
+        t: 'hello',
+        key: `k-${JSON.stringify(outbox)}`,
+        options: { url: WORLD_URL, delivery: { maxUnacked: 10, outbox } },
+        visible: true,
+        online: true,
+      });
+      await flush();
+      const refused = told.find((m) => (m as { t: string }).t === 'refused') as
+        | { fault: { detail: { cause: string } } }
+        | undefined;
+      expect(refused?.fault.detail.cause).toMatch(named);
+    }
+  });
+
+  it("a tab of another user is refused while the first user's tabs hold the worker's socket", async () => {
+    const w = world({ outbox: outboxOver(memoryStorage()) });
+    const ann = w.tab(tabOptions('ann'));
+    const bob = w.tab(tabOptions('bob'));
+    await advance(10);
+    expect(ann.socket.getSnapshot().status).not.toBe('failed');
+    expect(bob.socket.getSnapshot().status).toBe('failed');
+    expect(bob.socket.getSnapshot().lastFault?.detail.cause).toMatch(/delivery/);
+  });
+});
