@@ -184,7 +184,6 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
    * there is none): every operation reads it first.
    */
   async function transact<T>(
-    mode: IDBTransactionMode,
     key: string,
     user: string,
     body: (tx: Tx<T>, head: Head) => void,
@@ -198,7 +197,8 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
       let failure: OutboxError | undefined;
       let transaction: IDBTransaction;
       try {
-        transaction = db.transaction([HEADS, MESSAGES], mode);
+        // Read-write even for a load: it runs once per socket start, and one mode is less code.
+        transaction = db.transaction([HEADS, MESSAGES], 'readwrite');
       } catch (error) {
         return reject(mapped(error, true));
       }
@@ -290,17 +290,16 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
 
   return {
     load: (key, user) =>
-      transact<Loaded>('readonly', key, user, (tx, head) =>
+      transact<Loaded>(key, user, (tx, head) =>
         rows(tx, head, (found) => {
           tx.result = { session: head.session, messages: found.map(strip), acked: head.acked ?? 0 };
         }),
       ),
     saveSession: (key, user, session) =>
-      transact('readwrite', key, user, (tx, head) => tx.heads.put({ ...head, session })),
-    add: (key, user, message) =>
-      transact('readwrite', key, user, (tx, head) => keep(tx, head, [message])),
+      transact(key, user, (tx, head) => tx.heads.put({ ...head, session })),
+    add: (key, user, message) => transact(key, user, (tx, head) => keep(tx, head, [message])),
     rewrite: (key, user, remove, add) =>
-      transact('readwrite', key, user, (tx, head) =>
+      transact(key, user, (tx, head) =>
         rows(tx, head, (found) =>
           keep(
             tx,
@@ -314,7 +313,7 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
         ),
       ),
     ack: (key, user, seq) =>
-      transact<number>('readwrite', key, user, (tx, head) =>
+      transact<number>(key, user, (tx, head) =>
         rows(
           tx,
           head,
@@ -326,7 +325,7 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
         ),
       ),
     discard: (key, user, id) =>
-      transact<boolean>('readwrite', key, user, (tx, head) =>
+      transact<boolean>(key, user, (tx, head) =>
         rows(tx, head, (found) => {
           const kept = found.find((message) => message.id === id);
           tx.result = kept !== undefined;
@@ -334,7 +333,7 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
         }),
       ),
     clear: (key, user) =>
-      transact('readwrite', key, user, (tx, head) => {
+      transact(key, user, (tx, head) => {
         tx.heads.delete([key, user]);
         tx.messages.delete(range(head));
       }),
