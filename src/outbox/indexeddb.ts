@@ -7,7 +7,9 @@
  *
  * Every operation is one transaction, written with request callbacks (a transaction commits when
  * no request is pending at the end of a task, so nothing else may be awaited inside one). A page
- * that dies mid-write leaves the store as before the operation or after it.
+ * that dies mid-write leaves the store as before the operation or after it, and a refusal (`full`,
+ * `duplicate`) aborts the transaction, undoing what it wrote before. `close()` closes the
+ * connection (a transaction under way still commits); the next operation opens a new one.
  *
  * What the browser does under us: a database deleted by the user ("clear site data") or by
  * another tab closes this connection (`close` or `versionchange`): the next operation opens a new,
@@ -80,16 +82,46 @@ const NAMES: Readonly<Record<string, OutboxErrorCode>> = {
   ConstraintError: 'duplicate',
 };
 
+declare const process: { readonly env: { readonly NODE_ENV?: string | undefined } };
+
+/**
+ * An outbox error. Its message is prose in development builds only (the guard is the inline form
+ * of core/dev.ts: bundlers drop {@link prose}); in production it is the code and its figures
+ * (`unavailable 5000`), and the outbox's faults name the code either way. `cause`: what IndexedDB
+ * threw, kept as it is.
+ */
+function oops(code: OutboxErrorCode, cause?: unknown, ...figures: number[]): OutboxError {
+  let message = [code, ...figures].join(' ');
+  try {
+    if (process.env.NODE_ENV !== 'production') message = prose(code, cause, figures);
+  } catch {
+    message = prose(code, cause, figures); // no `process`: development
+  }
+  return new OutboxError(code, message, { cause });
+}
+
+/** The development text of {@link oops}. */
+function prose(code: OutboxErrorCode, cause: unknown, [a, b]: readonly number[]): string {
+  if (code === 'full') return `the outbox holds ${a} sends, ${b} bytes`;
+  if (code === 'unavailable')
+    return a === undefined ? 'no IndexedDB here' : `IndexedDB did not open in ${a} ms`;
+  const name = typeof cause === 'object' && cause !== null ? Reflect.get(cause, 'name') : '';
+  return `IndexedDB: ${
+    cause instanceof Error || typeof name === 'string'
+      ? `${name}: ${Reflect.get(Object(cause), 'message')}`
+      : String(cause)
+  }`;
+}
+
 /** What IndexedDB threw, as an outbox error (`lost`: the database went away under us). */
 function mapped(error: unknown, lost = false): OutboxError {
-  if (error instanceof OutboxError) return error;
-  const name = typeof error === 'object' && error !== null ? Reflect.get(error, 'name') : '';
-  const code = NAMES[String(name)] ?? (lost ? 'cleared' : 'failed');
-  const text =
-    error instanceof Error || typeof name === 'string'
-      ? `${name}: ${Reflect.get(Object(error), 'message')}`
-      : String(error);
-  return new OutboxError(code, `IndexedDB: ${text}`, { cause: error });
+  return error instanceof OutboxError
+    ? error
+    : oops(
+        NAMES[String((error as { name?: unknown } | null | undefined)?.name)] ??
+          (lost ? 'cleared' : 'failed'),
+        error,
+      );
 }
 
 /** Creates the IndexedDB storage of a durable outbox. Nothing is opened until the first call. */
@@ -102,7 +134,6 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
     maxBytes = OUTBOX_BOUNDS.maxBytes,
   } = options;
   let opened: Promise<IDBDatabase> | undefined;
-  let closed = false;
   /** The database of `opened` went away: the next call opens a new one. */
   let lost = false;
 
@@ -117,70 +148,65 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
     }
   };
 
+  /** Opens the database; rejects with what IndexedDB threw, unmapped (the caller maps it). */
   function connect(): Promise<IDBDatabase> {
     return new Promise((resolve, reject) => {
       const factory: IDBFactory | undefined =
         options.indexedDB ?? Reflect.get(globalThis, 'indexedDB');
-      if (!factory) return reject(new OutboxError('unavailable', 'no IndexedDB here'));
-      let request: IDBOpenDBRequest;
-      try {
-        request = factory.open(name, VERSION);
-      } catch (error) {
-        return reject(mapped(error));
-      }
-      let settled = false;
+      if (!factory) return reject(oops('unavailable'));
+      const request = factory.open(name, VERSION);
+      /** The open took too long: a connection that comes after is closed at once. */
+      let late = false;
       const timer: TimerHandle = clock.setTimeout(() => {
-        settled = true;
-        reject(new OutboxError('unavailable', `IndexedDB did not open in ${openTimeoutMs} ms`));
+        late = true;
+        reject(oops('unavailable', undefined, openTimeoutMs));
       }, openTimeoutMs);
       request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
       request.onsuccess = () => {
         const db = request.result;
-        if (settled) return db.close();
-        settled = true;
+        if (late) return db.close();
         clock.clearTimeout(timer);
         db.onversionchange = (event) => lose(db, event.newVersion === null ? 'cleared' : 'version');
         db.onclose = () => lose(db, 'cleared');
         lost = false;
         resolve(db);
       };
+      // After the timeout this rejects nothing (the promise is settled): only the timer goes.
       request.onerror = () => {
-        if (settled) return;
-        settled = true;
         clock.clearTimeout(timer);
-        reject(mapped(request.error));
+        reject(request.error);
       };
     });
   }
 
-  const open = (): Promise<IDBDatabase> => {
-    if (closed)
-      return Promise.reject(new OutboxError('unavailable', 'the outbox storage is closed'));
+  /**
+   * Runs `body` in one transaction once the head of `key` and `user` is read (a new head when
+   * there is none): every operation reads it first.
+   */
+  async function transact<T>(
+    key: string,
+    user: string,
+    body: (tx: Tx<T>, head: Head) => void,
+  ): Promise<T> {
     opened ??= connect().catch((error: unknown) => {
       opened = undefined;
-      throw error;
+      throw mapped(error);
     });
-    return opened;
-  };
-
-  async function transact<T>(
-    mode: IDBTransactionMode,
-    initial: T,
-    body: (tx: Tx<T>) => void,
-  ): Promise<T> {
-    const db = await open();
+    const db = await opened;
     return new Promise<T>((resolve, reject) => {
       let failure: OutboxError | undefined;
       let transaction: IDBTransaction;
       try {
-        transaction = db.transaction([HEADS, MESSAGES], mode);
+        // Read-write even for a load: it runs once per socket start, and one mode is less code.
+        transaction = db.transaction([HEADS, MESSAGES], 'readwrite');
       } catch (error) {
         return reject(mapped(error, true));
       }
       const tx: Tx<T> = {
         heads: transaction.objectStore(HEADS),
         messages: transaction.objectStore(MESSAGES),
-        result: initial,
+        // Every operation sets it before the transaction commits.
+        result: undefined as T,
         fail(error) {
           failure ??= error;
           try {
@@ -203,30 +229,56 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
       transaction.oncomplete = () => resolve(tx.result);
       transaction.onabort = () =>
         reject(failure ?? mapped(transaction.error, lost || transaction.error === null));
-      guard(() => body(tx));
+      guard(() =>
+        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) =>
+          body(tx, found ?? { key, user, session: null, count: 0, bytes: 0 }),
+        ),
+      );
     });
   }
 
-  const range = (key: string, user: string, upTo = Number.POSITIVE_INFINITY): IDBKeyRange => {
+  /**
+   * The kept sends of `head`'s key and user, up to seq `upTo`: from `[key, user]` (below every
+   * `[key, user, seq]`) to `[key, user, []]` (an array is above every number in IndexedDB's key order).
+   */
+  const range = ({ key, user }: Head, upTo?: number): IDBKeyRange => {
     const Range: typeof IDBKeyRange = options.IDBKeyRange ?? Reflect.get(globalThis, 'IDBKeyRange');
-    return Range.bound([key, user, Number.NEGATIVE_INFINITY], [key, user, upTo]);
+    return Range.bound([key, user], [key, user, upTo ?? []]);
   };
-  const headOf = (found: Head | undefined, key: string, user: string): Head =>
-    found ?? { key, user, session: null, count: 0, bytes: 0 };
-  /** Adds `adding` under `head`, or fails the transaction (`full`, `duplicate`): all or none. */
-  const keep = (tx: Tx<undefined>, head: Head, adding: readonly KeptMessage[]) => {
+  /** Reads the kept sends of `head`'s key and user (up to seq `upTo`), in seq order. */
+  const rows = (tx: Tx<unknown>, head: Head, then: (rows: KeptMessage[]) => void, upTo?: number) =>
+    tx.on(tx.messages.getAll(range(head, upTo)), then);
+  /** Deletes `gone` (kept sends of `head`): the head that counts without them, not written yet. */
+  const forget = (tx: Tx<unknown>, head: Head, gone: readonly KeptMessage[]): Head => {
+    let { count, bytes } = head;
+    for (const message of gone) {
+      tx.messages.delete([head.key, head.user, message.seq]);
+      count -= 1;
+      bytes -= message.bytes;
+    }
+    return { ...head, count, bytes };
+  };
+  /**
+   * Adds `adding` under `head` and writes it, or fails the transaction (`full`; `duplicate` when
+   * the store refuses a seq kept already): all or none, since a failure aborts what the
+   * transaction did before.
+   */
+  const keep = (tx: Tx<unknown>, head: Head, adding: readonly KeptMessage[]) => {
     let { count, bytes } = head;
     for (const message of adding) {
       count += 1;
       bytes += message.bytes;
     }
     if (count > maxCount || bytes > maxBytes)
-      return tx.fail(
-        new OutboxError('full', `the outbox holds ${head.count} sends, ${head.bytes} bytes`),
-      );
+      return tx.fail(oops('full', undefined, head.count, head.bytes));
     for (const message of adding) {
       const added = tx.messages.add({ ...message, key: head.key, user: head.user });
-      added.onerror = () => tx.fail(mapped(added.error));
+      added.onerror = (event) => {
+        // Aborted once, by `fail`: the error's default would abort it again (fake-indexeddb then
+        // replays its undo log a second time and throws).
+        event.preventDefault();
+        tx.fail(mapped(added.error));
+      };
     }
     tx.heads.put({ ...head, count, bytes });
   };
@@ -238,94 +290,54 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
 
   return {
     load: (key, user) =>
-      transact<Loaded>('readonly', { session: null, messages: [], acked: 0 }, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (head) => {
-          tx.result = { ...tx.result, session: head?.session ?? null, acked: head?.acked ?? 0 };
-        });
-        tx.on(tx.messages.getAll(range(key, user)), (rows: KeptMessage[]) => {
-          tx.result = { ...tx.result, messages: rows.map(strip) };
-        });
-      }),
+      transact<Loaded>(key, user, (tx, head) =>
+        rows(tx, head, (found) => {
+          tx.result = { session: head.session, messages: found.map(strip), acked: head.acked ?? 0 };
+        }),
+      ),
     saveSession: (key, user, session) =>
-      transact('readwrite', undefined, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) => {
-          tx.heads.put({ ...headOf(found, key, user), session });
-        });
-      }),
-    add: (key, user, message) =>
-      transact('readwrite', undefined, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) =>
-          keep(tx, headOf(found, key, user), [message]),
-        );
-      }),
+      transact(key, user, (tx, head) => tx.heads.put({ ...head, session })),
+    add: (key, user, message) => transact(key, user, (tx, head) => keep(tx, head, [message])),
     rewrite: (key, user, remove, add) =>
-      transact('readwrite', undefined, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) => {
-          let head = headOf(found, key, user);
-          const gone = new Set<number>();
-          const taken: number[] = [];
-          // Everything is read before anything is written: a refusal aborts a transaction that
-          // changed nothing.
-          for (const seq of remove)
-            tx.on(
-              tx.messages.get([key, user, seq]) as IDBRequest<KeptMessage | undefined>,
-              (was) => {
-                if (!was) return;
-                gone.add(seq);
-                head = { ...head, count: head.count - 1, bytes: head.bytes - was.bytes };
-              },
-            );
-          for (const { seq } of add)
-            tx.on(tx.messages.count([key, user, seq]), (n) => {
-              if (n > 0) taken.push(seq);
-            });
-          // Requests of a transaction complete in order: this one runs after every read above.
-          tx.on(tx.heads.count(), () => {
-            const clash = taken.find((seq) => !gone.has(seq));
-            if (clash !== undefined)
-              return tx.fail(new OutboxError('duplicate', `seq ${clash} is kept already`));
-            for (const seq of gone) tx.messages.delete([key, user, seq]);
-            keep(tx, head, add);
-          });
-        });
-      }),
+      transact(key, user, (tx, head) =>
+        rows(tx, head, (found) =>
+          keep(
+            tx,
+            forget(
+              tx,
+              head,
+              found.filter(({ seq }) => remove.includes(seq)),
+            ),
+            add,
+          ),
+        ),
+      ),
     ack: (key, user, seq) =>
-      transact('readwrite', 0, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (was) => {
-          const found = headOf(was, key, user);
-          let { count, bytes } = found;
-          const acked = Math.max(found.acked ?? 0, seq);
-          tx.on(tx.messages.openCursor(range(key, user, seq)), (cursor) => {
-            if (!cursor) return void tx.heads.put({ ...found, acked, count, bytes });
-            count -= 1;
-            bytes -= (cursor.value as KeptMessage).bytes;
-            tx.result += 1;
-            cursor.delete();
-            cursor.continue();
-          });
-        });
-      }),
+      transact<number>(key, user, (tx, head) =>
+        rows(
+          tx,
+          head,
+          (gone) => {
+            tx.result = gone.length;
+            tx.heads.put({ ...forget(tx, head, gone), acked: Math.max(head.acked ?? 0, seq) });
+          },
+          seq,
+        ),
+      ),
     discard: (key, user, id) =>
-      transact('readwrite', false, (tx) => {
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) => {
-          if (!found) return;
-          tx.on(tx.messages.openCursor(range(key, user)), (cursor) => {
-            if (!cursor) return;
-            const kept = cursor.value as KeptMessage;
-            if (kept.id !== id) return void cursor.continue();
-            cursor.delete();
-            tx.result = true;
-            tx.heads.put({ ...found, count: found.count - 1, bytes: found.bytes - kept.bytes });
-          });
-        });
-      }),
+      transact<boolean>(key, user, (tx, head) =>
+        rows(tx, head, (found) => {
+          const kept = found.find((message) => message.id === id);
+          tx.result = kept !== undefined;
+          if (kept) tx.heads.put(forget(tx, head, [kept]));
+        }),
+      ),
     clear: (key, user) =>
-      transact('readwrite', undefined, (tx) => {
+      transact(key, user, (tx, head) => {
         tx.heads.delete([key, user]);
-        tx.messages.delete(range(key, user));
+        tx.messages.delete(range(head));
       }),
     close() {
-      closed = true;
       const was = opened;
       opened = undefined;
       void was?.then(

@@ -139,11 +139,17 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     await t.add('k', 'ann', message(3));
   });
 
-  it('after close() every call rejects unavailable', async () => {
+  it('close() loses nothing: a call made before it completes, and a call after it opens the storage again and finds what was kept', async () => {
     const s = make();
     await s.add('k', 'ann', message(1));
+    const before = s.add('k', 'ann', message(2));
     s.close();
-    expect(await codeOf(s.load('k', 'ann'))).toBe('unavailable');
+    await before;
+    expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([1, 2]);
+    s.close();
+    s.close();
+    await s.add('k', 'ann', message(3));
+    expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([1, 2, 3]);
   });
 
   it('property: after any sequence of adds, acks, discards and clears, what loads is exactly what a model keeps, in order', async () => {
@@ -245,6 +251,44 @@ describe('IndexedDB: what the browser does under the outbox', () => {
     expect(onLost).toHaveBeenCalledWith('cleared');
     expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
     await s.add('k', 'ann', message(2));
+  });
+
+  it('close() releases the connection: a deleteDatabase (clear site data, another tab) goes through with no blocked and no loss told; a later call opens an empty one', async () => {
+    const factory = new IDBFactory();
+    const onLost = vi.fn();
+    const s = indexedDbStorage({ indexedDB: factory, IDBKeyRange, onLost });
+    await s.add('k', 'ann', message(1));
+    s.close();
+    const blocked = vi.fn();
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.deleteDatabase('sockguard-outbox');
+      request.onblocked = blocked;
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+    expect(blocked).not.toHaveBeenCalled();
+    // Still open, the connection would have been asked to close (versionchange), and told it.
+    expect(onLost).not.toHaveBeenCalled();
+    expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
+    expect(onLost).not.toHaveBeenCalled();
+  });
+
+  it('close() while the database is still opening: the connection is closed once it opens', async () => {
+    const factory = new IDBFactory();
+    const onLost = vi.fn();
+    const s = indexedDbStorage({ indexedDB: factory, IDBKeyRange, onLost });
+    const loading = s.load('k', 'ann');
+    s.close();
+    expect(await loading).toEqual({ session: null, messages: [], acked: 0 });
+    const blocked = vi.fn();
+    await new Promise<void>((resolve, reject) => {
+      const request = factory.deleteDatabase('sockguard-outbox');
+      request.onblocked = blocked;
+      request.onsuccess = () => resolve();
+      request.onerror = () => reject(request.error);
+    });
+    expect(blocked).not.toHaveBeenCalled();
+    expect(onLost).not.toHaveBeenCalled();
   });
 
   it('a database of a newer version than this sockguard knows: version', async () => {

@@ -109,7 +109,11 @@ export interface OutboxStorage {
   discard(key: string, user: string, id: string): Promise<boolean>;
   /** Forgets the session and every kept send of this key and user (a logout). */
   clear(key: string, user: string): Promise<void>;
-  /** Closes the storage; later calls reject `unavailable`. */
+  /**
+   * Releases what the storage holds (IndexedDB: its open connection, so that another tab's upgrade
+   * or a `deleteDatabase` waits for no socket that is gone). Nothing kept is lost, and nothing
+   * under way is cut short: a later call opens it again.
+   */
   close(): void;
 }
 
