@@ -126,6 +126,11 @@ export interface Outbox extends DeliveryOutbox {
    * or given up).
    */
   follow(id: string): Promise<Delivered | Fault>;
+  /**
+   * @internal The worker lets its socket go as a page that goes away would: what is kept stays on
+   * the device (closing the socket then forgets nothing), the lock and the storage are let go.
+   */
+  keep(): void;
 }
 
 /**
@@ -148,19 +153,19 @@ export function indexedDbOutbox(options: OutboxOptions): Outbox {
   } catch {
     check(options); // no `process`: development (a refused option throws again)
   }
-  let follow: Outbox['follow'] = () => Promise.resolve('unconfirmed');
+  let store: ReturnType<typeof createStore> | undefined;
   const { storage, locks, ...wire } = options;
   return {
     create(host) {
-      const store = createStore(host, options);
-      follow = store.follow;
+      store = createStore(host, options);
       return store;
     },
+    keep: () => store?.stopped(),
     ...(storage === undefined && locks === undefined && { wire }),
     track: (receipt, kept) => void keptIds.set(receipt, kept),
     mirror: mirrorOutbox,
     keptId: (receipt) => keptIds.get(receipt),
-    follow: (id) => follow(id),
+    follow: (id) => store?.follow(id) ?? Promise.resolve('unconfirmed'),
   };
 }
 

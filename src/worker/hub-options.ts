@@ -23,6 +23,11 @@ export interface HubOutbox extends DeliveryOutbox {
   keptId(receipt: Promise<Delivered>): Promise<string | null> | undefined;
   /** How the send kept under `id` ends (`unconfirmed` when it is not kept any more). */
   follow(id: string): Promise<Delivered | Fault>;
+  /**
+   * The worker lets its socket go as a page that goes away would: what is kept stays on the
+   * device for the next worker (closing the socket then forgets nothing), the lock is released.
+   */
+  keep(): void;
 }
 
 /** Options of `createHub`. */

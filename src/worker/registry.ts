@@ -117,6 +117,7 @@ export function createRegistry(parts: SharedParts): Registry {
           return;
         }
         shareds.delete(shared.key);
+        shared.outbox?.keep();
         shared.socket.close();
       };
       shared.grace = clock.setTimeout(close, n.closeGraceMs);
@@ -190,6 +191,7 @@ export function createRegistry(parts: SharedParts): Registry {
       for (const shared of shareds.values()) {
         if (shared.grace !== undefined) clock.clearTimeout(shared.grace);
         shared.tabs.clear();
+        shared.outbox?.keep();
         shared.socket.close();
       }
       shareds.clear();

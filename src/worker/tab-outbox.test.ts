@@ -210,6 +210,43 @@ describe('a durable outbox in the shared worker', () => {
     t2.socket.close();
   });
 
+  it('the last tab goes with sends unacknowledged: the worker closes its socket after its grace and linger, and what was kept stays on the device for the next worker, which sends it once', async () => {
+    const device = memoryStorage();
+    const srv = seqServer();
+    const w = world({ outbox: outboxOver(device), closeGraceMs: 100, lingerMs: 200 });
+    const t = w.tab(tabOptions());
+    await advance(10);
+    const ws = w.WebSocket.last();
+    ws.open();
+    await flush();
+    srv.serve(ws);
+    const sent = [1, 2].map((n) => t.socket.send('chat', { tab: 0, n }));
+    await flush();
+    expect(await Promise.all(sent.map(durable))).toEqual([true, true]);
+    srv.serve(ws);
+    // Processed, never acknowledged: the page closes, the worker lingers, then lets the socket go.
+    t.socket.close();
+    await advance(1000);
+    expect(ws.readyState).toBe(3);
+    expect((await device.load('default', 'ann')).messages.map((m) => m.seq)).toEqual([1, 2]);
+    const next = world({ outbox: outboxOver(device) });
+    const t2 = next.tab(tabOptions());
+    await advance(10);
+    const ws2 = next.WebSocket.last();
+    ws2.open();
+    await flush();
+    srv.serve(ws2);
+    srv.ack(ws2);
+    await flush();
+    expect(srv.marks().map((m) => m.n)).toEqual([1, 2]);
+    expect(
+      outboxOf(t2.socket)
+        .getSnapshot()
+        .kept.map((k) => k.status),
+    ).toEqual(['acknowledged', 'acknowledged']);
+    t2.socket.close();
+  });
+
   it('a worker file that gave no outbox refuses the tab, naming the fix; a tab with its own storage is refused at once', async () => {
     const w = world();
     const t = w.tab(tabOptions());
