@@ -24,6 +24,9 @@ export interface SharedWorkerScope {
  * serveSharedSocket();
  * ```
  *
+ * Tabs whose `delivery` has a durable outbox need it made here, beside the socket: give
+ * `serveSharedSocket({ outbox: indexedDbOutbox })` (`sockguard/outbox`); without it they are refused.
+ *
  * The sockets are made here from the tabs' options (which must agree across tabs; a tab whose
  * options differ is refused with a fatal fault that names them). Options are checked here (an
  * error names the bad one). Throws, naming the fix, anywhere but a SharedWorker's global scope

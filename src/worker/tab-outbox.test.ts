@@ -16,6 +16,7 @@ import { outboxOf } from '../outbox/channel.js';
 import { memoryStorage } from '../outbox/memory.js';
 import { durable, indexedDbOutbox } from '../outbox/outbox.js';
 import type { OutboxStorage } from '../outbox/storage.js';
+import type { HubOptions } from './hub-options.js';
 import { connectTab } from './tab.js';
 import type { PortLike } from './wire.js';
 
@@ -44,6 +45,9 @@ function stoppable(inner: OutboxStorage) {
   };
   return { storage, stop: () => void (stopped = true) };
 }
+
+// The worker file's line, `serveSharedSocket({ outbox: indexedDbOutbox })`, type-checks.
+export const asGiven: HubOptions['outbox'] = indexedDbOutbox;
 
 /** What a worker file gives: `indexedDbOutbox`, here over `storage` and without Web Locks. */
 const outboxOver = (storage: OutboxStorage) => (settings: Parameters<typeof indexedDbOutbox>[0]) =>

@@ -72,6 +72,13 @@
  * secret, each kept send's seq, the highest seq seen) to the tabs and let the new worker resume
  * it under the same seqs, holding new numbers until every tab re-sent its kept ones: not built.
  *
+ * With a durable outbox (`delivery({ outbox: indexedDbOutbox(...) })`, kept by the worker, which
+ * tells each send's id on the device in a `durable` message before its receipt) it is exactly
+ * once for what was kept: the tab hands a new worker `adopt` with that id instead of the send, and
+ * the new worker's outbox resumes the session from the device, sends the kept frames under their
+ * seqs (the server drops what it processed) and settles the tab's receipt by the id. A send not
+ * yet told kept is handed again as above (at least once: the instant of the device's write).
+ *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
  */
