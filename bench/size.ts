@@ -50,9 +50,20 @@ export const CEILINGS = {
   // and sets, the hello held for the restore, a new session kept before sending in it), which
   // costs 417 B to every delivery user.
   withDelivery: 18_140,
-  /** Issue 22's outbox: 3,471 B on top of delivery on 2026-12-07, against its 2,048. */
-  withOutbox: 21_630,
-  everything: 24_576,
+  /**
+   * Issue 22's outbox: 3,471 B on top of delivery on 2026-12-07, against its 2,048; its IndexedDB
+   * storage shrunk by 347 B, then +708 B when it learned to live in a SharedWorker (`shareTabs`):
+   * its side in a tab (a send's `durable()` told by the worker, a kept send handed to a new worker
+   * by id, the worker's snapshot shown and checked), the fate of a kept send followed by id, and
+   * the socket let go without forgetting what is kept. 3,820 B on top of delivery.
+   */
+  withOutbox: 21_875,
+  /**
+   * Was the budget (24,576); raised by the 33 B that the durable outbox kept in the worker costs
+   * every tab (its settings on the wire, the hooks of its side in the tab), when the budget was
+   * met by 21 B and nothing smaller was found that does not drop a behaviour.
+   */
+  everything: 24_610,
 } as const;
 
 export interface SizeEntry {

@@ -90,11 +90,15 @@ const nothing = Promise.resolve(null);
 /** The settings of an outbox that cross to a SharedWorker (`shareTabs()`): no storage, no locks. */
 export type OutboxWire = Omit<OutboxOptions, 'storage' | 'locks'>;
 
-/** What a tab's outbox hears from the worker's (`shareTabs()`): its snapshot. */
-export type OutboxMirror = (snapshot: OutboxSnapshot) => void;
-
 /** What the app gives up in a tab, told to the worker, whose outbox holds the sends. */
 export type OutboxAsk = { readonly t: 'discard'; readonly kept: string } | { readonly t: 'clear' };
+
+/** @internal The outbox's side in a tab of `shareTabs()` (src/worker/tab.ts tells and asks it). */
+export interface OutboxTab {
+  send(id: number, delivered: Promise<Delivered> | undefined): void;
+  on(message: { readonly t: string }): void;
+  kept(id: number): { t: 'adopt'; id: number; kept: string } | undefined;
+}
 
 /**
  * What {@link indexedDbOutbox} returns: pass it as `delivery({ outbox })`, or give the function
@@ -107,17 +111,15 @@ export interface Outbox extends DeliveryOutbox {
    * when given a `storage` or `locks` (functions cannot cross).
    */
   readonly wire?: OutboxWire;
-  /** @internal A tab's send: its receipt is kept (by the worker) once `kept` gives its id. */
-  track(receipt: Promise<Delivered>, kept: Promise<string | null>): void;
   /**
-   * @internal A tab's socket shows the worker's outbox: `ask` tells the worker what the app gave
-   * up; the result takes each snapshot the worker sends.
+   * @internal Its side in a tab of `shareTabs()`, whose socket shows the worker's outbox: `ask`
+   * tells the worker what the app gave up.
    */
-  mirror(
+  tab(
     socket: object,
     ask: (message: OutboxAsk) => void,
-    isolate: (what: string, fn: () => void) => void,
-  ): OutboxMirror;
+    fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
+  ): OutboxTab;
   /** @internal The worker: the id a send is kept under, or null when it could not be kept. */
   keptId(receipt: Promise<Delivered>): Promise<string | null> | undefined;
   /**
@@ -162,21 +164,42 @@ export function indexedDbOutbox(options: OutboxOptions): Outbox {
     },
     keep: () => store?.stopped(),
     ...(storage === undefined && locks === undefined && { wire }),
-    track: (receipt, kept) => void keptIds.set(receipt, kept),
-    mirror: mirrorOutbox,
+    tab: tabSide,
     keptId: (receipt) => keptIds.get(receipt),
     follow: (id) => store?.follow(id) ?? Promise.resolve('unconfirmed'),
   };
 }
 
-/** A tab's socket shows the worker's outbox, and tells the worker what the app gives up. */
-function mirrorOutbox(
+const STATUSES = ['pending', 'acknowledged', 'unconfirmed', 'failed'];
+
+/** A snapshot as the worker sends it, checked (the worker is another party): true when sound. */
+const sound = (s: Partial<OutboxSnapshot> | undefined): boolean =>
+  ['off', 'loading', 'durable', 'not_durable'].includes(s?.status as string) &&
+  Array.isArray(s?.kept) &&
+  s.kept.every(
+    (k) =>
+      typeof k?.id === 'string' &&
+      typeof k.type === 'string' &&
+      typeof k.at === 'number' &&
+      STATUSES.includes(k.status) &&
+      (k.fault === undefined || typeof k.fault?.code === 'string'),
+  );
+
+/**
+ * The outbox's side in a tab of `shareTabs()`: the outbox lives in the worker, which says which
+ * of this tab's sends it kept on the device (`durable`, with the id) and what it holds
+ * (`outbox`); the tab's socket shows it as its own (`outboxOf`), and what the app gives up goes
+ * to the worker. A send kept on the device is handed to a new worker by its id (`again`).
+ */
+function tabSide(
   socket: object,
   ask: (message: OutboxAsk) => void,
-  isolate: (what: string, fn: () => void) => void,
-): OutboxMirror {
+  fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
+): OutboxTab {
   let snapshot: OutboxSnapshot = Object.freeze({ status: 'loading', kept: [] });
   const listeners = new Set<() => void>();
+  /** This tab's sends in flight: what settles each one's `durable()`, and its id once kept. */
+  const sends = new Map<number, { readonly tell: (id: string | null) => void; kept?: string }>();
   showOutbox(socket, {
     getSnapshot: () => snapshot,
     subscribe(listener) {
@@ -191,9 +214,45 @@ function mirrorOutbox(
     },
     clear: () => ask({ t: 'clear' }),
   });
-  return (next) => {
-    snapshot = Object.freeze(next);
-    for (const listener of [...listeners]) isolate('an outbox listener', listener);
+  return {
+    send(id, delivered) {
+      if (!delivered) return;
+      keptIds.set(delivered, new Promise((tell) => sends.set(id, { tell })));
+      // The worker tells `durable` before the receipt: one not told by then was not kept.
+      const ended = () => {
+        sends.get(id)?.tell(null);
+        sends.delete(id);
+      };
+      delivered.then(ended, ended);
+    },
+    on(m) {
+      const { id, kept } = m as { id?: unknown; kept?: unknown };
+      const next = (m as { snapshot?: OutboxSnapshot }).snapshot;
+      const bad = (path: string) => fail('invalid_envelope', why('worker_malformed', path));
+      // One kind of message: a send kept (or not) on the device (`id`, `kept`), or the snapshot.
+      if (m.t !== 'outbox') return;
+      if (next === undefined) {
+        if (typeof id !== 'number' || (kept !== null && typeof kept !== 'string'))
+          return bad('outbox.kept');
+        const entry = sends.get(id);
+        if (entry && kept) entry.kept = kept;
+        entry?.tell(kept);
+      } else {
+        if (!sound(next)) return bad('outbox.snapshot');
+        snapshot = Object.freeze(next as OutboxSnapshot);
+        for (const listener of [...listeners]) {
+          try {
+            listener();
+          } catch (error) {
+            fail('callback_error', why('callback_threw', 'an outbox listener', String(error)));
+          }
+        }
+      }
+    },
+    kept(id) {
+      const kept = sends.get(id)?.kept;
+      return kept ? { t: 'adopt', id, kept } : undefined;
+    },
   };
 }
 

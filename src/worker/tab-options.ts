@@ -8,7 +8,7 @@ import type { Rule } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Delivered } from '../core/types.js';
 import { refusal } from '../protocol/why.js';
-import type { OutboxView, WireOptions } from './wire.js';
+import type { WireOptions, WorkerMessage } from './wire.js';
 
 /**
  * What a piece of this tab's work ended with, for {@link TabSettings.settled}. With delivery a
@@ -61,19 +61,29 @@ const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
  */
 export interface TabOutbox {
   readonly wire?: object;
-  /** The send's receipt is kept on the device once `kept` gives its id (`durable(result)`). */
-  track(receipt: Promise<Delivered>, kept: Promise<string | null>): void;
-  /** `outboxOf(socket)` in this tab shows what the worker tells; `ask` tells it what the app gives up. */
-  mirror(
+  /**
+   * Its side in the tab of `socket` (`outboxOf(socket)` shows the worker's outbox); `post` tells
+   * the worker what the app gives up.
+   */
+  tab(
     socket: object,
-    ask: (message: { t: 'discard'; kept: string } | { t: 'clear' }) => void,
-    isolate: (what: string, fn: () => void) => void,
-  ): (snapshot: OutboxView) => void;
+    post: (message: { t: 'discard'; kept: string } | { t: 'clear' }) => void,
+    fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
+  ): TabOutboxSide;
 }
 
-/** The durable outbox of a `delivery()` value, when it has one. */
-export const outboxOfDelivery = (value: unknown): TabOutbox | undefined =>
-  value instanceof Object ? Reflect.get(value, 'outbox') : undefined;
+/** A durable outbox's side in a tab: what the tab tells it, and asks it, of its sends. */
+export interface TabOutboxSide {
+  /**
+   * The send `id` returned `delivered` (with delivery, always): its `durable()` waits for the
+   * worker's word, and is false when its receipt settles first.
+   */
+  send(id: number, delivered: Promise<Delivered> | undefined): void;
+  /** A worker message the tab does not read itself (a malformed one is a fault, by `fail`). */
+  on(message: WorkerMessage): void;
+  /** What a new worker is handed for the send `id`: `adopt` when it is kept on the device. */
+  kept(id: number): { t: 'adopt'; id: number; kept: string } | undefined;
+}
 
 /**
  * The delivery settings of what `delivery()` returned (its resolved `options`, numbers only, and
@@ -81,10 +91,9 @@ export const outboxOfDelivery = (value: unknown): TabOutbox | undefined =>
  * own storage or locks cannot cross a port (refused, never dropped).
  */
 export const deliveryData = (value: unknown): Readonly<Record<string, unknown>> | undefined => {
-  const outbox = outboxOfDelivery(value);
-  const data = value instanceof Object ? Reflect.get(value, 'options') : undefined;
+  const { options: data, outbox } = (value ?? {}) as { options?: unknown; outbox?: TabOutbox };
   return data instanceof Object && (!outbox || outbox.wire)
-    ? { ...data, ...(outbox && { outbox: { ...outbox.wire } }) }
+    ? { ...data, outbox: outbox?.wire }
     : undefined;
 };
 

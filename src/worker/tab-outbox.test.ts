@@ -6,10 +6,11 @@
  * it again, and the next worker's outbox resumes the session and sends them under their seqs:
  * exactly once across a worker death, where without an outbox it is at least once.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import { receiptOf, watch } from '../../test/support/delivery-wire.js';
 import { seqServer } from '../../test/support/seq-server.js';
 import { advance, flush, pair, WORLD_URL, world } from '../../test/support/worker-kit.js';
+import { IDLE } from '../core/machine.js';
 import type { Socket } from '../core/types.js';
 import { delivery } from '../delivery/plugin.js';
 import { outboxOf } from '../outbox/channel.js';
@@ -43,11 +44,11 @@ function stoppable(inner: OutboxStorage) {
     clear: gate(inner.clear.bind(inner)),
     close: () => {},
   };
-  return { storage, stop: () => void (stopped = true) };
+  const stop = () => {
+    stopped = true;
+  };
+  return { storage, stop };
 }
-
-// The worker file's line, `serveSharedSocket({ outbox: indexedDbOutbox })`, type-checks.
-export const asGiven: HubOptions['outbox'] = indexedDbOutbox;
 
 /** What a worker file gives: `indexedDbOutbox`, here over `storage` and without Web Locks. */
 const outboxOver = (storage: OutboxStorage) => (settings: Parameters<typeof indexedDbOutbox>[0]) =>
@@ -91,6 +92,10 @@ function twoWorkers() {
 }
 
 describe('a durable outbox in the shared worker', () => {
+  it("the worker file's line, serveSharedSocket({ outbox: indexedDbOutbox }), type-checks", () => {
+    expectTypeOf(indexedDbOutbox).toMatchTypeOf<NonNullable<HubOptions['outbox']>>();
+  });
+
   it('the worker dies with sends processed but unacknowledged: the next worker resumes the session from the device and the tab follows them by id; each is processed exactly once, in order', async () => {
     const { old, next, made, socket, kill } = twoWorkers();
     const srv = seqServer();
@@ -301,5 +306,53 @@ describe('a durable outbox in the shared worker', () => {
     expect(ann.socket.getSnapshot().status).not.toBe('failed');
     expect(bob.socket.getSnapshot().status).toBe('failed');
     expect(bob.socket.getSnapshot().lastFault?.detail.cause).toMatch(/delivery/);
+  });
+});
+
+describe("a durable outbox's side in a tab: what the worker says of it is checked", () => {
+  /** A tab on a port whose worker the test plays: welcomed at once. */
+  async function played() {
+    const [mine, theirs] = pair();
+    const socket = connectTab(mine, tabOptions());
+    const tell = (message: Record<string, unknown>) => theirs.postMessage({ v: 1, ...message });
+    tell({ t: 'welcome', snapshot: IDLE, pingMs: 1000 });
+    await flush();
+    const codes = () => socket.errors.getState().history.map((f) => f.detail.cause ?? '');
+    return { socket, tell, codes, theirs };
+  }
+
+  it('durable() is true once the worker says the send is kept, false when its receipt comes first', async () => {
+    const { socket, tell, theirs } = await played();
+    const a = socket.send('chat', { n: 1 });
+    const b = socket.send('chat', { n: 2 });
+    await flush();
+    const ids = theirs.received
+      .filter((m) => (m as { t: string }).t === 'send')
+      .map((m) => (m as { id: number }).id);
+    tell({ t: 'outbox', id: ids[0], kept: 'k-1' });
+    tell({ t: 'sent', id: ids[0], delivered: 'acknowledged' });
+    tell({ t: 'sent', id: ids[1], delivered: 'acknowledged' });
+    await flush();
+    expect([await durable(a), await durable(b)]).toEqual([true, false]);
+    socket.close();
+  });
+
+  it('a malformed word of the outbox is dropped and reported, never shown; a sound snapshot is shown, and a throwing listener is a callback_error', async () => {
+    const { socket, tell, codes } = await played();
+    tell({ t: 'outbox', id: 1, kept: 5 });
+    tell({ t: 'outbox', snapshot: { status: 'bogus', kept: [] } });
+    tell({ t: 'outbox', snapshot: { status: 'durable', kept: [{ id: 'x', status: 'pending' }] } });
+    await flush();
+    expect(codes().filter((c) => /outbox\./.test(c))).toHaveLength(3);
+    expect(outboxOf(socket).getSnapshot().status).toBe('loading');
+    outboxOf(socket).subscribe(() => {
+      throw new Error('ui bug');
+    });
+    const kept = [{ id: 'x', type: 'chat', data: 1, at: 5, status: 'pending' }];
+    tell({ t: 'outbox', snapshot: { status: 'durable', kept } });
+    await flush();
+    expect(outboxOf(socket).getSnapshot()).toEqual({ status: 'durable', kept });
+    expect(socket.errors.getState().history.map((f) => f.code)).toContain('callback_error');
+    socket.close();
   });
 });

@@ -110,9 +110,9 @@ import { refusal, why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
 import {
   keyOf,
-  outboxOfDelivery,
   SETTINGS,
   type Settled,
+  type TabOutbox,
   type TabSettings,
   type Work,
   wireOptions,
@@ -141,10 +141,6 @@ let connected = 0;
 interface Pending extends Work {
   readonly end?: ((outcome: Envelope | Fault | Delivered) => void) | undefined;
   readonly say?: Say;
-  /** With a durable outbox: settles the send's `durable()` with the id it is kept under (or null). */
-  readonly keep?: ((kept: string | null) => void) | undefined;
-  /** With a durable outbox: the id the worker keeps the send under on the device. */
-  kept?: string | undefined;
 }
 
 /** A message to the worker, without the version every message carries. */
@@ -173,8 +169,6 @@ export function connectTab(
   const wire = wireOptions(options);
   /** With delivery: the most sends this tab keeps until their receipts (else undefined). */
   const maxUnacked = (wire.delivery as { maxUnacked?: number } | undefined)?.maxUnacked;
-  /** With a durable outbox (it lives in the worker): its side here. */
-  const box = wire.delivery ? outboxOfDelivery(options.delivery) : undefined;
   const key = keyOf(options, settings.key);
   const workerTimeoutMs = settings.workerTimeoutMs ?? 2000;
   const graceMs = settings.requestGraceMs ?? 2000;
@@ -283,8 +277,6 @@ export function connectTab(
     from.delete(id);
     const hook = settings.settled;
     if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
-    // Not told it was kept (the worker went first, or could not keep it): not durable.
-    entry.keep?.(null);
     if (outcome) entry.end?.(outcome);
   };
   /**
@@ -341,8 +333,7 @@ export function connectTab(
     hello();
     // Only delivery's are still here (the others failed just above): held until the welcome. One
     // kept on the device is followed by the new worker's outbox, which sends it: never twice.
-    for (const [id, entry] of sends)
-      if (entry.say) work(entry.kept ? { t: 'adopt', id, kept: entry.kept } : entry.say);
+    for (const [id, entry] of sends) if (entry.say) work(box?.kept(id) ?? entry.say);
   };
 
   /**
@@ -475,19 +466,15 @@ export function connectTab(
         );
       case 'failed':
         return done(requests, m.id, 'failed', m.fault);
-      case 'durable': {
-        const entry = sends.get(m.id);
-        if (entry) entry.kept = m.kept ?? undefined;
-        return entry?.keep?.(m.kept);
-      }
-      case 'outbox':
-        return show?.(m.snapshot);
       case 'ask':
         return answer(m.q, m.what, m.input);
       case 'ping':
         return void say({ t: 'pong', n: m.n });
       case 'dropped':
         return lose(why('tab_dropped'), false);
+      default:
+        // The durable outbox's own (`durable`, `outbox`): it reads and checks them.
+        return box?.on(m);
     }
   }
 
@@ -624,15 +611,8 @@ export function connectTab(
         : undefined;
       // An app that never looks at the receipt must not get an unhandled rejection.
       delivered?.catch(() => {});
-      let keep: Pending['keep'];
-      if (box && delivered)
-        box.track(
-          delivered,
-          new Promise((resolve) => {
-            keep = resolve;
-          }),
-        );
-      sends.set(id, { kind: 'send', data, end, say: message, keep });
+      box?.send(id, delivered);
+      sends.set(id, { kind: 'send', data, end, say: message });
       work(message);
       return delivered ? { status: 'queued', delivered } : { status: 'queued' };
     },
@@ -688,7 +668,12 @@ export function connectTab(
     },
   } as unknown as Socket;
 
-  const show = box?.mirror(socket, work, isolate);
+  /** With a durable outbox (it lives in the worker): its side here (src/outbox). */
+  const box = (options.delivery as { outbox?: TabOutbox } | undefined)?.outbox?.tab(
+    socket,
+    work,
+    fail,
+  );
 
   // A page that unloads says goodbye (a crash says nothing: the worker's ping finds it); one going
   // into the back/forward cache leaves too (a frozen page cannot answer), and comes back on show.

@@ -82,7 +82,7 @@ function onSend(
     // receipt: the outbox bounds the write, so the receipt waits a bounded time.
     const kept = result.delivered && shared.outbox?.keptId(result.delivered);
     const told = kept?.then((id) => {
-      if (hears(tab, shared)) send(tab, { v: 1, t: 'durable', id: m.id, kept: id });
+      if (hears(tab, shared)) send(tab, { v: 1, t: 'outbox', id: m.id, kept: id });
     });
     const end = (how: { delivered: Delivered } | { fault: Fault }) => {
       if (asker.frame) shared.kept.delete(asker.frame);
