@@ -4,8 +4,10 @@
  * (`onconnect = (e) => hub.connect(e.ports[0])`). Each port is wrapped to record what crosses it
  * (times in the worker's own clock) and to answer the tests' probe messages (`{ sgProbe }`),
  * which the hub never sees. The script's query sets the hub's liveness options and the plant
- * (`lingerMs` is the hub's default, 10 s, but under the plant `no-linger`).
+ * (`lingerMs` is the hub's default, 10 s, but under the plant `no-linger`), and `outbox=1` gives the
+ * hub `indexedDbOutbox` (the tabs' durable outbox lives here).
  */
+import { indexedDbOutbox } from '../../../src/outbox/outbox.js';
 import { createHub, HUB_DEFAULTS, type Hub } from '../../../src/worker/hub.js';
 import type { PortLike } from '../../../src/worker/wire.js';
 import type { HubState, PortRecord } from './probe.js';
@@ -28,6 +30,8 @@ const problems: string[] = [];
 const closeGraceMs = 200;
 const lingerMs = plant === 'no-linger' ? 0 : HUB_DEFAULTS.lingerMs;
 const hubOptions = {
+  // `outbox=1`: the worker file gives the outbox factory, as `serveSharedSocket({ outbox })` does.
+  ...(query.get('outbox') === '1' && { outbox: indexedDbOutbox }),
   pingIntervalMs,
   tabTimeoutMs,
   closeGraceMs,

@@ -177,6 +177,22 @@ export interface PageState {
   readonly statusLog: ReadonlyArray<{ readonly status: string; readonly at: number }>;
   /** Ports the page's factory made (one per worker it reached). */
   readonly ports: number;
+  /**
+   * With a durable outbox (suite option `outbox`): what `durable(result)` said of each numbered
+   * send (true: kept on the device), and when it said it (page clock), by n.
+   */
+  readonly durable: Readonly<Record<number, { readonly kept: boolean; readonly at: number }>>;
+}
+
+/** A page's `outboxOf(socket).getSnapshot()`, each kept send without its fault. */
+export interface OutboxState {
+  readonly status: string;
+  readonly kept: ReadonlyArray<{
+    readonly id: string;
+    readonly type: string;
+    readonly data: unknown;
+    readonly status: string;
+  }>;
 }
 
 /** The probe the tests drive on `window.workerProbe` with `page.evaluate`. */
@@ -206,6 +222,8 @@ export interface WorkerProbe {
   hang(ms: number): void;
   request(name: string, type: string, data: unknown, timeoutMs?: number): void;
   read(): PageState;
+  /** The page's `outboxOf(socket).getSnapshot()` (status `off` without an outbox). */
+  outbox(): OutboxState;
   /** Reads the worker's state over a port of its own. */
   hub(): Promise<HubState>;
 }

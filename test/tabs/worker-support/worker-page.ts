@@ -11,6 +11,8 @@ import type { ErrorStore } from '../../../src/core/error-store/error-store.js';
 import { createErrorStore } from '../../../src/core/error-store/error-store.js';
 import type { SendResult, Socket } from '../../../src/core/types.js';
 import { delivery } from '../../../src/delivery/plugin.js';
+import { outboxOf } from '../../../src/outbox/channel.js';
+import { durable, indexedDbOutbox } from '../../../src/outbox/outbox.js';
 import type { Envelope } from '../../../src/protocol/envelope.js';
 import { request } from '../../../src/request/request.js';
 import { connectTab } from '../../../src/worker/tab.js';
@@ -33,11 +35,16 @@ const query = new URLSearchParams(location.search);
 const plant = query.get('plant') ?? '';
 /** The suite's choice: the socket with `delivery()` (the tab server's `/ws-delivery`). */
 const withDelivery = query.get('delivery') === '1';
+/**
+ * The suite's choice: delivery with a durable outbox (`indexedDbOutbox({ user: 'u1' })`), which
+ * lives in the worker (the worker script's `outbox=1` gives the hub the factory).
+ */
+const withOutbox = query.get('outbox') === '1';
 /** The hub's liveness options: the page's query (a suite's choice), else the tests' short ones. */
 const pingMs = Number(query.get('ping') ?? PING_INTERVAL_MS);
 const tabTimeoutMs = Number(query.get('timeout') ?? TAB_TIMEOUT_MS);
 /** Every page names the same script URL and name: one SharedWorker for the context. */
-const WORKER_URL = `/hub.js?ping=${pingMs}&timeout=${tabTimeoutMs}&plant=${encodeURIComponent(plant)}`;
+const WORKER_URL = `/hub.js?ping=${pingMs}&timeout=${tabTimeoutMs}&plant=${encodeURIComponent(plant)}${withOutbox ? '&outbox=1' : ''}`;
 const WORKER_NAME = 'sockguard-worker-test';
 /**
  * The worker's options: with the suite's `extendedLifetime` (Chrome 148+: the worker outlives its
@@ -61,6 +68,8 @@ const settled: Record<number, string> = {};
 const settledPort: Record<number, number> = {};
 const receipts: Record<number, string> = {};
 const settledAt: Record<number, number> = {};
+/** With an outbox: what `durable(result)` said of each numbered send, and when (page clock). */
+const durables: Record<number, { kept: boolean; at: number }> = {};
 const outcomeAt: Record<string, number> = {};
 const askedAt: Record<string, number> = {};
 /** The stream of sends ({@link WorkerProbe.stream}) and of requests ({@link WorkerProbe.ask}) go on. */
@@ -163,6 +172,10 @@ function sendNext(s: Socket): string {
         `rejected:${(error as { fault?: { code?: string | number } }).fault?.code ?? 'thrown'}`,
       ),
     );
+  if (withOutbox)
+    void durable(result).then((kept) => {
+      durables[n] = { kept, at: Date.now() };
+    });
   sendStatuses.push(status);
   return status;
 }
@@ -230,7 +243,9 @@ window.workerProbe = {
         url: wsUrl,
         heartbeat: false,
         requestTimeoutMs,
-        ...(withDelivery && { delivery: delivery() }),
+        ...(withDelivery && {
+          delivery: withOutbox ? delivery({ outbox: indexedDbOutbox({ user: 'u1' }) }) : delivery(),
+        }),
         backoff: { baseMs: 50, factor: 2, floorMs: 50, capMs: 200, jitter: 'none' },
         errors: recordingStore(),
         ...(plant === 'whole-sleep' && { clock: catchUpClock() }),
@@ -373,6 +388,14 @@ window.workerProbe = {
           ?.type ?? '',
       statusLog: [...statusLog],
       ports,
+      durable: { ...durables },
+    };
+  },
+  outbox() {
+    const { status, kept } = outboxOf(requireSocket()).getSnapshot();
+    return {
+      status,
+      kept: kept.map((k) => ({ id: k.id, type: k.type, data: k.data, status: k.status })),
     };
   },
   hub() {

@@ -52,6 +52,11 @@ export interface SuiteOptions {
   readonly delivery?: boolean;
   /** The pages make their SharedWorker with `extendedLifetime: true`. @default false */
   readonly extendedLifetime?: boolean;
+  /**
+   * With {@link delivery}: the pages give `delivery({ outbox: indexedDbOutbox({ user: 'u1' }) })`
+   * and the worker's hub `outbox: indexedDbOutbox`. @default false
+   */
+  readonly outbox?: boolean;
 }
 
 /** The page's address: the plant, and the hub's options when the suite chose them. */
@@ -61,6 +66,7 @@ export const pageUrl = (origin: WorkerServer, options: SuiteOptions = {}): strin
   if (options.tabTimeoutMs !== undefined) query.set('timeout', String(options.tabTimeoutMs));
   if (options.delivery) query.set('delivery', '1');
   if (options.extendedLifetime) query.set('extended', '1');
+  if (options.outbox) query.set('outbox', '1');
   return `${origin.url}?${query}`;
 };
 
