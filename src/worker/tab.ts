@@ -73,7 +73,7 @@
  * it under the same seqs, holding new numbers until every tab re-sent its kept ones: not built.
  *
  * With a durable outbox (`delivery({ outbox: indexedDbOutbox(...) })`, kept by the worker, which
- * tells each send's id on the device in a `durable` message before its receipt) it is exactly
+ * tells each send's id on the device in an `outbox` message before its receipt) it is exactly
  * once for what was kept: the tab hands a new worker `adopt` with that id instead of the send, and
  * the new worker's outbox resumes the session from the device, sends the kept frames under their
  * seqs (the server drops what it processed) and settles the tab's receipt by the id. A send not
