@@ -52,6 +52,10 @@ const channels = new WeakMap<object, DeliveryChannel>();
  */
 export const deliveryOf = (socket: object): DeliveryChannel => channels.get(socket) ?? NO_DELIVERY;
 
+/** @internal A socket whose delivery runs elsewhere (a tab of `shareTabs()`) shows it here. */
+export const showDelivery = (socket: object, channel: DeliveryChannel): void =>
+  void channels.set(socket, channel);
+
 /**
  * Delivery for a server that speaks the extension (`sockguard/server` sessions; docs/protocol.md
  * "Delivery"): every send is numbered and kept until acknowledged, sent again after a reconnect;

@@ -11,6 +11,7 @@
  */
 import type { TimerHandle } from '../core/clock.js';
 import type { Host } from '../core/extension.js';
+import { type MirrorFail, mirror } from '../core/mirror.js';
 import type { Delivered, SendResult } from '../core/types.js';
 import type { NumberedFrame } from '../delivery/ledger.js';
 import type {
@@ -115,11 +116,7 @@ export interface Outbox extends DeliveryOutbox {
    * @internal Its side in a tab of `shareTabs()`, whose socket shows the worker's outbox: `ask`
    * tells the worker what the app gave up.
    */
-  tab(
-    socket: object,
-    ask: (message: OutboxAsk) => void,
-    fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
-  ): OutboxTab;
+  tab(socket: object, ask: (message: OutboxAsk) => void, fail: MirrorFail): OutboxTab;
   /** @internal The worker: the id a send is kept under, or null when it could not be kept. */
   keptId(receipt: Promise<Delivered>): Promise<string | null> | undefined;
   /**
@@ -191,26 +188,17 @@ const sound = (s: Partial<OutboxSnapshot> | undefined): boolean =>
  * (`outbox`); the tab's socket shows it as its own (`outboxOf`), and what the app gives up goes
  * to the worker. A send kept on the device is handed to a new worker by its id (`again`).
  */
-function tabSide(
-  socket: object,
-  ask: (message: OutboxAsk) => void,
-  fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
-): OutboxTab {
-  let snapshot: OutboxSnapshot = Object.freeze({ status: 'loading', kept: [] });
-  const listeners = new Set<() => void>();
+function tabSide(socket: object, ask: (message: OutboxAsk) => void, fail: MirrorFail): OutboxTab {
+  const view = mirror<OutboxSnapshot>({ status: 'loading', kept: [] }, sound, 'outbox', fail);
   /** This tab's sends in flight: what settles each one's `durable()`, and its id once kept. */
   const sends = new Map<number, { readonly tell: (id: string | null) => void; kept?: string }>();
   showOutbox(socket, {
-    getSnapshot: () => snapshot,
-    subscribe(listener) {
-      const own = () => listener();
-      listeners.add(own);
-      return () => listeners.delete(own);
-    },
+    getSnapshot: view.get,
+    subscribe: view.subscribe,
     discard(id) {
       ask({ t: 'discard', kept: id });
       // The worker decides; pending here means it was not settled when last told.
-      return snapshot.kept.some((k) => k.id === id && k.status === 'pending');
+      return view.get().kept.some((k) => k.id === id && k.status === 'pending');
     },
     clear: () => ask({ t: 'clear' }),
   });
@@ -226,28 +214,15 @@ function tabSide(
       delivered.then(ended, ended);
     },
     on(m) {
-      const { id, kept } = m as { id?: unknown; kept?: unknown };
-      const next = (m as { snapshot?: OutboxSnapshot }).snapshot;
-      const bad = (path: string) => fail('invalid_envelope', why('worker_malformed', path));
       // One kind of message: a send kept (or not) on the device (`id`, `kept`), or the snapshot.
       if (m.t !== 'outbox') return;
-      if (next === undefined) {
-        if (typeof id !== 'number' || (kept !== null && typeof kept !== 'string'))
-          return bad('outbox.kept');
-        const entry = sends.get(id);
-        if (entry && kept) entry.kept = kept;
-        entry?.tell(kept);
-      } else {
-        if (!sound(next)) return bad('outbox.snapshot');
-        snapshot = Object.freeze(next as OutboxSnapshot);
-        for (const listener of [...listeners]) {
-          try {
-            listener();
-          } catch (error) {
-            fail('callback_error', why('callback_threw', 'an outbox listener', String(error)));
-          }
-        }
-      }
+      const { id, kept, snapshot } = m as { id?: unknown; kept?: unknown; snapshot?: unknown };
+      if (snapshot !== undefined) return view.take(snapshot);
+      if (typeof id !== 'number' || (kept !== null && typeof kept !== 'string'))
+        return fail('invalid_envelope', why('worker_malformed', 'outbox.kept'));
+      const entry = sends.get(id);
+      if (entry && kept) entry.kept = kept;
+      entry?.tell(kept);
     },
     kept(id) {
       const kept = sends.get(id)?.kept;

@@ -15,6 +15,7 @@ import { withDefaults } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import { createSocket } from '../core/socket.js';
 import type { Socket } from '../core/types.js';
+import { deliveryOf } from '../delivery/plugin.js';
 import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import { hubContext, type Tab } from './hub-context.js';
@@ -87,6 +88,8 @@ export function createHub(options: HubOptions = {}): Hub {
         return void outboxOf(shared.socket).discard(m.kept);
       case 'clear':
         return outboxOf(shared.socket).clear();
+      case 'end':
+        return deliveryOf(shared.socket).endSession();
       case 'reconnect':
         return shared.socket.reconnect();
       case 'bye':

@@ -12,6 +12,7 @@
 
 import type { TimerHandle } from '../core/clock.js';
 import { differingOptions } from '../core/options-diff.js';
+import { deliveryOf } from '../delivery/plugin.js';
 import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import type { Shared, Tab } from './hub-context.js';
@@ -53,6 +54,8 @@ export function createRegistry(parts: SharedParts): Registry {
       snapshot: shared.socket.getSnapshot(),
       pingMs: n.pingIntervalMs,
     });
+    if (shared.options.delivery)
+      send(tab, { v: 1, t: 'delivery', snapshot: deliveryOf(shared.socket).getSnapshot() });
     if (shared.outbox)
       send(tab, { v: 1, t: 'outbox', snapshot: outboxOf(shared.socket).getSnapshot() });
   };

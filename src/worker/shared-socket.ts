@@ -10,7 +10,7 @@ import { COUNT_1, checkGiven, MS_1, type Rules, TEXT } from '../core/option-chec
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
 import { checkDelivery, DELIVERY_DEFAULTS, type DeliveryOptions } from '../delivery/options.js';
-import { delivery } from '../delivery/plugin.js';
+import { delivery, deliveryOf } from '../delivery/plugin.js';
 import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import type { HubContext, Shared } from './hub-context.js';
@@ -153,6 +153,12 @@ export function openShared(parts: SharedParts, key: string, wire: WireOptions): 
     parts.ctx.everyone(shared, { v: 1, t: 'snapshot', snapshot: socket.getSnapshot() }),
   );
   socket.on('*', (envelope) => parts.routing.inbound(shared, envelope));
+  if (wire.delivery) {
+    const books = deliveryOf(socket);
+    books.subscribe(() =>
+      parts.ctx.everyone(shared, { v: 1, t: 'delivery', snapshot: books.getSnapshot() }),
+    );
+  }
   if (shared.outbox) {
     const view = outboxOf(socket);
     view.subscribe(() =>

@@ -29,6 +29,7 @@ const TAB_CHECKS: Checks = {
   adopt: shape({ id: ID, kept: TEXT }),
   discard: shape({ kept: TEXT }),
   clear: OBJECT,
+  end: OBJECT,
   reconnect: OBJECT,
   bye: OBJECT,
   pong: shape({ n: ID }),

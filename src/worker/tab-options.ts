@@ -56,20 +56,21 @@ const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoCon
 const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
 
 /**
- * A tab's side of a durable outbox that lives in the worker (what `indexedDbOutbox()` returns,
- * `sockguard/outbox`): `wire` crosses as data, the rest runs here.
+ * What `delivery()` returned, as a tab uses it: its settings and a durable outbox's `wire`
+ * settings cross as data; the outbox's side in the tab (`tab`, src/outbox) shows the worker's
+ * outbox and tells `durable()`, so that only the outbox's users ship it.
  */
-export interface TabOutbox {
-  readonly wire?: object;
-  /**
-   * Its side in the tab of `socket` (`outboxOf(socket)` shows the worker's outbox); `post` tells
-   * the worker what the app gives up.
-   */
-  tab(
-    socket: object,
-    post: (message: { t: 'discard'; kept: string } | { t: 'clear' }) => void,
-    fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
-  ): TabOutboxSide;
+export interface TabDelivery {
+  readonly options?: object;
+  readonly outbox?: {
+    readonly wire?: object;
+    /** Its side in the tab of `socket`; `post` tells the worker what the app gives up. */
+    tab(
+      socket: object,
+      post: (message: { t: 'discard'; kept: string } | { t: 'clear' }) => void,
+      fail: (code: 'invalid_envelope' | 'callback_error', cause: string) => void,
+    ): TabOutboxSide;
+  };
 }
 
 /** A durable outbox's side in a tab: what the tab tells it, and asks it, of its sends. */
@@ -91,7 +92,7 @@ export interface TabOutboxSide {
  * own storage or locks cannot cross a port (refused, never dropped).
  */
 export const deliveryData = (value: unknown): Readonly<Record<string, unknown>> | undefined => {
-  const { options: data, outbox } = (value ?? {}) as { options?: unknown; outbox?: TabOutbox };
+  const { options: data, outbox } = (value ?? {}) as TabDelivery;
   return data instanceof Object && (!outbox || outbox.wire)
     ? { ...data, outbox: outbox?.wire }
     : undefined;

@@ -108,11 +108,12 @@ import { FaultError } from '../protocol/fault-error.js';
 import { validateData } from '../protocol/standard-schema.js';
 import { refusal, why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
+import { deliveryView } from './tab-delivery-view.js';
 import {
   keyOf,
   SETTINGS,
   type Settled,
-  type TabOutbox,
+  type TabDelivery,
   type TabSettings,
   type Work,
   wireOptions,
@@ -472,8 +473,10 @@ export function connectTab(
         return void say({ t: 'pong', n: m.n });
       case 'dropped':
         return lose(why('tab_dropped'), false);
+      case 'delivery':
+        return view?.take(m.snapshot);
       default:
-        // The durable outbox's own (`durable`, `outbox`): it reads and checks them.
+        // The durable outbox's own: it reads and checks them.
         return box?.on(m);
     }
   }
@@ -668,12 +671,9 @@ export function connectTab(
     },
   } as unknown as Socket;
 
-  /** With a durable outbox (it lives in the worker): its side here (src/outbox). */
-  const box = (options.delivery as { outbox?: TabOutbox } | undefined)?.outbox?.tab(
-    socket,
-    work,
-    fail,
-  );
+  // With delivery (it runs in the worker): its view here, and a durable outbox's side (src/outbox).
+  const view = wire.delivery ? deliveryView(socket, () => work({ t: 'end' }), fail) : undefined;
+  const box = (options.delivery as TabDelivery | undefined)?.outbox?.tab(socket, work, fail);
 
   // A page that unloads says goodbye (a crash says nothing: the worker's ping finds it); one going
   // into the back/forward cache leaves too (a frozen page cannot answer), and comes back on show.

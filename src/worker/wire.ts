@@ -13,6 +13,7 @@
 import type { BackoffInput } from '../core/backoff.js';
 import type { FaultContext } from '../core/error-store/error-store.js';
 import type { Delivered, SocketSnapshot } from '../core/types.js';
+import type { DeliverySnapshot } from '../delivery/delivery.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import {
@@ -115,6 +116,8 @@ export type TabMessage =
   /** The app gives up a kept send (`outboxOf(socket).discard`), or all (`clear`). */
   | { readonly v: 1; readonly t: 'discard'; readonly kept: string }
   | { readonly v: 1; readonly t: 'clear' }
+  /** With delivery: the app ends the session (`deliveryOf(socket).endSession()`, a logout). */
+  | { readonly v: 1; readonly t: 'end' }
   | { readonly v: 1; readonly t: 'reconnect' }
   /** This tab leaves (its `close()`, or `pagehide`). */
   | { readonly v: 1; readonly t: 'bye' }
@@ -172,6 +175,8 @@ export type WorkerMessage =
     }
   /** With a durable outbox: the send `id` is kept on the device as `kept` (null: it could not be). */
   | { readonly v: 1; readonly t: 'outbox'; readonly id: number; readonly kept: string | null }
+  /** With delivery: its snapshot (what `deliveryOf(socket)` shows in every tab). */
+  | { readonly v: 1; readonly t: 'delivery'; readonly snapshot: DeliverySnapshot }
   /** With a durable outbox: its snapshot (what `outboxOf(socket)` shows in every tab). */
   | { readonly v: 1; readonly t: 'outbox'; readonly snapshot: OutboxView }
   /** A request failed (its reply comes as a `message` with `reply`). */
@@ -198,7 +203,9 @@ const WORKER_CHECKS: Checks = {
   dismiss: shape({ id: TEXT }),
   sent: shape({ id: ID, fault: opt(FAULT), delivered: opt(oneOf('acknowledged', 'unconfirmed')) }),
   failed: shape({ id: ID, fault: FAULT }),
-  // The durable outbox's side in the tab checks these itself (src/outbox: only its users ship it).
+  // Delivery's and the durable outbox's sides in the tab check these themselves (only their
+  // users ship the checks).
+  delivery: OBJECT,
   outbox: OBJECT,
   ask: shape({
     q: ID,
