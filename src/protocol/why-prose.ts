@@ -143,7 +143,6 @@ const PROSE: Readonly<Record<string, string>> = {
   settled_hook: 'the settled hook',
   port_factory: 'the port factory',
   answer_unsendable: '{0}() returned what cannot be sent',
-  not_supported: '{0} is not supported on a shared worker socket yet',
   tab_outbox:
     'delivery.outbox with its own storage or locks cannot cross to the shared worker (give indexedDbOutbox() only user, key and bounds)',
   worker_no_outbox:

@@ -90,7 +90,8 @@ const inPage = (): boolean => typeof Reflect.get(globalThis, 'document') === 'ob
  * same `Socket` API and hooks with the snapshot mirrored, and a send's or request's outcome and
  * faults settle in the tab that asked. Options are checked here (an error names the bad one);
  * the socket's own options are checked when it is made, and those that cannot cross to the worker
- * (`schemas`, a `classification.messages` function) are refused naming the option.
+ * (a `classification.messages` function) are refused naming the option; `schemas` stay in each
+ * tab, which checks what the worker hands it.
  *
  * What only a page can answer is asked of a live tab over its port, visible tabs first, each
  * given the hub's `askTimeoutMs` (5 s) before the next is asked, and at once when the asked tab

@@ -50,8 +50,20 @@ export const SETTINGS: Readonly<Record<keyof TabSettings, Rule>> = {
   settled: { kind: 'function' },
 };
 
-/** Options that stay in the tab (the worker has its own, or the tab uses them itself). */
-const LOCAL = ['errors', 'clock', 'random', 'WebSocket', 'environment', 'autoConnect', 'tabs'];
+/**
+ * Options that stay in the tab (the worker has its own, or the tab uses them itself: `schemas`
+ * check what the worker hands this tab, as the core checks what its connection brings).
+ */
+const LOCAL = [
+  'errors',
+  'clock',
+  'random',
+  'WebSocket',
+  'environment',
+  'autoConnect',
+  'tabs',
+  'schemas',
+];
 /** Options a tab answers when asked (functions are run here, never sent). */
 const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
 
@@ -116,15 +128,13 @@ export function wireOptions(options: SocketOptions): WireOptions {
       continue;
     }
     const refused =
-      key === 'schemas'
-        ? 'not_supported'
-        : key === 'delivery'
-          ? 'tab_outbox'
-          : fn && !ASKED.includes(key)
-            ? 'tab_function'
-            : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
-              ? 'tab_messages'
-              : '';
+      key === 'delivery'
+        ? 'tab_outbox'
+        : fn && !ASKED.includes(key)
+          ? 'tab_function'
+          : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
+            ? 'tab_messages'
+            : '';
     if (refused) throw refusal(refused, key);
     wire[key] = fn ? { $fn: String(value) } : key === 'url' ? String(value) : value;
   }

@@ -87,6 +87,7 @@ import { type BackoffPolicy, backoffDelay, resolveBackoff } from '../core/backof
 import { monotonicOf, systemClock, type TimerHandle } from '../core/clock.js';
 import { eventTarget, watchEnvironment } from '../core/environment.js';
 import { createErrorStore, type ErrorStore } from '../core/error-store/error-store.js';
+import type { Host } from '../core/extension.js';
 import { createHandlers } from '../core/handlers.js';
 import { IDLE } from '../core/machine.js';
 import { checkGiven } from '../core/option-checks.js';
@@ -105,6 +106,7 @@ import { classify } from '../protocol/classify.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
+import type { FaultInput } from '../protocol/fault-input.js';
 import { validateData } from '../protocol/standard-schema.js';
 import { refusal, why } from '../protocol/why.js';
 import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
@@ -152,7 +154,8 @@ type Say = TabMessage extends infer M ? (M extends TabMessage ? Omit<M, 'v'> : n
  * factory of ports (a new `SharedWorker` of the same URL and name each call): with a factory the
  * tab recovers from a dead worker by making a new one (see the top of this file). Options are
  * checked here, as `createSocket` checks them, and those that cannot cross a port (a
- * `classification.messages` function, `schemas`) are refused naming the option; `delivery` crosses
+ * `classification.messages` function) are refused naming the option; `schemas` stay here and check
+ * what the worker hands this tab; `delivery` crosses
  * as its settings (see the top of this file). The page-only functions (`url`, `protocols`,
  * `refreshAuth`, a `backoff` function) are run here when the worker asks.
  */
@@ -232,11 +235,14 @@ export function connectTab(
     if (ready) say(message);
     else held.push(message);
   };
-  const clientFault = (code: ClientCode, cause: string): Fault =>
-    classify(
-      { source: 'client', code, cause },
-      { id: `${link}-${++faults}`, now: clock.now(), overrides: options.classification?.overrides },
-    );
+  const makeFault = (input: FaultInput): Fault =>
+    classify(input, {
+      id: `${link}-${++faults}`,
+      now: clock.now(),
+      overrides: options.classification?.overrides,
+    });
+  const clientFault = (code: ClientCode, cause: string) =>
+    makeFault({ source: 'client', code, cause });
   const report = (f: Fault, origin?: string) => {
     try {
       store.getState().report(f, origin ? { origin } : {});
@@ -257,6 +263,15 @@ export function connectTab(
   /** The store hears what the worker says (its subscribers are the app's). */
   const toStore = (fn: (state: ReturnType<ErrorStore['getState']>) => void) =>
     isolate(why('store_subscriber'), () => fn(store.getState()));
+  /** The last fault the schemas reported (a reply's, to fail its request with). */
+  let bad: Fault | undefined;
+  const schemas = options.schemas?.create({
+    report: (f: Fault) => {
+      bad = report(f);
+      return bad;
+    },
+    fault: makeFault,
+  } as unknown as Host);
   const handlers = createHandlers((error, envelope) =>
     fail('handler_error', why('handler_threw', envelope.type, describeError(error))),
   );
@@ -443,13 +458,19 @@ export function connectTab(
         // written a kept send, so: may have arrived); none waits for an answer that cannot come.
         lostWork(false);
         return setSnapshot({ ...IDLE, status: 'failed', fault: m.fault, lastFault: m.fault });
-      case 'message':
+      case 'message': {
         // A reply is a message only as its own request settles: one for a request that ended
         // here (its own timer, an abort) is late, and nobody's.
         if (m.reply !== undefined && !requests.has(m.reply)) return;
-        handlers.emit(m.envelope);
-        if (m.reply !== undefined) done(requests, m.reply, 'replied', m.envelope);
+        // With `schemas` its data is checked here: one that fails is reported and dropped (its
+        // request, if it is a reply, fails with that fault), as the core does.
+        const seen = schemas?.inbound?.(m.envelope);
+        if (seen === null) return m.reply !== undefined && done(requests, m.reply, 'failed', bad);
+        const envelope = seen ?? m.envelope;
+        handlers.emit(envelope);
+        if (m.reply !== undefined) done(requests, m.reply, 'replied', envelope);
         return;
+      }
       case 'fault':
         return toStore((s) => s.report(m.fault, m.context));
       case 'resolve':
