@@ -211,6 +211,20 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
   });
 });
 
+/** Deletes the outbox's database: true when no open connection blocked it. */
+async function deleted(factory: IDBFactory): Promise<boolean> {
+  let blocked = false;
+  await new Promise<void>((resolve, reject) => {
+    const request = factory.deleteDatabase('sockguard-outbox');
+    request.onblocked = () => {
+      blocked = true;
+    };
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+  return !blocked;
+}
+
 describe('IndexedDB: what the browser does under the outbox', () => {
   it('no IndexedDB (some private modes, a server render): every call rejects unavailable', async () => {
     const s = indexedDbStorage({ IDBKeyRange });
@@ -259,14 +273,7 @@ describe('IndexedDB: what the browser does under the outbox', () => {
     const s = indexedDbStorage({ indexedDB: factory, IDBKeyRange, onLost });
     await s.add('k', 'ann', message(1));
     s.close();
-    const blocked = vi.fn();
-    await new Promise<void>((resolve, reject) => {
-      const request = factory.deleteDatabase('sockguard-outbox');
-      request.onblocked = blocked;
-      request.onsuccess = () => resolve();
-      request.onerror = () => reject(request.error);
-    });
-    expect(blocked).not.toHaveBeenCalled();
+    expect(await deleted(factory)).toBe(true);
     // Still open, the connection would have been asked to close (versionchange), and told it.
     expect(onLost).not.toHaveBeenCalled();
     expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
@@ -280,14 +287,7 @@ describe('IndexedDB: what the browser does under the outbox', () => {
     const loading = s.load('k', 'ann');
     s.close();
     expect(await loading).toEqual({ session: null, messages: [], acked: 0 });
-    const blocked = vi.fn();
-    await new Promise<void>((resolve, reject) => {
-      const request = factory.deleteDatabase('sockguard-outbox');
-      request.onblocked = blocked;
-      request.onsuccess = () => resolve();
-      request.onerror = () => reject(request.error);
-    });
-    expect(blocked).not.toHaveBeenCalled();
+    expect(await deleted(factory)).toBe(true);
     expect(onLost).not.toHaveBeenCalled();
   });
 

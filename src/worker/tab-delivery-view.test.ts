@@ -35,9 +35,7 @@ describe("delivery's view in every tab", () => {
     expect(deliveryOf(t2.socket).getSnapshot().mode).toBe('negotiating');
     const srv = seqServer();
     const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    srv.serve(ws);
+    await srv.opened(ws);
     await flush();
     expect(deliveryOf(t2.socket).getSnapshot()).toMatchObject({ mode: 'on', session: 's1' });
     const seen: number[] = [];
@@ -63,9 +61,7 @@ describe("delivery's view in every tab", () => {
     await advance(10);
     const srv = seqServer();
     const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    srv.serve(ws);
+    await srv.opened(ws);
     const kept = watch(receiptOf(t1.socket.send('chat', { tab: 1, n: 1 })));
     await flush();
     expect((await device.load('default', 'ann')).messages).toHaveLength(1);
@@ -76,9 +72,7 @@ describe("delivery's view in every tab", () => {
     await advance(5000);
     const next = w.WebSocket.last();
     expect(next).not.toBe(ws);
-    next.open();
-    await flush();
-    srv.serve(next);
+    await srv.opened(next);
     await flush();
     expect(deliveryOf(t1.socket).getSnapshot()).toMatchObject({ mode: 'on', session: 's2' });
     t1.socket.close();

@@ -100,9 +100,7 @@ describe('a durable outbox in the shared worker', () => {
     const { old, next, made, socket, kill } = twoWorkers();
     const srv = seqServer();
     await advance(10);
-    old.WebSocket.last().open();
-    await flush();
-    srv.serve(old.WebSocket.last());
+    await srv.opened(old.WebSocket.last());
     await flush();
     const send = (n: number) => socket.send('chat', { tab: 0, n });
     const results = [send(1), send(2), send(3)];
@@ -122,9 +120,7 @@ describe('a durable outbox in the shared worker', () => {
     while (made.length < 2) vi.advanceTimersByTime(50);
     await advance(100);
     const ws = next.WebSocket.last();
-    ws.open();
-    await flush();
-    srv.serve(ws);
+    await srv.opened(ws);
     await flush();
     srv.serve(ws);
     // The same session, resumed: 2 and 3 go under their seqs (the server drops them), 4 after.
@@ -157,9 +153,7 @@ describe('a durable outbox in the shared worker', () => {
     );
     const srv = seqServer();
     await advance(10);
-    old.WebSocket.last().open();
-    await flush();
-    srv.serve(old.WebSocket.last());
+    await srv.opened(old.WebSocket.last());
     for (const n of [1, 2, 3]) socket.send('chat', { tab: 0, n });
     await flush();
     srv.serve(old.WebSocket.last());
@@ -168,9 +162,7 @@ describe('a durable outbox in the shared worker', () => {
     made[0]?.sever();
     while (made.length < 2) vi.advanceTimersByTime(50);
     await advance(100);
-    next.WebSocket.last().open();
-    await flush();
-    srv.serve(next.WebSocket.last());
+    await srv.opened(next.WebSocket.last());
     await flush();
     srv.serve(next.WebSocket.last());
     expect(srv.marks().map((m) => m.n)).toEqual([1, 2, 3, 2, 3]);
@@ -184,9 +176,7 @@ describe('a durable outbox in the shared worker', () => {
     const first = early.tab(tabOptions());
     await advance(10);
     const srv = seqServer();
-    early.WebSocket.last().open();
-    await flush();
-    srv.serve(early.WebSocket.last());
+    await srv.opened(early.WebSocket.last());
     const a = first.socket.send('chat', { tab: 0, n: 1 });
     const b = first.socket.send('chat', { tab: 0, n: 2 });
     await flush();
@@ -207,9 +197,7 @@ describe('a durable outbox in the shared worker', () => {
     await flush();
     expect(shown().kept.map((k) => k.status)).toEqual(['pending', 'failed']);
     const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    srv.serve(ws);
+    await srv.opened(ws);
     await flush();
     srv.ack(ws);
     await flush();
@@ -226,9 +214,7 @@ describe('a durable outbox in the shared worker', () => {
     const t = w.tab(tabOptions());
     await advance(10);
     const ws = w.WebSocket.last();
-    ws.open();
-    await flush();
-    srv.serve(ws);
+    await srv.opened(ws);
     const sent = [1, 2].map((n) => t.socket.send('chat', { tab: 0, n }));
     await flush();
     expect(await Promise.all(sent.map(durable))).toEqual([true, true]);
@@ -242,9 +228,7 @@ describe('a durable outbox in the shared worker', () => {
     const t2 = next.tab(tabOptions());
     await advance(10);
     const ws2 = next.WebSocket.last();
-    ws2.open();
-    await flush();
-    srv.serve(ws2);
+    await srv.opened(ws2);
     srv.ack(ws2);
     await flush();
     expect(srv.marks().map((m) => m.n)).toEqual([1, 2]);

@@ -14,6 +14,7 @@ import type { BackoffInput } from '../core/backoff.js';
 import type { FaultContext } from '../core/error-store/error-store.js';
 import type { Delivered, SocketSnapshot } from '../core/types.js';
 import type { DeliverySnapshot } from '../delivery/delivery.js';
+import type { OutboxSnapshot } from '../outbox/channel.js';
 import type { Envelope } from '../protocol/envelope.js';
 import type { Fault } from '../protocol/fault.js';
 import {
@@ -60,19 +61,6 @@ export type Question = 'url' | 'protocols' | 'refreshAuth' | 'backoff';
  * a mark, `{ $fn: its source text }`, so that tabs with different functions are told apart.
  */
 export type WireOptions = Readonly<Record<string, unknown>>;
-
-/** A durable outbox's snapshot as it crosses (the shape of `OutboxSnapshot`, `sockguard`). */
-export interface OutboxView {
-  readonly status: 'off' | 'loading' | 'durable' | 'not_durable';
-  readonly kept: ReadonlyArray<{
-    readonly id: string;
-    readonly type: string;
-    readonly data: unknown;
-    readonly at: number;
-    readonly status: 'pending' | 'acknowledged' | 'unconfirmed' | 'failed';
-    readonly fault?: Fault;
-  }>;
-}
 
 /** A tab's browser conditions, as the worker aggregates them. */
 export interface TabConditions {
@@ -178,7 +166,7 @@ export type WorkerMessage =
   /** With delivery: its snapshot (what `deliveryOf(socket)` shows in every tab). */
   | { readonly v: 1; readonly t: 'delivery'; readonly snapshot: DeliverySnapshot }
   /** With a durable outbox: its snapshot (what `outboxOf(socket)` shows in every tab). */
-  | { readonly v: 1; readonly t: 'outbox'; readonly snapshot: OutboxView }
+  | { readonly v: 1; readonly t: 'outbox'; readonly snapshot: OutboxSnapshot }
   /** A request failed (its reply comes as a `message` with `reply`). */
   | { readonly v: 1; readonly t: 'failed'; readonly id: number; readonly fault: Fault }
   /** A page-only question; `input`: what `backoff` is asked with (the others take none). */

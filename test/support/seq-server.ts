@@ -5,6 +5,7 @@
  * is dropped; a gap is recorded, never processed), and acknowledges when told.
  */
 import type { FakeWebSocket } from './fake-websocket.js';
+import { flush } from './worker-kit.js';
 
 type Frame = ReturnType<FakeWebSocket['frames']>[number];
 /** What each test send carries: its tab and its number in that tab. */
@@ -31,6 +32,12 @@ export function seqServer() {
     gaps,
     /** Marks processed, in order (across sessions). */
     marks: () => processed.map((p) => p.mark),
+    /** Opens `ws` (the worker's socket connects) and answers its hello. */
+    async opened(ws: FakeWebSocket) {
+      ws.open();
+      await flush();
+      this.serve(ws);
+    },
     /** Reads what the client wrote on `ws` since the last call and answers it. */
     serve(ws: FakeWebSocket) {
       const state = read.get(ws) ?? { at: 0, session: null };
