@@ -282,6 +282,33 @@ describe('a durable outbox in the shared worker', () => {
     }
   });
 
+  it('a tab follows at most delivery.maxUnacked sends by id: one more is refused queue_overflow, never kept waiting', async () => {
+    const w = world({ outbox: outboxOver(memoryStorage()) });
+    const [mine, theirs] = pair();
+    w.hub.connect(theirs);
+    mine.start?.();
+    mine.postMessage({
+      v: 1,
+      t: 'hello',
+      key: 'k',
+      options: { url: WORLD_URL, delivery: { maxUnacked: 2, outbox: { user: 'ann' } } },
+      visible: true,
+      online: true,
+    });
+    await flush();
+    for (const id of [1, 2, 3]) mine.postMessage({ v: 1, t: 'adopt', id, kept: `x-${id}` });
+    await flush();
+    const sent = mine.received.filter((m) => (m as { t: string }).t === 'sent') as Array<{
+      id: number;
+      fault?: { code: string };
+    }>;
+    // The third is refused at once; the two it may follow settle by what the outbox knows of
+    // them (nothing kept by those ids here: unconfirmed).
+    expect(
+      sent.map((m) => `${m.id}:${m.fault?.code ?? (m as { delivered?: string }).delivered}`),
+    ).toEqual(['3:queue_overflow', '1:unconfirmed', '2:unconfirmed']);
+  });
+
   it("a tab of another user is refused while the first user's tabs hold the worker's socket", async () => {
     const w = world({ outbox: outboxOver(memoryStorage()) });
     const ann = w.tab(tabOptions('ann'));

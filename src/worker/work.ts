@@ -5,6 +5,7 @@
  */
 
 import type { Delivered, Socket } from '../core/types.js';
+import { DELIVERY_DEFAULTS } from '../delivery/options.js';
 import type { Fault } from '../protocol/fault.js';
 import { isFaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
@@ -169,6 +170,15 @@ export function adoptWork(
   if (tab.sends.has(m.id) || tab.requests.has(m.id)) {
     problem(tab, why('work_in_flight', m.id));
     return;
+  }
+  // A tab follows at most what it may keep (delivery's `maxUnacked`): more is not a tab's work.
+  const most =
+    (shared.options.delivery as { maxUnacked?: number } | undefined)?.maxUnacked ??
+    DELIVERY_DEFAULTS.maxUnacked;
+  if (tab.sends.size >= most) {
+    const f = ctx.fault('queue_overflow', why('max_unacked', most));
+    ctx.send(tab, { v: 1, t: 'fault', fault: f, context: {} });
+    return ctx.send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
   }
   tab.sends.add(m.id);
   // No outbox here (options cannot differ from the tab's: a bug): its fate is not known.
