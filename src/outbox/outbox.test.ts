@@ -133,7 +133,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('the server processed more than the page kept (a request): this page numbers its sends above it', async () => {
     const storage = memoryStorage();
-    const { p: first, ws: a } = await welcomed(storage);
+    const { p: first } = await welcomed(storage);
     first.send(1);
     // A request is not kept on the device: its reply would go to a page that is gone.
     first.socket.send('ask', { n: 0 }, { request_id: 'r1' });
@@ -157,7 +157,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('the server forgot the session: a send that may have been processed is told, never sent twice; one never written goes in the new session', async () => {
     const storage = memoryStorage();
-    const { p: first, ws: a } = await welcomed(storage);
+    const { p: first } = await welcomed(storage);
     first.send(1);
     await settle();
     const next = page(storage);
@@ -218,7 +218,7 @@ describe('outbox: what a page kept goes with the next page, exactly once', () =>
 
   it('endSession() (a logout) forgets what the device kept for the user', async () => {
     const storage = memoryStorage();
-    const { p: first, ws: a } = await welcomed(storage);
+    const { p: first } = await welcomed(storage);
     first.send(1);
     await settle();
     deliveryOf(first.socket).endSession();

@@ -178,7 +178,8 @@ export function adoptWork(
   if (tab.sends.size >= most) {
     const f = ctx.fault('queue_overflow', why('max_unacked', most));
     ctx.send(tab, { v: 1, t: 'fault', fault: f, context: {} });
-    return ctx.send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
+    ctx.send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
+    return;
   }
   tab.sends.add(m.id);
   // No outbox here (options cannot differ from the tab's: a bug): its fate is not known.
