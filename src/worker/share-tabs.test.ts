@@ -8,7 +8,6 @@ import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
 import { advance, flush, pair } from '../../test/support/worker-kit.js';
 import { createSocket } from '../core/socket.js';
 import type { Socket } from '../core/types.js';
-import { delivery } from '../delivery/plugin.js';
 import { type SharedWorkerScope, serveSharedSocket } from './serve.js';
 import { shareTabs } from './share-tabs.js';
 import type { PortLike } from './wire.js';
