@@ -122,9 +122,13 @@ const run = (page: Page) =>
   );
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The soak's describe, with the pages' sockets on delivery or not. */
+/**
+ * The soak's describe, with the pages' sockets on delivery or not. `SOCKGUARD_SOAK_OUTBOX=1` runs
+ * the delivery soak with a durable outbox in the worker (a figure to compare, not run in CI).
+ */
 export function soak(delivery: boolean): void {
-  const OPTIONS: SuiteOptions = { ...BASE, delivery };
+  const outbox = delivery && process.env.SOCKGUARD_SOAK_OUTBOX === '1';
+  const OPTIONS: SuiteOptions = { ...BASE, delivery, outbox };
   describe(`the soak: close, crash, hang and bfcache, ${ROUNDS} times each, delivery ${delivery ? 'on' : 'off'}`, () => {
     const suite = workerSuite(PAGES, OPTIONS);
     it(delivery
