@@ -6,6 +6,7 @@
 import { type Mirror, type MirrorFail, mirror } from '../core/mirror.js';
 import type { DeliverySnapshot } from '../delivery/delivery.js';
 import { showDelivery } from '../delivery/plugin.js';
+import type { Envelope } from '../protocol/envelope.js';
 
 const MODES = ['off', 'negotiating', 'on', 'plain'];
 
@@ -16,16 +17,35 @@ const sound = (s: Partial<DeliverySnapshot> | undefined): boolean =>
   typeof s.unacked === 'number' &&
   (s.recovery === null || typeof s.recovery?.at === 'number');
 
+/** Delivery's view in a tab, and its check of what the worker hands the handlers. */
+export interface DeliveryView extends Mirror<DeliverySnapshot> {
+  /**
+   * False for a numbered message this tab's handlers had already (same session, seq not above the
+   * last one they got): a new worker that resumed the session from a durable outbox replays from
+   * the highest seq the outbox kept, which may lag what the tabs got from the worker that died.
+   */
+  fresh(envelope: Envelope): boolean;
+}
+
 /** Shows the worker's delivery as the delivery of `socket`; `end` asks the worker to end the session. */
-export function deliveryView(
-  socket: object,
-  end: () => void,
-  fail: MirrorFail,
-): Mirror<DeliverySnapshot> {
+export function deliveryView(socket: object, end: () => void, fail: MirrorFail): DeliveryView {
   // `off` until the worker tells (no import of delivery's books for it: a tab without delivery
   // never makes a view, yet ships this file).
   const off: DeliverySnapshot = { mode: 'off', session: null, unacked: 0, recovery: null };
   const view = mirror(off, sound, 'delivery', fail);
   showDelivery(socket, { getSnapshot: view.get, subscribe: view.subscribe, endSession: end });
-  return view;
+  let session: string | null = null;
+  let last = 0;
+  return {
+    ...view,
+    fresh(envelope) {
+      const seq = envelope.meta?.seq;
+      if (typeof seq !== 'number') return true;
+      const now = view.get().session;
+      if (now === session && seq <= last) return false;
+      session = now;
+      last = seq;
+      return true;
+    },
+  };
 }

@@ -7,7 +7,7 @@
  * exactly once across a worker death, where without an outbox it is at least once.
  */
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { receiptOf, watch } from '../../test/support/delivery-wire.js';
+import { helloOf, pushOn, receiptOf, watch, welcomeOn } from '../../test/support/delivery-wire.js';
 import { seqServer } from '../../test/support/seq-server.js';
 import { advance, flush, pair, WORLD_URL, world } from '../../test/support/worker-kit.js';
 import { IDLE } from '../core/machine.js';
@@ -134,6 +134,35 @@ describe('a durable outbox in the shared worker', () => {
     await flush();
     expect(r.map((x) => x.value)).toEqual(Array(4).fill('acknowledged'));
     expect(srv.gaps).toEqual([]);
+    socket.close();
+  });
+
+  it("messages the new worker replays from the outbox's kept highest seq (it lags) reach the tabs' handlers once", async () => {
+    const { old, next, made, socket, kill } = twoWorkers();
+    const news: number[] = [];
+    socket.on('news', (e) => void news.push(e.data as number));
+    await advance(10);
+    const first = old.WebSocket.last();
+    first.open();
+    await flush();
+    welcomeOn(first);
+    for (const seq of [1, 2]) pushOn(first, seq);
+    // The outbox keeps the highest seq seen at most once a second: 2 is kept, 3 to 5 are not yet.
+    await advance(1100);
+    for (const seq of [3, 4, 5]) pushOn(first, seq);
+    await flush();
+    expect(news).toEqual([1, 2, 3, 4, 5]);
+    kill();
+    while (made.length < 2) vi.advanceTimersByTime(50);
+    await advance(100);
+    const ws = next.WebSocket.last();
+    ws.open();
+    await flush();
+    expect(helloOf(ws).data).toMatchObject({ session: 's1', last_seq: 2 });
+    welcomeOn(ws, { resumed: true, seq: 6, replay: 4 });
+    for (const seq of [3, 4, 5, 6]) pushOn(ws, seq);
+    await flush();
+    expect(news).toEqual([1, 2, 3, 4, 5, 6]);
     socket.close();
   });
 

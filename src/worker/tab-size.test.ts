@@ -27,9 +27,10 @@ import { describe, expect, it } from 'vitest';
  * the device handed to a new worker by id, the worker's outbox shown in the tab): +59 B; 4,754 with
  * delivery's view in the tab (`deliveryOf`, `useDelivery`, `endSession()` asked of the worker):
  * the worker's snapshot told, checked and shown, +239 B; 4,806 with `schemas` checked in the tab
- * instead of refused, +52 B).
+ * instead of refused, +52 B; 4,887 with a numbered message the tab's handlers had already dropped
+ * when a new worker replays it after resuming the session from a durable outbox, +81 B).
  */
-const CEILING = 4806;
+const CEILING = 4887;
 
 async function tabBundle(): Promise<string> {
   const result = await build({

@@ -462,6 +462,8 @@ export function connectTab(
         // A reply is a message only as its own request settles: one for a request that ended
         // here (its own timer, an abort) is late, and nobody's.
         if (m.reply !== undefined && !requests.has(m.reply)) return;
+        // Replayed after a worker's death, and delivered here already (tab-delivery-view.ts).
+        if (view && !view.fresh(m.envelope)) return;
         // With `schemas` its data is checked here: one that fails is reported and dropped (its
         // request, if it is a reply, fails with that fault), as the core does.
         const seen = schemas?.inbound?.(m.envelope);
