@@ -21,6 +21,11 @@ export interface Frame {
    * it {@link Accepted stamped} (delivery on a plain server keeps its books without the number).
    */
   seq?: number | undefined;
+  /**
+   * An extension holds the frame off the wire until it clears this and calls `flush` (a durable
+   * outbox in a SharedWorker, until the send is kept on the device); frames behind it wait too.
+   */
+  wait?: boolean | undefined;
 }
 
 /**

@@ -370,7 +370,7 @@ export function createSocket<S extends DataSchemas = DataSchemas>(
   // ---- the send queue -------------------------------------------------------------------------
 
   const put = (frame: Frame): boolean => {
-    if (held || !writable(state)) return false;
+    if (held || frame.wait || !writable(state)) return false;
     if (!conn?.send(frame.text, frame)) return false;
     for (const e of exts) e.written?.(frame);
     return true;

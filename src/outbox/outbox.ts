@@ -10,7 +10,7 @@
  * once never both send what was kept; the second one's sends are not durable, and it is told.
  */
 import type { TimerHandle } from '../core/clock.js';
-import type { Host } from '../core/extension.js';
+import type { Frame, Host } from '../core/extension.js';
 import { type MirrorFail, mirror } from '../core/mirror.js';
 import type { Delivered, SendResult } from '../core/types.js';
 import type { NumberedFrame } from '../delivery/ledger.js';
@@ -60,6 +60,13 @@ export interface OutboxOptions extends OutboxBounds {
    * them); then the socket goes on and its sends are not durable. @default 3000
    */
   readonly loadTimeoutMs?: number;
+  /**
+   * Each send waits off the wire until it is kept on the device (or could not be), so that a send
+   * the server has is always one the next socket finds. The outbox a SharedWorker makes for its
+   * tabs holds them: a tab hands a new worker again what the old one had not said it kept, and
+   * the server must not have that one already. Costs each send the device's write. @default false
+   */
+  readonly holdUntilKept?: boolean;
 }
 
 /** A frame's text with `meta.seq` set to its (new) seq. */
@@ -245,6 +252,8 @@ function check(options: OutboxOptions): void {
     if (value !== undefined && !(Number.isSafeInteger(value) && value > 0))
       bad(name, 'a positive integer');
   }
+  if (options.holdUntilKept !== undefined && typeof options.holdUntilKept !== 'boolean')
+    bad('holdUntilKept', 'a boolean');
 }
 
 /** Settled sends whose fate {@link Outbox.follow} still tells (a tab that lost its worker asks). */
@@ -516,10 +525,17 @@ function createStore(
     const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
     const text = frame.text;
     const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
-    if (status === 'durable') held.set(frame.seq, id);
+    if (status === 'durable') {
+      held.set(frame.seq, id);
+      if (options.holdUntilKept) (frame as Frame).wait = true;
+    }
     // Bounded: a tab's receipt waits for this (src/worker), and a storage may never answer.
     return write('outbox_write', () => bounded(storage.add(key, user, message))).then((ok) => {
       if (!ok) held.delete(frame.seq);
+      if ((frame as Frame).wait) {
+        (frame as Frame).wait = false;
+        host.flush();
+      }
       return ok ? id : null;
     });
   };

@@ -15,6 +15,8 @@ export interface OutboxSettings {
   readonly maxCount?: number;
   readonly maxBytes?: number;
   readonly loadTimeoutMs?: number;
+  /** Set by the hub: each send waits off the wire until it is kept on the device. */
+  readonly holdUntilKept?: boolean;
 }
 
 /** What the hub uses of a durable outbox (what `indexedDbOutbox()` of `sockguard/outbox` returns). */

@@ -86,7 +86,9 @@ function makeOutbox(parts: SharedParts, wanted: unknown): HubOutbox {
   const settings = wanted as OutboxSettings;
   if (settings === undefined || settings.user === undefined)
     throw new TypeError(`sockguard: ${why('outbox_user')}`);
-  return parts.outbox(settings);
+  // Held until kept: a tab hands a new worker again what this one did not say it kept, so the
+  // server must not have that send already (frames written before their write committed would be).
+  return parts.outbox({ ...settings, holdUntilKept: true });
 }
 
 /** The page-only options become questions to the tabs; the rest is taken as the tabs gave it. */

@@ -88,7 +88,7 @@ function twoWorkers() {
     oldStore.stop();
     made[0]?.sever();
   };
-  return { device, old, next, made, socket, kill };
+  return { device, old, next, made, socket, kill, stopWrites: oldStore.stop };
 }
 
 describe('a durable outbox in the shared worker', () => {
@@ -163,6 +163,32 @@ describe('a durable outbox in the shared worker', () => {
     for (const seq of [3, 4, 5, 6]) pushOn(ws, seq);
     await flush();
     expect(news).toEqual([1, 2, 3, 4, 5, 6]);
+    socket.close();
+  });
+
+  it('a send whose write on the device had not committed when the worker died never went on the wire there: the tab hands it again and it is processed once', async () => {
+    const { old, next, made, socket, kill, stopWrites } = twoWorkers();
+    const srv = seqServer();
+    await advance(10);
+    await srv.opened(old.WebSocket.last());
+    await flush();
+    // The old worker's device stops committing: its write of this send never settles.
+    stopWrites();
+    const r = watch(receiptOf(socket.send('chat', { tab: 0, n: 1 })));
+    await advance(100);
+    srv.serve(old.WebSocket.last());
+    expect(srv.marks()).toEqual([]);
+    kill();
+    while (made.length < 2) vi.advanceTimersByTime(50);
+    await advance(100);
+    const ws = next.WebSocket.last();
+    await srv.opened(ws);
+    await flush();
+    srv.serve(ws);
+    srv.ack(ws);
+    await flush();
+    expect(srv.marks().map((m) => m.n)).toEqual([1]);
+    expect(r.value).toBe('acknowledged');
     socket.close();
   });
 
