@@ -175,8 +175,12 @@ export function createRouting(ctx: HubContext): Routing {
     },
     inbound(shared, envelope) {
       const id = envelope.meta?.request_id;
-      const owner = typeof id === 'string' ? shared.owners.get(id) : undefined;
-      if (owner === undefined) return everyone(shared, { v: 1, t: 'message', envelope });
+      if (typeof id !== 'string') return everyone(shared, { v: 1, t: 'message', envelope });
+      // A reply to a request this worker does not know is nobody's message: a request made through
+      // a worker that died (the session resumed from a durable outbox replays its reply), or one
+      // forgotten past MAX_OWNERS. Told to every tab, it would reach tabs that never asked.
+      const owner = shared.owners.get(id);
+      if (owner === undefined) return;
       // A reply goes to the tab that asked, only while its request is pending there: a late one
       // (the request ended: timed out, aborted, its tab left or was dropped, even if it joined
       // again since) is nobody's message. An error envelope rejects the request through its

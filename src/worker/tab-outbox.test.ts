@@ -137,7 +137,7 @@ describe('a durable outbox in the shared worker', () => {
     socket.close();
   });
 
-  it("messages the new worker replays from the outbox's kept highest seq (it lags) reach the tabs' handlers once", async () => {
+  it("messages the new worker replays from the outbox's kept highest seq (it lags) reach the tabs' handlers once, and a replayed reply to a request of the dead worker reaches none", async () => {
     const { old, next, made, socket, kill } = twoWorkers();
     const news: number[] = [];
     socket.on('news', (e) => void news.push(e.data as number));
@@ -159,10 +159,15 @@ describe('a durable outbox in the shared worker', () => {
     ws.open();
     await flush();
     expect(helloOf(ws).data).toMatchObject({ session: 's1', last_seq: 2 });
-    welcomeOn(ws, { resumed: true, seq: 6, replay: 4 });
+    welcomeOn(ws, { resumed: true, seq: 7, replay: 5 });
     for (const seq of [3, 4, 5, 6]) pushOn(ws, seq);
+    // The reply to a request made through the worker that died: nobody's here, not every tab's.
+    const replies: unknown[] = [];
+    socket.on('joined', (e) => void replies.push(e.data));
+    ws.receive({ type: 'joined', data: 'r', meta: { seq: 7, request_id: 'from-the-dead-worker' } });
     await flush();
     expect(news).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(replies).toEqual([]);
     socket.close();
   });
 
