@@ -11,9 +11,9 @@
  *    send the worker told `durable` and that was not acknowledged is adopted by the ONE new worker
  *    (the tab sends `adopt` with its id; the outbox resumes the same session and sends it under its
  *    seq): per page every send told kept or acknowledged is processed exactly once, all in order,
- *    none lost. A send handed over at the very crash and not yet told kept may be processed twice
- *    (its frame goes out before the IndexedDB write commits, and the tab sends it again as data):
- *    counted apart, bounded to sends made within IN_FLIGHT_MS of the crash.
+ *    none lost. A send handed over at the very crash and not yet told kept is sent again as data
+ *    by the tab; the worker's outbox holds each frame off the wire until its IndexedDB write
+ *    commits, so that one was never processed: 0 duplicates in all.
  * 2. The contrast, delivery without an outbox: the new worker opens a new session and the tabs
  *    send again what was not acknowledged, so what was processed but not acknowledged at the crash
  *    (the acks held) is processed twice (at least once): more than 0 per page, none of them a send
@@ -28,7 +28,9 @@
  * Red with bugs planted in src (each tried, then restored): the tab sending a kept send again as
  * data instead of `adopt` in tab.ts' renew (1: 16 repeats of sends told kept per page); the
  * restored outbox starting a new session in outbox.ts' restore (1, and 3: 30 processed of 20);
- * the restored outbox reading nothing (1: adopted receipts `unconfirmed`; 3: nothing listed).
+ * the restored outbox reading nothing (1: adopted receipts `unconfirmed`; 3: nothing listed). The
+ * hold (the hub's `holdUntilKept`) not yet built, 1 saw 2 duplicates in 1 of 7 runs (the
+ * unit test in src/worker/tab-outbox.test.ts is its reliable red).
  */
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
@@ -285,13 +287,6 @@ const figures = (tallies: readonly Tally[]) =>
     )
     .join('; ');
 
-/**
- * A send the dead worker had not yet told kept may be processed twice (the tab sends it again as
- * data): its frame goes to the server before the outbox's IndexedDB write commits. Only a send in
- * flight at the crash can be one: made within this of it (the page's clock and the test's).
- */
-const IN_FLIGHT_MS = 500;
-
 describe('the worker with a durable outbox dies mid-burst (its host page crashes)', () => {
   const suite = workerSuite(PAGES, { delivery: true, outbox: true });
 
@@ -303,13 +298,9 @@ describe('the worker with a durable outbox dies mid-burst (its host page crashes
       expect(t.toldKept).toBeGreaterThan(0);
       // Exactly once for every send the dead worker told kept (or acknowledged).
       expect(t.toldRepeated).toBe(0);
-      // Any other repeat is the at-least-once window: a send handed to the dying worker at the
-      // crash (its frame on the wire before its IndexedDB write committed), twice at most.
-      for (const r of t.repeats) {
-        expect(r.worker).toBe(1);
-        expect(Math.abs(r.sentMs)).toBeLessThan(IN_FLIGHT_MS);
-        expect(r.connections).toEqual([1, 2].map((k) => suite.server.connections[k - 1]?.id));
-      }
+      // And for the others: a send goes on the wire only once kept (the worker's outbox holds it
+      // until its IndexedDB write commits), so one the tab hands again was never processed.
+      expect(t.duplicates).toBe(0);
       expect(t.outOfOrder).toBe(0);
       expect(t.lost).toBe(0);
       // With delivery every queued send is kept by the tab until its receipt: all arrived.
