@@ -77,7 +77,8 @@
  * once for what was kept: the tab hands a new worker `adopt` with that id instead of the send, and
  * the new worker's outbox resumes the session from the device, sends the kept frames under their
  * seqs (the server drops what it processed) and settles the tab's receipt by the id. A send not
- * yet told kept is handed again as above (at least once: the instant of the device's write).
+ * yet told kept is handed again as data: the worker's outbox holds each frame off the wire until
+ * its write commits (`holdUntilKept`), so the server cannot have it, and it is processed once.
  *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
