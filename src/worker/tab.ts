@@ -78,7 +78,10 @@
  * the new worker's outbox resumes the session from the device, sends the kept frames under their
  * seqs (the server drops what it processed) and settles the tab's receipt by the id. A send not
  * yet told kept is handed again as data: the worker's outbox holds each frame off the wire until
- * its write commits (`holdUntilKept`), so the server cannot have it, and it is processed once.
+ * its write commits (`holdUntilKept`), so the server has it only if it was kept. Left: a send kept
+ * and written in the instant before the worker's process crashed, its `outbox` message to this
+ * tab lost with it, is processed twice (1 in 6 Chromium runs). A tab-given id the new worker's
+ * restore could match would close it: not built.
  *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
