@@ -88,7 +88,13 @@ function twoWorkers() {
     oldStore.stop();
     made[0]?.sever();
   };
-  return { device, old, next, made, socket, kill, stopWrites: oldStore.stop };
+  /** The tab finds the old worker dead and makes the next one: that worker's WebSocket. */
+  const nextSocket = async () => {
+    while (made.length < 2) vi.advanceTimersByTime(50);
+    await advance(100);
+    return next.WebSocket.last();
+  };
+  return { device, old, next, made, socket, kill, stopWrites: oldStore.stop, nextSocket };
 }
 
 describe('a durable outbox in the shared worker', () => {
@@ -97,7 +103,7 @@ describe('a durable outbox in the shared worker', () => {
   });
 
   it('the worker dies with sends processed but unacknowledged: the next worker resumes the session from the device and the tab follows them by id; each is processed exactly once, in order', async () => {
-    const { old, next, made, socket, kill } = twoWorkers();
+    const { old, socket, kill, nextSocket } = twoWorkers();
     const srv = seqServer();
     await advance(10);
     await srv.opened(old.WebSocket.last());
@@ -117,9 +123,7 @@ describe('a durable outbox in the shared worker', () => {
     // Handed to the dead worker, never told kept: sent again as data to the next one.
     r.push(watch(receiptOf(send(4))));
     await flush();
-    while (made.length < 2) vi.advanceTimersByTime(50);
-    await advance(100);
-    const ws = next.WebSocket.last();
+    const ws = await nextSocket();
     await srv.opened(ws);
     await flush();
     srv.serve(ws);
@@ -138,7 +142,7 @@ describe('a durable outbox in the shared worker', () => {
   });
 
   it("messages the new worker replays from the outbox's kept highest seq (it lags) reach the tabs' handlers once, and a replayed reply to a request of the dead worker reaches none", async () => {
-    const { old, next, made, socket, kill } = twoWorkers();
+    const { old, socket, kill, nextSocket } = twoWorkers();
     const news: number[] = [];
     socket.on('news', (e) => void news.push(e.data as number));
     await advance(10);
@@ -153,9 +157,7 @@ describe('a durable outbox in the shared worker', () => {
     await flush();
     expect(news).toEqual([1, 2, 3, 4, 5]);
     kill();
-    while (made.length < 2) vi.advanceTimersByTime(50);
-    await advance(100);
-    const ws = next.WebSocket.last();
+    const ws = await nextSocket();
     ws.open();
     await flush();
     expect(helloOf(ws).data).toMatchObject({ session: 's1', last_seq: 2 });
@@ -172,7 +174,7 @@ describe('a durable outbox in the shared worker', () => {
   });
 
   it('a send whose write on the device had not committed when the worker died never went on the wire there: the tab hands it again and it is processed once', async () => {
-    const { old, next, made, socket, kill, stopWrites } = twoWorkers();
+    const { old, socket, kill, stopWrites, nextSocket } = twoWorkers();
     const srv = seqServer();
     await advance(10);
     await srv.opened(old.WebSocket.last());
@@ -184,9 +186,7 @@ describe('a durable outbox in the shared worker', () => {
     srv.serve(old.WebSocket.last());
     expect(srv.marks()).toEqual([]);
     kill();
-    while (made.length < 2) vi.advanceTimersByTime(50);
-    await advance(100);
-    const ws = next.WebSocket.last();
+    const ws = await nextSocket();
     await srv.opened(ws);
     await flush();
     srv.serve(ws);
