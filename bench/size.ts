@@ -57,9 +57,12 @@ export const CEILINGS = {
    * by id, the worker's snapshot shown and checked), the fate of a kept send followed by id, and
    * the socket let go without forgetting what is kept. 3,820 B on top of delivery; 3,882 once the
    * view of a snapshot told by the worker (core/mirror.ts) was shared with delivery's view in tabs;
-   * +49 B for `holdUntilKept` (a send held off the wire until kept: the worker's outbox).
+   * +49 B for `holdUntilKept` (a send held off the wire until kept: the worker's outbox); +197 B
+   * for the tags of tabs' sends (the worker keeps a send under its tab's tag, and a new worker
+   * finds a tag it kept, or acknowledged since, by the ids an ack leaves on the device), which
+   * closed the last window for a send processed twice across a worker's crash.
    */
-  withOutbox: 21_985,
+  withOutbox: 22_182,
   /**
    * Was the budget (24,576), met by 21 B; raised by 33 B for the durable outbox kept in the worker
    * (its settings on the wire, the hooks of its side in the tab), then by 259 B for delivery's
@@ -68,9 +71,11 @@ export const CEILINGS = {
    * a tab (checked there instead of refused), then by 68 B for a tab dropping what its handlers
    * had already when a new worker replays it (resumed from a durable outbox, whose highest seq seen
    * lags), then by 5 B for the core's `wait` on a frame (a send held off the wire until kept on the
-   * device). Nothing smaller was found that does not drop a behaviour.
+   * device), then by 13 B for a tab's send tagged by its outbox side (the window of a worker
+   * crashing between keeping a send and telling the tab). Nothing smaller was found that does not
+   * drop a behaviour.
    */
-  everything: 25_002,
+  everything: 25_015,
 } as const;
 
 export interface SizeEntry {

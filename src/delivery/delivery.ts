@@ -248,8 +248,10 @@ export function createDelivery(parts: DeliveryParts): Delivery {
   };
 
   const acknowledge = (seq: number) => {
-    for (const frame of ledger.ack(seq)) parts.unqueue(frame);
+    // The store first: it forgets what the ack covers as acknowledged (their ids remembered),
+    // not as dropped one by one when each frame leaves the queue.
     store?.acked(seq);
+    for (const frame of ledger.ack(seq)) parts.unqueue(frame);
     changed();
   };
 

@@ -13,6 +13,7 @@ export {
   type OutboxOptions,
 } from './outbox.js';
 export {
+  ACKED_IDS,
   type KeptMessage,
   type KeptSession,
   type Loaded,

@@ -20,6 +20,7 @@
  */
 import { type Clock, systemClock, type TimerHandle } from '../core/clock.js';
 import {
+  ACKED_IDS,
   type KeptMessage,
   type KeptSession,
   type Loaded,
@@ -59,6 +60,8 @@ interface Head {
   readonly session: KeptSession | null;
   /** The highest seq acknowledged (absent in a head written before it was kept: 0). */
   readonly acked?: number;
+  /** The ids of the last sends acknowledged (storage.ts `ackedIds`). */
+  readonly ackedIds?: readonly string[];
   readonly count: number;
   readonly bytes: number;
 }
@@ -292,7 +295,12 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
     load: (key, user) =>
       transact<Loaded>(key, user, (tx, head) =>
         rows(tx, head, (found) => {
-          tx.result = { session: head.session, messages: found.map(strip), acked: head.acked ?? 0 };
+          tx.result = {
+            session: head.session,
+            messages: found.map(strip),
+            acked: head.acked ?? 0,
+            ackedIds: head.ackedIds,
+          };
         }),
       ),
     saveSession: (key, user, session) =>
@@ -319,7 +327,11 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
           head,
           (gone) => {
             tx.result = gone.length;
-            tx.heads.put({ ...forget(tx, head, gone), acked: Math.max(head.acked ?? 0, seq) });
+            tx.heads.put({
+              ...forget(tx, head, gone),
+              acked: Math.max(head.acked ?? 0, seq),
+              ackedIds: [...(head.ackedIds ?? []), ...gone.map(({ id }) => id)].slice(-ACKED_IDS),
+            });
           },
           seq,
         ),

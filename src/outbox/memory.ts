@@ -4,6 +4,7 @@
  * out, as IndexedDB does, so a caller mutating what it gave or got changes nothing kept.
  */
 import {
+  ACKED_IDS,
   type KeptMessage,
   type KeptSession,
   type Loaded,
@@ -16,6 +17,7 @@ import {
 interface Book {
   session: KeptSession | null;
   acked: number;
+  ackedIds: string[];
   readonly messages: Map<number, KeptMessage>;
 }
 
@@ -25,7 +27,7 @@ export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
   const books = new Map<string, Book>();
   const book = (key: string, user: string): Book => {
     const id = JSON.stringify([key, user]);
-    const found = books.get(id) ?? { session: null, acked: 0, messages: new Map() };
+    const found = books.get(id) ?? { session: null, acked: 0, ackedIds: [], messages: new Map() };
     books.set(id, found);
     return found;
   };
@@ -64,9 +66,14 @@ export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
   return {
     load: (key, user) =>
       run((): Loaded => {
-        const { session, messages, acked } = book(key, user);
+        const { session, messages, acked, ackedIds } = book(key, user);
         const sorted = [...messages.values()].sort((a, b) => a.seq - b.seq);
-        return clone({ session, messages: sorted, acked });
+        return clone({
+          session,
+          messages: sorted,
+          acked,
+          ...(ackedIds.length > 0 && { ackedIds }),
+        });
       }),
     saveSession: (key, user, session) =>
       run(() => {
@@ -87,10 +94,10 @@ export function memoryStorage(bounds: OutboxBounds = {}): OutboxStorage {
         const found = book(key, user);
         const { messages } = found;
         found.acked = Math.max(found.acked, seq);
-        let removed = 0;
-        for (const kept of [...messages.keys()])
-          if (kept <= seq && messages.delete(kept)) removed += 1;
-        return removed;
+        const gone = [...messages.values()].filter((kept) => kept.seq <= seq);
+        for (const kept of gone) messages.delete(kept.seq);
+        found.ackedIds = [...found.ackedIds, ...gone.map((kept) => kept.id)].slice(-ACKED_IDS);
+        return gone.length;
       }),
     discard: (key, user, id) =>
       run(() => {

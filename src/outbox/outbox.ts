@@ -103,7 +103,8 @@ export type OutboxAsk = { readonly t: 'discard'; readonly kept: string } | { rea
 
 /** @internal The outbox's side in a tab of `shareTabs()` (src/worker/tab.ts tells and asks it). */
 export interface OutboxTab {
-  send(id: number, delivered: Promise<Delivered> | undefined): void;
+  /** Tells this side of the send `id` (see src/worker/tab-options.ts); returns its tag. */
+  send(id: number, delivered: Promise<Delivered> | undefined): { tag: string };
   on(message: { readonly t: string }): void;
   kept(id: number): { t: 'adopt'; id: number; kept: string } | undefined;
 }
@@ -132,6 +133,12 @@ export interface Outbox extends DeliveryOutbox {
    * or given up).
    */
   follow(id: string): Promise<Delivered | Fault>;
+  /**
+   * @internal The worker: whether a tab's send of this tag was kept, by this socket or an earlier
+   * one (acknowledged since, too), told once what was kept is read, in the order asked. Not kept:
+   * the send `then(false)` makes at once is kept under the tag (its id here).
+   */
+  known(tag: string, then: (kept: boolean) => void): void;
   /**
    * @internal The worker lets its socket go as a page that goes away would: what is kept stays on
    * the device (closing the socket then forgets nothing), the lock and the storage are let go.
@@ -171,6 +178,7 @@ export function indexedDbOutbox(options: OutboxOptions): Outbox {
     tab: tabSide,
     keptId: (receipt) => keptIds.get(receipt),
     follow: (id) => store?.follow(id) ?? Promise.resolve('unconfirmed'),
+    known: (given, then) => (store ? store.known(given, then) : then(false)),
   };
 }
 
@@ -199,6 +207,12 @@ function tabSide(socket: object, ask: (message: OutboxAsk) => void, fail: Mirror
   const view = mirror<OutboxSnapshot>({ status: 'loading', kept: [] }, sound, 'outbox', fail);
   /** This tab's sends in flight: what settles each one's `durable()`, and its id once kept. */
   const sends = new Map<number, { readonly tell: (id: string | null) => void; kept?: string }>();
+  /**
+   * Each send's tag (its id on the worker's device) is this random mark and its number: unique
+   * across tabs and page loads (52 random bits; not a secret, the tabs of a key are one user), so a
+   * new worker knows one the old one kept though the old one's word of it never came.
+   */
+  const mark = `${Math.random().toString(36).slice(2)}.`;
   showOutbox(socket, {
     getSnapshot: view.get,
     subscribe: view.subscribe,
@@ -211,14 +225,16 @@ function tabSide(socket: object, ask: (message: OutboxAsk) => void, fail: Mirror
   });
   return {
     send(id, delivered) {
-      if (!delivered) return;
-      keptIds.set(delivered, new Promise((tell) => sends.set(id, { tell })));
-      // The worker tells `durable` before the receipt: one not told by then was not kept.
-      const ended = () => {
-        sends.get(id)?.tell(null);
-        sends.delete(id);
-      };
-      delivered.then(ended, ended);
+      if (delivered) {
+        keptIds.set(delivered, new Promise((tell) => sends.set(id, { tell })));
+        // The worker tells `durable` before the receipt: one not told by then was not kept.
+        const ended = () => {
+          sends.get(id)?.tell(null);
+          sends.delete(id);
+        };
+        delivered.then(ended, ended);
+      }
+      return { tag: mark + id };
     },
     on(m) {
       // One kind of message: a send kept (or not) on the device (`id`, `kept`), or the snapshot.
@@ -262,7 +278,7 @@ const MAX_ENDED = 1024;
 function createStore(
   host: Host,
   options: OutboxOptions,
-): DeliveryStore & { follow: Outbox['follow'] } {
+): DeliveryStore & Pick<Outbox, 'follow' | 'known'> {
   const { user, key = 'default', loadTimeoutMs = 3000 } = options;
   const { clock } = host;
   const storage =
@@ -285,8 +301,14 @@ function createStore(
   let books: DeliveryBooks | undefined;
   /** What earlier pages kept is being read: sends are kept once numbered after theirs. */
   let restoring = true;
-  /** Sends made while it is read, each with what settles its {@link durable}. */
-  const unstored: Array<readonly [NumberedFrame, (kept: Promise<string | null>) => void]> = [];
+  /** Sends made while it is read, each with its tab's tag and what settles its {@link durable}. */
+  const unstored: Array<
+    readonly [NumberedFrame, string | undefined, (kept: Promise<string | null>) => void]
+  > = [];
+  /** Tabs' sends waiting for what was kept to be read: each learns whether its tag is known. */
+  const asking: Array<() => void> = [];
+  /** The tag of the tab's send being made now (`known`): its id on the device. */
+  let tag: string | undefined;
   /** How each send kept here ends, by its id (pending ones, and the last settled ones). */
   const outcomes = new Map<string, Promise<Delivered | Fault>>();
   const settledIds: string[] = [];
@@ -443,6 +465,8 @@ function createStore(
         ]);
       }
       kept = loaded.messages.map(entry);
+      // Sends the server acknowledged: a tab handing one again learns so, and it is not resent.
+      for (const id of loaded.ackedIds ?? []) outcomes.set(id, Promise.resolve('acknowledged'));
       const moved = b.ledger.restore(frames, session !== null, bound);
       for (const [frame] of moved) renumber(frame);
       const now = b.state();
@@ -457,12 +481,13 @@ function createStore(
       });
       host.requeue(frames.map(([frame]) => frame));
     }
-    for (const [frame, done] of unstored)
-      done(b.ledger.has(frame.seq) ? keep(frame) : Promise.resolve(null));
+    for (const [frame, given, done] of unstored)
+      done(b.ledger.has(frame.seq) ? keep(frame, given) : Promise.resolve(null));
     unstored.length = 0;
     readDone();
     changed();
     b.resume();
+    for (const ask of asking.splice(0)) ask();
   };
 
   /** The app gives up a kept send: its fate is told (not reported: the app asked). */
@@ -520,9 +545,12 @@ function createStore(
   };
   showOutbox(host.socket, channel);
 
-  /** Keeps a send on the device: its id once it is, null when it cannot be. */
-  const keep = (frame: NumberedFrame): Promise<string | null> => {
-    const id = `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
+  /**
+   * Keeps a send on the device: its id (a tab's tag, else made here) once it is, null when it
+   * cannot be.
+   */
+  const keep = (frame: NumberedFrame, given?: string): Promise<string | null> => {
+    const id = given ?? `${frame.seq}-${clock.now().toString(36)}-${++ids}`;
     const text = frame.text;
     const message = { seq: frame.seq, id, text, bytes: sizeOf(text), at: clock.now() };
     if (status === 'durable') {
@@ -553,9 +581,10 @@ function createStore(
       void load().then((loaded) => restore(loaded, b));
     },
     kept(frame, receipt) {
+      const given = tag;
       const id = restoring
-        ? new Promise<string | null>((done) => unstored.push([frame, done]))
-        : keep(frame);
+        ? new Promise<string | null>((done) => unstored.push([frame, given, done]))
+        : keep(frame, given);
       keptIds.set(receipt, id);
       const outcome = receipt.then(
         (delivered) => delivered,
@@ -565,6 +594,19 @@ function createStore(
       void id.then((kept) => kept && remember(kept, outcome));
     },
     follow: (id) => restored.then(() => outcomes.get(id) ?? 'unconfirmed'),
+    known(given, then) {
+      const ask = () => {
+        if (outcomes.has(given)) return then(true);
+        tag = given;
+        try {
+          then(false);
+        } finally {
+          tag = undefined;
+        }
+      };
+      if (restoring) asking.push(ask);
+      else ask();
+    },
     welcomed(acked) {
       const now = books?.state();
       const was = trusting;

@@ -10,6 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { indexedDbStorage } from './indexeddb.js';
 import { memoryStorage } from './memory.js';
 import {
+  ACKED_IDS,
   type KeptMessage,
   type OutboxBounds,
   OutboxError,
@@ -70,6 +71,24 @@ describe.each(KINDS)('outbox storage: %s', (_name, make) => {
     expect((await s.load('k', 'ann')).messages.map((m) => m.seq)).toEqual([4]);
     expect((await s.load('k', 'bob')).messages).toHaveLength(1);
     expect(await s.ack('k', 'ann', 3)).toBe(0);
+  });
+
+  it("ack remembers the ids of the sends it forgot, the last ACKED_IDS, per key and user (how a tab's send handed again to a new SharedWorker is known as processed); clear forgets them", async () => {
+    const s = make({ maxCount: ACKED_IDS + 10 });
+    expect((await s.load('k', 'ann')).ackedIds).toBeUndefined();
+    for (const seq of [1, 2, 3]) await s.add('k', 'ann', message(seq));
+    await s.add('k', 'bob', message(1));
+    await s.ack('k', 'ann', 2);
+    expect((await s.load('k', 'ann')).ackedIds).toEqual(['m1', 'm2']);
+    expect((await s.load('k', 'bob')).ackedIds ?? []).toEqual([]);
+    for (let seq = 4; seq <= ACKED_IDS + 5; seq += 1) await s.add('k', 'ann', message(seq));
+    await s.ack('k', 'ann', ACKED_IDS + 5);
+    const ids = (await s.load('k', 'ann')).ackedIds ?? [];
+    expect(ids).toHaveLength(ACKED_IDS);
+    expect(ids.at(-1)).toBe(`m${ACKED_IDS + 5}`);
+    expect(ids[0]).toBe('m6');
+    await s.clear('k', 'ann');
+    expect((await s.load('k', 'ann')).ackedIds).toBeUndefined();
   });
 
   it('discard forgets one by id; clear forgets the session and every send (a logout)', async () => {
@@ -249,6 +268,8 @@ describe('IndexedDB: what the browser does under the outbox', () => {
       session: { session: 's1', secret: 'x', lastSeq: 1, highest: 3 },
       messages: [message(1)],
       acked: 0,
+      // An ack that forgot nothing: none acknowledged (absent or empty are the same).
+      ackedIds: [],
     });
   });
 

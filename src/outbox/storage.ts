@@ -71,7 +71,19 @@ export interface Loaded {
   readonly messages: readonly KeptMessage[];
   /** The highest seq an {@link OutboxStorage.ack} named (0 when none): numbers stay above it. */
   readonly acked: number;
+  /**
+   * The ids of the last sends an ack forgot (at most {@link ACKED_IDS}, oldest first; absent when
+   * none, or empty): a send a tab hands again to the next SharedWorker, its word lost with the worker that
+   * kept it, is known there as acknowledged, not sent twice.
+   */
+  readonly ackedIds?: readonly string[] | undefined;
 }
+
+/**
+ * How many ids of acknowledged sends are remembered: far more than a worker can have told no tab
+ * about when it crashed (only its last messages to them die with it).
+ */
+export const ACKED_IDS = 256;
 
 /** The bounds of one key and user's kept sends. */
 export interface OutboxBounds {
@@ -91,8 +103,9 @@ export interface OutboxStorage {
   /** Keeps one send; rejects `full` past a bound and `duplicate` for a seq kept already. */
   add(key: string, user: string, message: KeptMessage): Promise<void>;
   /**
-   * Forgets every kept send up to `seq` (the server acknowledged them) and remembers `seq` as the
-   * highest acknowledged (never lowered); returns how many were forgotten.
+   * Forgets every kept send up to `seq` (the server acknowledged them), remembering their ids (the
+   * last {@link ACKED_IDS}), and remembers `seq` as the highest acknowledged (never lowered);
+   * returns how many were forgotten.
    */
   ack(key: string, user: string, seq: number): Promise<number>;
   /**

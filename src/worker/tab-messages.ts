@@ -7,6 +7,7 @@ import {
   CONDITIONS,
   type Fields,
   ID,
+  is,
   ms,
   OBJECT,
   opt,
@@ -16,9 +17,12 @@ import {
   TEXT,
 } from './wire-check.js';
 
+/** A send's tag: the tab's random mark (tab.ts), bounded; it becomes an id on the device. */
+const TAG = is((value) => typeof value === 'string' && /^[\w.-]{1,64}$/.test(value));
+
 const TAB_CHECKS: Checks = {
   hello: shape({ key: TEXT, options: OBJECT, ...CONDITIONS }),
-  send: shape({ id: ID, type: TEXT, meta: opt(OBJECT) }),
+  send: shape({ id: ID, type: TEXT, meta: opt(OBJECT), tag: opt(TAG) }),
   request: shape({
     id: ID,
     type: TEXT,

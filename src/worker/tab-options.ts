@@ -89,9 +89,10 @@ export interface TabDelivery {
 export interface TabOutboxSide {
   /**
    * The send `id` returned `delivered` (with delivery, always): its `durable()` waits for the
-   * worker's word, and is false when its receipt settles first.
+   * worker's word, and is false when its receipt settles first. Returns the send's tag (wire.ts
+   * `send.tag`), which the worker keeps it under.
    */
-  send(id: number, delivered: Promise<Delivered> | undefined): void;
+  send(id: number, delivered: Promise<Delivered> | undefined): { tag: string };
   /** A worker message the tab does not read itself (a malformed one is a fault, by `fail`). */
   on(message: WorkerMessage): void;
   /** What a new worker is handed for the send `id`: `adopt` when it is kept on the device. */

@@ -197,6 +197,71 @@ describe('a durable outbox in the shared worker', () => {
     socket.close();
   });
 
+  describe("the worker kept and wrote a send, then crashed before its word of it reached the tab (the tab hands it again): the next worker knows it by the tab's tag", () => {
+    /** The tab hears nothing more of the old worker (its messages die with it), then it dies. */
+    async function crashAfterKeeping(acked: boolean) {
+      const w = twoWorkers();
+      const srv = seqServer();
+      await advance(10);
+      await srv.opened(w.old.WebSocket.last());
+      await flush();
+      (w.made[0] as ReturnType<typeof pair>[0]).freeze();
+      const result = w.socket.send('chat', { tab: 0, n: 1 });
+      const r = watch(receiptOf(result));
+      const kept = watch(durable(result));
+      await flush();
+      srv.serve(w.old.WebSocket.last());
+      if (acked) srv.ack(w.old.WebSocket.last());
+      await flush();
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      expect([r.value, kept.value]).toEqual([undefined, undefined]);
+      w.kill();
+      const ws = await w.nextSocket();
+      await srv.opened(ws);
+      await flush();
+      srv.serve(ws);
+      srv.ack(ws);
+      await flush();
+      return { ...w, srv, r, kept, ws };
+    }
+
+    it('kept and processed, not acknowledged: the next worker resumes it under its seq (the server drops it) and the tab follows it: processed once', async () => {
+      const { srv, r, kept, socket } = await crashAfterKeeping(false);
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      expect(srv.gaps).toEqual([]);
+      expect([r.value, kept.value]).toEqual(['acknowledged', true]);
+      socket.close();
+    });
+
+    it('kept, processed and acknowledged (removed from the device): the next worker knows its tag from the acknowledged ids and says so, without sending it', async () => {
+      const { srv, r, kept, socket, next } = await crashAfterKeeping(true);
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      expect([r.value, kept.value]).toEqual(['acknowledged', true]);
+      // Nothing of the app's went on the next worker's wire.
+      const chats = next.WebSocket.last()
+        .frames()
+        .filter((f) => f.type === 'chat');
+      expect(chats).toEqual([]);
+      socket.close();
+    });
+
+    it('the sends after it go once, in order, in the same session', async () => {
+      const { srv, socket, ws } = await crashAfterKeeping(false);
+      const later = [2, 3].map((n) => watch(receiptOf(socket.send('chat', { tab: 0, n }))));
+      await flush();
+      srv.serve(ws);
+      srv.ack(ws);
+      await flush();
+      expect(srv.processed.map((p) => `${p.session}:${p.mark.n}`)).toEqual([
+        's1:1',
+        's1:2',
+        's1:3',
+      ]);
+      expect(later.map((x) => x.value)).toEqual(['acknowledged', 'acknowledged']);
+      socket.close();
+    });
+  });
+
   it('without an outbox the same death sends 2 and 3 twice (the contrast: at least once)', async () => {
     const old = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });
     const next = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000 });

@@ -78,10 +78,12 @@
  * the new worker's outbox resumes the session from the device, sends the kept frames under their
  * seqs (the server drops what it processed) and settles the tab's receipt by the id. A send not
  * yet told kept is handed again as data: the worker's outbox holds each frame off the wire until
- * its write commits (`holdUntilKept`), so the server has it only if it was kept. Left: a send kept
- * and written in the instant before the worker's process crashed, its `outbox` message to this
- * tab lost with it, is processed twice (1 in 6 Chromium runs). A tab-given id the new worker's
- * restore could match would close it: not built.
+ * its write commits (`holdUntilKept`), so the server has it only if it was kept. And each send is
+ * tagged (the outbox's side here gives a random mark and its number), the tag its id on the
+ * device: a send kept and written in the instant before the worker's process crashed, its
+ * `outbox` message to this tab lost with it, is handed again as data, and the new worker finds
+ * its tag among what was kept (or acknowledged since: the device remembers the last ids
+ * acknowledged) and follows it instead of sending it twice.
  *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.
@@ -628,7 +630,6 @@ export function connectTab(
             : undefined);
       if (fault) return { status: 'rejected', fault };
       const id = ++ids;
-      const message: Say = { t: 'send', id, type, data, ...(meta && { meta: { ...meta } }) };
       let end: Pending['end'];
       // With delivery the send is kept here until the worker tells its receipt (see `sends`).
       const delivered = maxUnacked
@@ -641,7 +642,15 @@ export function connectTab(
         : undefined;
       // An app that never looks at the receipt must not get an unhandled rejection.
       delivered?.catch(() => {});
-      box?.send(id, delivered);
+      // With a durable outbox its side in this tab tags the send (wire.ts `send.tag`).
+      const message: Say = {
+        t: 'send',
+        id,
+        type,
+        data,
+        ...(meta && { meta: { ...meta } }),
+        ...box?.send(id, delivered),
+      };
       sends.set(id, { kind: 'send', data, end, say: message });
       work(message);
       return delivered ? { status: 'queued', delivered } : { status: 'queued' };

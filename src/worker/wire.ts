@@ -84,6 +84,12 @@ export type TabMessage =
       readonly type: string;
       readonly data: unknown;
       readonly meta?: Readonly<Record<string, unknown>> | undefined;
+      /**
+       * With a durable outbox: the tab's random mark of this send, its id on the device. A new
+       * worker that finds it kept (the old one's word of it lost in its crash) follows it instead
+       * of sending it again.
+       */
+      readonly tag?: string | undefined;
     }
   | {
       readonly v: 1;

@@ -38,8 +38,27 @@ export function runWork(
         ? { v: 1, t: 'sent', id: m.id, fault: f }
         : { v: 1, t: 'failed', id: m.id, fault: f },
     );
-  } else if (m.t === 'send') onSend(ctx, routing, tab, shared, m);
-  else onRequest(ctx, routing, tab, shared, m);
+  } else if (m.t === 'send') {
+    const { tag } = m;
+    const { outbox } = shared;
+    if (tag === undefined || !outbox) onSend(ctx, routing, tab, shared, m);
+    else {
+      // A tab's send kept on the device already (by a worker that died, whose word of it to the
+      // tab died with it) is followed by its tag, never sent twice; the tab's sends wait for what
+      // was kept to be read, in their order.
+      tab.sends.add(m.id);
+      outbox.known(tag, (kept) => {
+        tab.sends.delete(m.id);
+        // Made at once: the outbox keeps it under the tag.
+        if (!kept) onSend(ctx, routing, tab, shared, m);
+        else {
+          // Its `durable()` is true, and a next worker is asked to follow it by this id.
+          if (hears(tab, shared)) ctx.send(tab, { v: 1, t: 'outbox', id: m.id, kept: tag });
+          follow(ctx, tab, shared, m.id, tag);
+        }
+      });
+    }
+  } else onRequest(ctx, routing, tab, shared, m);
 }
 
 function onSend(
@@ -181,15 +200,20 @@ export function adoptWork(
     ctx.send(tab, { v: 1, t: 'sent', id: m.id, fault: f });
     return;
   }
-  tab.sends.add(m.id);
+  follow(ctx, tab, shared, m.id, m.kept);
+}
+
+/** The tab's send `id` ends as the send kept under `kept` does: told as its receipt (`sent`). */
+function follow(ctx: HubContext, tab: Tab, shared: Shared, id: number, kept: string): void {
+  tab.sends.add(id);
   // No outbox here (options cannot differ from the tab's: a bug): its fate is not known.
-  void (shared.outbox?.follow(m.kept) ?? Promise.resolve('unconfirmed' as const)).then((fate) => {
-    if (!tab.sends.delete(m.id) || !hears(tab, shared)) return;
+  void (shared.outbox?.follow(kept) ?? Promise.resolve('unconfirmed' as const)).then((fate) => {
+    if (!tab.sends.delete(id) || !hears(tab, shared)) return;
     ctx.send(
       tab,
       typeof fate === 'string'
-        ? { v: 1, t: 'sent', id: m.id, delivered: fate }
-        : { v: 1, t: 'sent', id: m.id, fault: fate },
+        ? { v: 1, t: 'sent', id, delivered: fate }
+        : { v: 1, t: 'sent', id, fault: fate },
     );
   });
 }

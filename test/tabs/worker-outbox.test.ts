@@ -289,14 +289,6 @@ const figures = (tallies: readonly Tally[]) =>
     )
     .join('; ');
 
-/**
- * A send the dead worker had not yet told kept may be processed twice (the tab sends it again as
- * data): kept and written to the server just before the crash, its `outbox` message to the tab
- * lost with the crashed process. Only a send in flight at the crash can be one: made within this
- * of it (the page's clock and the test's).
- */
-const IN_FLIGHT_MS = 500;
-
 describe('the worker with a durable outbox dies mid-burst (its host page crashes)', () => {
   const suite = workerSuite(PAGES, { delivery: true, outbox: true });
 
@@ -306,17 +298,12 @@ describe('the worker with a durable outbox dies mid-burst (its host page crashes
     for (const t of tallies) {
       // The outbox kept sends before the crash.
       expect(t.toldKept).toBeGreaterThan(0);
-      // Exactly once for every send the dead worker told kept (or acknowledged).
+      // Exactly once for every send the dead worker told kept (or acknowledged)...
       expect(t.toldRepeated).toBe(0);
-      // Any other repeat is the window left: a send handed to the dying worker at the crash,
-      // kept and written to the server, whose message telling the tab it was kept died with the
-      // crashed process (the worker's outbox holds each frame until its write commits, so this is
-      // the gap between the worker's two sends, not the write). Twice at most.
-      for (const r of t.repeats) {
-        expect(r.worker).toBe(1);
-        expect(Math.abs(r.sentMs)).toBeLessThan(IN_FLIGHT_MS);
-        expect(r.connections).toEqual([1, 2].map((k) => suite.server.connections[k - 1]?.id));
-      }
+      // ...and for one it kept and wrote without its word reaching the tab (the message died with
+      // the crashed process): the tab hands it again, tagged, and the new worker finds the tag kept.
+      expect(t.repeats).toEqual([]);
+      expect(t.duplicates).toBe(0);
       expect(t.outOfOrder).toBe(0);
       expect(t.lost).toBe(0);
       // With delivery every queued send is kept by the tab until its receipt: all arrived.
