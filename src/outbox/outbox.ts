@@ -410,15 +410,31 @@ function createStore(
     }
     return { id: message.id, type, data, at: message.at, status: 'pending' };
   };
-  const settleEntry = (id: string) => (result: Delivered | Fault) => {
-    kept = kept.map((k) =>
-      k.id !== id
+  /**
+   * Fates of listed sends not shown yet: one ack settles hundreds at once, and the list (every
+   * entry with its data, posted to every tab by a SharedWorker) changes once for all of them.
+   */
+  let fates: Map<string, Delivered | Fault> | undefined;
+  const showFates = () => {
+    const now = fates;
+    fates = undefined;
+    if (!now) return;
+    kept = kept.map((k) => {
+      const fate = now.get(k.id);
+      return fate === undefined
         ? k
-        : typeof result === 'string'
-          ? { ...k, status: result }
-          : { ...k, status: 'failed' as const, fault: result },
-    );
+        : typeof fate === 'string'
+          ? { ...k, status: fate }
+          : { ...k, status: 'failed' as const, fault: fate };
+    });
     changed();
+  };
+  const settleEntry = (id: string) => (result: Delivered | Fault) => {
+    if (!fates) {
+      fates = new Map();
+      queueMicrotask(showFates);
+    }
+    fates.set(id, result);
   };
 
   /** Reads what earlier pages kept (null: nothing can be, and the socket goes on without). */
@@ -531,7 +547,13 @@ function createStore(
       return () => listeners.delete(own);
     },
     discard(id) {
-      for (const [seq, heldId] of held) if (heldId === id) return cancel(seq);
+      for (const [seq, heldId] of held)
+        if (heldId === id) {
+          const gone = cancel(seq);
+          // The app's own act shows at once.
+          showFates();
+          return gone;
+        }
       const before = kept.length;
       kept = kept.filter((k) => k.id !== id || k.status === 'pending');
       if (kept.length !== before) changed();
