@@ -13,9 +13,9 @@
  *    seq): per page every send told kept or acknowledged is processed exactly once, all in order,
  *    none lost. A send handed over at the very crash and not yet told kept is sent again as data
  *    by the tab; the worker's outbox holds each frame off the wire until its IndexedDB write
- *    commits, so only one kept, written and not yet told (the message to the tab lost with the
- *    crashed process) can be processed twice: counted apart, bounded to sends made within
- *    IN_FLIGHT_MS of the crash (1 in 6 runs had one).
+ *    commits, and the tab's send carries a tag (its id on the device), so one kept, written and not
+ *    yet told (the message to the tab lost with the crashed process) is found kept by the new
+ *    worker and followed: nothing is processed twice (before the tags, 1 in 8 runs had one).
  * 2. The contrast, delivery without an outbox: the new worker opens a new session and the tabs
  *    send again what was not acknowledged, so what was processed but not acknowledged at the crash
  *    (the acks held) is processed twice (at least once): more than 0 per page, none of them a send
@@ -32,7 +32,8 @@
  * restored outbox starting a new session in outbox.ts' restore (1, and 3: 30 processed of 20);
  * the restored outbox reading nothing (1: adopted receipts `unconfirmed`; 3: nothing listed). The
  * hold (the hub's `holdUntilKept`) not yet built, 1 saw 2 duplicates in 1 of 7 runs; with it, 1
- * in 6 (the unit test in src/worker/tab-outbox.test.ts is the hold's reliable red).
+ * in 8; with the tags, 0 in 19 (the unit tests in src/worker/tab-outbox.test.ts are the reliable
+ * red of the hold and of the tags).
  */
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
