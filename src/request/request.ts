@@ -39,7 +39,16 @@ const books = new WeakMap<Host, Map<string, Pending>>();
  */
 export const OWN_REQUEST: unique symbol = Symbol.for('sockguard.request');
 
-type OwnRequest = (type: string, data: unknown, options?: RequestOptions) => Promise<Envelope>;
+/**
+ * @internal The request function of such a socket: `check` is how a `reply` schema checks (given
+ * here, so that only apps that import `request` ship the checker).
+ */
+export type OwnRequest = (
+  type: string,
+  data: unknown,
+  options: RequestOptions,
+  check: typeof validateData,
+) => Promise<Envelope>;
 
 function booksOf(host: Host): Map<string, Pending> {
   const found = books.get(host);
@@ -131,7 +140,7 @@ export function request(
     return Promise.reject(error);
   }
   const own = (socket as { [OWN_REQUEST]?: OwnRequest })[OWN_REQUEST];
-  if (own) return own(type, data, options);
+  if (own) return own(type, data, options, validateData);
   let host: Host;
   try {
     host = hostOf(socket);

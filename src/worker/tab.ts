@@ -113,9 +113,8 @@ import type { Envelope } from '../protocol/envelope.js';
 import type { ClientCode, Fault } from '../protocol/fault.js';
 import { FaultError } from '../protocol/fault-error.js';
 import type { FaultInput } from '../protocol/fault-input.js';
-import { validateData } from '../protocol/standard-schema.js';
 import { refusal, why } from '../protocol/why.js';
-import { OWN_REQUEST, type RequestOptions } from '../request/request.js';
+import { OWN_REQUEST, type OwnRequest } from '../request/request.js';
 import { deliveryView } from './tab-delivery-view.js';
 import {
   keyOf,
@@ -655,7 +654,7 @@ export function connectTab(
       work(message);
       return delivered ? { status: 'queued', delivered } : { status: 'queued' };
     },
-    [OWN_REQUEST](type: string, data: unknown, ro: RequestOptions = {}): Promise<Envelope> {
+    [OWN_REQUEST]: ((type, data, ro, check) => {
       const { signal, reply, retryOnReconnect } = ro;
       const timeoutMs = ro.timeoutMs ?? options.requestTimeoutMs ?? 10_000;
       const never = timeoutMs === Number.POSITIVE_INFINITY;
@@ -688,7 +687,7 @@ export function connectTab(
             if (timer !== undefined) clock.clearTimeout(timer);
             signal?.removeEventListener('abort', onAbort);
             if (!('type' in outcome)) return reject(new FaultError(outcome));
-            const checked = reply ? validateData(reply, outcome.data) : undefined;
+            const checked = reply ? check(reply, outcome.data) : undefined;
             if (!checked || (checked.ok && checked.data === outcome.data)) return resolve(outcome);
             if (checked.ok) return resolve({ ...outcome, data: checked.data });
             reject(new FaultError(fail('invalid_envelope', why('bad_reply', type, checked.cause))));
@@ -704,7 +703,7 @@ export function connectTab(
           ...(retryOnReconnect !== undefined && { retryOnReconnect }),
         });
       });
-    },
+    }) satisfies OwnRequest,
   } as unknown as Socket;
 
   // With delivery (it runs in the worker): its view here, and a durable outbox's side (src/outbox).
