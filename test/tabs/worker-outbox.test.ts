@@ -129,10 +129,16 @@ interface Tally {
   readonly reopenMs: number;
   readonly noticedMs: number;
   readonly repeats: readonly Repeat[];
+  /**
+   * From a send (page clock) to the server's first read of it (server clock, the same machine),
+   * for the sends made before the crash: what the outbox's hold (each frame kept in IndexedDB
+   * before it goes on the wire) costs, read side by side with the suite without an outbox.
+   */
+  readonly latencies: readonly number[];
 }
 
 /** What counts per page (the figures summed in the log line). */
-type Count = Exclude<keyof Tally, 'label' | 'repeats'>;
+type Count = Exclude<keyof Tally, 'label' | 'repeats' | 'latencies'>;
 
 function tally(
   server: TabServer,
@@ -173,6 +179,14 @@ function tally(
       toldKept: toldKept(n),
       toldAcknowledged: toldAcknowledged(n),
     }));
+  const firstAt = new Map<number, number>();
+  mine.forEach((f, i) => {
+    const n = arrived[i] as number;
+    if (!firstAt.has(n)) firstAt.set(n, f.at);
+  });
+  const latencies = state.sends
+    .filter((e) => e.status === 'queued' && e.at < crashedAt - HOLD_MS && firstAt.has(e.n))
+    .map((e) => (firstAt.get(e.n) as number) - e.at);
   const told = state.sends.filter(
     (s) => state.receipts[s.n] === 'acknowledged' || state.durable[s.n]?.kept === true,
   );
@@ -191,6 +205,7 @@ function tally(
     reopenMs: reopenedAt - crashedAt,
     noticedMs: noticedAt - crashedAt,
     repeats,
+    latencies,
   };
 }
 
@@ -277,8 +292,26 @@ const COUNTS: readonly Count[] = [
   'neverArrived',
 ];
 
+/** The `q` quantile of `values` (nearest rank). */
+const quantile = (values: readonly number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+};
+
 const figures = (tallies: readonly Tally[]) =>
   COUNTS.map((f) => `${f} ${sum(tallies, f)} ${JSON.stringify(tallies.map((t) => t[f]))}`)
+    .concat(
+      `send to server ms before the crash (p50 / p95 / max of ${tallies.flatMap((t) => t.latencies).length}) ${[
+        0.5, 0.95, 1,
+      ]
+        .map((q) =>
+          quantile(
+            tallies.flatMap((t) => t.latencies),
+            q,
+          ),
+        )
+        .join(' / ')}`,
+    )
     .concat(`noticed ms ${JSON.stringify(tallies.map((t) => t.noticedMs))}`)
     .concat(`reopen ms ${JSON.stringify(tallies.map((t) => t.reopenMs))}`)
     .concat(
