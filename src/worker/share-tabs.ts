@@ -62,7 +62,8 @@ const check = (options: ShareTabsOptions) =>
     requestGraceMs: SETTINGS.requestGraceMs,
   } satisfies Record<keyof ShareTabsOptions, Rule>);
 
-const PLUGIN: unique symbol = Symbol('sockguard.tabs');
+/** The brand of {@link TabsPlugin}: a type only (nothing reads it at run time, so none ships). */
+declare const PLUGIN: unique symbol;
 
 /** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
 export interface TabsPlugin extends SocketWrapper {
@@ -135,10 +136,8 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
     check(options); // no `process`: development
   }
   const { worker, ...settings } = options;
-  return {
-    [PLUGIN]: true,
+  const plugin: SocketWrapper = {
     wrap(given) {
-      const { tabs: _tabs, ...own } = given as SocketOptions;
       if (worker === undefined) {
         tell('tabs_no_worker');
         return undefined;
@@ -150,27 +149,24 @@ export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
       // The first worker is made here, so a factory that cannot make one (a bundler that did not
       // emit the script, a Content-Security-Policy without worker-src) leaves this tab its own
       // socket instead of a shared one that can never connect.
-      let first: PortLike;
+      let fresh: PortLike | undefined;
       try {
-        first = worker().port;
+        fresh = worker().port;
       } catch (error) {
         tell('tabs_worker_threw', error);
         return undefined;
       }
-      let fresh: PortLike | undefined = first;
       return connectTab(
         () => {
           const port = fresh ?? worker().port;
           fresh = undefined;
           return port;
         },
-        own,
+        // `tabs` (this plugin) stays in the tab: wireOptions never sends it.
+        given as SocketOptions,
         settings,
       );
     },
   };
+  return plugin as TabsPlugin;
 }
-
-/** True for what `shareTabs()` returned. */
-export const isTabsPlugin = (value: unknown): value is TabsPlugin =>
-  typeof value === 'object' && value !== null && PLUGIN in value;
