@@ -8,6 +8,8 @@ import { fakeWebSocketClass } from '../../test/support/fake-websocket.js';
 import { advance, flush, pair } from '../../test/support/worker-kit.js';
 import { createSocket } from '../core/socket.js';
 import type { Socket } from '../core/types.js';
+import type { StandardSchemaV1 } from '../protocol/standard-schema.js';
+import { request } from '../request/request.js';
 import { type SharedWorkerScope, serveSharedSocket } from './serve.js';
 import { shareTabs } from './share-tabs.js';
 import type { PortLike } from './wire.js';
@@ -93,6 +95,42 @@ describe('shareTabs({ worker }) with serveSharedSocket()', () => {
     await flush();
     expect(tab.getSnapshot().status).toBe('open');
     current.hub.stop();
+  });
+
+  it("request() with a reply schema in a tab: a reply that fits resolves with the schema's output, one that does not rejects invalid_envelope, reported in the tab", async () => {
+    vi.stubGlobal('SharedWorker', FakeSharedWorker);
+    const w = sharedWorker();
+    const tab = createSocket({ url: 'wss://chat.test/ws', tabs: shareTabs({ worker: w.worker }) });
+    await flush();
+    w.WebSocket.last().open();
+    await flush();
+    // A hand-made Standard Schema: a count, doubled on the way out.
+    const reply: StandardSchemaV1<unknown, { n: number }> = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => {
+          const n = (value as { n?: unknown } | null)?.n;
+          return typeof n === 'number'
+            ? { value: { n: n * 2 } }
+            : { issues: [{ message: 'no n' }] };
+        },
+      },
+    };
+    const answer = (data: unknown) => {
+      const asked = w.WebSocket.last().frames().at(-1);
+      w.WebSocket.last().receive({ type: 'count', data, meta: asked?.meta });
+    };
+    const good = request(tab, 'count', null, { reply });
+    await flush();
+    answer({ n: 2 });
+    await expect(good).resolves.toMatchObject({ type: 'count', data: { n: 4 } });
+    const bad = request(tab, 'count', null, { reply });
+    await flush();
+    answer({ m: 2 });
+    await expect(bad).rejects.toMatchObject({ fault: { code: 'invalid_envelope' } });
+    expect(tab.errors.getState().history.map((f) => f.code)).toContain('invalid_envelope');
+    w.hub.stop();
   });
 
   it('refuses, naming it, an option that cannot cross to the worker (a classification.messages function)', () => {

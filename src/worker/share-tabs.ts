@@ -50,14 +50,20 @@ export interface ShareTabsOptions {
   readonly requestGraceMs?: number;
 }
 
-const RULES: Readonly<Record<keyof ShareTabsOptions, Rule>> = {
-  worker: { kind: 'function' },
-  key: SETTINGS.key,
-  workerTimeoutMs: SETTINGS.workerTimeoutMs,
-  requestGraceMs: SETTINGS.requestGraceMs,
-};
+/**
+ * Checks the options (development builds). A function, not a table of rules read from SETTINGS:
+ * a module-level table that reads another stays in a production bundle that never checks.
+ */
+const check = (options: ShareTabsOptions) =>
+  checkGiven('shareTabs', options, {
+    worker: { kind: 'function' },
+    key: SETTINGS.key,
+    workerTimeoutMs: SETTINGS.workerTimeoutMs,
+    requestGraceMs: SETTINGS.requestGraceMs,
+  } satisfies Record<keyof ShareTabsOptions, Rule>);
 
-const PLUGIN: unique symbol = Symbol('sockguard.tabs');
+/** The brand of {@link TabsPlugin}: a type only (nothing reads it at run time, so none ships). */
+declare const PLUGIN: unique symbol;
 
 /** What `shareTabs()` returns: pass it as `createSocket({ tabs })`. */
 export interface TabsPlugin extends SocketWrapper {
@@ -67,22 +73,31 @@ export interface TabsPlugin extends SocketWrapper {
 /** The reasons already told in this realm: once each. */
 const told = new Set<string>();
 
-/** Development builds: says once why this tab keeps its own socket. */
-function tell(reason: string): void {
-  const say = () => {
-    if (told.has(reason)) return;
-    told.add(reason);
-    console.warn(`sockguard: shareTabs: ${reason}; this tab keeps its own socket`);
-  };
-  try {
-    if (process.env.NODE_ENV !== 'production') say();
-  } catch {
-    say(); // no `process`: development
-  }
+/** Why a tab keeps its own socket; `error`: what the worker factory threw. */
+type Reason = 'tabs_no_worker' | 'tabs_no_shared_worker' | 'tabs_worker_threw';
+
+/** Says once (per text) why this tab keeps its own socket. */
+function say(code: Reason, error: unknown): void {
+  const threw = code === 'tabs_worker_threw';
+  // A server render or a test under Node needs no warning that it has no worker; a page does.
+  if (!threw && typeof Reflect.get(globalThis, 'document') !== 'object') return;
+  const reason = threw ? why(code, describeError(error)) : why(code);
+  if (told.has(reason)) return;
+  told.add(reason);
+  console.warn(`sockguard: shareTabs: ${reason}; this tab keeps its own socket`);
 }
 
-/** A page, as opposed to a server render or a test under Node (which need no warning). */
-const inPage = (): boolean => typeof Reflect.get(globalThis, 'document') === 'object';
+/**
+ * Development builds: {@link say}. Apart, and given the code rather than the text, so that
+ * production drops all of it.
+ */
+function tell(code: Reason, error?: unknown): void {
+  try {
+    if (process.env.NODE_ENV !== 'production') say(code, error);
+  } catch {
+    say(code, error); // no `process`: development
+  }
+}
 
 /**
  * One connection for all tabs of this origin that ask for the same key: the socket lives in a
@@ -116,47 +131,42 @@ const inPage = (): boolean => typeof Reflect.get(globalThis, 'document') === 'ob
  */
 export function shareTabs(options: ShareTabsOptions = {}): TabsPlugin {
   try {
-    if (process.env.NODE_ENV !== 'production') checkGiven('shareTabs', options, RULES);
+    if (process.env.NODE_ENV !== 'production') check(options);
   } catch {
-    checkGiven('shareTabs', options, RULES); // no `process`: development
+    check(options); // no `process`: development
   }
   const { worker, ...settings } = options;
-  return {
-    [PLUGIN]: true,
+  const plugin: SocketWrapper = {
     wrap(given) {
-      const { tabs: _tabs, ...own } = given as SocketOptions;
       if (worker === undefined) {
-        if (inPage()) tell(why('tabs_no_worker'));
+        tell('tabs_no_worker');
         return undefined;
       }
       if (typeof Reflect.get(globalThis, 'SharedWorker') !== 'function') {
-        if (inPage()) tell(why('tabs_no_shared_worker'));
+        tell('tabs_no_shared_worker');
         return undefined;
       }
       // The first worker is made here, so a factory that cannot make one (a bundler that did not
       // emit the script, a Content-Security-Policy without worker-src) leaves this tab its own
       // socket instead of a shared one that can never connect.
-      let first: PortLike;
+      let fresh: PortLike | undefined;
       try {
-        first = worker().port;
+        fresh = worker().port;
       } catch (error) {
-        tell(why('tabs_worker_threw', describeError(error)));
+        tell('tabs_worker_threw', error);
         return undefined;
       }
-      let fresh: PortLike | undefined = first;
       return connectTab(
         () => {
           const port = fresh ?? worker().port;
           fresh = undefined;
           return port;
         },
-        own,
+        // `tabs` (this plugin) stays in the tab: wireOptions never sends it.
+        given as SocketOptions,
         settings,
       );
     },
   };
+  return plugin as TabsPlugin;
 }
-
-/** True for what `shareTabs()` returned. */
-export const isTabsPlugin = (value: unknown): value is TabsPlugin =>
-  typeof value === 'object' && value !== null && PLUGIN in value;

@@ -103,4 +103,29 @@ describe("delivery's view in every tab", () => {
     await advance(10);
     expect(deliveryOf(plain.socket).getSnapshot().mode).toBe('off');
   });
+
+  it.each([
+    ['a mode delivery has not', { mode: 'maybe', session: null, unacked: 0, recovery: null }],
+    ['no session', { mode: 'on', unacked: 0, recovery: null }],
+    ['unacked as text', { mode: 'on', session: 's1', unacked: '2', recovery: null }],
+    ['no recovery', { mode: 'on', session: 's1', unacked: 0 }],
+    ['a recovery without its time', { mode: 'on', session: 's1', unacked: 0, recovery: {} }],
+    ['a list', []],
+  ])('a delivery snapshot with %s is dropped and reported, never shown', async (_name, bad) => {
+    const [mine, theirs] = pair();
+    const socket = connectTab(mine, options());
+    const tell = (message: Record<string, unknown>) => theirs.postMessage({ v: 1, ...message });
+    tell({ t: 'welcome', snapshot: IDLE, pingMs: 1000 });
+    tell({ t: 'delivery', snapshot: bad });
+    await flush();
+    expect(deliveryOf(socket).getSnapshot().mode).toBe('off');
+    expect(socket.errors.getState().history.map((f) => f.detail.cause)).toContainEqual(
+      expect.stringMatching(/delivery\.snapshot/),
+    );
+    const recovery = { resumed: true, replayed: 0, at: 7 };
+    tell({ t: 'delivery', snapshot: { mode: 'plain', session: null, unacked: 1, recovery } });
+    await flush();
+    expect(deliveryOf(socket).getSnapshot()).toMatchObject({ mode: 'plain', recovery: { at: 7 } });
+    socket.close();
+  });
 });

@@ -7,15 +7,16 @@ import { type Mirror, type MirrorFail, mirror } from '../core/mirror.js';
 import type { DeliverySnapshot } from '../delivery/delivery.js';
 import { showDelivery } from '../delivery/plugin.js';
 import type { Envelope } from '../protocol/envelope.js';
+import { NUMBER, oneOf, orNull, STRING, shape } from './wire-check.js';
 
-const MODES = ['off', 'negotiating', 'on', 'plain'];
-
-/** A delivery snapshot as the worker sends it, checked (the worker is another party). */
-const sound = (s: Partial<DeliverySnapshot> | undefined): boolean =>
-  MODES.includes(s?.mode as string) &&
-  (s?.session === null || typeof s?.session === 'string') &&
-  typeof s.unacked === 'number' &&
-  (s.recovery === null || typeof s.recovery?.at === 'number');
+/** A delivery snapshot as the worker sends it (the worker is another party): wire.ts's checker. */
+const SNAPSHOT = shape({
+  mode: oneOf('off', 'negotiating', 'on', 'plain'),
+  session: orNull(STRING),
+  unacked: NUMBER,
+  recovery: orNull(shape({ at: NUMBER })),
+});
+const sound = (value: unknown) => SNAPSHOT(value) === undefined;
 
 /** Delivery's view in a tab, and its check of what the worker hands the handlers. */
 export interface DeliveryView extends Mirror<DeliverySnapshot> {

@@ -8,7 +8,7 @@ import type { Rule } from '../core/option-checks.js';
 import type { SocketOptions } from '../core/options.js';
 import type { Delivered } from '../core/types.js';
 import { refusal } from '../protocol/why.js';
-import type { WireOptions, WorkerMessage } from './wire.js';
+import { QUESTIONS, type WireOptions, type WorkerMessage } from './wire.js';
 
 /**
  * What a piece of this tab's work ended with, for {@link TabSettings.settled}. With delivery a
@@ -64,8 +64,6 @@ const LOCAL = [
   'tabs',
   'schemas',
 ];
-/** Options a tab answers when asked (functions are run here, never sent). */
-const ASKED = ['url', 'protocols', 'refreshAuth', 'backoff'];
 
 /**
  * What `delivery()` returned, as a tab uses it: its settings and a durable outbox's `wire`
@@ -123,21 +121,17 @@ export function wireOptions(options: SocketOptions): WireOptions {
   for (const [key, value] of Object.entries(options)) {
     if (LOCAL.includes(key) || value === undefined) continue;
     const fn = typeof value === 'function';
-    const dlv = key === 'delivery' ? deliveryData(value) : undefined;
-    if (dlv) {
-      wire[key] = dlv;
-      continue;
-    }
+    const dlv = key === 'delivery' && deliveryData(value);
     const refused =
       key === 'delivery'
-        ? 'tab_outbox'
-        : fn && !ASKED.includes(key)
+        ? !dlv && 'tab_outbox'
+        : fn && !(QUESTIONS as readonly string[]).includes(key)
           ? 'tab_function'
           : key === 'classification' && typeof Reflect.get(value, 'messages') === 'function'
             ? 'tab_messages'
             : '';
     if (refused) throw refusal(refused, key);
-    wire[key] = fn ? { $fn: String(value) } : key === 'url' ? String(value) : value;
+    wire[key] = dlv || (fn ? { $fn: String(value) } : key === 'url' ? String(value) : value);
   }
   return wire;
 }

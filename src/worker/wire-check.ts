@@ -32,6 +32,11 @@ export const opt =
   (check: Check): Check =>
   (value) =>
     value === undefined ? undefined : check(value);
+/** `check`, or null. */
+export const orNull =
+  (check: Check): Check =>
+  (value) =>
+    value === null ? undefined : check(value);
 export const oneOf = (...values: unknown[]): Check => is((value) => values.includes(value));
 /** An object whose `fields` pass (others are not read). */
 export const shape =
@@ -72,7 +77,7 @@ export const FAULT = shape({
 /** What a snapshot of each status has besides the common fields. */
 const BY_STATUS: Readonly<Record<string, Check>> = {
   open: shape({ openedAt: NUMBER }),
-  reconnecting: shape({ nextRetryAt: (value) => (value === null ? undefined : NUMBER(value)) }),
+  reconnecting: shape({ nextRetryAt: orNull(NUMBER) }),
   failed: shape({ fault: FAULT }),
 };
 export const SNAPSHOT: Check = (value) =>
@@ -81,7 +86,7 @@ export const SNAPSHOT: Check = (value) =>
     attempt: ID,
     lost: BOOL,
     suspended: BOOL,
-    lastFault: (f) => (f === null ? undefined : FAULT(f)),
+    lastFault: orNull(FAULT),
   })(value) ?? BY_STATUS[(value as Fields).status as string]?.(value);
 
 export const CONDITIONS = { visible: BOOL, online: BOOL };

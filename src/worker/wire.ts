@@ -54,7 +54,9 @@ export interface PortLike {
 }
 
 /** The page-only options: functions that run in a tab, asked over its port. */
-export type Question = 'url' | 'protocols' | 'refreshAuth' | 'backoff';
+export const QUESTIONS = ['url', 'protocols', 'refreshAuth', 'backoff'] as const;
+/** A page-only option. */
+export type Question = (typeof QUESTIONS)[number];
 
 /**
  * The cloneable options a tab asks the shared socket to run with. A page-only function is sent as
@@ -203,7 +205,7 @@ const WORKER_CHECKS: Checks = {
   outbox: OBJECT,
   ask: shape({
     q: ID,
-    what: oneOf('url', 'protocols', 'refreshAuth', 'backoff' satisfies Question),
+    what: oneOf(...QUESTIONS),
     input: opt(shape({ attempt: ID, fault: FAULT, hintMs: NUMBER, random: NUMBER })),
   }),
   ping: shape({ n: ID }),
