@@ -3,7 +3,8 @@
  * The tab's side is what every tab downloads (issue 21: at most 2.5 KB min+gz on top of the lean
  * core). Built as the issue measures it: esbuild, minified, `process.env.NODE_ENV` "production",
  * core, protocol and request external. The ceiling holds what was reached (see the report of the
- * slice that set it); the prose of the worker's causes must not ship.
+ * slice that set it); the prose of the worker's causes must not ship, nor `shareTabs()`'s option
+ * checks and warnings.
  */
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
@@ -33,13 +34,15 @@ import { describe, expect, it } from 'vitest';
  * delivery's settings and its refusal in one expression, and one list of the page-only options,
  * -24 B: nothing dropped. shareTabs' own file is not in this bundle: its option rules and
  * fallback warnings gone from production, and its brand a type only, saved 229 B more on top of
- * the typical import).
+ * the typical import); 4,839 with `request()` handing the tab its reply checker (the rest of the
+ * -309 B is Standard Schema's checker, outside this bundle, which no tab ships without `request`).
  */
-const CEILING = 4863;
+const CEILING = 4839;
 
-async function tabBundle(): Promise<string> {
+/** `file` (of this folder) built for production, minified, what `external` matches left out. */
+async function productionBundle(file: string, external: RegExp): Promise<string> {
   const result = await build({
-    entryPoints: [new URL('./tab.ts', import.meta.url).pathname],
+    entryPoints: [new URL(file, import.meta.url).pathname],
     bundle: true,
     minify: true,
     format: 'esm',
@@ -48,18 +51,18 @@ async function tabBundle(): Promise<string> {
     define: { 'process.env.NODE_ENV': '"production"' },
     plugins: [
       {
-        name: 'lower-layers-external',
+        name: 'external',
         setup(b) {
-          b.onResolve({ filter: /\/(core|protocol|request)\// }, (a) => ({
-            path: a.path,
-            external: true,
-          }));
+          b.onResolve({ filter: external }, (a) => ({ path: a.path, external: true }));
         },
       },
     ],
   });
   return result.outputFiles[0]?.text ?? '';
 }
+
+/** The tab, the lower layers external. */
+const tabBundle = () => productionBundle('./tab.ts', /\/(core|protocol|request)\//);
 
 describe("the tab's side, production build", () => {
   it(`stays under ${CEILING} B min+gz, and carries no cause prose nor the hub's checks`, async () => {
@@ -72,5 +75,30 @@ describe("the tab's side, production build", () => {
     expect(code).not.toContain('pong:');
     expect(code).not.toContain('abort:');
     expect(code).toContain('ping:');
+  }, 20_000);
+});
+
+describe('shareTabs, production build', () => {
+  // Its option checks and its fallback warnings are for developers: none of them may ship. Built
+  // as the tab is, the tab itself external too: what is left is share-tabs.ts (and what it uses
+  // of tab-options.ts).
+  it('carries neither its option rules, nor its warnings and their reasons, nor a run-time brand', async () => {
+    const code = await productionBundle(
+      './share-tabs.ts',
+      /\/(core|protocol|request)\/|\.\/tab\.js$/,
+    );
+    // The warning, its reasons (codes given to why()) and the set of those told.
+    expect(code).not.toContain('keeps its own socket');
+    expect(code).not.toContain('tabs_no_worker');
+    expect(code).not.toContain('tabs_worker_threw');
+    expect(code).not.toContain('new Set');
+    // The rules of its options and of the tab's settings (a table that read tab-options'
+    // SETTINGS kept both before).
+    expect(code).not.toContain('workerTimeoutMs');
+    expect(code).not.toContain('kind:');
+    expect(code).not.toContain('Symbol(');
+    // What it does in production is still there: the fallbacks and the tab.
+    expect(code).toContain('"SharedWorker"');
+    expect(code).toContain('connectTab');
   }, 20_000);
 });
