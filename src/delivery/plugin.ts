@@ -26,7 +26,8 @@ import type { NumberedFrame } from './ledger.js';
 import { type DeliveryOptions, type ResolvedDelivery, resolveDelivery } from './options.js';
 import type { DeliveryOutbox } from './store.js';
 
-const PLUGIN: unique symbol = Symbol('sockguard.delivery');
+/** The brand of {@link DeliveryPlugin}: a type only (nothing reads it at run time, so none ships). */
+declare const PLUGIN: unique symbol;
 
 /** What `delivery()` returns: pass it as `createSocket({ delivery })`. */
 export interface DeliveryPlugin extends ExtensionFactory {
@@ -34,12 +35,6 @@ export interface DeliveryPlugin extends ExtensionFactory {
   readonly options: ResolvedDelivery;
   /** The durable outbox asked for (`delivery({ outbox })`). */
   readonly outbox?: DeliveryOutbox;
-  /**
-   * @internal The same delivery, for a socket that takes over a session another socket ran (the
-   * new leader of the tabs sharing one connection): it resumes that session (hello with its name,
-   * its secret and the last seq seen) and numbers new sends after the old socket's.
-   */
-  readonly adopt: (adoption: DeliveryAdoption) => DeliveryPlugin;
 }
 
 /** The delivery state of each socket that has delivery, for `deliveryOf` and `useDelivery`. */
@@ -69,19 +64,29 @@ export function delivery(options?: DeliveryOptions): DeliveryPlugin {
   return pluginOf(resolveDelivery(options), undefined, options?.outbox);
 }
 
+/**
+ * @internal Delivery whose kept sends' failures are told to `adoption` first: the SharedWorker's
+ * socket (worker/shared-socket.ts). A function of its own, not a method of the plugin: pages
+ * never ship it.
+ */
+export function adoptedDelivery(
+  options: DeliveryOptions,
+  adoption: DeliveryAdoption,
+): DeliveryPlugin {
+  return pluginOf(resolveDelivery(options), adoption, options.outbox);
+}
+
 function pluginOf(
   resolved: ResolvedDelivery,
   adoption?: DeliveryAdoption,
   outbox?: DeliveryOutbox,
 ): DeliveryPlugin {
   return {
-    [PLUGIN]: true,
     options: resolved,
     ...(outbox ? { outbox } : {}),
     gates: true,
-    create: (host) => extend(host, resolved, adoption, outbox),
-    adopt: (next) => pluginOf(resolved, next, outbox),
-  };
+    create: (host: Host) => extend(host, resolved, adoption, outbox),
+  } as DeliveryPlugin;
 }
 
 const numbered = (frame: Frame): frame is NumberedFrame => frame.seq !== undefined;
@@ -183,7 +188,3 @@ function extend(
     },
   };
 }
-
-/** True for what `delivery()` returned. */
-export const isDeliveryPlugin = (value: unknown): value is DeliveryPlugin =>
-  typeof value === 'object' && value !== null && PLUGIN in value;

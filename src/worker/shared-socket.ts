@@ -10,7 +10,7 @@ import { COUNT_1, checkGiven, MS_1, type Rules, TEXT } from '../core/option-chec
 import type { SocketOptions } from '../core/options.js';
 import type { Socket } from '../core/types.js';
 import { checkDelivery, DELIVERY_DEFAULTS, type DeliveryOptions } from '../delivery/options.js';
-import { delivery, deliveryOf } from '../delivery/plugin.js';
+import { adoptedDelivery, deliveryOf } from '../delivery/plugin.js';
 import { outboxOf } from '../outbox/channel.js';
 import { why } from '../protocol/why.js';
 import type { HubContext, Shared } from './hub-context.js';
@@ -116,9 +116,10 @@ function socketOptions(parts: SharedParts, shared: Shared, wire: WireOptions): S
     checkDelivery(settings);
     if (wanted !== undefined) shared.outbox = makeOutbox(parts, wanted);
     const { outbox } = shared;
-    given.delivery = delivery({ ...settings, ...(outbox && { outbox }) }).adopt({
-      refused: (frame, fault) => parts.routing.refused(shared, frame, fault),
-    });
+    given.delivery = adoptedDelivery(
+      { ...settings, ...(outbox && { outbox }) },
+      { refused: (frame, fault) => parts.routing.refused(shared, frame, fault) },
+    );
     // Every send queued here is one delivery keeps, bounded by its `maxUnacked`: the queue takes
     // as many, or a tab handing its kept sends to this new worker (not open yet) would see some
     // refused `queue_overflow` past `maxQueue`, though its last worker may have written them.
