@@ -10,7 +10,15 @@ import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from './tabs-browser.js';
 import { PING_INTERVAL_MS, TAB_TIMEOUT_MS } from './worker-support/probe.js';
-import { hubState, readAll, seqFrom, upTo, workerSuite } from './worker-support/worker-suite.js';
+import {
+  crashable,
+  hubState,
+  readAll,
+  sendSeries,
+  seqFrom,
+  upTo,
+  workerSuite,
+} from './worker-support/worker-suite.js';
 
 const PAGES = 5;
 const SENDS = 100;
@@ -39,23 +47,14 @@ describe('a page closed and a page crashed', () => {
     const staying = suite.pages.slice(1, 4);
     const first = suite.server.connections[0];
     expect(suite.server.connections).toHaveLength(1);
-    const cdp = await suite.context.newCDPSession(crashing);
-    const crashSeen = new Promise<void>((resolve) => crashing.once('crash', () => resolve()));
+    const victim = await crashable(suite, crashing);
 
-    const sending = Promise.all(
-      staying.map((page) =>
-        page.evaluate(([count, ms]) => window.workerProbe.series(count, ms), [SENDS, EVERY_MS] as [
-          number,
-          number,
-        ]),
-      ),
-    );
+    const sending = sendSeries(staying, SENDS, EVERY_MS);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await closing.close();
     const crashedAt = Date.now();
     // The renderer dies: the call never answers.
-    cdp.send('Page.crash').catch(() => {});
-    await crashSeen;
+    await victim.crash();
     const statuses = await sending;
     for (const s of statuses) expect(s).toEqual(Array(SENDS).fill('queued'));
 

@@ -12,6 +12,7 @@ import {
   hubState,
   read,
   readAll,
+  sendSeries,
   seqFrom,
   upTo,
   workerSuite,
@@ -44,14 +45,7 @@ describe('five pages on one SharedWorker', () => {
     expect(await news()).toEqual(Array(PAGES).fill(1));
 
     const started = Date.now();
-    const statuses = await Promise.all(
-      suite.pages.map((page) =>
-        page.evaluate(([count, ms]) => window.workerProbe.series(count, ms), [SENDS, EVERY_MS] as [
-          number,
-          number,
-        ]),
-      ),
-    );
+    const statuses = await sendSeries(suite.pages, SENDS, EVERY_MS);
     for (const s of statuses) expect(s).toEqual(Array(SENDS).fill('queued'));
     const arrived = () => suite.server.frames.filter((f) => f.type === 'seq').length;
     await until(() => expect(arrived()).toBeGreaterThanOrEqual(PAGES * SENDS));

@@ -41,11 +41,13 @@ import type { TabServer } from './tab-server.js';
 import { until } from './tabs-browser.js';
 import type { PageState } from './worker-support/probe.js';
 import {
+  crashable,
   hubState,
   openPage,
   read,
   readAll,
   type SuiteOptions,
+  sendSeries,
   seqFrom,
   upTo,
   type WorkerSuite,
@@ -217,24 +219,15 @@ function tally(
 async function crashMidBurst(suite: WorkerSuite): Promise<Tally[]> {
   const [host, ...others] = suite.pages as [Page, ...Page[]];
   expect(suite.server.connections).toHaveLength(1);
-  const cdp = await suite.context.newCDPSession(host);
-  const crashSeen = new Promise<void>((resolve) => host.once('crash', () => resolve()));
-  const sending = Promise.all(
-    others.map((page) =>
-      page.evaluate(([count, ms]) => window.workerProbe.series(count, ms), [SENDS, EVERY_MS] as [
-        number,
-        number,
-      ]),
-    ),
-  );
+  const victim = await crashable(suite, host);
+  const sending = sendSeries(others, SENDS, EVERY_MS);
   await new Promise((resolve) => setTimeout(resolve, CRASH_AFTER_MS - HOLD_MS));
   // The crash lands between processing and ack for every send of the last HOLD_MS.
   const releaseAcks = holdAcks(suite.server);
   await new Promise((resolve) => setTimeout(resolve, HOLD_MS));
   const crashedAt = Date.now();
   // The renderer dies, and the worker with it: the call never answers.
-  cdp.send('Page.crash').catch(() => {});
-  await crashSeen;
+  await victim.crash();
   releaseAcks();
   const back = await until(async () =>
     (await readAll(others)).map((s) => {

@@ -14,7 +14,14 @@
 import type { Page } from 'playwright';
 import { describe, expect, it } from 'vitest';
 import { until } from './tabs-browser.js';
-import { hubState, readAll, seqFrom, workerSuite } from './worker-support/worker-suite.js';
+import {
+  crashable,
+  hubState,
+  readAll,
+  sendSeries,
+  seqFrom,
+  workerSuite,
+} from './worker-support/worker-suite.js';
 
 const PAGES = 5;
 const SENDS = 300;
@@ -35,22 +42,13 @@ describe("the worker's host page crashes", () => {
     const labels = ['1', '2', '3', '4'];
     const first = suite.server.connections[0];
     expect(suite.server.connections).toHaveLength(1);
-    const cdp = await suite.context.newCDPSession(host);
-    const crashSeen = new Promise<void>((resolve) => host.once('crash', () => resolve()));
+    const victim = await crashable(suite, host);
 
-    const sending = Promise.all(
-      others.map((page) =>
-        page.evaluate(([count, ms]) => window.workerProbe.series(count, ms), [SENDS, EVERY_MS] as [
-          number,
-          number,
-        ]),
-      ),
-    );
+    const sending = sendSeries(others, SENDS, EVERY_MS);
     await new Promise((resolve) => setTimeout(resolve, 500));
     const crashedAt = Date.now();
     // The renderer dies: the call never answers.
-    cdp.send('Page.crash').catch(() => {});
-    await crashSeen;
+    await victim.crash();
 
     // Each page left `open` and came back to it.
     const back = await until(async () => {

@@ -37,6 +37,38 @@ export const read = (page: Page): Promise<PageState> =>
 export const readAll = (pages: readonly Page[]): Promise<PageState[]> =>
   Promise.all(pages.map(read));
 
+/**
+ * Each page makes `count` numbered sends, one every `ms` (the probe's `series`); resolves with
+ * each page's send statuses once all are made.
+ */
+export const sendSeries = (pages: readonly Page[], count: number, ms: number) =>
+  Promise.all(
+    pages.map((page) =>
+      page.evaluate(([c, every]) => window.workerProbe.series(c, every), [count, ms] as [
+        number,
+        number,
+      ]),
+    ),
+  );
+
+/**
+ * Readies `page` to crash (CDP `Page.crash`): `crash()` kills its renderer (the call never
+ * answers) and resolves once Playwright saw the crash.
+ */
+export async function crashable(
+  suite: WorkerSuite,
+  page: Page,
+): Promise<{ crash(): Promise<void> }> {
+  const cdp = await suite.context.newCDPSession(page);
+  const seen = new Promise<void>((resolve) => page.once('crash', () => resolve()));
+  return {
+    crash() {
+      cdp.send('Page.crash').catch(() => {});
+      return seen;
+    },
+  };
+}
+
 /** The worker's state, read through `page`. */
 export const hubState = (page: Page): Promise<HubState> =>
   page.evaluate(() => window.workerProbe.hub());
