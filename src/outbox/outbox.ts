@@ -134,11 +134,12 @@ export interface Outbox extends DeliveryOutbox {
    */
   follow(id: string): Promise<Delivered | Fault>;
   /**
-   * @internal The worker: whether a tab's send of this tag was kept, by this socket or an earlier
-   * one (acknowledged since, too), told once what was kept is read, in the order asked. Not kept:
-   * the send `then(false)` makes at once is kept under the tag (its id here).
+   * @internal The worker: whether a tab's send of this tag is known, told once what was kept is
+   * read, in the order asked: made through this socket (its id on the device once written, null
+   * when it could not be kept), or kept by an earlier one (acknowledged since, too). Unknown
+   * (`undefined`): the send `then` makes at once is kept under the tag (its id here).
    */
-  known(tag: string, then: (kept: boolean) => void): void;
+  known(tag: string, then: (kept: Promise<string | null> | undefined) => void): void;
   /**
    * @internal The worker lets its socket go as a page that goes away would: what is kept stays on
    * the device (closing the socket then forgets nothing), the lock and the storage are let go.
@@ -178,7 +179,7 @@ export function indexedDbOutbox(options: OutboxOptions): Outbox {
     tab: tabSide,
     keptId: (receipt) => keptIds.get(receipt),
     follow: (id) => store?.follow(id) ?? Promise.resolve('unconfirmed'),
-    known: (given, then) => (store ? store.known(given, then) : then(false)),
+    known: (given, then) => (store ? store.known(given, then) : then(undefined)),
   };
 }
 
@@ -309,11 +310,19 @@ function createStore(
   const asking: Array<() => void> = [];
   /** The tag of the tab's send being made now (`known`): its id on the device. */
   let tag: string | undefined;
-  /** How each send kept here ends, by its id (pending ones, and the last settled ones). */
-  const outcomes = new Map<string, Promise<Delivered | Fault>>();
+  /**
+   * How each send kept here ends, by its id (pending ones, and the last settled ones), and its id
+   * on the device once written (null: it could not be kept). A tab's send is here by its tag from
+   * the moment it is made, written or not.
+   */
+  const outcomes = new Map<string, readonly [Promise<Delivered | Fault>, Promise<string | null>]>();
   const settledIds: string[] = [];
-  const remember = (id: string, outcome: Promise<Delivered | Fault>) => {
-    outcomes.set(id, outcome);
+  const remember = (
+    id: string,
+    outcome: Promise<Delivered | Fault>,
+    kept: Promise<string | null> = Promise.resolve(id),
+  ) => {
+    outcomes.set(id, [outcome, kept]);
     void outcome.then(() => {
       settledIds.push(id);
       if (settledIds.length > MAX_ENDED) outcomes.delete(settledIds.shift() as string);
@@ -482,7 +491,8 @@ function createStore(
       }
       kept = loaded.messages.map(entry);
       // Sends the server acknowledged: a tab handing one again learns so, and it is not resent.
-      for (const id of loaded.ackedIds ?? []) outcomes.set(id, Promise.resolve('acknowledged'));
+      for (const id of loaded.ackedIds ?? [])
+        outcomes.set(id, [Promise.resolve('acknowledged'), Promise.resolve(id)]);
       const moved = b.ledger.restore(frames, session !== null, bound);
       for (const [frame] of moved) renumber(frame);
       const now = b.state();
@@ -613,15 +623,19 @@ function createStore(
         // Delivery rejects a receipt with the send's fault only.
         (error: unknown) => (error as FaultError).fault ?? 'unconfirmed',
       );
-      void id.then((kept) => kept && remember(kept, outcome));
+      // A tab's send is known by its tag at once: the tab may hand it again to this same worker
+      // (it took it for dead) while its write is under way, or when it could not be kept.
+      if (given) remember(given, outcome, id);
+      else void id.then((kept) => kept && remember(kept, outcome));
     },
-    follow: (id) => restored.then(() => outcomes.get(id) ?? 'unconfirmed'),
+    follow: (id) => restored.then(() => outcomes.get(id)?.[0] ?? 'unconfirmed'),
     known(given, then) {
       const ask = () => {
-        if (outcomes.has(given)) return then(true);
+        const found = outcomes.get(given);
+        if (found) return then(found[1]);
         tag = given;
         try {
-          then(false);
+          then(undefined);
         } finally {
           tag = undefined;
         }

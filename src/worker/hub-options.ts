@@ -26,11 +26,12 @@ export interface HubOutbox extends DeliveryOutbox {
   /** How the send kept under `id` ends (`unconfirmed` when it is not kept any more). */
   follow(id: string): Promise<Delivered | Fault>;
   /**
-   * Whether a tab's send of this tag was kept on the device (by this worker or one that died;
-   * acknowledged since, too), told once what was kept is read, in the order asked. Not kept: the
-   * send `then(false)` makes at once is kept under the tag.
+   * Whether a tab's send of this tag is known (made through this worker, or kept on the device by
+   * one that died; acknowledged since, too), told once what was kept is read, in the order asked,
+   * with its id on the device once written (null: not kept). Unknown (`undefined`): the send
+   * `then` makes at once is kept under the tag.
    */
-  known(tag: string, then: (kept: boolean) => void): void;
+  known(tag: string, then: (kept: Promise<string | null> | undefined) => void): void;
   /**
    * The worker lets its socket go as a page that goes away would: what is kept stays on the
    * device for the next worker (closing the socket then forgets nothing), the lock is released.

@@ -262,41 +262,67 @@ describe('a durable outbox in the shared worker', () => {
     });
   });
 
-  it('a tab that takes a live worker for dead (its words held up, a new port reaches the same worker) hands a kept send again: the worker knows its tag and follows it, processed once', async () => {
-    const w = world({
-      pingIntervalMs: 1000,
-      tabTimeoutMs: 600_000,
-      outbox: outboxOver(memoryStorage()),
+  describe('a tab takes a LIVE worker for dead (its words held up, a new port reaches the same worker) and hands a send again: the worker knows its tag and follows it, processed once', () => {
+    /** One worker on `storage`; the tab's ports all reach it; its first port stalls at once. */
+    async function stalledTab(storage: OutboxStorage) {
+      const w = world({ pingIntervalMs: 1000, tabTimeoutMs: 600_000, outbox: outboxOver(storage) });
+      const made: Array<ReturnType<typeof pair>[0]> = [];
+      const socket = connectTab((): PortLike => {
+        const [mine, theirs] = pair();
+        w.hub.connect(theirs);
+        made.push(mine);
+        return mine;
+      }, tabOptions());
+      const srv = seqServer();
+      await advance(10);
+      await srv.opened(w.WebSocket.last());
+      await flush();
+      (made[0] as ReturnType<typeof pair>[0]).freeze();
+      return { w, made, socket, srv };
+    }
+
+    it('a send it kept: followed by its tag, durable', async () => {
+      const { w, made, socket, srv } = await stalledTab(memoryStorage());
+      const result = socket.send('chat', { tab: 0, n: 1 });
+      const r = watch(receiptOf(result));
+      const kept = watch(durable(result));
+      await flush();
+      srv.serve(w.WebSocket.last());
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      while (made.length < 2) vi.advanceTimersByTime(50);
+      await advance(100);
+      srv.serve(w.WebSocket.last());
+      srv.ack(w.WebSocket.last());
+      await flush();
+      expect(w.WebSocket.instances).toHaveLength(1);
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      expect([r.value, kept.value]).toEqual(['acknowledged', true]);
+      socket.close();
     });
-    const made: Array<ReturnType<typeof pair>[0]> = [];
-    const socket = connectTab((): PortLike => {
-      const [mine, theirs] = pair();
-      w.hub.connect(theirs);
-      made.push(mine);
-      return mine;
-    }, tabOptions());
-    const srv = seqServer();
-    await advance(10);
-    await srv.opened(w.WebSocket.last());
-    await flush();
-    // The worker is alive, but nothing it says reaches the tab any more (a stalled port).
-    (made[0] as ReturnType<typeof pair>[0]).freeze();
-    const result = socket.send('chat', { tab: 0, n: 1 });
-    const r = watch(receiptOf(result));
-    const kept = watch(durable(result));
-    await flush();
-    srv.serve(w.WebSocket.last());
-    expect(srv.marks().map((m) => m.n)).toEqual([1]);
-    // The tab judges the worker dead and hands the send to a new port: the same worker.
-    while (made.length < 2) vi.advanceTimersByTime(50);
-    await advance(100);
-    srv.serve(w.WebSocket.last());
-    srv.ack(w.WebSocket.last());
-    await flush();
-    expect(w.WebSocket.instances).toHaveLength(1);
-    expect(srv.marks().map((m) => m.n)).toEqual([1]);
-    expect([r.value, kept.value]).toEqual(['acknowledged', true]);
-    socket.close();
+
+    it('a send whose write on the device is still pending (stalled past the death rule): known by its tag from the start, followed, and told not durable when the write gives up', async () => {
+      const device = stoppable(memoryStorage());
+      const { w, made, socket, srv } = await stalledTab(device.storage);
+      device.stop();
+      const result = socket.send('chat', { tab: 0, n: 1 });
+      const r = watch(receiptOf(result));
+      const kept = watch(durable(result));
+      await flush();
+      // The tab hands it again (about 2.5 s) before the write's bound (loadTimeoutMs, 3 s) ends.
+      while (made.length < 2) vi.advanceTimersByTime(50);
+      await advance(100);
+      srv.serve(w.WebSocket.last());
+      expect(srv.marks()).toEqual([]);
+      // The write gives up: the send goes once, not durable (long enough for a second copy's
+      // write to give up too, had the worker taken the one handed again for new).
+      await advance(3500);
+      srv.serve(w.WebSocket.last());
+      srv.ack(w.WebSocket.last());
+      await flush();
+      expect(srv.marks().map((m) => m.n)).toEqual([1]);
+      expect([r.value, kept.value]).toEqual(['acknowledged', false]);
+      socket.close();
+    });
   });
 
   it('without an outbox the same death sends 2 and 3 twice (the contrast: at least once)', async () => {

@@ -84,7 +84,8 @@
  * `outbox` message to this tab lost with it, is handed again as data, and the new worker finds
  * its tag among what was kept (or acknowledged since: the device remembers the last ids
  * acknowledged) and follows it instead of sending it twice; so does a worker the tab took for dead
- * while it was alive (a new port of the same name reaches it), which kept the send itself.
+ * while it was alive (a new port of the same name reaches it), which knows the tags of the sends
+ * made through it from the start, their writes on the device done or not.
  *
  * This file is what every tab downloads (issue 21 gives it 2.5 KB min+gz on top of the core):
  * checks only a developer needs are development-only, the checker is the one of wire-check.ts.

@@ -52,9 +52,12 @@ export function runWork(
         // Made at once: the outbox keeps it under the tag.
         if (!kept) onSend(ctx, routing, tab, shared, m);
         else {
-          // Its `durable()` is true, and a next worker is asked to follow it by this id.
-          if (hears(tab, shared)) ctx.send(tab, { v: 1, t: 'outbox', id: m.id, kept: tag });
-          follow(ctx, tab, shared, m.id, tag);
+          // Its `durable()` as the device says (before its receipt, which waits for the server);
+          // kept, a next worker is asked to follow it by this id.
+          const told = kept.then((id) => {
+            if (hears(tab, shared)) ctx.send(tab, { v: 1, t: 'outbox', id: m.id, kept: id });
+          });
+          follow(ctx, tab, shared, m.id, tag, told);
         }
       });
     }
@@ -204,10 +207,19 @@ export function adoptWork(
 }
 
 /** The tab's send `id` ends as the send kept under `kept` does: told as its receipt (`sent`). */
-function follow(ctx: HubContext, tab: Tab, shared: Shared, id: number, kept: string): void {
+/** (`told`: the tab's word of `durable()`, which goes before the receipt.) */
+function follow(
+  ctx: HubContext,
+  tab: Tab,
+  shared: Shared,
+  id: number,
+  kept: string,
+  told?: Promise<void>,
+): void {
   tab.sends.add(id);
   // No outbox here (options cannot differ from the tab's: a bug): its fate is not known.
-  void (shared.outbox?.follow(kept) ?? Promise.resolve('unconfirmed' as const)).then((fate) => {
+  const fate = shared.outbox?.follow(kept) ?? Promise.resolve('unconfirmed' as const);
+  void Promise.all([fate, told]).then(([fate]) => {
     if (!tab.sends.delete(id) || !hears(tab, shared)) return;
     ctx.send(
       tab,
