@@ -32,7 +32,7 @@
  * restored outbox starting a new session in outbox.ts' restore (1, and 3: 30 processed of 20);
  * the restored outbox reading nothing (1: adopted receipts `unconfirmed`; 3: nothing listed). The
  * hold (the hub's `holdUntilKept`) not yet built, 1 saw 2 duplicates in 1 of 7 runs; with it, 1
- * in 8; with the tags, 0 in 21 (the unit tests in src/worker/tab-outbox.test.ts are the reliable
+ * in 8; with the tags, 0 in 23 (the unit tests in src/worker/tab-outbox.test.ts are the reliable
  * red of the hold and of the tags).
  */
 import type { Page } from 'playwright';
