@@ -36,8 +36,8 @@ export interface TabSettings {
   /** A request's own timer here: its timeout plus this (the worker's timer goes first). @default 2000 */
   readonly requestGraceMs?: number;
   /**
-   * @internal Told when a send or request of this tab ends (tests; the delivery seam). Each piece
-   * of work is told exactly once.
+   * @internal Told when a send or request of this tab ends (a test seam: development builds
+   * only). Each piece of work is told exactly once.
    */
   readonly settled?: (work: Work, how: Settled) => void;
 }

@@ -298,8 +298,18 @@ export function connectTab(
     const entry = from.get(id);
     if (entry === undefined) return;
     from.delete(id);
-    const hook = settings.settled;
-    if (hook) isolate(why('settled_hook'), () => hook({ kind: entry.kind, data: entry.data }, how));
+    // A test seam (@internal): told in development builds only, so no app ships it.
+    try {
+      if (process.env.NODE_ENV !== 'production')
+        isolate(why('settled_hook'), () =>
+          settings.settled?.({ kind: entry.kind, data: entry.data }, how),
+        );
+    } catch {
+      isolate(why('settled_hook'), () =>
+        settings.settled?.({ kind: entry.kind, data: entry.data }, how),
+      );
+    }
+
     if (outcome) entry.end?.(outcome);
   };
   /**
