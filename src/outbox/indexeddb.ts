@@ -53,30 +53,22 @@ export interface IndexedDbOptions extends OutboxBounds {
   readonly onLost?: (code: Extract<OutboxErrorCode, 'cleared' | 'version'>) => void;
 }
 
-/** One (key, user)'s head record. */
+/** One (key, user)'s head record, read at the start of every operation and written back changed. */
 interface Head {
   readonly key: string;
   readonly user: string;
-  readonly session: KeptSession | null;
+  session: KeptSession | null;
   /** The highest seq acknowledged (absent in a head written before it was kept: 0). */
-  readonly acked?: number;
+  acked?: number;
   /** The ids of the last sends acknowledged (storage.ts `ackedIds`). */
-  readonly ackedIds?: readonly string[];
-  readonly count: number;
-  readonly bytes: number;
+  ackedIds?: readonly string[];
+  count: number;
+  bytes: number;
 }
 
-/** A transaction under way: its stores, and how to end it with a result or a failure. */
-interface Tx<T> {
-  readonly heads: IDBObjectStore;
-  readonly messages: IDBObjectStore;
-  /** What the operation returns once the transaction commits. */
-  result: T;
-  /** Aborts the transaction; the operation rejects with `error`. */
-  fail(error: OutboxError): void;
-  /** Runs `then` with the request's result (a throw in it aborts, mapped). */
-  on<R>(request: IDBRequest<R>, then: (value: R) => void): void;
-}
+/** Which kept sends an operation reads: up to a seq, all of them (`[]`), or none (`false`). */
+type Rows = number | readonly never[] | false;
+const ALL: readonly never[] = [];
 
 const NAMES: Readonly<Record<string, OutboxErrorCode>> = {
   QuotaExceededError: 'quota',
@@ -151,139 +143,118 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
     }
   };
 
-  /** Opens the database; rejects with what IndexedDB threw, unmapped (the caller maps it). */
-  function connect(): Promise<IDBDatabase> {
-    return new Promise((resolve, reject) => {
+  /** The database, opened once (again after it went away); rejects mapped. */
+  const open = () =>
+    (opened ??= new Promise<IDBDatabase>((resolve, reject) => {
       const factory: IDBFactory | undefined =
         options.indexedDB ?? Reflect.get(globalThis, 'indexedDB');
       if (!factory) return reject(oops('unavailable'));
       const request = factory.open(name, VERSION);
-      /** The open took too long: a connection that comes after is closed at once. */
-      let late = false;
       const timer: TimerHandle = clock.setTimeout(() => {
-        late = true;
+        // A connection that comes after is closed at once (it would block another tab's upgrade).
+        request.onsuccess = () => request.result.close();
         reject(oops('unavailable', undefined, openTimeoutMs));
       }, openTimeoutMs);
       request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
       request.onsuccess = () => {
-        const db = request.result;
-        if (late) return db.close();
         clock.clearTimeout(timer);
+        const db = request.result;
         db.onversionchange = (event) => lose(db, event.newVersion === null ? 'cleared' : 'version');
         db.onclose = () => lose(db, 'cleared');
         lost = false;
         resolve(db);
       };
-      // After the timeout this rejects nothing (the promise is settled): only the timer goes.
       request.onerror = () => {
         clock.clearTimeout(timer);
         reject(request.error);
       };
-    });
-  }
-
-  /**
-   * Runs `body` in one transaction once the head of `key` and `user` is read (a new head when
-   * there is none): every operation reads it first.
-   */
-  async function transact<T>(
-    key: string,
-    user: string,
-    body: (tx: Tx<T>, head: Head) => void,
-  ): Promise<T> {
-    opened ??= connect().catch((error: unknown) => {
+    }).catch((error: unknown) => {
       opened = undefined;
       throw mapped(error);
-    });
-    const db = await opened;
-    return new Promise<T>((resolve, reject) => {
-      let failure: OutboxError | undefined;
-      let transaction: IDBTransaction;
-      try {
-        // Read-write even for a load: it runs once per socket start, and one mode is less code.
-        transaction = db.transaction([HEADS, MESSAGES], 'readwrite');
-      } catch (error) {
-        return reject(mapped(error, true));
-      }
-      const tx: Tx<T> = {
-        heads: transaction.objectStore(HEADS),
-        messages: transaction.objectStore(MESSAGES),
-        // Every operation sets it before the transaction commits.
-        result: undefined as T,
-        fail(error) {
-          failure ??= error;
-          try {
-            transaction.abort();
-          } catch {
-            // Already finished or aborting: the failure stands.
-          }
-        },
-        on(request, then) {
-          request.onsuccess = () => guard(() => then(request.result));
-        },
-      };
-      const guard = (work: () => void) => {
-        try {
-          work();
-        } catch (error) {
-          tx.fail(mapped(error));
-        }
-      };
-      transaction.oncomplete = () => resolve(tx.result);
-      transaction.onabort = () =>
-        reject(failure ?? mapped(transaction.error, lost || transaction.error === null));
-      guard(() =>
-        tx.on(tx.heads.get([key, user]) as IDBRequest<Head | undefined>, (found) =>
-          body(tx, found ?? { key, user, session: null, count: 0, bytes: 0 }),
-        ),
-      );
-    });
-  }
+    }));
 
   /**
-   * The kept sends of `head`'s key and user, up to seq `upTo`: from `[key, user]` (below every
-   * `[key, user, seq]`) to `[key, user, []]` (an array is above every number in IndexedDB's key order).
+   * One operation, one transaction: reads the head of `key` and `user` (a new one when there is
+   * none) and the kept sends `rows` asks for, in seq order, then runs `body`, whose return is the
+   * operation's result once the transaction commits. A throw in `body` aborts it (what it wrote is
+   * undone), and so does a request IndexedDB refuses (its default: a seq kept already).
    */
-  const range = ({ key, user }: Head, upTo?: number): IDBKeyRange => {
-    const Range: typeof IDBKeyRange = options.IDBKeyRange ?? Reflect.get(globalThis, 'IDBKeyRange');
-    return Range.bound([key, user], [key, user, upTo ?? []]);
-  };
-  /** Reads the kept sends of `head`'s key and user (up to seq `upTo`), in seq order. */
-  const rows = (tx: Tx<unknown>, head: Head, then: (rows: KeptMessage[]) => void, upTo?: number) =>
-    tx.on(tx.messages.getAll(range(head, upTo)), then);
-  /** Deletes `gone` (kept sends of `head`): the head that counts without them, not written yet. */
-  const forget = (tx: Tx<unknown>, head: Head, gone: readonly KeptMessage[]): Head => {
-    let { count, bytes } = head;
-    for (const message of gone) {
-      tx.messages.delete([head.key, head.user, message.seq]);
-      count -= 1;
-      bytes -= message.bytes;
-    }
-    return { ...head, count, bytes };
-  };
+  const run = <T>(
+    key: string,
+    user: string,
+    rows: Rows,
+    body: (head: Head, found: KeptMessage[], heads: IDBObjectStore, messages: IDBObjectStore) => T,
+  ): Promise<T> =>
+    open().then(
+      (db) =>
+        new Promise<T>((resolve, reject) => {
+          let result: T;
+          let failure: OutboxError | undefined;
+          let tx: IDBTransaction;
+          try {
+            // Read-write even for a load: it runs once per socket start, and one mode is less code.
+            tx = db.transaction([HEADS, MESSAGES], 'readwrite');
+          } catch (error) {
+            // The connection went away under us (closed by the browser or another tab).
+            return reject(mapped(error, true));
+          }
+          const heads = tx.objectStore(HEADS);
+          const messages = tx.objectStore(MESSAGES);
+          tx.oncomplete = () => resolve(result);
+          tx.onabort = () => reject(failure ?? mapped(tx.error, lost || tx.error === null));
+          heads.get([key, user]).onsuccess = (event) => {
+            const head: Head = (event.target as IDBRequest<Head | undefined>).result ?? {
+              key,
+              user,
+              session: null,
+              count: 0,
+              bytes: 0,
+            };
+            const go = (found: KeptMessage[]) => {
+              try {
+                result = body(head, found, heads, messages);
+              } catch (error) {
+                failure = mapped(error);
+                tx.abort();
+              }
+            };
+            if (rows === false) go([]);
+            else
+              messages.getAll(range(key, user, rows)).onsuccess = (read) =>
+                go((read.target as IDBRequest<KeptMessage[]>).result);
+          };
+        }),
+    );
+
   /**
-   * Adds `adding` under `head` and writes it, or fails the transaction (`full`; `duplicate` when
-   * the store refuses a seq kept already): all or none, since a failure aborts what the
-   * transaction did before.
+   * The kept sends of `key` and `user` up to `upTo`: from `[key, user]` (below every
+   * `[key, user, seq]`) to `[key, user, upTo]` (`[]`: an array is above every number in
+   * IndexedDB's key order).
    */
-  const keep = (tx: Tx<unknown>, head: Head, adding: readonly KeptMessage[]) => {
+  const range = (key: string, user: string, upTo: number | readonly never[]): IDBKeyRange =>
+    (options.IDBKeyRange ?? (Reflect.get(globalThis, 'IDBKeyRange') as typeof IDBKeyRange)).bound(
+      [key, user],
+      [key, user, upTo],
+    );
+  /** Adds `adding` under `head`, or throws `full` (the figures: what was kept before). */
+  const keep = (head: Head, adding: readonly KeptMessage[], messages: IDBObjectStore) => {
     let { count, bytes } = head;
     for (const message of adding) {
       count += 1;
       bytes += message.bytes;
     }
-    if (count > maxCount || bytes > maxBytes)
-      return tx.fail(oops('full', undefined, head.count, head.bytes));
-    for (const message of adding) {
-      const added = tx.messages.add({ ...message, key: head.key, user: head.user });
-      added.onerror = (event) => {
-        // Aborted once, by `fail`: the error's default would abort it again (fake-indexeddb then
-        // replays its undo log a second time and throws).
-        event.preventDefault();
-        tx.fail(mapped(added.error));
-      };
+    if (count > maxCount || bytes > maxBytes) throw oops('full', undefined, head.count, head.bytes);
+    for (const message of adding) messages.add({ ...message, key: head.key, user: head.user });
+    head.count = count;
+    head.bytes = bytes;
+  };
+  /** Deletes `gone` (kept sends of `head`) and counts them off `head`. */
+  const forget = (head: Head, gone: readonly KeptMessage[], messages: IDBObjectStore) => {
+    for (const message of gone) {
+      messages.delete([head.key, head.user, message.seq]);
+      head.count -= 1;
+      head.bytes -= message.bytes;
     }
-    tx.heads.put({ ...head, count, bytes });
   };
   const strip = ({
     key: _k,
@@ -293,61 +264,56 @@ export function indexedDbStorage(options: IndexedDbOptions = {}): OutboxStorage 
 
   return {
     load: (key, user) =>
-      transact<Loaded>(key, user, (tx, head) =>
-        rows(tx, head, (found) => {
-          tx.result = {
-            session: head.session,
-            messages: found.map(strip),
-            acked: head.acked ?? 0,
-            ackedIds: head.ackedIds,
-          };
+      run(
+        key,
+        user,
+        ALL,
+        (head, found): Loaded => ({
+          session: head.session,
+          messages: found.map(strip),
+          acked: head.acked ?? 0,
+          ackedIds: head.ackedIds,
         }),
       ),
     saveSession: (key, user, session) =>
-      transact(key, user, (tx, head) => tx.heads.put({ ...head, session })),
-    add: (key, user, message) => transact(key, user, (tx, head) => keep(tx, head, [message])),
+      run(key, user, false, (head, _, heads) => {
+        head.session = session;
+        heads.put(head);
+      }),
+    add: (key, user, message) =>
+      run(key, user, false, (head, _, heads, messages) => {
+        keep(head, [message], messages);
+        heads.put(head);
+      }),
     rewrite: (key, user, remove, add) =>
-      transact(key, user, (tx, head) =>
-        rows(tx, head, (found) =>
-          keep(
-            tx,
-            forget(
-              tx,
-              head,
-              found.filter(({ seq }) => remove.includes(seq)),
-            ),
-            add,
-          ),
-        ),
-      ),
-    ack: (key, user, seq) =>
-      transact<number>(key, user, (tx, head) =>
-        rows(
-          tx,
+      run(key, user, ALL, (head, found, heads, messages) => {
+        forget(
           head,
-          (gone) => {
-            tx.result = gone.length;
-            tx.heads.put({
-              ...forget(tx, head, gone),
-              acked: Math.max(head.acked ?? 0, seq),
-              ackedIds: [...(head.ackedIds ?? []), ...gone.map(({ id }) => id)].slice(-ACKED_IDS),
-            });
-          },
-          seq,
-        ),
-      ),
+          found.filter(({ seq }) => remove.includes(seq)),
+          messages,
+        );
+        keep(head, add, messages);
+        heads.put(head);
+      }),
+    ack: (key, user, seq) =>
+      run(key, user, seq, (head, gone, heads, messages) => {
+        forget(head, gone, messages);
+        head.acked = Math.max(head.acked ?? 0, seq);
+        head.ackedIds = [...(head.ackedIds ?? []), ...gone.map(({ id }) => id)].slice(-ACKED_IDS);
+        heads.put(head);
+        return gone.length;
+      }),
     discard: (key, user, id) =>
-      transact<boolean>(key, user, (tx, head) =>
-        rows(tx, head, (found) => {
-          const kept = found.find((message) => message.id === id);
-          tx.result = kept !== undefined;
-          if (kept) tx.heads.put(forget(tx, head, [kept]));
-        }),
-      ),
+      run(key, user, ALL, (head, found, heads, messages) => {
+        const kept = found.filter((message) => message.id === id);
+        forget(head, kept, messages);
+        if (kept.length) heads.put(head);
+        return kept.length > 0;
+      }),
     clear: (key, user) =>
-      transact(key, user, (tx, head) => {
-        tx.heads.delete([key, user]);
-        tx.messages.delete(range(head));
+      run(key, user, false, (_, _found, heads, messages) => {
+        heads.delete([key, user]);
+        messages.delete(range(key, user, ALL));
       }),
     close() {
       const was = opened;

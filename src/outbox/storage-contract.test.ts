@@ -4,7 +4,7 @@
  * fake-indexeddb, a fresh factory per test) and memory. What each proves is named; IndexedDB's
  * own failures (quota, a cleared or newer database, a blocked open) follow.
  */
-import { IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
+import { IDBDatabase, IDBFactory, IDBKeyRange, IDBObjectStore } from 'fake-indexeddb';
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { indexedDbStorage } from './indexeddb.js';
@@ -286,6 +286,17 @@ describe('IndexedDB: what the browser does under the outbox', () => {
     expect(onLost).toHaveBeenCalledWith('cleared');
     expect(await s.load('k', 'ann')).toEqual({ session: null, messages: [], acked: 0 });
     await s.add('k', 'ann', message(2));
+  });
+
+  it('a connection the browser closed before telling (no transaction can start on it): cleared, not failed', async () => {
+    const s = idb();
+    await s.add('k', 'ann', message(1));
+    // The browser closed it (clear site data, a crash of its storage): its close event comes later.
+    vi.spyOn(IDBDatabase.prototype, 'transaction').mockImplementationOnce(() => {
+      throw new DOMException('The connection is closed.', 'InvalidStateError');
+    });
+    expect(await codeOf(s.add('k', 'ann', message(2)))).toBe('cleared');
+    vi.restoreAllMocks();
   });
 
   it('close() releases the connection: a deleteDatabase (clear site data, another tab) goes through with no blocked and no loss told; a later call opens an empty one', async () => {
