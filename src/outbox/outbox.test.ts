@@ -316,6 +316,65 @@ describe('outbox: what the app sees and does', () => {
     expect(sent(qs)).toEqual([[1, 2]]);
   });
 
+  const message = { seq: 1, id: 'k1', text: '{}', bytes: 2, at: 0 };
+  const session = { session: 's1', secret: 'k1', lastSeq: 1, highest: 0 };
+  it.each([
+    ['not an object', null],
+    ['acked not a count', { session: null, messages: [], acked: -1 }],
+    [
+      'a session without its secret',
+      { session: { ...session, secret: 7 }, messages: [], acked: 0 },
+    ],
+    [
+      'a lastSeq that is not a number',
+      { session: { ...session, lastSeq: 'x' }, messages: [], acked: 0 },
+    ],
+    ['messages not a list', { session: null, messages: {}, acked: 0 }],
+    ['a seq of 0', { session: null, messages: [{ ...message, seq: 0 }], acked: 0 }],
+    ['seqs out of order', { session: null, messages: [{ ...message, seq: 2 }, message], acked: 0 }],
+    ['a seq twice', { session: null, messages: [message, message], acked: 0 }],
+    ['a send without its id', { session: null, messages: [{ ...message, id: '' }], acked: 0 }],
+    [
+      'a send without its text',
+      { session: null, messages: [{ ...message, text: null }], acked: 0 },
+    ],
+    ['acked ids not text', { session: null, messages: [], acked: 0, ackedIds: [1] }],
+  ])(
+    'a storage that reads back what the contract does not allow (%s): nothing of it is sent or resumed, a fault names it, the socket goes on',
+    async (_, read) => {
+      const storage = memoryStorage();
+      vi.spyOn(storage, 'load').mockResolvedValue(read as never);
+      const p = page(storage);
+      const ws = openLast(p);
+      await settle();
+      expect(helloOf(ws).data).toEqual({ v: 1, session: null, last_seq: 0 });
+      expect(p.outbox()).toMatchObject({ status: 'not_durable', kept: [] });
+      const fault = p.socket.errors.getState().history.find((f) => f.code === 'not_durable');
+      expect(fault?.detail.cause).toContain('malformed');
+      welcomeOn(ws);
+      const result = p.send(1);
+      await settle();
+      expect(sent(ws)).toEqual([[1, 1]]);
+      expect(await durable(result)).toBe(false);
+    },
+  );
+
+  it('a storage that reads back a sound record of every shape is trusted (the check refuses nothing the contract allows)', async () => {
+    const storage = memoryStorage();
+    const read = {
+      session,
+      messages: [message, { ...message, seq: 3, id: 'k3' }],
+      acked: 0,
+      ackedIds: ['k0'],
+    };
+    vi.spyOn(storage, 'load').mockResolvedValue(read);
+    const p = page(storage);
+    const ws = openLast(p);
+    await settle();
+    expect(helloOf(ws).data).toEqual({ v: 1, session: 's1', last_seq: 0, secret: 'k1' });
+    expect(p.outbox().status).toBe('durable');
+  });
+
   it('a storage that never answers: the hello waits loadTimeoutMs at most, then the socket goes on, not durable', async () => {
     const storage = memoryStorage();
     vi.spyOn(storage, 'load').mockReturnValue(new Promise(() => {}));

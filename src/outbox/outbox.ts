@@ -20,6 +20,7 @@ import type {
   DeliveryStore,
   ResumeState,
 } from '../delivery/store.js';
+import { isSecret, isSeq } from '../protocol/delivery.js';
 import type { Fault } from '../protocol/fault.js';
 import type { FaultError } from '../protocol/fault-error.js';
 import { why } from '../protocol/why.js';
@@ -27,6 +28,7 @@ import { type KeptSend, type OutboxChannel, type OutboxSnapshot, showOutbox } fr
 import { indexedDbStorage } from './indexeddb.js';
 import {
   type KeptMessage,
+  type Loaded,
   type OutboxBounds,
   OutboxError,
   type OutboxStorage,
@@ -273,6 +275,35 @@ function check(options: OutboxOptions): void {
     bad('holdUntilKept', 'a boolean');
 }
 
+/**
+ * What a storage read back is what storage.ts says (an app's storage may have a bug): numbers the
+ * socket resumes under, sends in strictly rising seq order, each with its id and text. Anything
+ * else is used not at all: resumed under wrong numbers, a send could be processed twice.
+ */
+const readable = (loaded: Loaded): boolean => {
+  const { session, messages, acked, ackedIds } = loaded ?? {};
+  return (
+    isSeq(acked) &&
+    (session === null ||
+      (typeof session?.session === 'string' &&
+        isSecret(session.secret) &&
+        isSeq(session.lastSeq) &&
+        isSeq(session.highest))) &&
+    Array.isArray(messages) &&
+    messages.every(
+      (m, i) =>
+        isSeq(m?.seq) &&
+        m.seq > (i && (messages[i - 1] as KeptMessage).seq) &&
+        typeof m.id === 'string' &&
+        m.id !== '' &&
+        typeof m.text === 'string' &&
+        typeof m.at === 'number',
+    ) &&
+    (ackedIds === undefined ||
+      (Array.isArray(ackedIds) && ackedIds.every((id) => typeof id === 'string')))
+  );
+};
+
 /** Settled sends whose fate {@link Outbox.follow} still tells (a tab that lost its worker asks). */
 const MAX_ENDED = 1024;
 
@@ -454,7 +485,11 @@ function createStore(
       return null;
     }
     try {
-      return await bounded(new Promise((resolve) => resolve(storage.load(key, user))));
+      const loaded = await bounded(
+        new Promise<Loaded>((resolve) => resolve(storage.load(key, user))),
+      );
+      if (readable(loaded)) return loaded;
+      throw new OutboxError('malformed', 'malformed');
     } catch (error) {
       failed('outbox_load', error);
       return null;

@@ -26,6 +26,11 @@ export type OutboxErrorCode =
   | 'cleared'
   /** The database on disk is from a newer sockguard (a version this one does not know). */
   | 'version'
+  /**
+   * What a storage read back is not what this contract says (an app's own storage with a bug):
+   * nothing of it is used, and it stays where it is until the session ends (`endSession()`).
+   */
+  | 'malformed'
   /** Anything else the storage threw. */
   | 'failed';
 

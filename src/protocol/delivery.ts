@@ -79,7 +79,8 @@ export interface AckData {
   readonly seq: number;
 }
 
-const isSeq = (value: unknown): value is number =>
+/** A seq, an ack's or a count: a safe integer, 0 or more. */
+export const isSeq = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -90,7 +91,7 @@ const FAILURES: readonly string[] = [
   'other_principal',
 ];
 /** A secret is an opaque printable string of a sane length. */
-const isSecret = (value: unknown): value is string =>
+export const isSecret = (value: unknown): value is string =>
   typeof value === 'string' && value.length >= 1 && value.length <= 512;
 
 /** `meta.seq` of an envelope when it is a positive safe integer, else undefined. */
